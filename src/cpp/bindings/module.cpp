@@ -1,0 +1,16 @@
+// The extension module: it only wires together the per-area registrations.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void register_schedules(py::module_& m);
+void register_optimizers(py::module_& m);
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "pygdx compiled core (private: use the pygdx package)";
+#ifdef PYGDX_VERSION
+    m.attr("__version__") = PYGDX_VERSION;
+#endif
+    register_schedules(m);
+    register_optimizers(m);
+}

@@ -1,0 +1,446 @@
+// Optimizer update rules with torch.optim's formulas, defaults and order of operations.
+//
+// Every rule updates a parameter buffer in place from a gradient buffer, using state
+// buffers (moments, accumulators) owned by the caller. Nothing is allocated and nothing
+// is remembered here: the step count and NAdam's running product of momentum factors live
+// in a two-element `counters` array that the caller owns too, so a Python optimizer can
+// pickle, save and restore everything.
+//
+// Per step, the scalar coefficients (bias corrections, rectification, decayed learning
+// rate) are computed once in double precision; the per-element loop then runs in the
+// parameter's own type T, like torch's single-tensor implementations.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+
+#include "core/parallel.hpp"
+#include "core/schedules.hpp"
+
+namespace pygdx {
+
+enum class Rule : int {
+    sgd = 0,
+    adagrad = 1,
+    rmsprop = 2,
+    adadelta = 3,
+    adam = 4,
+    adamw = 5,
+    adamax = 6,
+    nadam = 7,
+    radam = 8,
+};
+
+// The union of every rule's hyperparameters; each rule reads only its own.
+struct Hyper {
+    Rule rule = Rule::sgd;
+    double weight_decay = 0.0;
+    bool maximize = false;
+    // decoupled (AdamW-style) weight decay; always on for adamw
+    bool decoupled_weight_decay = false;
+    // SGD, RMSprop
+    double momentum = 0.0;
+    double dampening = 0.0;
+    bool nesterov = false;
+    // Adagrad
+    double lr_decay = 0.0;
+    // RMSprop: alpha; Adadelta: rho
+    double alpha = 0.99;
+    bool centered = false;
+    double rho = 0.9;
+    // Adam family
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    bool amsgrad = false;
+    double momentum_decay = 4e-3;
+    double eps = 1e-8;
+};
+
+// Indices into the caller's counters array.
+enum Counter : int { counter_step = 0, counter_mu_product = 1, n_counters = 2 };
+
+// The state buffers of each rule, in the order the update functions read them. A slot
+// the options leave unused (SGD's buffer without momentum, RMSprop's momentum buffer and
+// gradient average, Adam's running maximum without amsgrad) may be empty.
+inline constexpr int max_state_buffers = 3;
+
+inline int state_buffer_count(const Hyper& h) {
+    switch (h.rule) {
+    case Rule::sgd:
+        return 1;  // momentum_buffer
+    case Rule::adagrad:
+        return 1;  // sum
+    case Rule::rmsprop:
+        return 3;  // square_avg, momentum_buffer, grad_avg
+    case Rule::adadelta:
+        return 2;  // square_avg, acc_delta
+    case Rule::adam:
+    case Rule::adamw:
+        return 3;  // exp_avg, exp_avg_sq, max_exp_avg_sq
+    case Rule::adamax:
+        return 2;  // exp_avg, exp_inf
+    case Rule::nadam:
+    case Rule::radam:
+        return 2;  // exp_avg, exp_avg_sq
+    }
+    return 0;
+}
+
+inline bool state_buffer_used(const Hyper& h, int slot) {
+    switch (h.rule) {
+    case Rule::sgd:
+        return h.momentum != 0.0;
+    case Rule::rmsprop:
+        return slot == 0 || (slot == 1 && h.momentum > 0.0) || (slot == 2 && h.centered);
+    case Rule::adam:
+    case Rule::adamw:
+        return slot < 2 || h.amsgrad;
+    default:
+        return slot < state_buffer_count(h);
+    }
+}
+
+template <class T>
+struct ParamBuffers {
+    T* param = nullptr;
+    T* state[max_state_buffers] = {nullptr, nullptr, nullptr};
+    std::size_t size = 0;
+};
+
+// Scalars of one step, computed once and shared by every element and every parameter.
+struct StepCoefficients {
+    double lr = 0.0;
+    double step = 0.0;
+    double clr = 0.0;           // Adagrad's decayed rate
+    double bias_correction1 = 1.0;
+    double bias_correction2_sqrt = 1.0;
+    double bias_correction2 = 1.0;
+    double nadam_grad_coef = 0.0;  // lr(1-mu_t)/(1-prod)
+    double nadam_avg_coef = 0.0;   // lr mu_{t+1}/(1-prod*mu_{t+1})
+    bool radam_rectified = false;
+    double radam_rect = 0.0;
+    bool first_step = false;
+};
+
+// Advances the counters and returns the step's coefficients.
+inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters) {
+    StepCoefficients c;
+    counters[counter_step] += 1.0;
+    const double t = counters[counter_step];
+    c.step = t;
+    c.first_step = t == 1.0;
+    c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t));
+    c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
+    c.bias_correction1 = 1.0 - std::pow(h.beta1, t);
+    c.bias_correction2 = 1.0 - std::pow(h.beta2, t);
+    c.bias_correction2_sqrt = std::sqrt(c.bias_correction2);
+    if (h.rule == Rule::nadam) {
+        const double mu = h.beta1 * (1.0 - 0.5 * std::pow(0.96, t * h.momentum_decay));
+        const double mu_next = h.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * h.momentum_decay));
+        if (c.first_step) {
+            counters[counter_mu_product] = 1.0;
+        }
+        const double mu_product = counters[counter_mu_product] * mu;
+        counters[counter_mu_product] = mu_product;
+        c.nadam_grad_coef = c.lr * (1.0 - mu) / (1.0 - mu_product);
+        c.nadam_avg_coef = c.lr * mu_next / (1.0 - mu_product * mu_next);
+    }
+    if (h.rule == Rule::radam) {
+        const double rho_inf = 2.0 / (1.0 - h.beta2) - 1.0;
+        const double rho_t = rho_inf - 2.0 * t * std::pow(h.beta2, t) / c.bias_correction2;
+        c.radam_rectified = rho_t > 5.0;
+        if (c.radam_rectified) {
+            c.radam_rect = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
+                                     ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t));
+        }
+    }
+    return c;
+}
+
+namespace detail {
+
+// The gradient as every rule first sees it: sign for maximize, then coupled L2 decay.
+template <class T>
+inline T effective_grad(const Hyper& h, bool coupled_decay, T g, T p) {
+    if (h.maximize) {
+        g = -g;
+    }
+    if (coupled_decay) {
+        g = g + static_cast<T>(h.weight_decay) * p;
+    }
+    return g;
+}
+
+template <class T>
+void sgd_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+               std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict buf = b.state[0];
+    const bool decay = h.weight_decay != 0.0;
+    const T lr = static_cast<T>(c.lr);
+    const T mu = static_cast<T>(h.momentum);
+    const T keep = static_cast<T>(1.0 - h.dampening);
+    if (h.momentum == 0.0) {
+        for (std::size_t i = begin; i < end; ++i) {
+            p[i] -= lr * effective_grad(h, decay, g_in[i], p[i]);
+        }
+        return;
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T m = c.first_step ? g : mu * buf[i] + keep * g;
+        buf[i] = m;
+        p[i] -= lr * (h.nesterov ? g + mu * m : m);
+    }
+}
+
+template <class T>
+void adagrad_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                   std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict sum = b.state[0];
+    const bool decay = h.weight_decay != 0.0;
+    const T clr = static_cast<T>(c.clr);
+    const T eps = static_cast<T>(h.eps);
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T s = sum[i] + g * g;
+        sum[i] = s;
+        p[i] -= clr * (g / (std::sqrt(s) + eps));
+    }
+}
+
+template <class T>
+void rmsprop_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                   std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict square_avg = b.state[0];
+    T* __restrict buf = b.state[1];
+    T* __restrict grad_avg = b.state[2];
+    const bool decay = h.weight_decay != 0.0;
+    const bool use_momentum = h.momentum > 0.0;
+    const T lr = static_cast<T>(c.lr);
+    const T a = static_cast<T>(h.alpha);
+    const T one_minus_a = static_cast<T>(1.0 - h.alpha);
+    const T mu = static_cast<T>(h.momentum);
+    const T eps = static_cast<T>(h.eps);
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T v = a * square_avg[i] + one_minus_a * g * g;
+        square_avg[i] = v;
+        T d;
+        if (h.centered) {
+            const T ga = a * grad_avg[i] + one_minus_a * g;
+            grad_avg[i] = ga;
+            d = std::sqrt(v - ga * ga) + eps;
+        } else {
+            d = std::sqrt(v) + eps;
+        }
+        if (use_momentum) {
+            const T m = mu * buf[i] + g / d;
+            buf[i] = m;
+            p[i] -= lr * m;
+        } else {
+            p[i] -= lr * (g / d);
+        }
+    }
+}
+
+template <class T>
+void adadelta_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                    std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict square_avg = b.state[0];
+    T* __restrict acc_delta = b.state[1];
+    const bool decay = h.weight_decay != 0.0;
+    const T lr = static_cast<T>(c.lr);
+    const T rho = static_cast<T>(h.rho);
+    const T one_minus_rho = static_cast<T>(1.0 - h.rho);
+    const T eps = static_cast<T>(h.eps);
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T v = rho * square_avg[i] + one_minus_rho * g * g;
+        square_avg[i] = v;
+        const T delta = std::sqrt(acc_delta[i] + eps) / std::sqrt(v + eps) * g;
+        acc_delta[i] = rho * acc_delta[i] + one_minus_rho * delta * delta;
+        p[i] -= lr * delta;
+    }
+}
+
+// Adam and AdamW; AdamW (or decoupled_weight_decay) shrinks p before the Adam step.
+template <class T>
+void adam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict exp_avg = b.state[0];
+    T* __restrict exp_avg_sq = b.state[1];
+    T* __restrict max_exp_avg_sq = b.state[2];
+    const bool decoupled = h.rule == Rule::adamw || h.decoupled_weight_decay;
+    const bool coupled = !decoupled && h.weight_decay != 0.0;
+    const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
+    const T b1 = static_cast<T>(h.beta1);
+    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
+    const T b2 = static_cast<T>(h.beta2);
+    const T one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+    const T step_size = static_cast<T>(c.lr / c.bias_correction1);
+    const T bc2_sqrt = static_cast<T>(c.bias_correction2_sqrt);
+    const T eps = static_cast<T>(h.eps);
+    for (std::size_t i = begin; i < end; ++i) {
+        T pi = p[i];
+        if (decoupled) {
+            pi *= shrink;
+        }
+        const T g = effective_grad(h, coupled, g_in[i], pi);
+        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
+        T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        if (h.amsgrad) {
+            v = std::max(max_exp_avg_sq[i], v);
+            max_exp_avg_sq[i] = v;
+        }
+        p[i] = pi - step_size * (m / (std::sqrt(v) / bc2_sqrt + eps));
+    }
+}
+
+template <class T>
+void adamax_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                  std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict exp_avg = b.state[0];
+    T* __restrict exp_inf = b.state[1];
+    const bool decay = h.weight_decay != 0.0;
+    const T b1 = static_cast<T>(h.beta1);
+    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
+    const T b2 = static_cast<T>(h.beta2);
+    const T eps = static_cast<T>(h.eps);
+    const T clr = static_cast<T>(c.lr / c.bias_correction1);
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
+        const T u = std::max(b2 * exp_inf[i], std::abs(g) + eps);
+        exp_avg[i] = m;
+        exp_inf[i] = u;
+        p[i] -= clr * (m / u);
+    }
+}
+
+template <class T>
+void nadam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                 std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict exp_avg = b.state[0];
+    T* __restrict exp_avg_sq = b.state[1];
+    const bool decoupled = h.decoupled_weight_decay;
+    const bool coupled = !decoupled && h.weight_decay != 0.0;
+    const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
+    const T b1 = static_cast<T>(h.beta1);
+    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
+    const T b2 = static_cast<T>(h.beta2);
+    const T one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+    const T bc2 = static_cast<T>(c.bias_correction2);
+    const T eps = static_cast<T>(h.eps);
+    const T grad_coef = static_cast<T>(c.nadam_grad_coef);
+    const T avg_coef = static_cast<T>(c.nadam_avg_coef);
+    for (std::size_t i = begin; i < end; ++i) {
+        T pi = p[i];
+        if (decoupled) {
+            pi *= shrink;
+        }
+        const T g = effective_grad(h, coupled, g_in[i], pi);
+        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
+        const T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        const T d = std::sqrt(v / bc2) + eps;
+        p[i] = pi - grad_coef * (g / d) - avg_coef * (m / d);
+    }
+}
+
+template <class T>
+void radam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+                 std::size_t begin, std::size_t end) {
+    T* __restrict p = b.param;
+    T* __restrict exp_avg = b.state[0];
+    T* __restrict exp_avg_sq = b.state[1];
+    const bool decoupled = h.decoupled_weight_decay;
+    const bool coupled = !decoupled && h.weight_decay != 0.0;
+    const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
+    const T b1 = static_cast<T>(h.beta1);
+    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
+    const T b2 = static_cast<T>(h.beta2);
+    const T one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+    const T bc1 = static_cast<T>(c.bias_correction1);
+    const T lr = static_cast<T>(c.lr);
+    const T eps = static_cast<T>(h.eps);
+    const T rect_scale = static_cast<T>(c.lr * c.radam_rect * c.bias_correction2_sqrt);
+    for (std::size_t i = begin; i < end; ++i) {
+        T pi = p[i];
+        if (decoupled) {
+            pi *= shrink;
+        }
+        const T g = effective_grad(h, coupled, g_in[i], pi);
+        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
+        const T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        const T m_hat = m / bc1;
+        if (c.radam_rectified) {
+            p[i] = pi - m_hat * rect_scale / (std::sqrt(v) + eps);
+        } else {
+            p[i] = pi - m_hat * lr;
+        }
+    }
+}
+
+template <class T>
+void update_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g,
+                  std::size_t begin, std::size_t end) {
+    switch (h.rule) {
+    case Rule::sgd:
+        return sgd_range(h, c, b, g, begin, end);
+    case Rule::adagrad:
+        return adagrad_range(h, c, b, g, begin, end);
+    case Rule::rmsprop:
+        return rmsprop_range(h, c, b, g, begin, end);
+    case Rule::adadelta:
+        return adadelta_range(h, c, b, g, begin, end);
+    case Rule::adam:
+    case Rule::adamw:
+        return adam_range(h, c, b, g, begin, end);
+    case Rule::adamax:
+        return adamax_range(h, c, b, g, begin, end);
+    case Rule::nadam:
+        return nadam_range(h, c, b, g, begin, end);
+    case Rule::radam:
+        return radam_range(h, c, b, g, begin, end);
+    }
+    throw std::invalid_argument("unknown optimizer rule");
+}
+
+}  // namespace detail
+
+// Below this many elements a parameter is updated on the calling thread: starting a
+// thread costs more than the update itself.
+inline constexpr std::size_t min_elements_per_thread = std::size_t{1} << 18;
+
+// One optimizer step over several parameters (one shared step count), each updated
+// from its gradient. `n_threads` <= 0 uses every hardware thread for large parameters.
+template <class T>
+void optimizer_step(const Hyper& h, const Schedule& schedule, double* counters, const ParamBuffers<T>* params,
+                    const T* const* grads, std::size_t n_params, int n_threads) {
+    const StepCoefficients c = begin_step(h, schedule, counters);
+    for (std::size_t k = 0; k < n_params; ++k) {
+        const ParamBuffers<T>& b = params[k];
+        const T* g = grads[k];
+        const int chunks = threads_for(b.size, n_threads, min_elements_per_thread);
+        parallel_chunks(b.size, chunks, [&](int, std::size_t begin, std::size_t end) {
+            detail::update_range(h, c, b, g, begin, end);
+        });
+    }
+}
+
+}  // namespace pygdx

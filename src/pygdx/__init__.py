@@ -1,0 +1,19 @@
+"""pygdx: gradient descent with a compiled core.
+
+- ``pygdx.optim``: torch.optim-exact optimizers updating NumPy arrays in place.
+- ``pygdx.schedules``: learning-rate schedules evaluated in the compiled loops.
+- ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import optim, schedules
+
+try:
+    __version__ = version("pygdx")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__", "optim", "schedules"]
