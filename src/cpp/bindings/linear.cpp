@@ -137,6 +137,8 @@ py::array decision(const pygdx::LinearProblem& pb, py::handle X, py::array theta
     return out;
 }
 
+void check_order(const py::array& order);
+
 template <class T>
 py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
                 py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule,
@@ -146,10 +148,7 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
     }
     // `order` lists the rows of this epoch (all of X, or a training subset); it is shuffled
     // in place, so it must be the caller's own int64 array.
-    if (!py::isinstance<Rows>(order) || order.dtype().kind() != 'i' || order.itemsize() != 8 ||
-        !(order.flags() & py::array::c_style) || !order.writeable() || order.ndim() != 1) {
-        throw py::type_error("order must be a writeable, C-contiguous 1-dimensional int64 array of row indices");
-    }
+    check_order(order);
     Inputs<T> in = check_inputs<T>(pb, X, y, sw, order);
     auto* idx = static_cast<std::int64_t*>(order.mutable_data());
     pygdx::ParamBuffers<T> params;
@@ -192,6 +191,13 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
         r = pygdx::linear_epoch(pb, in.data, bs, hyper, schedule, ctr, params, grad.data(), n_threads);
     }
     return py::make_tuple(r.loss, r.steps, r.finite);
+}
+
+void check_order(const py::array& order) {
+    if (!py::isinstance<Rows>(order) || order.dtype().kind() != 'i' || order.itemsize() != 8 ||
+        !(order.flags() & py::array::c_style) || !order.writeable() || order.ndim() != 1) {
+        throw py::type_error("order must be a writeable, C-contiguous 1-dimensional int64 array of row indices");
+    }
 }
 
 }  // namespace
@@ -274,4 +280,13 @@ void register_linear(py::module_& m) {
         py::arg("states"), py::arg("n_threads") = 0, py::arg("shuffle_seed") = py::none(),
         "One epoch over the rows listed in `order` (int64, shuffled in place first when a seed is "
         "given): returns (mean objective over the epoch, optimizer steps, finite).");
+    m.def(
+        "shuffle_rows",
+        [](py::array order, std::uint64_t seed) {
+            check_order(order);
+            pygdx::shuffle_rows(static_cast<std::int64_t*>(order.mutable_data()),
+                                static_cast<std::size_t>(order.size()), seed);
+        },
+        py::arg("order"), py::arg("seed"),
+        "Shuffle `order` in place exactly as linear_epoch does for the same seed (SplitMix64 Fisher-Yates).");
 }
