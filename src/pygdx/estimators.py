@@ -876,7 +876,9 @@ class GDClassifier(_GDBase):
             unknown = np.setdiff1d(y, self.classes_)
             raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes_!r}")
         if len(self.classes_) == 2 and not getattr(self._loss_object(), "multiclass", False):
-            return np.where(idx_clipped == 1, 1.0, -1.0).astype(dtype), 1
+            signs = np.full(idx_clipped.shape[0], -1.0, dtype=dtype)
+            signs[idx_clipped == 1] = 1.0
+            return signs, 1
         return idx_clipped.astype(dtype), len(self.classes_)
 
     def _apply_class_weight(self, sw, y_core, dtype):
