@@ -178,8 +178,9 @@ class Optimizer:
     def step(self, grads: Any) -> None:
         """Update every parameter in place from its gradient.
 
-        ``grads``: one array when the optimizer has one parameter, else a sequence in the
-        parameters' order, each of its parameter's shape.
+        ``grads``: a sequence with one gradient per parameter, in the parameters' order,
+        each of its parameter's shape. With one parameter, the gradient itself also works
+        (an array, or a nested list that is not a one-element list).
         """
         # A plain attribute, not a property: at small sizes this wrapper is a visible part
         # of the cost of a step.

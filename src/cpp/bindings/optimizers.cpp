@@ -69,13 +69,14 @@ public:
         }
     }
 
-    // grads: one array-like when there is one parameter, else a sequence of them. Each is
-    // read as a C-contiguous T array, converted (copied) once if it is not one already.
+    // grads: a sequence with one array-like per parameter; with one parameter, also the
+    // gradient itself (an array, a number, or a nested list of length other than 1). Each
+    // is read as a C-contiguous T array, converted (copied) once if it is not one already.
     // Every gradient is converted and checked before the first parameter changes.
     void step(py::handle grads) {
         const std::size_t n = buffers_.size();
         const bool single = n == 1 && (py::isinstance<py::array>(grads) || !py::isinstance<py::sequence>(grads) ||
-                                       py::isinstance<py::float_>(grads));
+                                       py::len(grads) != 1);
         if (single) {
             py::object held;
             const T* g = gradient_data(grads, 0, held);

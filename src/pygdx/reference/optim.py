@@ -61,8 +61,9 @@ class Optimizer:
         return float(self.lr(t)) if callable(self.lr) else float(self.lr)
 
     def step(self, grads: Any) -> None:
-        """Update every parameter in place from its gradient (one array, or one per parameter)."""
-        if len(self.params) == 1 and not isinstance(grads, (list, tuple)):
+        """Update every parameter in place from its gradient: a list with one gradient per
+        parameter, or with one parameter also the gradient itself."""
+        if len(self.params) == 1 and (not isinstance(grads, (list, tuple)) or len(grads) != 1):
             grads = [grads]
         if len(grads) != len(self.params):
             raise ValueError(f"step() needs {len(self.params)} gradients, got {len(grads)}")
