@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ._optional import require
-from .minimize import minimize
+from .minimize import OptimizeResult, minimize
 
 __all__ = ["loss_curve", "trajectory", "compare", "lr_sweep"]
 
@@ -39,12 +39,13 @@ def _axes(ax: Any) -> Any:
 
 
 def _is_single_source(obj: Any) -> bool:
-    if hasattr(obj, "loss_curve_"):
+    """One thing to plot, as opposed to a dict or list of several."""
+    if hasattr(obj, "loss_curve_") or isinstance(obj, (OptimizeResult, np.ndarray)):
         return True
     if isinstance(obj, Mapping):
-        return "history" in obj or "fun" in obj
-    if isinstance(obj, np.ndarray):
-        return True
+        # A plain dict is a result if it has one's keys, a history if "fun" holds a
+        # series; any other dict maps labels to sources.
+        return ("history" in obj and "x" in obj) or ("fun" in obj and np.ndim(obj["fun"]) == 1)
     if isinstance(obj, (list, tuple)):
         return all(isinstance(v, (int, float, np.number)) for v in obj)
     return False
