@@ -2,12 +2,14 @@
 
 - ``pygdx.optim``: torch.optim-exact optimizers updating NumPy arrays in place.
 - ``pygdx.schedules``: learning-rate schedules evaluated in the compiled loops.
-- ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
+- ``pygdx.GDRegressor`` / ``pygdx.GDClassifier``: scikit-learn compatible linear models
+  trained in the C++ core; ``pygdx.losses`` and ``pygdx.callbacks`` go with them.
 - ``pygdx.minimize``: any optimizer on any function (scipy conventions), with its history.
 - ``pygdx.numerical_gradient`` / ``pygdx.check_gradient``: finite differences.
 - ``pygdx.functions``: classic test functions with gradients and known minima.
 - ``pygdx.plot``: loss curves, trajectories, comparisons (needs matplotlib; imported on
   first use, so ``import pygdx`` never imports matplotlib).
+- ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import functions, optim, schedules
+from . import callbacks, functions, losses, optim, schedules
+from .estimators import GDClassifier, GDRegressor
 from .minimize import OptimizeResult, minimize
 from .numdiff import check_gradient, numerical_gradient
 
@@ -28,6 +31,10 @@ __all__ = [
     "__version__",
     "optim",
     "schedules",
+    "GDRegressor",
+    "GDClassifier",
+    "losses",
+    "callbacks",
     "minimize",
     "OptimizeResult",
     "numerical_gradient",

@@ -210,6 +210,15 @@ class Optimizer:
         """How many steps have been taken."""
         return int(self._counters[0])
 
+    def core_buffers(self, index: int = 0) -> tuple[Any, Any, np.ndarray, list[np.ndarray]]:
+        """What a C++ training loop needs to step parameter ``index`` with this exact rule:
+        ``(hyper, schedule, counters, state buffers)``. The arrays are this optimizer's own,
+        so steps taken in C++ advance it exactly as :meth:`step` would (used by the estimators).
+        """
+        empty = np.empty(0, dtype=self.params[index].dtype)
+        states = [self.state[index].get(name, empty) for name in self._state_names]
+        return self._make_hyper(), self._schedule.to_core(), self._counters, states
+
     def state_dict(self) -> dict:
         """Everything needed to continue exactly where this optimizer is: a deep copy."""
         return {

@@ -5,6 +5,7 @@ namespace py = pybind11;
 
 void register_schedules(py::module_& m);
 void register_optimizers(py::module_& m);
+void register_linear(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -13,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
 #endif
     register_schedules(m);
     register_optimizers(m);
+    register_linear(m);
 }

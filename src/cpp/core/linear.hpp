@@ -1,0 +1,379 @@
+// Linear models: the full-batch objective and its gradient, and one training epoch of
+// full-batch, mini-batch or stochastic gradient descent with any optimizer rule.
+//
+// Parameters live in one contiguous vector theta = [coef (K x d, row-major), intercept (K)]
+// (K = 1 except for the multinomial loss), so that one optimizer state covers them all.
+// The objective is scikit-learn's SGD objective (REFERENCE.md):
+//     (1/m) Σ_i sw_i · loss(y_i, x_i·w + b) + alpha · R(w)
+// over the m rows used; the intercept is never penalised.
+//
+// Speed: X is read once per pass. Each row is used while it is in L1: its K dot products,
+// the loss derivative, then its contribution to the gradient. Rows are gathered through an
+// index (shuffled order, validation split) instead of copying a batch. Threads split rows
+// and keep private partial gradients that are summed in chunk order, so results depend on
+// the thread count but never on timing.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/losses.hpp"
+#include "core/optimizers.hpp"
+#include "core/parallel.hpp"
+
+namespace pygdx {
+
+enum class PenaltyKind : int { none = 0, l2 = 1, l1 = 2, elasticnet = 3 };
+
+struct Penalty {
+    PenaltyKind kind = PenaltyKind::none;
+    double alpha = 0.0;
+    double l1_ratio = 0.15;
+};
+
+struct LinearProblem {
+    Loss loss;
+    Penalty penalty;
+    std::size_t n_features = 0;  // d
+    std::size_t n_outputs = 1;   // K: classes for multinomial and one-vs-rest, else 1
+    bool fit_intercept = true;
+
+    std::size_t n_coef() const { return n_features * n_outputs; }
+    std::size_t n_params() const { return n_coef() + n_outputs; }
+};
+
+inline bool loss_is_binary_classification(const Loss& loss) {
+    return loss.kind == LossKind::log_loss || loss.kind == LossKind::hinge || loss.kind == LossKind::modified_huber;
+}
+
+// The rows a pass reads: rows[0..n_used) of X when `rows` is given, else rows 0..n_used.
+template <class T>
+struct LinearData {
+    const T* X = nullptr;
+    const T* y = nullptr;
+    const T* sample_weight = nullptr;  // null: every weight is 1
+    const std::int64_t* rows = nullptr;
+    std::size_t n_used = 0;
+
+    std::size_t row(std::size_t i) const { return rows ? static_cast<std::size_t>(rows[i]) : i; }
+};
+
+namespace detail {
+
+// Several independent accumulators let the compiler vectorise the reduction without
+// -ffast-math (which would break NaN detection).
+template <class T>
+inline T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
+    T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (std::size_t u = 0; u < 8; ++u) {
+            s[u] += a[j + u] * b[j + u];
+        }
+    }
+    for (; j < n; ++j) {
+        s[0] += a[j] * b[j];
+    }
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+template <class T>
+inline void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) {
+        y[j] += a * x[j];
+    }
+}
+
+// Adds one row's weighted loss derivative times x to the coefficient gradient (type T)
+// and to the intercept gradient (double); returns the row's weighted loss.
+// `z` and `dloss` are K-element scratch arrays.
+template <class T>
+inline double add_row(const LinearProblem& pb, const T* theta, const T* x, double y, double sw,
+                      T* __restrict coef_grad, double* intercept_grad, double* z, double* dloss) {
+    const std::size_t d = pb.n_features;
+    const std::size_t K = pb.n_outputs;
+    const T* intercept = theta + pb.n_coef();
+    double value;
+    if (loss_is_multinomial(pb.loss)) {
+        for (std::size_t k = 0; k < K; ++k) {
+            z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
+        }
+        value = multinomial_loss_and_derivative(z, K, static_cast<std::size_t>(y), dloss);
+    } else if (K == 1) {
+        z[0] = static_cast<double>(dot(theta, x, d)) + static_cast<double>(intercept[0]);
+        value = loss_and_derivative(pb.loss, z[0], y, dloss);
+    } else {
+        // One-vs-rest: output k is the binary problem "class k (+1) or not (-1)". The
+        // objective separates over outputs and every optimizer rule is element-wise, so
+        // training them together equals K separate runs with the same batches.
+        value = 0.0;
+        for (std::size_t k = 0; k < K; ++k) {
+            z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
+            const double sign = static_cast<std::size_t>(y) == k ? 1.0 : -1.0;
+            value += loss_and_derivative(pb.loss, z[k], sign, dloss + k);
+        }
+    }
+    for (std::size_t k = 0; k < K; ++k) {
+        const double g = sw * dloss[k];
+        if (g != 0.0) {
+            axpy(static_cast<T>(g), x, coef_grad + k * d, d);
+        }
+        intercept_grad[k] += g;
+    }
+    return sw * value;
+}
+
+// Rows per block: the coefficient gradient is summed in T over a block, then added to a
+// double accumulator, so float32 sums over millions of rows keep float64-like accuracy.
+inline constexpr std::size_t rows_per_block = 64;
+
+// Accumulates rows [begin, end) of `data` into grad (double, n_params) and returns the
+// weighted loss sum. `block` is an n_coef scratch buffer of type T, `scratch` 2K doubles.
+template <class T>
+double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const T* theta, std::size_t begin,
+                       std::size_t end, double* grad, T* block, double* scratch) {
+    const std::size_t n_coef = pb.n_coef();
+    const std::size_t d = pb.n_features;
+    double* z = scratch;
+    double* dloss = scratch + pb.n_outputs;
+    double* intercept_grad = grad + n_coef;
+    double loss_sum = 0.0;
+    for (std::size_t start = begin; start < end; start += rows_per_block) {
+        const std::size_t stop = std::min(end, start + rows_per_block);
+        std::fill(block, block + n_coef, T(0));
+        for (std::size_t i = start; i < stop; ++i) {
+            const std::size_t r = data.row(i);
+            const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
+            loss_sum += add_row(pb, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, block,
+                                intercept_grad, z, dloss);
+        }
+        for (std::size_t j = 0; j < n_coef; ++j) {
+            grad[j] += static_cast<double>(block[j]);
+        }
+    }
+    return loss_sum;
+}
+
+}  // namespace detail
+
+// alpha · R(w) for the coefficients (never the intercept).
+template <class T>
+double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
+    if (p.kind == PenaltyKind::none || p.alpha == 0.0) {
+        return 0.0;
+    }
+    double l1 = 0.0, l2 = 0.0;
+    for (std::size_t j = 0; j < n_coef; ++j) {
+        const double w = static_cast<double>(coef[j]);
+        l1 += std::abs(w);
+        l2 += w * w;
+    }
+    switch (p.kind) {
+    case PenaltyKind::l2:
+        return p.alpha * 0.5 * l2;
+    case PenaltyKind::l1:
+        return p.alpha * l1;
+    case PenaltyKind::elasticnet:
+        return p.alpha * (p.l1_ratio * l1 + (1.0 - p.l1_ratio) * 0.5 * l2);
+    case PenaltyKind::none:
+        break;
+    }
+    return 0.0;
+}
+
+// d(alpha · R)/dw_j; the l1 part uses the subgradient sign(w) (0 at w = 0).
+inline double penalty_derivative(const Penalty& p, double w) {
+    const double sign = w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0);
+    switch (p.kind) {
+    case PenaltyKind::l2:
+        return p.alpha * w;
+    case PenaltyKind::l1:
+        return p.alpha * sign;
+    case PenaltyKind::elasticnet:
+        return p.alpha * (p.l1_ratio * sign + (1.0 - p.l1_ratio) * w);
+    case PenaltyKind::none:
+        break;
+    }
+    return 0.0;
+}
+
+// Turns summed per-row gradients (double) into the objective's gradient in T: divides by
+// the row count, adds the penalty to the coefficients and zeroes the intercept when it is
+// not fitted. Returns false when any element is not finite.
+template <class T>
+bool finish_gradient(const LinearProblem& pb, const T* theta, const double* summed, double n_rows, T* grad) {
+    const std::size_t n_coef = pb.n_coef();
+    const double scale = 1.0 / n_rows;
+    const bool penalised = pb.penalty.kind != PenaltyKind::none && pb.penalty.alpha != 0.0;
+    double check = 0.0;
+    for (std::size_t j = 0; j < n_coef; ++j) {
+        double g = summed[j] * scale;
+        if (penalised) {
+            g += penalty_derivative(pb.penalty, static_cast<double>(theta[j]));
+        }
+        grad[j] = static_cast<T>(g);
+        check += static_cast<double>(grad[j]) * 0.0;
+    }
+    for (std::size_t k = 0; k < pb.n_outputs; ++k) {
+        const double g = pb.fit_intercept ? summed[n_coef + k] * scale : 0.0;
+        grad[n_coef + k] = static_cast<T>(g);
+        check += static_cast<double>(grad[n_coef + k]) * 0.0;
+    }
+    // x * 0 is 0 for every finite x and NaN for NaN and ±inf: one branch-free test.
+    return check == 0.0;
+}
+
+// Rows below which a pass runs on the calling thread: starting threads would cost more.
+inline constexpr std::size_t min_row_elements_per_thread = std::size_t{1} << 16;
+
+// Buffers of a pass over rows, allocated once per call from Python (not per batch): a
+// stochastic epoch makes one pass per row.
+template <class T>
+class RowPass {
+public:
+    RowPass(const LinearProblem& pb, int n_threads) : pb_(pb), n_threads_(n_threads) {}
+
+    // The summed weighted loss over the rows of `data`, and the summed per-row gradients
+    // in `summed` (double, n_params; overwritten). Rows are split over threads; the
+    // partials are added in chunk order.
+    double sum(const LinearData<T>& data, const T* theta, double* summed) {
+        const std::size_t P = pb_.n_params();
+        const std::size_t n_coef = pb_.n_coef();
+        const int chunks = threads_for(data.n_used * n_coef, n_threads_, min_row_elements_per_thread);
+        const std::size_t k = static_cast<std::size_t>(chunks);
+        if (partial_.size() < k * P) {
+            partial_.resize(k * P);
+            losses_.resize(k);
+            blocks_.resize(k * n_coef);
+            scratch_.resize(k * 2 * pb_.n_outputs);
+        }
+        std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(k * P), 0.0);
+        parallel_chunks(data.n_used, chunks, [&](int c, std::size_t begin, std::size_t end) {
+            const std::size_t cc = static_cast<std::size_t>(c);
+            losses_[cc] = detail::accumulate_rows(pb_, data, theta, begin, end, partial_.data() + cc * P,
+                                                  blocks_.data() + cc * n_coef,
+                                                  scratch_.data() + cc * 2 * pb_.n_outputs);
+        });
+        std::copy(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(P), summed);
+        double loss_sum = losses_[0];
+        for (std::size_t c = 1; c < k; ++c) {
+            loss_sum += losses_[c];
+            for (std::size_t j = 0; j < P; ++j) {
+                summed[j] += partial_[c * P + j];
+            }
+        }
+        return loss_sum;
+    }
+
+private:
+    const LinearProblem& pb_;
+    int n_threads_;
+    std::vector<double> partial_, losses_, scratch_;
+    std::vector<T> blocks_;
+};
+
+// The full-batch objective at theta, and its gradient written to `grad` (n_params).
+template <class T>
+double linear_loss_grad(const LinearProblem& pb, const LinearData<T>& data, const T* theta, T* grad,
+                        int n_threads) {
+    std::vector<double> summed(pb.n_params());
+    const double loss_sum = RowPass<T>(pb, n_threads).sum(data, theta, summed.data());
+    const double m = static_cast<double>(data.n_used);
+    finish_gradient(pb, theta, summed.data(), m, grad);
+    return loss_sum / m + penalty_value(pb.penalty, theta, pb.n_coef());
+}
+
+// Decision values z (n_used x K, row-major) of the rows of `data`.
+template <class T>
+void linear_decision(const LinearProblem& pb, const LinearData<T>& data, const T* theta, T* out, int n_threads) {
+    const std::size_t d = pb.n_features;
+    const std::size_t K = pb.n_outputs;
+    const T* intercept = theta + pb.n_coef();
+    const int chunks = threads_for(data.n_used * pb.n_coef(), n_threads, min_row_elements_per_thread);
+    parallel_chunks(data.n_used, chunks, [&](int, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            const T* x = data.X + data.row(i) * d;
+            for (std::size_t k = 0; k < K; ++k) {
+                out[i * K + k] = static_cast<T>(static_cast<double>(detail::dot(theta + k * d, x, d)) +
+                                                static_cast<double>(intercept[k]));
+            }
+        }
+    });
+}
+
+// Fisher-Yates shuffle of `order` driven by SplitMix64 from `seed`: the same seed gives the
+// same order on every platform. (The modulo's bias is below n / 2^64.)
+inline void shuffle_rows(std::int64_t* order, std::size_t n, std::uint64_t seed) {
+    std::uint64_t state = seed;
+    auto next = [&state]() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    };
+    for (std::size_t i = n; i > 1; --i) {
+        const std::size_t j = static_cast<std::size_t>(next() % static_cast<std::uint64_t>(i));
+        std::swap(order[i - 1], order[j]);
+    }
+}
+
+struct EpochResult {
+    double loss = 0.0;        // mean objective over the epoch's batches, weighted by batch rows
+    std::size_t steps = 0;    // optimizer steps taken
+    bool finite = true;       // false: stopped at a non-finite loss or gradient, before stepping
+};
+
+// Rows [start, start + count) of `data` as data of their own.
+template <class T>
+LinearData<T> row_range(const LinearData<T>& data, std::size_t start, std::size_t count, std::size_t n_features) {
+    LinearData<T> part = data;
+    part.n_used = count;
+    if (data.rows) {
+        part.rows = data.rows + start;
+    } else {
+        part.X = data.X + start * n_features;
+        part.y = data.y + start;
+        part.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
+    }
+    return part;
+}
+
+// One pass over the rows of `data` in their given order, in batches of `batch_size` rows
+// (the last batch may be smaller), one optimizer step per batch. The optimizer's state,
+// step counters and schedule are the caller's (a pygdx.optim optimizer's), so the update is
+// exactly pygdx.optim's. `grad` is an n_params scratch buffer.
+template <class T>
+EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+                         const Hyper& hyper, const Schedule& schedule, double* counters,
+                         const ParamBuffers<T>& params, T* grad, int n_threads) {
+    const std::size_t P = pb.n_params();
+    const std::size_t n = data.n_used;
+    const T* theta = params.param;
+    const T* const grads[1] = {grad};
+    std::vector<double> summed(P);
+    RowPass<T> pass(pb, n_threads);
+    EpochResult result;
+    double objective_sum = 0.0;
+    std::size_t rows_seen = 0;
+    for (std::size_t start = 0; start < n; start += batch_size) {
+        const std::size_t rows = std::min(batch_size, n - start);
+        const double loss_sum = pass.sum(row_range(data, start, rows, pb.n_features), theta, summed.data());
+        const double m = static_cast<double>(rows);
+        const double batch_objective = loss_sum / m + penalty_value(pb.penalty, theta, pb.n_coef());
+        if (!std::isfinite(batch_objective) || !finish_gradient(pb, theta, summed.data(), m, grad)) {
+            result.finite = false;
+            break;
+        }
+        objective_sum += batch_objective * m;
+        rows_seen += rows;
+        optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        ++result.steps;
+    }
+    result.loss = rows_seen ? objective_sum / static_cast<double>(rows_seen) : 0.0;
+    return result;
+}
+
+}  // namespace pygdx

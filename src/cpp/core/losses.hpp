@@ -1,0 +1,137 @@
+// Per-sample losses of the linear models and their derivatives with respect to the
+// decision value z = x·w + b (REFERENCE.md, "Objective of the linear estimators").
+//
+// Scalars are evaluated in double whatever the data type: this is a handful of flops per
+// row against the 2·d of the dot product and the gradient update, and it keeps the
+// exp/log of the classification losses away from float32 overflow.
+//
+// Targets: regression losses read y as is; binary classification losses read y as the
+// sign s = ±1; the multinomial loss reads y as the class index 0..K-1.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+namespace pygdx {
+
+enum class LossKind : int {
+    squared_error = 0,
+    huber = 1,
+    epsilon_insensitive = 2,
+    log_loss = 3,     // binary logistic, y = ±1
+    hinge = 4,        // y = ±1
+    modified_huber = 5,  // y = ±1
+    multinomial = 6,  // softmax cross-entropy over K scores, y = class index
+};
+
+struct Loss {
+    LossKind kind = LossKind::squared_error;
+    double epsilon = 0.1;  // huber, epsilon_insensitive
+};
+
+inline bool loss_is_multinomial(const Loss& loss) { return loss.kind == LossKind::multinomial; }
+
+// log(1 + exp(v)) without overflow for large v and without losing precision for very negative v.
+inline double log1p_exp(double v) {
+    if (v > 0.0) {
+        return v + std::log1p(std::exp(-v));
+    }
+    return std::log1p(std::exp(v));
+}
+
+// 1 / (1 + exp(-v)) without overflow.
+inline double sigmoid(double v) {
+    if (v >= 0.0) {
+        return 1.0 / (1.0 + std::exp(-v));
+    }
+    const double e = std::exp(v);
+    return e / (1.0 + e);
+}
+
+// Loss of one sample with one decision value; *dloss receives dloss/dz.
+inline double loss_and_derivative(const Loss& loss, double z, double y, double* dloss) {
+    switch (loss.kind) {
+    case LossKind::squared_error: {
+        const double r = z - y;
+        *dloss = r;
+        return 0.5 * r * r;
+    }
+    case LossKind::huber: {
+        const double r = y - z;
+        const double eps = loss.epsilon;
+        if (std::abs(r) <= eps) {
+            *dloss = -r;
+            return 0.5 * r * r;
+        }
+        *dloss = r > 0.0 ? -eps : eps;
+        return eps * std::abs(r) - 0.5 * eps * eps;
+    }
+    case LossKind::epsilon_insensitive: {
+        const double r = y - z;
+        const double excess = std::abs(r) - loss.epsilon;
+        if (excess <= 0.0) {
+            *dloss = 0.0;
+            return 0.0;
+        }
+        *dloss = r > 0.0 ? -1.0 : 1.0;
+        return excess;
+    }
+    case LossKind::log_loss: {
+        const double margin = y * z;
+        // d/dz log(1 + exp(-y z)) = -y · sigmoid(-y z)
+        *dloss = -y * sigmoid(-margin);
+        return log1p_exp(-margin);
+    }
+    case LossKind::hinge: {
+        const double margin = y * z;
+        if (margin >= 1.0) {
+            *dloss = 0.0;
+            return 0.0;
+        }
+        *dloss = -y;
+        return 1.0 - margin;
+    }
+    case LossKind::modified_huber: {
+        // scikit-learn's: max(0, 1 - yz)^2 for yz >= -1, else -4yz.
+        const double margin = y * z;
+        if (margin >= 1.0) {
+            *dloss = 0.0;
+            return 0.0;
+        }
+        if (margin >= -1.0) {
+            const double slack = 1.0 - margin;
+            *dloss = -2.0 * slack * y;
+            return slack * slack;
+        }
+        *dloss = -4.0 * y;
+        return -4.0 * margin;
+    }
+    case LossKind::multinomial:
+        break;
+    }
+    *dloss = 0.0;
+    return 0.0;
+}
+
+// Softmax cross-entropy of K scores z for class `label`; dloss[k] = softmax(z)_k - [k == label].
+// Shifted by max(z) so that no exp overflows.
+inline double multinomial_loss_and_derivative(const double* z, std::size_t n_classes, std::size_t label,
+                                              double* dloss) {
+    double top = z[0];
+    for (std::size_t k = 1; k < n_classes; ++k) {
+        top = z[k] > top ? z[k] : top;
+    }
+    double total = 0.0;
+    for (std::size_t k = 0; k < n_classes; ++k) {
+        dloss[k] = std::exp(z[k] - top);
+        total += dloss[k];
+    }
+    const double log_total = std::log(total);
+    for (std::size_t k = 0; k < n_classes; ++k) {
+        dloss[k] /= total;
+    }
+    dloss[label] -= 1.0;
+    return log_total + top - z[label];
+}
+
+}  // namespace pygdx

@@ -1,0 +1,112 @@
+"""Linear models in plain NumPy: the full-batch objective and gradient, and one epoch of
+mini-batch gradient descent. The oracle for the C++ core and the benchmark baseline.
+
+Parameters are ``coef`` (K, d) and ``intercept`` (K,); the objective is REFERENCE.md's
+    (1/m) Σ sw_i · loss(y_i, x_i·w + b) + alpha · R(w)
+over the m rows used, with the intercept never penalised. Losses are
+:mod:`pygdx.losses` objects (see there for how y is encoded).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..losses import Loss
+
+__all__ = ["decision", "penalty_value", "penalty_gradient", "loss_grad", "epoch"]
+
+
+def decision(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray, n_outputs_kept: bool = False) -> np.ndarray:
+    """z = X @ coef.T + intercept: shape (n,) for one output unless ``n_outputs_kept``, else (n, K)."""
+    z = X @ coef.T + intercept
+    return z if n_outputs_kept or z.shape[1] > 1 else z[:, 0]
+
+
+def penalty_value(coef: np.ndarray, penalty: str | None, alpha: float, l1_ratio: float = 0.15) -> float:
+    """alpha · R(coef)."""
+    if penalty is None or alpha == 0.0:
+        return 0.0
+    l1 = float(np.abs(coef).sum())
+    l2 = 0.5 * float((coef.astype(np.float64) ** 2).sum())
+    if penalty == "l2":
+        return alpha * l2
+    if penalty == "l1":
+        return alpha * l1
+    if penalty == "elasticnet":
+        return alpha * (l1_ratio * l1 + (1.0 - l1_ratio) * l2)
+    raise ValueError(f"Unknown penalty {penalty!r}")
+
+
+def penalty_gradient(coef: np.ndarray, penalty: str | None, alpha: float, l1_ratio: float = 0.15) -> np.ndarray:
+    """d(alpha · R)/d coef, with the subgradient sign(w) (0 at 0) for the l1 part."""
+    if penalty is None or alpha == 0.0:
+        return np.zeros_like(coef)
+    if penalty == "l2":
+        return alpha * coef
+    if penalty == "l1":
+        return alpha * np.sign(coef)
+    if penalty == "elasticnet":
+        return alpha * (l1_ratio * np.sign(coef) + (1.0 - l1_ratio) * coef)
+    raise ValueError(f"Unknown penalty {penalty!r}")
+
+
+def loss_grad(
+    loss: Loss,
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    penalty: str | None = None,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.15,
+    fit_intercept: bool = True,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The objective at (coef, intercept) and its gradients ``(value, d coef, d intercept)``."""
+    m = X.shape[0]
+    z = decision(X, coef, intercept)
+    sw = np.ones(m) if sample_weight is None else sample_weight
+    dz = loss.derivative(y, z) * (sw if z.ndim == 1 else sw[:, None])
+    dz2 = dz.reshape(m, -1)
+    grad_coef = dz2.T @ X / m + penalty_gradient(coef, penalty, alpha, l1_ratio)
+    grad_intercept = dz2.sum(axis=0) / m if fit_intercept else np.zeros_like(intercept)
+    value = float(np.dot(sw, loss.value(y, z))) / m + penalty_value(coef, penalty, alpha, l1_ratio)
+    return value, grad_coef, grad_intercept
+
+
+def epoch(
+    loss: Loss,
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    optimizer: Any,
+    order: np.ndarray,
+    batch_size: int | None,
+    sample_weight: np.ndarray | None = None,
+    penalty: str | None = None,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.15,
+    fit_intercept: bool = True,
+) -> float:
+    """One pass over the rows ``order`` in batches, one ``optimizer.step([d coef, d intercept])``
+    per batch; returns the mean objective over the batches (weighted by batch rows).
+
+    ``optimizer`` is any object with pygdx.optim's ``step`` over ``[coef, intercept]``.
+    """
+    n = len(order)
+    bs = n if batch_size is None else int(batch_size)
+    total = 0.0
+    for start in range(0, n, bs):
+        rows = order[start : start + bs]
+        sw = None if sample_weight is None else sample_weight[rows]
+        value, g_coef, g_intercept = loss_grad(
+            loss, X[rows], y[rows], coef, intercept, sw, penalty, alpha, l1_ratio, fit_intercept
+        )
+        if not np.isfinite(value):
+            raise FloatingPointError(f"non-finite loss at batch starting at row {start} of the epoch")
+        optimizer.step([g_coef, g_intercept])
+        total += value * len(rows)
+    return total / n

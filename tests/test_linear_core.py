@@ -1,0 +1,251 @@
+"""The C++ linear core against the plain-NumPy reference (pygdx.reference.linear):
+full-batch objective and gradient for every loss and penalty, finite differences, threads,
+row selections, float32, one epoch with a pygdx.optim optimizer, and non-finite stops."""
+
+import numpy as np
+import pytest
+
+import pygdx
+from pygdx import _core, losses
+from pygdx.reference import linear as ref
+
+LOSSES = {
+    "squared_error": (_core.LossKind.squared_error, losses.SquaredError()),
+    "huber": (_core.LossKind.huber, losses.Huber(0.3)),
+    "epsilon_insensitive": (_core.LossKind.epsilon_insensitive, losses.EpsilonInsensitive(0.3)),
+    "log_loss": (_core.LossKind.log_loss, losses.LogLoss()),
+    "hinge": (_core.LossKind.hinge, losses.Hinge()),
+    "modified_huber": (_core.LossKind.modified_huber, losses.ModifiedHuber()),
+}
+PENALTIES = {None: _core.PenaltyKind.none, "l2": _core.PenaltyKind.l2, "l1": _core.PenaltyKind.l1,
+             "elasticnet": _core.PenaltyKind.elasticnet}
+
+
+def make_problem(loss_name, penalty=None, alpha=0.0, l1_ratio=0.15, n_features=6, n_outputs=1,
+                 fit_intercept=True, multinomial=False):
+    kind = _core.LossKind.multinomial if multinomial else LOSSES[loss_name][0]
+    return _core.LinearProblem(kind, 0.3, PENALTIES[penalty], alpha, l1_ratio, n_features, n_outputs, fit_intercept)
+
+
+def make_data(loss, n=300, d=6, n_outputs=1, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    if n_outputs > 1:
+        y = rng.integers(0, n_outputs, size=n).astype(dtype)
+    elif loss.classification:
+        y = rng.choice([-1.0, 1.0], size=n).astype(dtype)
+    else:
+        y = rng.normal(size=n).astype(dtype)
+    theta = rng.normal(size=n_outputs * d + n_outputs).astype(dtype)
+    sw = rng.uniform(0.5, 2.0, size=n).astype(dtype)
+    return X, y, theta, sw
+
+
+def split(theta, d, K):
+    return theta[: K * d].reshape(K, d), theta[K * d :]
+
+
+def reference_loss_grad(loss, X, y, theta, sw, penalty, alpha, l1_ratio, fit_intercept, K=1):
+    coef, intercept = split(theta, X.shape[1], K)
+    value, gc, gi = ref.loss_grad(loss, X, y, coef, intercept, sw, penalty, alpha, l1_ratio, fit_intercept)
+    return value, np.concatenate([gc.ravel(), gi])
+
+
+@pytest.mark.parametrize("penalty", [None, "l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_full_batch_loss_grad_equals_reference(loss_name, penalty, weighted):
+    loss = LOSSES[loss_name][1]
+    X, y, theta, sw = make_data(loss)
+    sw = sw if weighted else None
+    pb = make_problem(loss_name, penalty, alpha=0.05, l1_ratio=0.4)
+    value, grad = _core.linear_loss_grad(pb, X, y, sw, theta)
+    ref_value, ref_grad = reference_loss_grad(loss, X, y, theta, sw, penalty, 0.05, 0.4, True)
+    np.testing.assert_allclose(value, ref_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("multinomial, loss_name", [(True, "log_loss"), (False, "hinge"), (False, "modified_huber"),
+                                                    (False, "log_loss")])
+def test_multiclass_loss_grad_equals_reference(multinomial, loss_name):
+    K = 4
+    loss = losses.MultinomialLogLoss() if multinomial else LOSSES[loss_name][1]
+    X, y, theta, sw = make_data(loss, n_outputs=K)
+    pb = make_problem(loss_name, "l2", alpha=0.01, n_outputs=K, multinomial=multinomial)
+    value, grad = _core.linear_loss_grad(pb, X, y, sw, theta)
+    ref_value, ref_grad = reference_loss_grad(loss, X, y, theta, sw, "l2", 0.01, 0.15, True, K=K)
+    np.testing.assert_allclose(value, ref_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("loss_name", ["squared_error", "log_loss", "huber"])
+def test_gradient_equals_finite_differences(loss_name):
+    loss = LOSSES[loss_name][1]
+    X, y, theta, sw = make_data(loss, n=200)
+    pb = make_problem(loss_name, "l2", alpha=0.1)
+    _, grad = _core.linear_loss_grad(pb, X, y, sw, theta)
+    h = 1e-6
+    numeric = np.empty_like(theta)
+    for j in range(theta.size):
+        e = np.zeros_like(theta)
+        e[j] = h
+        numeric[j] = (_core.linear_loss_grad(pb, X, y, sw, theta + e)[0] -
+                      _core.linear_loss_grad(pb, X, y, sw, theta - e)[0]) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_without_intercept_its_gradient_is_zero():
+    loss = losses.SquaredError()
+    X, y, theta, _ = make_data(loss)
+    theta[-1] = 0.0
+    pb = make_problem("squared_error", fit_intercept=False)
+    value, grad = _core.linear_loss_grad(pb, X, y, None, theta)
+    ref_value, ref_grad = reference_loss_grad(loss, X, y, theta, None, None, 0.0, 0.15, False)
+    assert grad[-1] == 0.0
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-14)
+
+
+def test_row_selection_and_threads_are_deterministic_and_exact():
+    loss = losses.LogLoss()
+    X, y, theta, sw = make_data(loss, n=40_000, d=8)
+    pb = make_problem("log_loss", "l2", alpha=0.01, n_features=8)
+    rows = np.random.default_rng(3).permutation(40_000)[:25_000]
+    ref_value, ref_grad = reference_loss_grad(loss, X[rows], y[rows], theta, sw[rows], "l2", 0.01, 0.15, True)
+    for threads in (1, 2, 3):
+        value, grad = _core.linear_loss_grad(pb, X, y, sw, theta, rows=rows, n_threads=threads)
+        again = _core.linear_loss_grad(pb, X, y, sw, theta, rows=rows, n_threads=threads)
+        assert again[0] == value and np.array_equal(again[1], grad)  # bit-identical for a given thread count
+        np.testing.assert_allclose(value, ref_value, rtol=1e-12)
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-11, atol=1e-14)
+
+
+def test_float32_follows_input_dtype_and_agrees_with_float64():
+    loss = losses.SquaredError()
+    X, y, theta, sw = make_data(loss, n=50_000, d=10)
+    pb = make_problem("squared_error", "l2", alpha=0.01, n_features=10)
+    v64, g64 = _core.linear_loss_grad(pb, X, y, sw, theta)
+    v32, g32 = _core.linear_loss_grad(pb, X.astype(np.float32), y.astype(np.float32), sw.astype(np.float32),
+                                      theta.astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(v32, v64, rtol=1e-5)
+    np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
+
+
+def test_read_only_memmapped_and_strided_inputs(tmp_path):
+    loss = losses.SquaredError()
+    X, y, theta, _ = make_data(loss)
+    expected = _core.linear_loss_grad(make_problem("squared_error"), X, y, None, theta)
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    X_map = np.load(path, mmap_mode="r")
+    assert not X_map.flags.writeable
+    got = _core.linear_loss_grad(make_problem("squared_error"), X_map, y, None, theta)
+    assert got[0] == expected[0] and np.array_equal(got[1], expected[1])
+    X_fortran = np.asfortranarray(X)
+    got = _core.linear_loss_grad(make_problem("squared_error"), X_fortran, y, None, theta)
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-13)
+
+
+def test_decision_values():
+    loss = losses.MultinomialLogLoss()
+    X, _, theta, _ = make_data(loss, n_outputs=3)
+    pb = make_problem("log_loss", n_outputs=3, multinomial=True)
+    coef, intercept = split(theta, 6, 3)
+    np.testing.assert_allclose(_core.linear_decision(pb, X, theta), X @ coef.T + intercept, rtol=1e-13)
+    rows = np.array([5, 2, 2, 9])
+    np.testing.assert_allclose(_core.linear_decision(pb, X, theta, rows=rows), (X @ coef.T + intercept)[rows],
+                               rtol=1e-13)
+
+
+@pytest.mark.parametrize("optimizer, kwargs", [("adam", {"lr": 0.01}), ("sgd", {"lr": 0.05, "momentum": 0.9}),
+                                               ("rmsprop", {"lr": 0.01, "centered": True}), ("nadam", {})])
+@pytest.mark.parametrize("batch_size", [1, 7, None])
+def test_epoch_equals_reference_loop(optimizer, kwargs, batch_size):
+    loss = losses.Huber(0.3)
+    X, y, theta0, sw = make_data(loss, n=120)
+    pb = make_problem("huber", "elasticnet", alpha=0.01, l1_ratio=0.5)
+    order = np.random.default_rng(5).permutation(120).astype(np.int64)
+
+    theta = theta0.copy()
+    opt = pygdx.optim.get(optimizer, [theta], **kwargs)
+    hyper, schedule, counters, states = opt.core_buffers()
+    mean_loss, steps, finite = _core.linear_epoch(pb, X, y, sw, order.copy(), batch_size, hyper, schedule, counters,
+                                                  theta, states)
+
+    coef, intercept = split(theta0.copy(), 6, 1)
+    ref_opt = pygdx.optim.get(optimizer, [coef, intercept], **kwargs)
+    ref_mean = ref.epoch(loss, X, y, coef, intercept, ref_opt, order, batch_size, sw, "elasticnet", 0.01, 0.5)
+    assert finite
+    assert steps == opt.t == ref_opt.t
+    np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(mean_loss, ref_mean, rtol=1e-12)
+
+
+def test_schedule_is_evaluated_per_step_inside_the_epoch():
+    loss = losses.SquaredError()
+    X, y, theta0, _ = make_data(loss, n=50)
+    pb = make_problem("squared_error")
+    order = np.arange(50, dtype=np.int64)
+    schedule = pygdx.schedules.StepLR(0.05, step_size=3, gamma=0.5)
+    theta = theta0.copy()
+    opt = pygdx.optim.SGD([theta], lr=schedule)
+    hyper, core_schedule, counters, states = opt.core_buffers()
+    _core.linear_epoch(pb, X, y, None, order, 4, hyper, core_schedule, counters, theta, states)
+    coef, intercept = split(theta0.copy(), 6, 1)
+    ref_opt = pygdx.optim.SGD([coef, intercept], lr=schedule)
+    ref.epoch(loss, X, y, coef, intercept, ref_opt, order, 4)
+    np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), rtol=1e-12)
+
+
+def test_shuffle_is_seeded_and_a_permutation():
+    loss = losses.SquaredError()
+    X, y, theta, _ = make_data(loss, n=1000)
+    pb = make_problem("squared_error")
+    orders = []
+    for _ in range(2):
+        order = np.arange(1000, dtype=np.int64)
+        t = theta.copy()
+        opt = pygdx.optim.SGD([t], lr=0.01)
+        hyper, schedule, counters, states = opt.core_buffers()
+        _core.linear_epoch(pb, X, y, None, order, 10, hyper, schedule, counters, t, states, shuffle_seed=1234)
+        orders.append(order)
+    assert np.array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders[0], np.arange(1000))
+    assert np.array_equal(np.sort(orders[0]), np.arange(1000))
+
+
+def test_non_finite_loss_stops_before_the_step_that_would_corrupt_theta():
+    loss = losses.SquaredError()
+    X, y, theta, _ = make_data(loss, n=200)
+    X[150, 2] = np.inf
+    pb = make_problem("squared_error")
+    order = np.arange(200, dtype=np.int64)
+    opt = pygdx.optim.SGD([theta], lr=0.01)
+    hyper, schedule, counters, states = opt.core_buffers()
+    _, steps, finite = _core.linear_epoch(pb, X, y, None, order, 10, hyper, schedule, counters, theta, states)
+    assert not finite
+    assert steps == 15  # batches 0..14 stepped; batch 15 (rows 150..159) holds the inf
+    assert np.all(np.isfinite(theta))
+
+
+def test_bad_inputs_are_refused_clearly():
+    pb = make_problem("squared_error")
+    X, y, theta, _ = make_data(losses.SquaredError())
+    with pytest.raises(ValueError, match="X has 3 features, but the problem has 6"):
+        _core.linear_loss_grad(pb, X[:, :3], y, None, theta)
+    with pytest.raises(ValueError, match="one value per row"):
+        _core.linear_loss_grad(pb, X, y[:-1], None, theta)
+    with pytest.raises(IndexError, match="row index 300 is out of range"):
+        _core.linear_loss_grad(pb, X, y, None, theta, rows=np.array([0, 300]))
+    with pytest.raises(ValueError, match="theta has 3 elements"):
+        _core.linear_loss_grad(pb, X, y, None, theta[:3].copy())
+    with pytest.raises(TypeError, match="order must be a writeable"):
+        opt = pygdx.optim.SGD([theta], lr=0.1)
+        _core.linear_epoch(pb, X, y, None, np.arange(300, dtype=np.int32), 1, *opt.core_buffers()[:3], theta,
+                           opt.core_buffers()[3])
+    multi = make_problem("log_loss", n_outputs=3, multinomial=True)
+    bad_theta = np.zeros(21)
+    with pytest.raises(ValueError, match="class indices 0..2"):
+        _core.linear_loss_grad(multi, X, np.full(300, 3.0), None, bad_theta)
+    with pytest.raises(ValueError, match="only classification losses"):
+        make_problem("squared_error", n_outputs=2)
