@@ -110,14 +110,17 @@ def _choose_log(log: bool | None, all_values: Sequence[np.ndarray]) -> bool:
 
 
 def _draw_series(
-    sources: Any, metric: str, ax: Any, label: str | None, log: bool | None, offset: float, kwargs: dict
+    sources: Any, metric: str, ax: Any, label: str | None, log: bool | None, offset: float | None, kwargs: dict
 ) -> Any:
     ax = _axes(ax)
     drawn = []
     estimators_only = True
     for name, src in _labelled(sources, label):
         xs, values = _series(src, metric)
-        values = values - offset
+        if offset is not None:
+            # Gaps below rounding (f at the minimum, or a hair under the quoted value) sit
+            # at the rounding level instead of vanishing from a log axis.
+            values = np.maximum(values - offset, np.finfo(np.float64).eps * max(1.0, abs(offset)))
         estimators_only &= hasattr(src, "loss_curve_")
         drawn.append(values)
         mask = np.isfinite(values)
@@ -140,7 +143,7 @@ def loss_curve(source: Any, *, ax: Any = None, label: str | None = None, log: bo
     docstring. ``log``: a log y axis; None chooses it when every value is positive and
     they span more than two decades. Extra keywords go to ``ax.plot``.
     """
-    ax = _draw_series(source, "fun", ax, label, log, 0.0, plot_kwargs)
+    ax = _draw_series(source, "fun", ax, label, log, None, plot_kwargs)
     ax.set_ylabel("loss")
     return ax
 
@@ -162,13 +165,14 @@ def compare(
     ``results``: a dict ``{label: OptimizeResult}`` (or a list; results are labelled by
     their method). ``metric``: "fun", "grad_norm" or "lr", from each result's history.
     ``f_min``: the known minimum, subtracted from f so that the y axis shows the gap
-    (log-scaled, the usual way to compare convergence rates).
+    (log-scaled, the usual way to compare convergence rates); a gap below rounding
+    error is drawn at the rounding level, eps·max(1, |f_min|).
     """
     if metric not in _METRIC_LABELS:
         raise ValueError(f"Unknown metric {metric!r}; choose one of: {', '.join(_METRIC_LABELS)}")
     if f_min is not None and metric != "fun":
         raise ValueError("f_min is subtracted from f; it applies only to metric='fun'")
-    ax = _draw_series(results, metric, ax, None, log, 0.0 if f_min is None else float(f_min), plot_kwargs)
+    ax = _draw_series(results, metric, ax, None, log, None if f_min is None else float(f_min), plot_kwargs)
     ylabel = _METRIC_LABELS[metric]
     ax.set_ylabel(f"{ylabel} − f_min" if f_min is not None else ylabel)
     return ax
