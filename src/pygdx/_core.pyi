@@ -111,3 +111,86 @@ class OptimizerKernelF64:
         n_threads: _Int = 0,
     ) -> None: ...
     def step(self, grads: Union[npt.ArrayLike, Sequence[npt.ArrayLike]]) -> None: ...
+
+class LossKind:
+    squared_error: ClassVar[LossKind]
+    huber: ClassVar[LossKind]
+    epsilon_insensitive: ClassVar[LossKind]
+    log_loss: ClassVar[LossKind]
+    hinge: ClassVar[LossKind]
+    modified_huber: ClassVar[LossKind]
+    multinomial: ClassVar[LossKind]
+    __members__: ClassVar[dict[str, LossKind]]
+    def __init__(self, value: _Int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+
+class PenaltyKind:
+    none: ClassVar[PenaltyKind]
+    l2: ClassVar[PenaltyKind]
+    l1: ClassVar[PenaltyKind]
+    elasticnet: ClassVar[PenaltyKind]
+    __members__: ClassVar[dict[str, PenaltyKind]]
+    def __init__(self, value: _Int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+
+class LinearProblem:
+    def __init__(
+        self,
+        loss: LossKind,
+        n_features: _Int,
+        n_outputs: _Int = 1,
+        fit_intercept: bool = True,
+        epsilon: float = 0.1,
+        penalty: PenaltyKind = ...,
+        alpha: float = 0.0,
+        l1_ratio: float = 0.15,
+    ) -> None: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_outputs(self) -> int: ...
+    @property
+    def n_params(self) -> int: ...
+
+def linear_loss_grad(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    sample_weight: Union[npt.ArrayLike, None],
+    theta: npt.NDArray[np.floating],
+    rows: Union[npt.ArrayLike, None] = None,
+    n_threads: _Int = 0,
+) -> tuple[float, npt.NDArray[np.floating]]: ...
+def linear_decision(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    theta: npt.NDArray[np.floating],
+    rows: Union[npt.ArrayLike, None] = None,
+    n_threads: _Int = 0,
+) -> npt.NDArray[np.floating]: ...
+def linear_epoch(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    sample_weight: Union[npt.ArrayLike, None],
+    order: npt.NDArray[np.int64],
+    batch_size: Union[_Int, None],
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+    n_threads: _Int = 0,
+    shuffle_seed: Union[_Int, None] = None,
+) -> tuple[float, int, bool]: ...
+def shuffle_rows(order: npt.NDArray[np.int64], seed: _Int) -> None: ...

@@ -361,13 +361,13 @@ class _GDBase:
         epsilon = getattr(loss, "epsilon", 0.1)
         return _core.LinearProblem(
             kind if kind is not None else _core.LossKind.squared_error,
-            epsilon,
-            _PENALTIES[self.penalty],
-            float(self.alpha) if self.penalty is not None else 0.0,
-            float(self.l1_ratio),
-            self.n_features_in_,
-            self._n_outputs,
-            bool(self.fit_intercept),
+            n_features=self.n_features_in_,
+            n_outputs=self._n_outputs,
+            fit_intercept=bool(self.fit_intercept),
+            epsilon=epsilon,
+            penalty=_PENALTIES[self.penalty],
+            alpha=float(self.alpha) if self.penalty is not None else 0.0,
+            l1_ratio=float(self.l1_ratio),
         )
 
     def _uses_core_loss(self) -> bool:
