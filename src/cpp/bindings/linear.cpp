@@ -86,6 +86,7 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
         }
         in.data.rows = r;
         in.data.n_used = m;
+        in.data.n_readable = m;
     }
     if (in.data.n_used == 0) {
         throw py::value_error("no rows to use: X (or the row selection) is empty");
