@@ -116,6 +116,30 @@ def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+def _progress_callbacks(args: argparse.Namespace) -> list:
+    """A tqdm bar with --progress, else one line per epoch (about 20 in all) unless --quiet."""
+    if args.quiet:
+        return []
+    if args.progress:
+        from .callbacks import ProgressBar
+
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            raise CLIError('--progress needs tqdm: pip install "pygdx[progress]"') from None
+        return [ProgressBar()]
+    every = max(1, args.epochs // 20)
+
+    def report(estimator: object, info: dict) -> None:
+        if info["epoch"] % every == 0 or info["epoch"] in (1, args.epochs):
+            line = f"epoch {info['epoch']:>{len(str(args.epochs))}}/{args.epochs}  loss {info['loss']:.6g}"
+            if info.get("validation_score") is not None:
+                line += f"  validation {info['validation_score']:.4g}"
+            print(line + f"  lr {info['lr']:.3g}  ({info['elapsed']:.2f} s)")
+
+    return [report]
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     from . import estimators
     from .io import load_table
@@ -152,7 +176,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     batch = None if args.batch_size == "full" else int(args.batch_size)
     common = dict(optimizer=args.optimizer, lr=_make_lr(args), batch_size=batch, max_iter=args.epochs,
                   tol=args.tol, penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha,
-                  random_state=args.seed, verbose=0 if args.quiet else 1)
+                  random_state=args.seed, callbacks=_progress_callbacks(args))
     if args.loss:
         common["loss"] = args.loss
     cls = estimators.GDClassifier if task == "classification" else estimators.GDRegressor
@@ -168,6 +192,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         except (ValueError, FloatingPointError, ArithmeticError) as exc:
             raise CLIError(str(exc).splitlines()[0]) from None
     elapsed = time.perf_counter() - start
+    curve = np.asarray(est.loss_curve_, dtype=float)
+    if len(curve) > 1 and curve[-1] > 10.0 * curve.min() and curve[-1] > curve[0]:
+        raise CLIError(
+            f"training diverged: the loss grew from {curve[0]:.4g} to {curve[-1]:.4g} over {len(curve)} epochs; "
+            f"try a smaller --lr (e.g. {args.lr / 10:g}) or a decaying --schedule"
+        )
     for w in caught:
         print(f"pygdx: warning: {w.message}", file=sys.stderr)
     metric = "accuracy" if task == "classification" else "R^2"
@@ -198,20 +228,14 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .modelfile import load_model
 
     model = load_model(args.model)
-    table = load_table(args.data)
-    names = table.feature_names
-    if args.data.lower().endswith(".csv"):
-        missing = [f for f in model.feature_names if f not in names]
-        if missing:
-            raise CLIError(f"{args.data}: the model needs column(s) {missing}, which the file does not have")
-        X = table.X[:, [names.index(f) for f in model.feature_names]]
-    else:
-        X = table.X
-        if X.shape[1] != len(model.feature_names):
-            raise CLIError(
-                f"{args.data}: has {X.shape[1]} feature columns but the model was trained on "
-                f"{len(model.feature_names)}; drop the target column or pass the same columns"
-            )
+    is_csv = os.path.splitext(args.data)[1].lower() not in (".npy", ".npz")
+    table = load_table(args.data, columns=model.feature_names if is_csv else None)
+    X = table.X
+    if X.shape[1] != len(model.feature_names):
+        raise CLIError(
+            f"{args.data}: has {X.shape[1]} feature columns but the model was trained on "
+            f"{len(model.feature_names)}; pass the same feature columns, without the target"
+        )
     pred = model.predict(np.asarray(X, dtype=np.float64))
     header = model.target_name or "prediction"
     lines = [header] + [str(v) for v in pred]
@@ -307,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--plot", help="loss-curve PNG (default: beside the model; '' for none)")
     fit.add_argument("--force", action="store_true", help="overwrite existing output files")
     fit.add_argument("--quiet", action="store_true", help="no per-epoch output")
+    fit.add_argument("--progress", action="store_true", help="a progress bar instead of per-epoch lines (tqdm)")
     fit.set_defaults(func=_cmd_fit)
 
     predict = sub.add_parser("predict", help="predict with a model saved by 'pygdx fit'")
