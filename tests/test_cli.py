@@ -1,6 +1,7 @@
 """The command line, driven as a user would: in a subprocess, reading exit codes and output."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -8,9 +9,41 @@ import numpy as np
 import pytest
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "pygdx", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+                          timeout=600, env=env)
+
+
+DEMO_SMALL = ("demo", "--samples", "1500", "--epochs", "4", "--steps", "200")
+
+
+def test_demo_trains_prints_tables_and_writes_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    r = run(*DEMO_SMALL, "--out", "pics", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for heading in ("GDRegressor", "GDClassifier", "minimize(rosenbrock"):
+        assert heading in r.stdout
+    for column in ("optimizer", "batch", "final loss", "R^2", "accuracy", "time"):
+        assert column in r.stdout
+    for name in ("regression-loss.png", "classification-loss.png", "rosenbrock-paths.png"):
+        data = (tmp_path / "pics" / name).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 5000
+    # a second run never writes into the first one's folder
+    r = run(*DEMO_SMALL, "--out", "pics", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "pics-2/" in r.stdout and (tmp_path / "pics-2" / "rosenbrock-paths.png").exists()
+
+
+def test_demo_without_matplotlib_still_runs(tmp_path):
+    hidden = tmp_path / "hide"
+    (hidden / "matplotlib").mkdir(parents=True)
+    (hidden / "matplotlib" / "__init__.py").write_text("raise ImportError('hidden for this test')\n")
+    env = {**os.environ, "PYTHONPATH": str(hidden)}
+    r = run(*DEMO_SMALL, "--quiet", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "GDRegressor" in r.stdout
+    assert 'pip install "pygdx[plot]"' in r.stdout
+    assert not (tmp_path / "pygdx-demo").exists()
 
 
 def test_version_and_help():
