@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -45,6 +46,7 @@ STATUS_MESSAGES = {
     99: "`callback` raised `StopIteration`.",
 }
 
+_FLOAT64 = np.dtype(np.float64)
 _FINITE_DIFFERENCES = {None: "forward", False: "forward", "2-point": "forward", "3-point": "central"}
 
 
@@ -135,14 +137,12 @@ def _gradient_function(fun: Callable, jac: Any, args: tuple, shape: tuple, extra
 
 
 def _as_gradient(grad: Any, shape: tuple, size: int) -> np.ndarray:
-    if type(grad) is np.ndarray and grad.dtype == np.float64 and grad.shape == shape:
-        return grad
     arr = np.asarray(grad, dtype=np.float64)
     if arr.shape != shape:
         if arr.size != size:
             raise ValueError(f"the gradient has shape {arr.shape}, but x0 has shape {shape}; return one entry per variable")
         arr = arr.reshape(shape)
-    return arr if arr.flags.c_contiguous else arr.copy(order="C")
+    return arr
 
 
 def _norm_function(shape: tuple, size: int) -> Callable[[np.ndarray], float]:
@@ -238,6 +238,8 @@ def minimize(
     lr_hist: list[float] = [math.nan]  # lr_hist[k]: the rate of the step that led to x_k
     status, detail = 1, ""
     f_prev, g_prev, point_prev = math.nan, None, None
+    # f above f_limit is divergence; at x0 only inf and NaN are (the test below fails for NaN).
+    f_limit = sys.float_info.max
     evaluations = k = 0
     # Overflow on the way to a divergence is reported in the result, not as a warning.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -247,48 +249,58 @@ def minimize(
             value, grad = evaluate(point)
             evaluations += 1
             f = value if type(value) is float else objective_value(value)
-            g = _as_gradient(grad, shape, size)
+            # The common case in one cheap test; anything else is converted (or refused).
+            g = grad if type(grad) is np.ndarray and grad.dtype is _FLOAT64 and grad.shape == shape else (
+                _as_gradient(grad, shape, size))
             g_norm = norm(g)
-            if not (math.isfinite(f) and math.isfinite(g_norm)):
+            if not (f <= f_limit and g_norm < math.inf):
                 if k == 0:
                     raise ValueError(f"fun or its gradient is not finite at x0 (f = {f}, |g| = {g_norm}); start elsewhere")
-                what = f"f became {f}" if not math.isfinite(f) else "the gradient became infinite or NaN"
-                step_rate = lr_hist.pop() if scheduled else rate
-                detail = _divergence_message(k, what, "x is the last point where f was finite", step_rate, method)
-                status, k, g = 4, k - 1, g_prev
-                x[...] = point_prev
+                status = 4
+                step_rate = lr_hist[-1] if scheduled else rate
+                if math.isfinite(f) and math.isfinite(g_norm):
+                    what = f"f grew from {f_hist[0]:g} at x0 to {f:g}"
+                    detail = _divergence_message(k, what, "x is where it stopped", step_rate, method)
+                    if keep_path:
+                        path.append(point)
+                    f_hist.append(f)
+                    g_hist.append(g_norm)
+                else:
+                    what = f"f became {f}" if not math.isfinite(f) else "the gradient became infinite or NaN"
+                    detail = _divergence_message(k, what, "x is the last point where f was finite", step_rate, method)
+                    if scheduled:
+                        lr_hist.pop()
+                    k, g = k - 1, g_prev
+                    x[...] = point_prev
                 break
             if keep_path:
                 path.append(point)
             f_hist.append(f)
             g_hist.append(g_norm)
-            if k > 0:
-                if f - f_hist[0] > DIVERGENCE_GROWTH * (1.0 + abs(f_hist[0])):
-                    what = f"f grew from {f_hist[0]:g} at x0 to {f:g}"
-                    step_rate = lr_hist[-1] if scheduled else rate
-                    status, detail = 4, _divergence_message(k, what, "x is where it stopped", step_rate, method)
+            if k == 0:
+                f_limit = min(f + DIVERGENCE_GROWTH * (1.0 + abs(f)), sys.float_info.max)
+            elif callback is not None:
+                try:
+                    if wants_result:
+                        callback(OptimizeResult(x=x[()] if scalar else x.copy(), fun=f, jac=g.copy(), nit=k))
+                    else:
+                        callback(x[()] if scalar else x.copy())
+                except StopIteration:
+                    status = 99
                     break
-                if callback is not None:
-                    try:
-                        if wants_result:
-                            callback(OptimizeResult(x=x[()] if scalar else x.copy(), fun=f, jac=g.copy(), nit=k))
-                        else:
-                            callback(x[()] if scalar else x.copy())
-                    except StopIteration:
-                        status = 99
-                        break
             if g_norm <= tol_g:
                 status = 0
                 break
-            if k > 0:
+            if k:
                 if abs(f - f_prev) < tol_f:
                     status = 2
                     break
                 if check_x and float(np.max(np.abs(x - point_prev))) < tol_x:
                     status = 3
                     break
-            if k == max_iter:
-                status = 1
+                if k == max_iter:
+                    break
+            elif max_iter == 0:
                 break
             if scheduled:
                 if observe is not None:
