@@ -314,3 +314,9 @@ def test_optimize_result_is_a_dict_with_attributes():
     clone = pickle.loads(pickle.dumps(res))
     assert clone.nit == res.nit and np.array_equal(clone.history.x, res.history.x)
     assert "x" in dir(res)
+
+
+def test_method_may_be_an_optimizer_class():
+    res = pygdx.minimize(quadratic, 8.0, jac=quadratic_slope, method=optim.RMSprop, lr=0.05, max_iter=20, gtol=None)
+    named = pygdx.minimize(quadratic, 8.0, jac=quadratic_slope, method="rmsprop", lr=0.05, max_iter=20, gtol=None)
+    assert res.method == "RMSprop" and res.x == named.x

@@ -154,9 +154,9 @@ def _norm_function(shape: tuple, size: int) -> Callable[[np.ndarray], float]:
     return lambda g: math.sqrt(np.vdot(g, g))
 
 
-def _divergence_message(k: int, what: str, where: str, lr_now: float, method: str) -> str:
+def _divergence_message(k: int, what: str, where: str, lr_now: float, opt: optim.Optimizer) -> str:
     advice = f"try a smaller learning rate (lr={lr_now:g} now; e.g. lr={lr_now / 10:g})"
-    if method.lower() in ("gd", "sgd", "momentum", "nesterov"):
+    if isinstance(opt, optim.SGD):
         advice += ", or an adaptive method such as method='adam'"
     return f"Diverged at iteration {k}: {what}; {where}. To fix it, {advice}."
 
@@ -188,8 +188,8 @@ def minimize(
     jac : a callable ``jac(x, *args)`` returning the gradient; True if ``fun`` returns
         ``(value, gradient)``; None or "2-point" for forward differences, "3-point" for
         central differences (scipy's conventions).
-    method : any name of :func:`pygdx.optim.available` ("gd", "momentum", "adam", ...);
-        ``options`` are passed to it (``momentum=0.5``, ``betas=(0.9, 0.99)``, ...).
+    method : any name of :func:`pygdx.optim.available` ("gd", "momentum", "adam", ...),
+        or an optimizer class of :mod:`pygdx.optim`; ``options`` are passed to it (``momentum=0.5``, ``betas=(0.9, 0.99)``, ...).
     lr : a float or a :mod:`pygdx.schedules` Schedule; None uses the optimizer's own
         default (torch's, 1e-3 for "gd"). A schedule with ``observe`` (ReduceLROnPlateau)
         is fed f at every iteration.
@@ -260,14 +260,14 @@ def minimize(
                 step_rate = lr_hist[-1] if scheduled else rate
                 if math.isfinite(f) and math.isfinite(g_norm):
                     what = f"f grew from {f_hist[0]:g} at x0 to {f:g}"
-                    detail = _divergence_message(k, what, "x is where it stopped", step_rate, method)
+                    detail = _divergence_message(k, what, "x is where it stopped", step_rate, opt)
                     if keep_path:
                         path.append(point)
                     f_hist.append(f)
                     g_hist.append(g_norm)
                 else:
                     what = f"f became {f}" if not math.isfinite(f) else "the gradient became infinite or NaN"
-                    detail = _divergence_message(k, what, "x is the last point where f was finite", step_rate, method)
+                    detail = _divergence_message(k, what, "x is the last point where f was finite", step_rate, opt)
                     if scheduled:
                         lr_hist.pop()
                     k, g = k - 1, g_prev
@@ -328,6 +328,6 @@ def minimize(
         success=status in (0, 2, 3),
         status=status,
         message=detail or STATUS_MESSAGES[status],
-        method=method,
+        method=method if isinstance(method, str) else method.__name__,
         history=history,
     )
