@@ -203,3 +203,10 @@ def test_catalogue():
     assert pygdx.functions is functions
     assert "rosenbrock" in repr(functions.rosenbrock)
     assert functions.himmelblau.minimizers().shape == (4, 2)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import sys
+
+    assert doctest.testmod(sys.modules["pygdx.functions"], raise_on_error=True).attempted > 0

@@ -263,6 +263,8 @@ def test_growth_divergence_is_caught_before_overflow():
     assert (res.status, res.success) == (4, False)
     assert "grew" in res.message and "smaller learning rate" in res.message and "adam" in res.message
     assert res.nit < 100 and np.isfinite(res.fun)
+    assert res.x == res.history.x[-1] and res.fun == res.history.fun[-1] == quadratic(res.x)
+    assert len(res.history.lr) == res.nit + 1
 
 
 def test_nan_gradient_is_divergence_too():
@@ -320,3 +322,10 @@ def test_method_may_be_an_optimizer_class():
     res = pygdx.minimize(quadratic, 8.0, jac=quadratic_slope, method=optim.RMSprop, lr=0.05, max_iter=20, gtol=None)
     named = pygdx.minimize(quadratic, 8.0, jac=quadratic_slope, method="rmsprop", lr=0.05, max_iter=20, gtol=None)
     assert res.method == "RMSprop" and res.x == named.x
+
+
+def test_docstring_examples_run():
+    import doctest
+    import sys
+
+    assert doctest.testmod(sys.modules["pygdx.minimize"], raise_on_error=True).attempted > 0

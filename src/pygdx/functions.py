@@ -15,8 +15,11 @@ Shapes (both conventions are vectorised, so a whole grid is evaluated in one cal
 
 >>> import numpy as np
 >>> from pygdx import functions
->>> functions.rosenbrock(np.array([1.0, 1.0])), functions.rosenbrock.grad(np.array([1.0, 1.0]))
-(0.0, array([0., 0.]))
+>>> grid = np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-1, 3, 5)), axis=-1)
+>>> functions.rosenbrock(grid).shape, functions.rosenbrock.grad(grid).shape
+((5, 5), (5, 5, 2))
+>>> print(functions.rosenbrock(np.array([1.0, 1.0])), functions.rosenbrock.minimizers())
+0.0 [[1. 1.]]
 """
 
 from __future__ import annotations

@@ -189,7 +189,8 @@ def minimize(
         ``(value, gradient)``; None or "2-point" for forward differences, "3-point" for
         central differences (scipy's conventions).
     method : any name of :func:`pygdx.optim.available` ("gd", "momentum", "adam", ...),
-        or an optimizer class of :mod:`pygdx.optim`; ``options`` are passed to it (``momentum=0.5``, ``betas=(0.9, 0.99)``, ...).
+        or an optimizer class of :mod:`pygdx.optim`; ``options`` are passed to it
+        (``momentum=0.5``, ``betas=(0.9, 0.99)``, ...).
     lr : a float or a :mod:`pygdx.schedules` Schedule; None uses the optimizer's own
         default (torch's, 1e-3 for "gd"). A schedule with ``observe`` (ReduceLROnPlateau)
         is fed f at every iteration.
@@ -202,13 +203,14 @@ def minimize(
 
     Returns an :class:`OptimizeResult`. Divergence (NaN or infinite f or gradient, or f
     growing without bound) does not raise: it ends with ``success`` False, a message saying
-    what happened and what to try, and ``x`` the last point where f was finite. f and the
-    gradient at ``x0`` must be finite.
+    what happened and what to try, and ``x`` the last point where f was finite (after a
+    runaway growth, the point where it was caught). f and the gradient at ``x0`` must be
+    finite.
 
     >>> import pygdx
     >>> res = pygdx.minimize(lambda x: (x - 3.0) ** 2, 0.0, jac=lambda x: 2 * (x - 3.0), lr=0.1)
-    >>> round(res.x, 6), res.success
-    (3.0, True)
+    >>> print(f"{res.x:.4f}", res.success, res.nit, res.message)
+    3.0000 True 60 Optimization terminated successfully: the gradient norm fell below gtol.
     """
     if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 0:
         raise ValueError(f"max_iter must be an integer >= 0, not {max_iter!r}")
