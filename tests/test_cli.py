@@ -219,3 +219,13 @@ def test_predict_rejects_a_file_that_is_not_a_model(tmp_path, regression_csv):
     (tmp_path / "fake.npz").write_bytes(b"not a zip")
     r = run("predict", "fake.npz", "houses.csv", cwd=tmp_path)
     assert r.returncode == 2 and "not a pygdx model file" in r.stderr
+
+
+def test_bench_linear_cases_run_on_small_data():
+    from pygdx import bench
+
+    results = bench.run_cases(bench._linear_cases(2000, 5000, 10, n_threads=1), repeat=1)
+    names = {(r.name, r.baseline) for r in results}
+    assert ("SGD epoch, squared error", "NumPy") in names
+    assert ("full-batch loss + gradient", "NumPy X.T @ (X @ w - y)") in names
+    assert all(r.pygdx_seconds > 0 and r.baseline_seconds > 0 for r in results)
