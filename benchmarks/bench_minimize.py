@@ -2,7 +2,9 @@
 
 Groups are "<problem>-<method>"; within a group compare:
 
-- ``minimize``: pygdx.minimize with every stopping rule off but max_iter (history kept);
+- ``minimize``: pygdx.minimize with every stopping rule off but max_iter (history kept,
+  so x is copied at every iteration);
+- ``minimize-nopath``: the same with ``keep_path=False`` (no copies: f, |g| and lr kept);
 - ``hand-loop``: the same pygdx optimizer stepped in a plain Python loop that evaluates
   f and the gradient and keeps f, the least a user's own loop does;
 - ``hand-numpy`` (plain gradient descent only): no optimizer object at all,
@@ -64,13 +66,17 @@ CASES = [
     (problem, method, impl)
     for problem in PROBLEMS
     for method in ("gd", "adam")
-    for impl in ("minimize", "hand-loop", "hand-numpy")
+    for impl in ("minimize", "minimize-nopath", "hand-loop", "hand-numpy")
     if not (impl == "hand-numpy" and method != "gd")
 ]
 
 
-def run_minimize(fun, jac, x0, method, lr, n_iter):
-    return pygdx.minimize(fun, x0, jac=jac, method=method, lr=lr, max_iter=n_iter, gtol=None).x
+def run_minimize(fun, jac, x0, method, lr, n_iter, keep_path=True):
+    return pygdx.minimize(fun, x0, jac=jac, method=method, lr=lr, max_iter=n_iter, gtol=None, keep_path=keep_path).x
+
+
+def run_minimize_nopath(fun, jac, x0, method, lr, n_iter):
+    return run_minimize(fun, jac, x0, method, lr, n_iter, keep_path=False)
 
 
 def run_hand_loop(fun, jac, x0, method, lr, n_iter):
@@ -94,7 +100,12 @@ def run_hand_numpy(fun, jac, x0, method, lr, n_iter):
     return x
 
 
-RUNNERS = {"minimize": run_minimize, "hand-loop": run_hand_loop, "hand-numpy": run_hand_numpy}
+RUNNERS = {
+    "minimize": run_minimize,
+    "minimize-nopath": run_minimize_nopath,
+    "hand-loop": run_hand_loop,
+    "hand-numpy": run_hand_numpy,
+}
 
 
 @pytest.mark.parametrize(("problem", "method", "impl"), CASES)

@@ -329,3 +329,31 @@ def test_docstring_examples_run():
     import sys
 
     assert doctest.testmod(sys.modules["pygdx.minimize"], raise_on_error=True).attempted > 0
+
+
+def test_without_a_path_fun_sees_a_read_only_view_and_results_are_unchanged():
+    seen = []
+
+    def fun(x):
+        seen.append(x)
+        assert not x.flags.writeable
+        return 0.5 * float(x @ x)
+
+    identity = lambda x: x  # noqa: E731  (the gradient of |x|^2 / 2 is x itself: an alias of x)
+    big = np.linspace(1.0, 2.0, 5000)  # large enough not to be copied
+    kept = pygdx.minimize(lambda x: 0.5 * float(x @ x), big, jac=identity, lr=0.5, max_iter=50, gtol=None,
+                          xtol=1e-3)
+    lean = pygdx.minimize(fun, big, jac=identity, lr=0.5, max_iter=50, gtol=None, xtol=1e-3, keep_path=False)
+    np.testing.assert_array_equal(lean.x, kept.x)
+    np.testing.assert_array_equal(lean.history.fun, kept.history.fun)
+    assert lean.nit == kept.nit and lean.status == kept.status
+    assert lean.history.x.shape == (0, 5000) and len(seen) == lean.nit + 1
+    assert lean.status == 3  # xtol was checked against the kept previous point
+
+
+def test_without_a_path_divergence_still_returns_the_last_finite_point():
+    for size in (4, 5000):
+        res = pygdx.minimize(lambda x: float(np.sum(np.exp(x * x))), np.full(size, 3.0),
+                             jac=lambda x: 2 * x * np.exp(x * x), lr=0.5, keep_path=False)
+        assert res.status == 4 and np.all(np.isfinite(res.x))
+        np.testing.assert_array_equal(res.x, np.full(size, 3.0))

@@ -47,6 +47,7 @@ STATUS_MESSAGES = {
 }
 
 _FLOAT64 = np.dtype(np.float64)
+_VIEW_ABOVE_SIZE = 4096
 _FINITE_DIFFERENCES = {None: "forward", False: "forward", "2-point": "forward", "3-point": "central"}
 
 
@@ -199,7 +200,9 @@ def minimize(
     callback : called after every step. ``callback(intermediate_result)`` (that exact
         parameter name) receives an OptimizeResult with x, fun, jac and nit; any other
         callback receives a copy of x. Raising StopIteration ends the run (status 99).
-    keep_path : record x at every iteration in ``history.x`` (turn off for huge x).
+    keep_path : record x at every iteration in ``history.x``. Turn it off for a large x:
+        nothing is copied then, and ``fun`` and ``jac`` may receive a read-only view of
+        the parameters being optimized (valid during the call; it changes with every step).
 
     Returns an :class:`OptimizeResult`. Divergence (NaN or infinite f or gradient, or f
     growing without bound) does not raise: it ends with ``success`` False, a message saying
@@ -239,21 +242,34 @@ def minimize(
     g_hist: list[float] = []
     lr_hist: list[float] = [math.nan]  # lr_hist[k]: the rate of the step that led to x_k
     status, detail = 1, ""
-    f_prev, g_prev, point_prev = math.nan, None, None
+    f_prev, g_prev = math.nan, None
+    # Without a path to record, a large x is not copied: fun gets a read-only view of it (a
+    # copy would be a fresh allocation at every iteration), and the previous point, needed
+    # to step back from a divergence and for xtol, is kept in one reused buffer. A small x
+    # is cheaper to copy than to guard.
+    copy_points = keep_path or size <= _VIEW_ABOVE_SIZE
+    point = point_prev = None
+    if not copy_points:
+        point = x.view()
+        point.flags.writeable = False
+        point_prev = np.empty_like(x)
     # f above f_limit is divergence; at x0 only inf and NaN are (the test below fails for NaN).
     f_limit = sys.float_info.max
     evaluations = k = 0
     # Overflow on the way to a divergence is reported in the result, not as a warning.
     with np.errstate(over="ignore", invalid="ignore"):
         while True:
-            # A fresh copy for fun (it may keep it) that doubles as the record of the path.
-            point = x[()] if scalar else x.copy()
+            if copy_points:
+                # A fresh copy for fun (it may keep it) that doubles as the record of the path.
+                point = x[()] if scalar else x.copy()
             value, grad = evaluate(point)
             evaluations += 1
             f = value if type(value) is float else objective_value(value)
             # The common case in one cheap test; anything else is converted (or refused).
             g = grad if type(grad) is np.ndarray and grad.dtype is _FLOAT64 and grad.shape == shape else (
                 _as_gradient(grad, shape, size))
+            if not copy_points and np.may_share_memory(g, x):
+                g = g.copy()  # jac returned (a view of) its argument: x is about to change
             g_norm = norm(g)
             if not (f <= f_limit and g_norm < math.inf):
                 if k == 0:
@@ -308,7 +324,11 @@ def minimize(
                 if observe is not None:
                     observe(f)
                 lr_hist.append(opt.current_lr)
-            f_prev, g_prev, point_prev = f, g, point
+            if copy_points:
+                point_prev = point
+            else:
+                np.copyto(point_prev, x)
+            f_prev, g_prev = f, g
             opt.step(g)
             k += 1
 
