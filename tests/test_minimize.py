@@ -230,6 +230,7 @@ def test_callback_receives_intermediate_result_and_can_stop():
     def callback(intermediate_result):
         assert isinstance(intermediate_result, OptimizeResult)
         seen.append((intermediate_result.nit, intermediate_result.x, intermediate_result.fun))
+        assert intermediate_result.jac == quadratic_slope(intermediate_result.x)
         if intermediate_result.nit == 5:
             raise StopIteration
 

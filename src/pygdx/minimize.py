@@ -151,6 +151,8 @@ def _norm_function(shape: tuple, size: int) -> Callable[[np.ndarray], float]:
     if shape == ():
         return lambda g: abs(float(g))
     if size <= 32:
+        if len(shape) == 1:
+            return lambda g: math.hypot(*g.tolist())
         return lambda g: math.hypot(*g.ravel().tolist())
     return lambda g: math.sqrt(np.vdot(g, g))
 
@@ -300,7 +302,8 @@ def minimize(
             elif callback is not None:
                 try:
                     if wants_result:
-                        callback(OptimizeResult(x=x[()] if scalar else x.copy(), fun=f, jac=g.copy(), nit=k))
+                        callback(OptimizeResult(x=x[()] if scalar else x.copy(), fun=f,
+                                                jac=g[()] if scalar else g.copy(), nit=k))
                     else:
                         callback(x[()] if scalar else x.copy())
                 except StopIteration:
