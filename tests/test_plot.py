@@ -212,6 +212,8 @@ def test_unplottable_sources():
         plot.loss_curve(42, ax=ax)
     with pytest.raises(ValueError, match="one-dimensional"):
         plot.loss_curve(np.zeros((3, 3)), ax=ax)
+    with pytest.raises(ValueError, match="fit it first"):
+        plot.loss_curve(FakeEstimator([]), ax=ax)
     with pytest.raises(ValueError, match="only its loss"):
         plot.compare([FakeEstimator([1.0])], metric="grad_norm", ax=ax)
 
