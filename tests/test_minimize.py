@@ -186,7 +186,8 @@ def test_history_records_every_point_from_the_start():
     np.testing.assert_allclose(h.grad_norm, np.linalg.norm(grad(h.x), axis=-1))
     assert res.fun == h.fun[-1] and np.array_equal(res.x, h.x[-1])
     np.testing.assert_allclose(res.jac, grad(res.x))
-    no_path = pygdx.minimize(f, [0.0, 0.0], jac=grad, method="rmsprop", lr=0.01, max_iter=60, gtol=None, keep_path=False)
+    no_path = pygdx.minimize(f, [0.0, 0.0], jac=grad, method="rmsprop", lr=0.01, max_iter=60, gtol=None,
+                             keep_path=False)
     assert no_path.history.x.shape == (0, 2)
     np.testing.assert_array_equal(no_path.history.fun, h.fun)
 

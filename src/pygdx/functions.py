@@ -94,7 +94,9 @@ class Objective:
         if self.dim == 1:
             return arr
         if arr.ndim == 0:
-            raise ValueError(f"{self.name} takes points of shape (..., n) with n coordinates on the last axis, not a scalar")
+            raise ValueError(
+                f"{self.name} takes points of shape (..., n) with n coordinates on the last axis, not a scalar"
+            )
         n = arr.shape[-1]
         if self.dim is not None and n != self.dim:
             raise ValueError(

@@ -141,7 +141,9 @@ def _as_gradient(grad: Any, shape: tuple, size: int) -> np.ndarray:
     arr = np.asarray(grad, dtype=np.float64)
     if arr.shape != shape:
         if arr.size != size:
-            raise ValueError(f"the gradient has shape {arr.shape}, but x0 has shape {shape}; return one entry per variable")
+            raise ValueError(
+                f"the gradient has shape {arr.shape}, but x0 has shape {shape}; return one entry per variable"
+            )
         arr = arr.reshape(shape)
     return arr
 
@@ -275,7 +277,9 @@ def minimize(
             g_norm = norm(g)
             if not (f <= f_limit and g_norm < math.inf):
                 if k == 0:
-                    raise ValueError(f"fun or its gradient is not finite at x0 (f = {f}, |g| = {g_norm}); start elsewhere")
+                    raise ValueError(
+                        f"fun or its gradient is not finite at x0 (f = {f}, |g| = {g_norm}); start elsewhere"
+                    )
                 status = 4
                 step_rate = lr_hist[-1] if scheduled else rate
                 if math.isfinite(f) and math.isfinite(g_norm):

@@ -139,7 +139,9 @@ def _draw_series(
 # --- public API ---------------------------------------------------------------------
 
 
-def loss_curve(source: Any, *, ax: Any = None, label: str | None = None, log: bool | None = None, **plot_kwargs: Any) -> Any:
+def loss_curve(
+    source: Any, *, ax: Any = None, label: str | None = None, log: bool | None = None, **plot_kwargs: Any
+) -> Any:
     """The loss against epoch (estimators) or iteration (results, histories, sequences).
 
     ``source``: one source or several (dict ``{label: source}`` or list); see the module
@@ -275,7 +277,9 @@ def trajectory(
         raise ValueError(f"trajectory draws functions of one or two variables, not {dim}")
     for name, points, _ in paths:
         if (points.ndim == 1) != (dim == 1) or (dim == 2 and points.shape[1:] != (2,)):
-            raise ValueError(f"path {name!r} has shape {points.shape}, which does not fit a function of {dim} variable(s)")
+            raise ValueError(
+                f"path {name!r} has shape {points.shape}, which does not fit a function of {dim} variable(s)"
+            )
     if vectorized is None:
         vectorized = bool(getattr(fun, "vectorized", False))
     bounds = _window(window if window is not None else getattr(fun, "window", None), [p for _, p, _ in paths], dim)
