@@ -1,5 +1,6 @@
-# Type stubs for the compiled core (src/cpp/bindings). Private: use pygdx.optim and
-# pygdx.schedules. tests/test_core_stubs.py checks that these names match the module.
+# Type stubs for the compiled core (src/cpp/bindings). Private: use pygdx.optim,
+# pygdx.schedules and the estimators. tests/test_core_stubs.py checks that these names
+# match the module.
 from typing import ClassVar, Sequence, SupportsIndex, SupportsInt, Union
 
 import numpy as np
@@ -112,6 +113,8 @@ class OptimizerKernelF64:
     ) -> None: ...
     def step(self, grads: Union[npt.ArrayLike, Sequence[npt.ArrayLike]]) -> None: ...
 
+# --- linear models (src/cpp/bindings/linear.cpp) -------------------------------------
+
 class LossKind:
     squared_error: ClassVar[LossKind]
     huber: ClassVar[LossKind]
@@ -166,31 +169,31 @@ def linear_loss_grad(
     problem: LinearProblem,
     X: npt.ArrayLike,
     y: npt.ArrayLike,
-    sample_weight: Union[npt.ArrayLike, None],
+    sample_weight: npt.ArrayLike | None,
     theta: npt.NDArray[np.floating],
-    rows: Union[npt.ArrayLike, None] = None,
+    rows: npt.ArrayLike | None = None,
     n_threads: _Int = 0,
 ) -> tuple[float, npt.NDArray[np.floating]]: ...
 def linear_decision(
     problem: LinearProblem,
     X: npt.ArrayLike,
     theta: npt.NDArray[np.floating],
-    rows: Union[npt.ArrayLike, None] = None,
+    rows: npt.ArrayLike | None = None,
     n_threads: _Int = 0,
 ) -> npt.NDArray[np.floating]: ...
 def linear_epoch(
     problem: LinearProblem,
     X: npt.ArrayLike,
     y: npt.ArrayLike,
-    sample_weight: Union[npt.ArrayLike, None],
+    sample_weight: npt.ArrayLike | None,
     order: npt.NDArray[np.int64],
-    batch_size: Union[_Int, None],
+    batch_size: int | None,
     hyper: Hyper,
     schedule: Schedule,
     counters: npt.NDArray[np.float64],
     theta: npt.NDArray[np.floating],
     states: list[npt.NDArray[np.floating]],
     n_threads: _Int = 0,
-    shuffle_seed: Union[_Int, None] = None,
+    shuffle_seed: int | None = None,
 ) -> tuple[float, int, bool]: ...
 def shuffle_rows(order: npt.NDArray[np.int64], seed: _Int) -> None: ...
