@@ -7,7 +7,9 @@
 //     (1/m) Σ_i sw_i · loss(y_i, x_i·w + b) + alpha · R(w)
 // over the m rows used; the intercept is never penalised.
 //
-// Speed: X is read once per pass. Each row is used while it is in L1: its K dot products,
+// Speed: X is read once per pass. The row and parameter loops are compiled for AVX-512,
+// AVX2 and the portable baseline (PYGDX_SIMD_CLONES, see optimizers.hpp); the reductions
+// use eight fixed accumulators, so every version adds the same numbers in the same order. Each row is used while it is in L1: its K dot products,
 // the loss derivative, then its contribution to the gradient. Rows are gathered through an
 // index (shuffled order, validation split) instead of copying a batch. Threads split rows
 // and keep private partial gradients that are summed in chunk order, so results depend on
@@ -152,7 +154,7 @@ inline constexpr std::size_t rows_per_block = 64;
 // Adds rows [begin, end) of `data` to coef_grad (type T) and intercept_grad (double);
 // returns their weighted loss sum. `scratch` holds 2K doubles.
 template <class T>
-double sum_rows_into(const LinearProblem& pb, const LinearData<T>& data, const T* theta, std::size_t begin,
+PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData<T>& data, const T* theta, std::size_t begin,
                      std::size_t end, T* coef_grad, double* intercept_grad, double* scratch) {
     const std::size_t d = pb.n_features;
     double* z = scratch;
@@ -233,7 +235,7 @@ inline T sign_of(T w) {
 
 // alpha · R(w) for the coefficients (never the intercept).
 template <class T>
-double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
+PYGDX_SIMD_CLONES double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
     if (p.kind == PenaltyKind::none || p.alpha == 0.0) {
         return 0.0;
     }
@@ -260,7 +262,7 @@ double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
 // when a small batch is summed in place) may alias `grad`. Returns false when any element
 // is not finite.
 template <class T, class S>
-bool finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
+PYGDX_SIMD_CLONES bool finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
                      const double* intercept_sums, double n_rows, T* grad) {
     const std::size_t n_coef = pb.n_coef();
     const S scale = static_cast<S>(1.0 / n_rows);
@@ -350,6 +352,22 @@ double linear_loss_grad(const LinearProblem& pb, const LinearData<T>& data, cons
     return loss_sum / m + penalty_value(pb.penalty, theta, pb.n_coef());
 }
 
+namespace detail {
+
+template <class T>
+PYGDX_SIMD_CLONES void decision_rows(const LinearData<T>& data, const T* theta, const T* intercept, std::size_t d,
+                                     std::size_t K, std::size_t begin, std::size_t end, T* out) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const T* x = data.X + data.row(i) * d;
+        for (std::size_t k = 0; k < K; ++k) {
+            out[i * K + k] = static_cast<T>(static_cast<double>(dot(theta + k * d, x, d)) +
+                                            static_cast<double>(intercept[k]));
+        }
+    }
+}
+
+}  // namespace detail
+
 // Decision values z (n_used x K, row-major) of the rows of `data`.
 template <class T>
 void linear_decision(const LinearProblem& pb, const LinearData<T>& data, const T* theta, T* out, int n_threads) {
@@ -358,13 +376,7 @@ void linear_decision(const LinearProblem& pb, const LinearData<T>& data, const T
     const T* intercept = theta + pb.n_coef();
     const int chunks = threads_for(data.n_used * pb.n_coef(), n_threads, min_row_elements_per_thread);
     parallel_chunks(data.n_used, chunks, [&](int, std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            const T* x = data.X + data.row(i) * d;
-            for (std::size_t k = 0; k < K; ++k) {
-                out[i * K + k] = static_cast<T>(static_cast<double>(detail::dot(theta + k * d, x, d)) +
-                                                static_cast<double>(intercept[k]));
-            }
-        }
+        detail::decision_rows(data, theta, intercept, d, K, begin, end, out);
     });
 }
 
