@@ -305,11 +305,9 @@ def test_non_finite_X_is_reported_as_such_by_every_entry_point(diabetes):
     bad = X.copy()
     bad[300, 4] = np.nan
     est = pygdx.GDRegressor(random_state=0).partial_fit(X, y)
-    before = est.coef_.copy()
     with pytest.raises(ValueError, match="Input X contains NaN"):
         est.partial_fit(bad, y)
     assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
-    assert np.array_equal(est.coef_ != 0, before != 0)
     bad[300, 4] = np.inf
     with pytest.raises(ValueError, match="Input X contains infinity"):
         pygdx.GDClassifier(batch_size=None).fit(bad, y > 0)
