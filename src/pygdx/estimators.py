@@ -416,8 +416,9 @@ class _GDBase:
         loss = self._loss_object()
         n = len(order)
         bs = n if self.batch_size is None else int(self.batch_size)
-        total = 0.0
+        data_loss = 0.0
         alpha = float(self.alpha) if self.penalty is not None else 0.0
+        start_penalty = _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))
         for start in range(0, n, bs):
             rows = order[start : start + bs]
             y_rows = y_core[rows]
@@ -428,12 +429,11 @@ class _GDBase:
                     loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows],
                     self.penalty, alpha, float(self.l1_ratio), bool(self.fit_intercept),
                 )
-            grad = np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype)
-            if not (np.isfinite(value) and np.isfinite(grad).all()):
-                return (total / start if start else math.nan), False
-            self._optimizer.step(grad)
-            total += value * len(rows)
-        return total / n, True
+            if not np.isfinite(value):
+                return math.nan, False
+            data_loss += (value - _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))) * len(rows)
+            self._optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype))
+        return data_loss / n + start_penalty, bool(np.isfinite(self._theta).all())
 
     def _validation_split(self, y_encoded: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         n = y_encoded.shape[0]
