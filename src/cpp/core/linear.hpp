@@ -26,6 +26,16 @@
 #include "core/optimizers.hpp"
 #include "core/parallel.hpp"
 
+// The per-row helpers must be inlined into the SIMD clones that call them (PYGDX_SIMD_CLONES):
+// a helper compiled once for the baseline CPU would run the dot products at SSE2 width.
+#if defined(__GNUC__) || defined(__clang__)
+#define PYGDX_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define PYGDX_ALWAYS_INLINE __forceinline
+#else
+#define PYGDX_ALWAYS_INLINE inline
+#endif
+
 namespace pygdx {
 
 enum class PenaltyKind : int { none = 0, l2 = 1, l1 = 2, elasticnet = 3 };
@@ -89,7 +99,7 @@ inline void prefetch_bytes(const void* p, std::size_t bytes) {
 // detection), short dependency chains hide the add latency, and every SIMD width adds the
 // same numbers in the same order.
 template <class T, class Term>
-inline T fixed_order_sum(std::size_t n, Term term) {
+PYGDX_ALWAYS_INLINE T fixed_order_sum(std::size_t n, Term term) {
     T s[16] = {};
     std::size_t j = 0;
     for (; j + 16 <= n; j += 16) {
@@ -109,12 +119,12 @@ inline T fixed_order_sum(std::size_t n, Term term) {
 }
 
 template <class T>
-inline T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
+PYGDX_ALWAYS_INLINE T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
     return fixed_order_sum<T>(n, [a, b](std::size_t j) { return a[j] * b[j]; });
 }
 
 template <class T>
-inline void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
+PYGDX_ALWAYS_INLINE void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
     for (std::size_t j = 0; j < n; ++j) {
         y[j] += a * x[j];
     }
@@ -124,7 +134,7 @@ inline void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
 // and to the intercept gradient (double); returns the row's weighted loss.
 // `z` and `dloss` are K-element scratch arrays.
 template <class T>
-inline double add_row(const LinearProblem& pb, const T* theta, const T* x, double y, double sw,
+PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, const T* x, double y, double sw,
                       T* __restrict coef_grad, double* intercept_grad, double* z, double* dloss) {
     const std::size_t d = pb.n_features;
     const std::size_t K = pb.n_outputs;
@@ -207,7 +217,7 @@ double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const
 namespace detail {
 
 template <class T>
-inline T abs_sum(const T* __restrict a, std::size_t n) {
+PYGDX_ALWAYS_INLINE T abs_sum(const T* __restrict a, std::size_t n) {
     return fixed_order_sum<T>(n, [a](std::size_t j) { return std::abs(a[j]); });
 }
 
