@@ -425,13 +425,13 @@ class _GDBase:
             if K > 1:
                 y_rows = y_rows.astype(np.intp)
             with np.errstate(all="ignore"):
-                value, g_coef, g_intercept = _reference.loss_grad(
-                    loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows],
-                    self.penalty, alpha, float(self.l1_ratio), bool(self.fit_intercept),
+                value, g_coef, g_intercept = _reference.data_loss_grad(
+                    loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], bool(self.fit_intercept)
                 )
             if not np.isfinite(value):
                 return math.nan, False
-            data_loss += (value - _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))) * len(rows)
+            g_coef += _reference.penalty_gradient(coef, self.penalty, alpha, float(self.l1_ratio))
+            data_loss += value * len(rows)
             self._optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype))
         return data_loss / n + start_penalty, bool(np.isfinite(self._theta).all())
 
