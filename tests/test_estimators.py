@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pygdx
-from pygdx import _core, losses
+from pygdx import losses
 from pygdx.reference import linear as ref
 
 datasets = pytest.importorskip("sklearn.datasets")
