@@ -253,8 +253,8 @@ def bad_param_sets():
 
 
 @pytest.mark.parametrize("name", list(OPTION_SETS))
-@pytest.mark.parametrize(("case", "params", "error", "message"), bad_param_sets(), ids=lambda x: x if isinstance(x, str) else "")
-def test_unusable_parameters_are_refused_untouched(name, case, params, error, message):
+@pytest.mark.parametrize(("params", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in bad_param_sets()])
+def test_unusable_parameters_are_refused_untouched(name, params, error, message):
     before = [np.array(p, copy=True) for p in params]
     with pytest.raises(error, match=message):
         getattr(optim, name)(params)
@@ -262,7 +262,7 @@ def test_unusable_parameters_are_refused_untouched(name, case, params, error, me
         np.testing.assert_array_equal(p, b)
 
 
-def test_scalar_tuple_and_generator_params():
+def test_params_may_be_a_tuple_but_not_a_generator():
     with pytest.raises(TypeError, match="params must be a NumPy array or a list"):
         optim.SGD(p for p in [np.zeros(2)])
     w = np.zeros(3)
@@ -293,7 +293,7 @@ def test_bad_gradient_changes_nothing(name):
     for p, c in zip(params, param_copies):
         np.testing.assert_array_equal(p, c)
     assert opt.t == snapshot["step"] == 1
-    np.testing.assert_array_equal(opt._counters, snapshot["counters"])
+    np.testing.assert_array_equal(opt.state_dict()["counters"], snapshot["counters"])
     for slots, saved in zip(opt.state, snapshot["state"]):
         for key in saved:
             np.testing.assert_array_equal(slots[key], saved[key])
