@@ -3,6 +3,7 @@ installed), zero-copy guarantees, state round trips, lookup by name and validati
 
 from __future__ import annotations
 
+import inspect
 import pickle
 
 import numpy as np
@@ -611,6 +612,16 @@ def test_repr_names_the_hyperparameters():
     text = repr(optim.RMSprop([np.zeros((2, 3)), np.zeros(1)], lr=0.1, centered=True))
     assert text.startswith("RMSprop([(2, 3), (1,)], lr=0.1, alpha=0.99")
     assert "centered=True" in text
+
+
+@pytest.mark.parametrize("name", list(OPTION_SETS))
+def test_reference_has_the_same_signature(name):
+    """The reference is a drop-in oracle: same names, order, defaults and keyword-only flags."""
+    ours = inspect.signature(getattr(optim, name).__init__)
+    theirs = inspect.signature(getattr(reference.optim, name).__init__)
+    assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == [
+        (p.name, p.kind, p.default) for p in theirs.parameters.values()
+    ]
 
 
 def test_package_exports_optim_and_schedules():
