@@ -48,6 +48,7 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
     }
     in.data.X = in.X.data();
     in.data.n_used = n;
+    in.data.n_readable = n;
     if (!y_obj.is_none()) {
         in.y = readable<T>(y_obj);
         if (in.y.ndim() != 1 || static_cast<std::size_t>(in.y.shape(0)) != n) {
