@@ -35,7 +35,7 @@ from pygdx.reference import linear as ref_linear
 from pygdx.reference import optim as ref_optim
 
 N_FEATURES = 100
-ROUNDS = 5
+ROUNDS = 10
 
 
 @pytest.fixture(scope="module")
