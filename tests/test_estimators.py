@@ -344,3 +344,21 @@ def test_plateau_schedule_is_driven_by_the_epoch_loss_and_not_mutated(diabetes):
     halvings = np.log2(0.05 / np.array(rates))
     np.testing.assert_allclose(halvings, np.round(halvings), atol=1e-9)  # lr = 0.05 * 0.5**k
     assert schedule.scale == 1.0  # the estimator trained a copy of its parameter
+
+
+def test_successive_partial_fits_shuffle_differently_but_reproducibly(diabetes):
+    X, y = diabetes
+    orders = []
+    for _ in range(2):
+        est = pygdx.GDRegressor(optimizer="sgd", lr=0.01, batch_size=1, random_state=3)
+        est.partial_fit(X, y)
+        first = est.coef_.copy()
+        est.partial_fit(X, y)
+        orders.append((first, est.coef_.copy()))
+    np.testing.assert_array_equal(orders[0][1], orders[1][1])
+    # The second epoch started from the first one's weights with a new order: replaying the
+    # first order from those weights gives other weights.
+    replay = pygdx.GDRegressor(optimizer="sgd", lr=0.01, batch_size=1, random_state=3).partial_fit(X, y)
+    replay._rng = np.random.default_rng(3)
+    replay.partial_fit(X, y)
+    assert not np.array_equal(replay.coef_, orders[0][1])

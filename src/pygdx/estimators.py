@@ -490,6 +490,9 @@ class _GDBase:
             self.n_iter_ = 0
         if self._optimizer is None or not partial:
             self._make_optimizer()
+            # One generator per model, drawn from at every epoch: successive partial_fit
+            # calls see new shuffles, and a fit is reproducible from random_state.
+            self._rng = self._rng_for_fit()
         if partial:
             self._train(Xc, y_core, sw, max_epochs=1, partial=True)
         else:
@@ -500,7 +503,7 @@ class _GDBase:
         return self
 
     def _train(self, X, y_core, sw, max_epochs: int, partial: bool) -> None:
-        rng = self._rng_for_fit()
+        rng = self._rng
         early = bool(self.early_stopping) and not partial
         if early:
             train_rows, val_rows = self._validation_split(self._split_labels(y_core), rng)
