@@ -2,15 +2,16 @@
 // full-batch, mini-batch or stochastic gradient descent with any optimizer rule.
 //
 // Parameters live in one contiguous vector theta = [coef (K x d, row-major), intercept (K)]
-// (K = 1 except for the multinomial loss), so that one optimizer state covers them all.
+// (K = 1 except for multiclass classification), so that one optimizer state covers them all.
 // The objective is scikit-learn's SGD objective (REFERENCE.md):
 //     (1/m) Σ_i sw_i · loss(y_i, x_i·w + b) + alpha · R(w)
 // over the m rows used; the intercept is never penalised.
 //
-// Speed: X is read once per pass. The row and parameter loops are compiled for AVX-512,
-// AVX2 and the portable baseline (PYGDX_SIMD_CLONES, see optimizers.hpp); the reductions
-// use eight fixed accumulators, so every version adds the same numbers in the same order. Each row is used while it is in L1: its K dot products,
-// the loss derivative, then its contribution to the gradient. Rows are gathered through an
+// Speed: X is read once per pass. Each row is used while it is in L1: its K dot products,
+// the loss derivative, then its contribution to the gradient. The row and parameter loops
+// are compiled for AVX-512, AVX2 and the portable baseline (PYGDX_SIMD_CLONES, see
+// optimizers.hpp); the reductions use sixteen fixed accumulators, so every version adds the
+// same numbers in the same order. Rows are gathered through an
 // index (shuffled order, validation split) instead of copying a batch. A pass is cut into
 // chunks of rows fixed by the problem's size; threads take chunks as they go, every chunk
 // keeps its own partial gradient, and the partials are summed in chunk order, so results
