@@ -362,3 +362,20 @@ def test_successive_partial_fits_shuffle_differently_but_reproducibly(diabetes):
     replay._rng = np.random.default_rng(3)
     replay.partial_fit(X, y)
     assert not np.array_equal(replay.coef_, orders[0][1])
+
+
+def test_overflowing_weights_roll_back_with_the_optimizer_state():
+    rng = np.random.default_rng(0)
+    X = np.ascontiguousarray(rng.normal(size=(64, 3)))
+    est = pygdx.GDRegressor(optimizer="momentum", lr=1e160, batch_size=8, penalty=None, random_state=0)
+    est.partial_fit(X, np.zeros(64))  # zero gradients: finite weights and state, 8 steps taken
+    assert est.t_ == 8
+    buffer = est._optimizer.state[0]["momentum_buffer"]
+    buffer[...] = 0.5  # a recognisable state to come back to
+    # Finite losses (~1e299) but steps of ~1e310: the first step overflows the weights.
+    with pytest.raises(ValueError, match="NaN or infinite during epoch 2"):
+        est.partial_fit(X, np.full(64, 1e150))
+    np.testing.assert_array_equal(est.coef_, 0.0)
+    np.testing.assert_array_equal(est.intercept_, 0.0)
+    np.testing.assert_array_equal(buffer, 0.5)
+    assert est.t_ == 8

@@ -520,12 +520,17 @@ class _GDBase:
         converged = stopped = False
         try:
             for epoch in range(1, max_epochs + 1):
-                snapshot = self._theta.copy()
+                # Weights, optimizer state and step count as they were before the epoch: if
+                # a step overflows the weights, all of them go back together.
+                _, _, counters, states = self._optimizer.core_buffers()
+                live = [self._theta, counters, *states]
+                snapshot = [a.copy() for a in live]
                 seed = int(rng.integers(0, 2**63)) if self.shuffle else None
                 loss, finite = self._epoch(X, y_core, sw, train_rows, seed)
                 if not finite or not np.isfinite(self._theta).all():
                     if not np.isfinite(self._theta).all():
-                        self._theta[...] = snapshot
+                        for a, saved in zip(live, snapshot):
+                            a[...] = saved
                     _check_finite(X, "X")
                     raise ValueError(
                         f"{type(self).__name__}: the loss or the weights became NaN or infinite during epoch "
