@@ -16,6 +16,10 @@ Data handling:
 - Shuffling: every epoch draws a 64-bit seed from ``numpy.random.default_rng(random_state)``
   and the core shuffles the row order with a SplitMix64-driven Fisher-Yates shuffle, so a
   given ``random_state`` reproduces a fit exactly, whatever ``n_jobs``.
+- A NaN or infinite loss stops training at once with a ValueError naming the epoch (or
+  saying which input holds the NaN/inf); the model keeps its last finite weights, and if a
+  step overflowed them, weights, optimizer state and step count return to where the epoch
+  started.
 - scikit-learn is optional: the estimators implement ``get_params``/``set_params``, scoring
   and input checks themselves, and pass scikit-learn's ``check_estimator`` when it is installed.
 """
