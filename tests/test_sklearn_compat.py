@@ -10,10 +10,10 @@ import pygdx  # noqa: E402
 
 
 def expected_failures(estimator):
-    # Sample weights scale each row's gradient; a shuffled mini-batch run with weight 2 on a
-    # row does not follow the same path as a run with that row duplicated, so the fitted
-    # models differ by more than the check's tolerance (scikit-learn's SGD estimators are
-    # marked the same way).
+    # The objective is a mean over rows (REFERENCE.md, as scikit-learn's SGD): a weight of 2
+    # keeps n while a duplicated row makes it n + 1, which moves the optimum against the
+    # penalty, and a shuffled mini-batch run with a duplicated row follows another path.
+    # scikit-learn marks its SGD estimators the same way.
     return {
         "check_sample_weight_equivalence_on_dense_data":
             "stochastic mini-batch training: weights are not equivalent to repeated rows",
