@@ -2,21 +2,52 @@
 
 - ``pygdx.optim``: torch.optim-exact optimizers updating NumPy arrays in place.
 - ``pygdx.schedules``: learning-rate schedules evaluated in the compiled loops.
-- ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
 - ``pygdx.GDRegressor`` / ``pygdx.GDClassifier``: scikit-learn compatible linear models
   trained in the C++ core; ``pygdx.losses`` and ``pygdx.callbacks`` go with them.
+- ``pygdx.minimize``: any optimizer on any function (scipy conventions), with its history.
+- ``pygdx.numerical_gradient`` / ``pygdx.check_gradient``: finite differences.
+- ``pygdx.functions``: classic test functions with gradients and known minima.
+- ``pygdx.plot``: loss curves, trajectories, comparisons (needs matplotlib; imported on
+  first use, so ``import pygdx`` never imports matplotlib).
+- ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from . import callbacks, losses, optim, schedules
+from . import callbacks, functions, losses, optim, schedules
 from .estimators import GDClassifier, GDRegressor
+from .minimize import OptimizeResult, minimize
+from .numdiff import check_gradient, numerical_gradient
 
 try:
     __version__ = version("pygdx")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__", "optim", "schedules", "losses", "callbacks", "GDRegressor", "GDClassifier"]
+__all__ = [
+    "__version__",
+    "optim",
+    "schedules",
+    "GDRegressor",
+    "GDClassifier",
+    "losses",
+    "callbacks",
+    "minimize",
+    "OptimizeResult",
+    "numerical_gradient",
+    "check_gradient",
+    "functions",
+    "plot",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # pygdx.plot is loaded on first access: it is the only module that uses matplotlib.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

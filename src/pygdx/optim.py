@@ -95,19 +95,20 @@ def _as_param_list(params: Params) -> list[np.ndarray]:
     return plist
 
 
+# The messages quote the value as given, like torch ("Invalid momentum value: -1").
 def _check_nonnegative(what: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value < 0.0:
+    number = float(value)
+    if not math.isfinite(number) or number < 0.0:
         raise ValueError(f"Invalid {what}: {value}")
-    return value
+    return number
 
 
 def _check_unit_interval(what: str, value: float, closed_right: bool = False) -> float:
-    value = float(value)
-    ok = 0.0 <= value <= 1.0 if closed_right else 0.0 <= value < 1.0
+    number = float(value)
+    ok = 0.0 <= number <= 1.0 if closed_right else 0.0 <= number < 1.0
     if not ok:
         raise ValueError(f"Invalid {what}: {value}")
-    return value
+    return number
 
 
 def _check_betas(betas: Sequence[float]) -> tuple[float, float]:
@@ -171,21 +172,21 @@ class Optimizer:
         states = [[slots.get(name, empty) for name in self._state_names] for slots in self.state]
         self._kernel = kernel_type(hyper, self._schedule.to_core(), self.params, states, self._counters,
                                    self.n_threads or 0)
+        self._schedule_is_stateful = hasattr(self._schedule, "observe")
 
     # --- the public API -------------------------------------------------------------
     def step(self, grads: Any) -> None:
         """Update every parameter in place from its gradient.
 
-        ``grads``: one array when the optimizer has one parameter, else a sequence in the
-        parameters' order, each of its parameter's shape.
+        ``grads``: a sequence with one gradient per parameter, in the parameters' order,
+        each of its parameter's shape. With one parameter, the gradient itself also works
+        (an array, or a nested list that is not a one-element list).
         """
+        # A plain attribute, not a property: at small sizes this wrapper is a visible part
+        # of the cost of a step.
         if self._schedule_is_stateful:
             self._kernel.schedule = self._schedule.to_core()
         self._kernel.step(grads)
-
-    @property
-    def _schedule_is_stateful(self) -> bool:
-        return hasattr(self._schedule, "observe")
 
     @property
     def lr(self) -> LearningRate:
@@ -197,6 +198,7 @@ class Optimizer:
     def lr(self, value: LearningRate) -> None:
         self._schedule = as_schedule(value)
         self._kernel.schedule = self._schedule.to_core()
+        self._schedule_is_stateful = hasattr(self._schedule, "observe")
 
     @property
     def current_lr(self) -> float:

@@ -69,52 +69,84 @@ public:
         }
     }
 
-    // grads: one array-like when there is one parameter, else a sequence of them. Each is
-    // read as a C-contiguous T array, converted (copied) once if it is not one already.
+    // grads: a sequence with one array-like per parameter; with one parameter, also the
+    // gradient itself (an array, a number, or a nested list of length other than 1). Each
+    // is read as a C-contiguous T array, converted (copied) once if it is not one already.
+    // Every gradient is converted and checked before the first parameter changes.
     void step(py::handle grads) {
         const std::size_t n = buffers_.size();
-        std::vector<py::array_t<T, py::array::c_style | py::array::forcecast>> held;
-        held.reserve(n);
         const bool single = n == 1 && (py::isinstance<py::array>(grads) || !py::isinstance<py::sequence>(grads) ||
-                                       py::isinstance<py::float_>(grads));
+                                       py::len(grads) != 1);
         if (single) {
-            held.push_back(readable<T>(grads));
-        } else {
-            if (!py::isinstance<py::sequence>(grads) || py::len(grads) != n) {
-                throw py::value_error("step() needs one gradient per parameter (" + std::to_string(n) +
-                                      "), in the order the parameters were given");
-            }
-            const py::sequence seq = py::reinterpret_borrow<py::sequence>(grads);
-            for (std::size_t k = 0; k < n; ++k) {
-                held.push_back(readable<T>(seq[k]));
-            }
+            py::object held;
+            const T* g = gradient_data(grads, 0, held);
+            run(&g);
+            return;
         }
-        std::vector<const T*> g(n);
+        if (!py::isinstance<py::sequence>(grads) || py::len(grads) != n) {
+            throw py::value_error("step() needs one gradient per parameter (" + std::to_string(n) +
+                                  "), in the order the parameters were given");
+        }
+        // A few parameters are the common case: their gradients fit on the stack, so a
+        // small step allocates nothing.
+        constexpr std::size_t n_inline = 8;
+        py::object held_inline[n_inline];
+        const T* ptrs_inline[n_inline];
+        std::vector<py::object> held_heap;
+        std::vector<const T*> ptrs_heap;
+        py::object* held = held_inline;
+        const T** ptrs = ptrs_inline;
+        if (n > n_inline) {
+            held_heap.resize(n);
+            ptrs_heap.resize(n);
+            held = held_heap.data();
+            ptrs = ptrs_heap.data();
+        }
+        const py::sequence seq = py::reinterpret_borrow<py::sequence>(grads);
         for (std::size_t k = 0; k < n; ++k) {
-            const auto& a = held[k];
-            const auto& shape = shapes_[k];
-            const bool same = static_cast<std::size_t>(a.ndim()) == shape.size() &&
-                              std::equal(shape.begin(), shape.end(), a.shape());
-            if (!same) {
-                std::string want = "(", got = "(";
-                for (auto d : shape) want += std::to_string(d) + ",";
-                for (py::ssize_t i = 0; i < a.ndim(); ++i) got += std::to_string(a.shape(i)) + ",";
-                throw py::value_error("gradient " + std::to_string(k) + " has shape " + got + ") but parameter " +
-                                      std::to_string(k) + " has shape " + want + ")");
-            }
-            g[k] = a.data();
+            ptrs[k] = gradient_data(seq[k], k, held[k]);
         }
-        if (total_size_ >= min_elements_to_release_gil) {
-            // Safe: the core touches only the buffers held above and in owned_, and no
-            // Python object, until the release ends.
-            py::gil_scoped_release release;
-            pygdx::optimizer_step(hyper, schedule, counters_, buffers_.data(), g.data(), n, n_threads);
-        } else {
-            pygdx::optimizer_step(hyper, schedule, counters_, buffers_.data(), g.data(), n, n_threads);
-        }
+        run(ptrs);
     }
 
 private:
+    // The data of gradient k, read as a C-contiguous T array of parameter k's shape: the
+    // caller's array when it already is one (checked without a conversion call), else a
+    // converted copy. `holder` keeps that array alive until the step is done.
+    const T* gradient_data(py::handle obj, std::size_t k, py::object& holder) const {
+        const bool usable = py::isinstance<py::array_t<T, py::array::c_style>>(obj);
+        const py::array arr = usable ? py::reinterpret_borrow<py::array>(obj) : py::array(readable<T>(obj));
+        if (!arr) {
+            throw py::type_error("gradient " + std::to_string(k) + " (a " +
+                                 std::string(py::str(py::type::handle_of(obj).attr("__name__"))) +
+                                 ") cannot be read as a " + pygdx_bindings::dtype_name<T>() + " array");
+        }
+        const auto& shape = shapes_[k];
+        const bool same = static_cast<std::size_t>(arr.ndim()) == shape.size() &&
+                          std::equal(shape.begin(), shape.end(), arr.shape());
+        if (!same) {
+            std::string want = "(", got = "(";
+            for (auto d : shape) want += std::to_string(d) + ",";
+            for (py::ssize_t i = 0; i < arr.ndim(); ++i) got += std::to_string(arr.shape(i)) + ",";
+            throw py::value_error("gradient " + std::to_string(k) + " has shape " + got + ") but parameter " +
+                                  std::to_string(k) + " has shape " + want + ")");
+        }
+        holder = arr;
+        return static_cast<const T*>(arr.data());
+    }
+
+    void run(const T* const* grads) {
+        const std::size_t n = buffers_.size();
+        if (total_size_ >= min_elements_to_release_gil) {
+            // Safe: the core touches only the buffers held by the caller and in owned_, and
+            // no Python object, until the release ends.
+            py::gil_scoped_release release;
+            pygdx::optimizer_step(hyper, schedule, counters_, buffers_.data(), grads, n, n_threads);
+        } else {
+            pygdx::optimizer_step(hyper, schedule, counters_, buffers_.data(), grads, n, n_threads);
+        }
+    }
+
     std::vector<py::array> owned_;  // keeps every bound buffer alive while we hold its pointer
     std::vector<std::vector<py::ssize_t>> shapes_;
     std::vector<pygdx::ParamBuffers<T>> buffers_;

@@ -125,6 +125,11 @@ struct StepCoefficients {
     bool first_step = false;
 };
 
+inline bool uses_bias_correction(Rule rule) {
+    return rule == Rule::adam || rule == Rule::adamw || rule == Rule::adamax || rule == Rule::nadam ||
+           rule == Rule::radam;
+}
+
 // Advances the counters and returns the step's coefficients.
 inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters) {
     StepCoefficients c;
@@ -134,9 +139,13 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
     c.first_step = t == 1.0;
     c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t));
     c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
-    c.bias_correction1 = 1.0 - std::pow(h.beta1, t);
-    c.bias_correction2 = 1.0 - std::pow(h.beta2, t);
-    c.bias_correction2_sqrt = std::sqrt(c.bias_correction2);
+    // The powers are most of the cost of a step on a small parameter: only the Adam
+    // family (bias corrections) pays for them.
+    if (uses_bias_correction(h.rule)) {
+        c.bias_correction1 = 1.0 - std::pow(h.beta1, t);
+        c.bias_correction2 = 1.0 - std::pow(h.beta2, t);
+        c.bias_correction2_sqrt = std::sqrt(c.bias_correction2);
+    }
     if (h.rule == Rule::nadam) {
         const double mu = h.beta1 * (1.0 - 0.5 * std::pow(0.96, t * h.momentum_decay));
         const double mu_next = h.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * h.momentum_decay));

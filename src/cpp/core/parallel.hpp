@@ -18,6 +18,11 @@ namespace pygdx {
 // Threads worth using for `n` elements when each thread should get at least
 // `min_per_thread` of them; `requested` <= 0 means "all hardware threads".
 inline int threads_for(std::size_t n, int requested, std::size_t min_per_thread) {
+    // Decided before asking the system for its thread count: that query is a system call
+    // and would dominate a step on a small parameter.
+    if (n < 2 * std::max<std::size_t>(1, min_per_thread)) {
+        return 1;
+    }
     int available = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
     if (available < 1) {
         available = 1;
