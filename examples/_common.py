@@ -22,7 +22,9 @@ def parse_args(description: str, argv: Sequence[str] | None) -> argparse.Namespa
     return parser.parse_args(argv)
 
 
-def new_figure(args: argparse.Namespace, ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4.5) -> Any:
+def new_figure(
+    args: argparse.Namespace, ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 4.5
+) -> Any:
     """(figure, axes) to draw on, or None when figures are off or matplotlib is missing.
 
     A bare matplotlib Figure (no pyplot): nothing opens a window, nothing global is kept.

@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     drawn = new_figure(args, ncols=2)
     if drawn is not None:
         fig, axes = drawn
-        for ax, (name, (f, results)) in zip(axes, runs.items()):
+        for ax, (f, results) in zip(axes, runs.values()):
             pygdx.plot.trajectory(f, {f"from {x0:g}": res for x0, res in results.items()}, ax=ax,
                                   window=[(-2.5, 4.5)])
             ax.set_ylim(-15, 40)

@@ -1,15 +1,49 @@
 """The command line, driven as a user would: in a subprocess, reading exit codes and output."""
 
 import json
+import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "pygdx", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+                          timeout=600, env=env)
+
+
+DEMO_SMALL = ("demo", "--samples", "1500", "--epochs", "4", "--steps", "200")
+
+
+def test_demo_trains_prints_tables_and_writes_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    r = run(*DEMO_SMALL, "--out", "pics", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for heading in ("GDRegressor", "GDClassifier", "minimize(rosenbrock"):
+        assert heading in r.stdout
+    for column in ("optimizer", "batch", "final loss", "R^2", "accuracy", "time"):
+        assert column in r.stdout
+    for name in ("regression-loss.png", "classification-loss.png", "rosenbrock-paths.png"):
+        data = (tmp_path / "pics" / name).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 5000
+    # a second run never writes into the first one's folder
+    r = run(*DEMO_SMALL, "--out", "pics", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "pics-2/" in r.stdout and (tmp_path / "pics-2" / "rosenbrock-paths.png").exists()
+
+
+def test_demo_without_matplotlib_still_runs(tmp_path):
+    hidden = tmp_path / "hide"
+    (hidden / "matplotlib").mkdir(parents=True)
+    (hidden / "matplotlib" / "__init__.py").write_text("raise ImportError('hidden for this test')\n")
+    env = {**os.environ, "PYTHONPATH": str(hidden)}
+    r = run(*DEMO_SMALL, "--quiet", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "GDRegressor" in r.stdout
+    assert 'pip install "pygdx[plot]"' in r.stdout
+    assert not (tmp_path / "pygdx-demo").exists()
 
 
 def test_version_and_help():
@@ -45,6 +79,153 @@ def test_bench_table():
     assert "pygdx faster by" in r.stdout and "machine:" in r.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fit", "missing.csv", "--target", "y"], "missing.csv: no such file"),
+        (["predict", "missing.npz", "data.csv"], "no such model file"),
+        (["fit", "data.csv", "--target", "y", "--lr", "-1"], "--lr must be a positive number"),
+        (["fit", "data.csv", "--target", "y", "--validation-split", "1.5"], "--validation-split must be in"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    (tmp_path / "data.csv").write_text("a,y\n1,2\n3,4\n")
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_bad_option_value_is_a_usage_error(tmp_path):
     r = run("fit", "data.csv", "--batch-size", "zero")
     assert r.returncode == 2 and "expected a whole number" in r.stderr
+
+
+@pytest.fixture
+def regression_csv(tmp_path):
+    from pygdx.datasets import make_regression
+
+    X, y, _ = make_regression(300, 3, noise=0.05, random_state=1)
+    lines = ["a,b,c,price"] + [",".join(f"{v:.17g}" for v in (*row, t)) for row, t in zip(X, y)]
+    (tmp_path / "houses.csv").write_text("\n".join(lines) + "\n")
+    return tmp_path / "houses.csv"
+
+
+@pytest.fixture
+def labels_csv(tmp_path):
+    from pygdx.datasets import make_classification
+
+    X, y = make_classification(300, 4, 3, class_sep=4.0, random_state=2)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    lines = ["p,q,r,s,species"] + [",".join([*(f"{v:.17g}" for v in row), names[k]]) for row, k in zip(X, y)]
+    (tmp_path / "flowers.csv").write_text("\n".join(lines) + "\n")
+    return tmp_path / "flowers.csv"
+
+
+def test_fit_then_predict_regression(tmp_path, regression_csv):
+    r = run("fit", "houses.csv", "--target", "price", "--optimizer", "gd", "--lr", "0.5", "--batch-size", "full",
+            "--epochs", "200", "--tol", "1e-9", "--plot", "", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "regression on houses.csv" in r.stdout and "R^2" in r.stdout
+    validation_r2 = float(r.stdout.split("validation")[-1].split()[1])
+    assert validation_r2 > 0.99
+    r = run("predict", "model.npz", "houses.csv", "--out", "pred.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    pred = np.loadtxt(tmp_path / "pred.csv", skiprows=1)
+    truth = np.loadtxt(regression_csv, delimiter=",", skiprows=1)[:, -1]
+    assert 1 - np.mean((pred - truth) ** 2) / np.var(truth) > 0.99
+
+
+def test_fit_classification_with_text_labels_and_loss_plot(tmp_path, labels_csv):
+    pytest.importorskip("matplotlib")
+    r = run("fit", "flowers.csv", "--target", "species", "--epochs", "20", "--out", "flowers.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "classification on flowers.csv" in r.stdout and "accuracy" in r.stdout
+    assert "epoch 20/20" in r.stdout
+    png = (tmp_path / "flowers-loss.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 2000
+    r = run("predict", "flowers.npz", "flowers.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split()
+    assert lines[0] == "species"
+    truth = [row.rsplit(",", 1)[1] for row in labels_csv.read_text().split()[1:]]
+    assert np.mean(np.array(lines[1:]) == np.array(truth)) > 0.95
+
+
+def test_fit_npy_and_npz(tmp_path):
+    from pygdx.datasets import make_regression
+
+    X, y, _ = make_regression(200, 2, random_state=3)
+    np.save(tmp_path / "d.npy", np.c_[X, y])
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    r = run("fit", "d.npy", "--target", "-1", "--out", "a.npz", "--plot", "", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("fit", "d.npz", "--task", "regression", "--out", "b.npz", "--plot", "", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("predict", "b.npz", "d.npy", cwd=tmp_path)
+    assert r.returncode == 2 and "has 3 feature columns but the model was trained on 2" in r.stderr
+
+
+def test_existing_files_are_not_overwritten(tmp_path, regression_csv):
+    (tmp_path / "model.npz").write_bytes(b"mine")
+    r = run("fit", "houses.csv", "--target", "price", "--plot", "", cwd=tmp_path)
+    assert r.returncode == 2 and "already exists; pass --force" in r.stderr
+    assert (tmp_path / "model.npz").read_bytes() == b"mine"
+    r = run("fit", "houses.csv", "--target", "price", "--plot", "", "--force", "--quiet", "--epochs", "2", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "model.npz").read_bytes() != b"mine"
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("a,price\n1,2\n", ["--target", "cost"], "no column named 'cost'"),
+        ("a,price\n1,2\nfoo,3\n", ["--target", "price"], "column 'a', data row 2 holds 'foo'"),
+        ("a,price\n1,2\nnan,3\n", ["--target", "price"], "non-finite"),
+        ("", ["--target", "price"], "the file is empty"),
+        ("a,price\n1,2\n3\n", ["--target", "price"], "data row 2 has 1 cells"),
+        ("a,price\n1,x\n2,y\n", ["--target", "price", "--task", "regression"], "regression needs a numeric target"),
+        ("a,price\n1,2\n", [], "name the column to predict with --target"),
+    ],
+)
+def test_bad_data_is_one_line_and_exit_2(tmp_path, content, args, message):
+    (tmp_path / "d.csv").write_text(content)
+    r = run("fit", "d.csv", *args, "--plot", "", cwd=tmp_path)
+    assert r.returncode == 2, r.stdout
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_diverging_learning_rate_is_reported(tmp_path, regression_csv):
+    r = run("fit", "houses.csv", "--target", "price", "--optimizer", "gd", "--lr", "1e6", "--batch-size", "full",
+            "--plot", "", "--quiet", cwd=tmp_path)
+    assert r.returncode == 2
+    assert ("NaN or infinite" in r.stderr and "smaller lr" in r.stderr) or "training diverged" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_loss_that_grows_is_reported_as_divergence(tmp_path, regression_csv):
+    r = run("fit", "houses.csv", "--target", "price", "--optimizer", "gd", "--lr", "3", "--batch-size", "full",
+            "--epochs", "8", "--tol", "0", "--plot", "", "--quiet", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "training diverged" in r.stderr and "try a smaller --lr (e.g. 0.3)" in r.stderr
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_predict_rejects_a_file_that_is_not_a_model(tmp_path, regression_csv):
+    (tmp_path / "fake.npz").write_bytes(b"not a zip")
+    r = run("predict", "fake.npz", "houses.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "not a pygdx model file" in r.stderr
+
+
+def test_bench_linear_cases_run_on_small_data():
+    from pygdx import bench
+
+    results = bench.run_cases(bench._linear_cases(2000, 5000, 10, n_threads=1), repeat=1)
+    names = {(r.name, r.baseline) for r in results}
+    assert ("SGD epoch, squared error", "NumPy") in names
+    assert ("full-batch loss + gradient", "NumPy X.T @ (X @ w - y)") in names
+    assert all(r.pygdx_seconds > 0 and r.baseline_seconds > 0 for r in results)

@@ -133,10 +133,16 @@ def test_global_minimum_found_independently_by_scipy():
         grid = axes[0] if f.dim == 1 else np.stack(np.meshgrid(*axes), axis=-1)
         values = f(grid)
         best = np.unravel_index(np.argmin(values), values.shape)
-        start = grid[best]
-        polished = scipy_optimize.minimize(lambda v: float(f(v.reshape(np.shape(start)))), np.atleast_1d(start),
-                                           jac=lambda v: np.atleast_1d(f.grad(v.reshape(np.shape(start)))),
-                                           method="BFGS", options={"gtol": 1e-10})
+        start = np.atleast_1d(grid[best])
+        one_variable = f.dim == 1
+
+        def value(v, f=f, one_variable=one_variable):
+            return float(f(v[0] if one_variable else v))
+
+        def gradient(v, f=f, one_variable=one_variable):
+            return np.atleast_1d(f.grad(v[0] if one_variable else v))
+
+        polished = scipy_optimize.minimize(value, start, jac=gradient, method="BFGS", options={"gtol": 1e-10})
         assert polished.fun == pytest.approx(f.min_value, abs=1e-9), f.name
         distances = np.linalg.norm(np.atleast_2d(f.minimizers().reshape(len(f.minimizers()), -1))
                                    - polished.x[None, :], axis=-1)
@@ -203,3 +209,10 @@ def test_catalogue():
     assert pygdx.functions is functions
     assert "rosenbrock" in repr(functions.rosenbrock)
     assert functions.himmelblau.minimizers().shape == (4, 2)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import sys
+
+    assert doctest.testmod(sys.modules["pygdx.functions"], raise_on_error=True).attempted > 0

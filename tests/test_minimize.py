@@ -186,7 +186,8 @@ def test_history_records_every_point_from_the_start():
     np.testing.assert_allclose(h.grad_norm, np.linalg.norm(grad(h.x), axis=-1))
     assert res.fun == h.fun[-1] and np.array_equal(res.x, h.x[-1])
     np.testing.assert_allclose(res.jac, grad(res.x))
-    no_path = pygdx.minimize(f, [0.0, 0.0], jac=grad, method="rmsprop", lr=0.01, max_iter=60, gtol=None, keep_path=False)
+    no_path = pygdx.minimize(f, [0.0, 0.0], jac=grad, method="rmsprop", lr=0.01, max_iter=60, gtol=None,
+                             keep_path=False)
     assert no_path.history.x.shape == (0, 2)
     np.testing.assert_array_equal(no_path.history.fun, h.fun)
 
@@ -230,6 +231,7 @@ def test_callback_receives_intermediate_result_and_can_stop():
     def callback(intermediate_result):
         assert isinstance(intermediate_result, OptimizeResult)
         seen.append((intermediate_result.nit, intermediate_result.x, intermediate_result.fun))
+        assert intermediate_result.jac == quadratic_slope(intermediate_result.x)
         if intermediate_result.nit == 5:
             raise StopIteration
 
@@ -263,6 +265,8 @@ def test_growth_divergence_is_caught_before_overflow():
     assert (res.status, res.success) == (4, False)
     assert "grew" in res.message and "smaller learning rate" in res.message and "adam" in res.message
     assert res.nit < 100 and np.isfinite(res.fun)
+    assert res.x == res.history.x[-1] and res.fun == res.history.fun[-1] == quadratic(res.x)
+    assert len(res.history.lr) == res.nit + 1
 
 
 def test_nan_gradient_is_divergence_too():
@@ -314,3 +318,44 @@ def test_optimize_result_is_a_dict_with_attributes():
     clone = pickle.loads(pickle.dumps(res))
     assert clone.nit == res.nit and np.array_equal(clone.history.x, res.history.x)
     assert "x" in dir(res)
+
+
+def test_method_may_be_an_optimizer_class():
+    res = pygdx.minimize(quadratic, 8.0, jac=quadratic_slope, method=optim.RMSprop, lr=0.05, max_iter=20, gtol=None)
+    named = pygdx.minimize(quadratic, 8.0, jac=quadratic_slope, method="rmsprop", lr=0.05, max_iter=20, gtol=None)
+    assert res.method == "RMSprop" and res.x == named.x
+
+
+def test_docstring_examples_run():
+    import doctest
+    import sys
+
+    assert doctest.testmod(sys.modules["pygdx.minimize"], raise_on_error=True).attempted > 0
+
+
+def test_without_a_path_fun_sees_a_read_only_view_and_results_are_unchanged():
+    seen = []
+
+    def fun(x):
+        seen.append(x)
+        assert not x.flags.writeable
+        return 0.5 * float(x @ x)
+
+    identity = lambda x: x  # noqa: E731  (the gradient of |x|^2 / 2 is x itself: an alias of x)
+    big = np.linspace(1.0, 2.0, 5000)  # large enough not to be copied
+    kept = pygdx.minimize(lambda x: 0.5 * float(x @ x), big, jac=identity, lr=0.5, max_iter=50, gtol=None,
+                          xtol=1e-3)
+    lean = pygdx.minimize(fun, big, jac=identity, lr=0.5, max_iter=50, gtol=None, xtol=1e-3, keep_path=False)
+    np.testing.assert_array_equal(lean.x, kept.x)
+    np.testing.assert_array_equal(lean.history.fun, kept.history.fun)
+    assert lean.nit == kept.nit and lean.status == kept.status
+    assert lean.history.x.shape == (0, 5000) and len(seen) == lean.nit + 1
+    assert lean.status == 3  # xtol was checked against the kept previous point
+
+
+def test_without_a_path_divergence_still_returns_the_last_finite_point():
+    for size in (4, 5000):
+        res = pygdx.minimize(lambda x: float(np.sum(np.exp(x * x))), np.full(size, 3.0),
+                             jac=lambda x: 2 * x * np.exp(x * x), lr=0.5, keep_path=False)
+        assert res.status == 4 and np.all(np.isfinite(res.x))
+        np.testing.assert_array_equal(res.x, np.full(size, 3.0))

@@ -177,3 +177,10 @@ def test_gradient_of_random_quadratics(n, seed, scale):
 
 def test_exported_at_top_level():
     assert pygdx.numerical_gradient is numerical_gradient and pygdx.check_gradient is check_gradient
+
+
+def test_docstring_examples_run():
+    import doctest
+    import sys
+
+    assert doctest.testmod(sys.modules["pygdx.numdiff"], raise_on_error=True).attempted > 0

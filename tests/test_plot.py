@@ -212,5 +212,25 @@ def test_unplottable_sources():
         plot.loss_curve(42, ax=ax)
     with pytest.raises(ValueError, match="one-dimensional"):
         plot.loss_curve(np.zeros((3, 3)), ax=ax)
+    with pytest.raises(ValueError, match="fit it first"):
+        plot.loss_curve(FakeEstimator([]), ax=ax)
     with pytest.raises(ValueError, match="only its loss"):
         plot.compare([FakeEstimator([1.0])], metric="grad_norm", ax=ax)
+
+
+def test_loss_curve_of_the_real_estimators():
+    estimators = [getattr(pygdx, name, None) for name in ("GDRegressor", "GDClassifier")]
+    if None in estimators:
+        pytest.skip("the estimators are not in this build")
+    regressor_cls, classifier_cls = estimators
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    fitted = {"regressor": regressor_cls(max_iter=15, tol=None).fit(X, y),
+              "classifier": classifier_cls(max_iter=15, tol=None).fit(X, (y > 0).astype(int))}
+    fig, ax = new_axes()
+    plot.loss_curve(fitted, ax=ax)
+    for line, est in zip(ax.get_lines(), fitted.values()):
+        np.testing.assert_array_equal(line.get_ydata(), est.loss_curve_)
+    assert ax.get_xlabel() == "epoch" and legend_texts(ax) == list(fitted)
+    assert_real_png(fig)

@@ -1,5 +1,6 @@
-# Type stubs for the compiled core (src/cpp/bindings). Private: use pygdx.optim and
-# pygdx.schedules. tests/test_core_stubs.py checks that these names match the module.
+# Type stubs for the compiled core (src/cpp/bindings). Private: use pygdx.optim,
+# pygdx.schedules and the estimators. tests/test_core_stubs.py checks that these names
+# match the module.
 from typing import ClassVar, Sequence, SupportsIndex, SupportsInt, Union
 
 import numpy as np
@@ -111,3 +112,90 @@ class OptimizerKernelF64:
         n_threads: _Int = 0,
     ) -> None: ...
     def step(self, grads: Union[npt.ArrayLike, Sequence[npt.ArrayLike]]) -> None: ...
+
+# --- linear models (src/cpp/bindings/linear.cpp) -------------------------------------
+
+class LossKind:
+    squared_error: ClassVar[LossKind]
+    huber: ClassVar[LossKind]
+    epsilon_insensitive: ClassVar[LossKind]
+    log_loss: ClassVar[LossKind]
+    hinge: ClassVar[LossKind]
+    modified_huber: ClassVar[LossKind]
+    multinomial: ClassVar[LossKind]
+    __members__: ClassVar[dict[str, LossKind]]
+    def __init__(self, value: _Int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+
+class PenaltyKind:
+    none: ClassVar[PenaltyKind]
+    l2: ClassVar[PenaltyKind]
+    l1: ClassVar[PenaltyKind]
+    elasticnet: ClassVar[PenaltyKind]
+    __members__: ClassVar[dict[str, PenaltyKind]]
+    def __init__(self, value: _Int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+
+class LinearProblem:
+    # n_features has no default in the binding but follows arguments that do, which a
+    # Python signature cannot say: pass it by keyword.
+    def __init__(
+        self,
+        loss: LossKind,
+        epsilon: float = 0.1,
+        penalty: PenaltyKind = ...,
+        alpha: float = 0.0,
+        l1_ratio: float = 0.15,
+        n_features: _Int = ...,
+        n_outputs: _Int = 1,
+        fit_intercept: bool = True,
+    ) -> None: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_outputs(self) -> int: ...
+    @property
+    def n_params(self) -> int: ...
+
+def linear_loss_grad(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    theta: npt.NDArray[np.floating],
+    rows: npt.ArrayLike | None = None,
+    n_threads: _Int = 0,
+) -> tuple[float, npt.NDArray[np.floating]]: ...
+def linear_decision(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    theta: npt.NDArray[np.floating],
+    rows: npt.ArrayLike | None = None,
+    n_threads: _Int = 0,
+) -> npt.NDArray[np.floating]: ...
+def linear_epoch(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    order: npt.NDArray[np.int64],
+    batch_size: int | None,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[list[npt.NDArray[np.floating]]],
+    n_threads: _Int = 0,
+    shuffle_seed: int | None = None,
+) -> tuple[float, int, bool]: ...
+def shuffle_rows(order: npt.NDArray[np.int64], seed: _Int) -> None: ...

@@ -131,6 +131,64 @@ def _torch_step(cls: str, kw: dict, p_size: int, dtype: type, g: np.ndarray) -> 
     return step
 
 
+def _linear_cases(n_rows: int, n_full: int, n_features: int, n_threads: int | None) -> list[Case]:
+    """Epochs and full-batch gradients of linear models, against NumPy and scikit-learn."""
+    import warnings
+
+    from . import _core, estimators, losses
+    from .reference import linear as ref_linear
+    from .reference import optim as ref_optim
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_rows, n_features))
+    y = X @ rng.standard_normal(n_features) + 0.1 * rng.standard_normal(n_rows)
+    cases = []
+    for batch, lr in ((32, 1e-3), (256, 1e-2)):
+        est = estimators.GDRegressor(optimizer="sgd", lr=lr, batch_size=batch, penalty=None, shuffle=True,
+                                     random_state=0, n_jobs=n_threads)
+        coef, intercept = np.zeros((1, n_features)), np.zeros(1)
+        opt = ref_optim.SGD([coef, intercept], lr=lr)
+        order = np.arange(n_rows)
+        loss = losses.SquaredError()
+
+        def numpy_epoch(coef=coef, intercept=intercept, opt=opt, order=order, batch=batch) -> None:
+            rng.shuffle(order)
+            ref_linear.epoch(loss, X, y, coef, intercept, opt, order, batch)
+
+        cases.append(Case("SGD epoch, squared error", f"n={n_rows} d={n_features} bs={batch}",
+                          lambda est=est: est.partial_fit(X, y), {"NumPy": numpy_epoch}))
+    stochastic = estimators.GDRegressor(optimizer="sgd", lr=1e-3, batch_size=1, penalty="l2", alpha=1e-4,
+                                        random_state=0)
+    baselines: dict[str, Callable[[], object]] = {}
+    try:
+        from sklearn.linear_model import SGDRegressor
+
+        sk = SGDRegressor(learning_rate="constant", eta0=1e-3, penalty="l2", alpha=1e-4, random_state=0)
+
+        def sklearn_epoch() -> None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sk.partial_fit(X, y)
+
+        baselines["scikit-learn"] = sklearn_epoch
+    except ImportError:
+        pass
+    if baselines:
+        cases.append(Case("stochastic epoch (bs=1)", f"n={n_rows} d={n_features}",
+                          lambda: stochastic.partial_fit(X, y), baselines))
+    Xf = rng.standard_normal((n_full, n_features))
+    yf = Xf @ rng.standard_normal(n_features)
+    problem = _core.LinearProblem(loss=_core.LossKind.squared_error, n_features=n_features)
+    theta = np.zeros(n_features + 1)
+    w = theta[:n_features]
+    cases.append(Case(
+        "full-batch loss + gradient", f"n={n_full} d={n_features}",
+        lambda: _core.linear_loss_grad(problem, Xf, yf, None, theta, None, n_threads or 0),
+        {"NumPy X.T @ (X @ w - y)": lambda: Xf.T @ (Xf @ w - yf) / n_full, "one read of X (X @ w)": lambda: Xf @ w},
+    ))
+    return cases
+
+
 def default_cases(quick: bool = True, max_size: int | None = None, n_threads: int | None = None) -> list[Case]:
     """The cases of ``pygdx bench``; ``max_size`` drops those with more parameters.
 
@@ -146,7 +204,11 @@ def default_cases(quick: bool = True, max_size: int | None = None, n_threads: in
     sizes = [10, 100_000, 1_000_000] if quick else [10, 1_000, 100_000, 10_000_000]
     if max_size is not None:
         sizes = [s for s in sizes if s <= max_size]
-    return _optimizer_cases(sizes, n_threads)
+    cases = _optimizer_cases(sizes, n_threads)
+    n_rows, n_full = (50_000, 500_000) if quick else (200_000, 2_000_000)
+    if max_size is None or n_rows * 100 <= max_size:
+        cases += _linear_cases(n_rows, n_full, 100, n_threads)
+    return cases
 
 
 def run_cases(cases: list[Case], repeat: int = 5, progress: Callable[[str], None] | None = None) -> list[Result]:

@@ -41,34 +41,131 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _demo_optimizers(out: Callable[[str], None]) -> None:
-    """Least squares on generated data with each optimizer in a hand-written loop."""
-    X, y, _ = make_regression(n_samples=2000, n_features=10, noise=0.1, random_state=0)
-    n = X.shape[0]
-    rows = []
-    settings = [("gd", 0.1), ("momentum", 0.05), ("nesterov", 0.05), ("adagrad", 0.5), ("rmsprop", 0.01),
-                ("adam", 0.05), ("adamax", 0.05), ("nadam", 0.05), ("radam", 0.05)]
-    for name, lr in settings:
-        w = np.zeros(X.shape[1])
-        b = np.zeros(1)
-        opt = optim.get(name, [w, b], lr=lr)
+def _fresh_folder(base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``... : a folder that does not exist yet, so a demo
+    never writes over anything already there."""
+    path, k = base, 1
+    while os.path.exists(path):
+        k += 1
+        path = f"{base}-{k}"
+    return path
+
+
+class _Steps:
+    """Progress over the demo's training runs: a tqdm bar when tqdm is installed, else a line each."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar = None
+        if not quiet:
+            try:
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=total, desc="training", unit="run", file=sys.stderr, leave=False)
+            except ImportError:
+                pass
+
+    def start(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=True)
+        elif not self.quiet:
+            print(f"  training {label} ...", file=sys.stderr)
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+_DEMO_REGRESSION = [("gd", None, 0.1), ("momentum", None, 0.05), ("sgd", 1, 0.01), ("momentum", 32, 0.01),
+                    ("adam", 32, 0.01), ("adam", 256, 0.03), ("rmsprop", 64, 0.003), ("adagrad", 32, 0.1)]
+_DEMO_CLASSIFICATION = [("gd", None, 0.5), ("sgd", 1, 0.01), ("adam", 32, 0.01), ("nadam", 128, 0.01)]
+_DEMO_PATHS = [("gd", 1e-3, {}), ("momentum", 1e-3, {}), ("adam", 0.05, {}), ("rmsprop", 0.01, {})]
+
+
+def _fit_runs(cls: type, runs: list, X: np.ndarray, y: np.ndarray, steps: _Steps, epochs: int) -> tuple[list, dict]:
+    rows, fitted = [], {}
+    for name, batch, lr in runs:
+        label = f"{cls.__name__} {name} batch={batch or 'full'}"
+        steps.start(label)
+        # A full-batch epoch is a single step, so those runs get ten times the epochs and
+        # no early stop (momentum's loss is not monotone step to step).
+        est = cls(optimizer=name, lr=lr, batch_size=batch, max_iter=epochs * 10 if batch is None else epochs,
+                  tol=None if batch is None else 1e-6, penalty="l2", alpha=1e-5, random_state=0)
         start = time.perf_counter()
-        for _ in range(300):
-            r = X @ w + b[0] - y
-            opt.step([X.T @ r / n, np.array([r.mean()])])
+        with warnings.catch_warnings():
+            # a demo run stopping at its epoch budget is expected, not news
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
         elapsed = time.perf_counter() - start
-        r = X @ w + b[0] - y
-        mse = float(r @ r / n)
-        r2 = 1.0 - mse / float(np.var(y))
-        rows.append((name, lr, 300, 0.5 * mse, r2, f"{elapsed * 1e3:.1f} ms"))
-    out("Least squares, 2000 x 10 generated data, full-batch gradient, 300 steps per optimizer:")
-    out(_table(["optimizer", "lr", "steps", "final loss", "R^2", "time"], rows))
+        steps.done()
+        rows.append((name, batch or "full", lr, est.n_iter_, float(est.loss_curve_[-1]), est.score(X, y),
+                     f"{elapsed * 1e3:.0f} ms"))
+        fitted[f"{name}, batch {batch or 'full'}"] = est
+    return rows, fitted
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    out = print
-    out(f"pygdx {__version__} demo")
-    _demo_optimizers(out)
+    from . import estimators, functions
+    from .datasets import make_classification
+    from .minimize import minimize
+
+    print(f"pygdx {__version__} demo: generated data, nothing downloaded")
+    steps = _Steps(len(_DEMO_REGRESSION) + len(_DEMO_CLASSIFICATION), args.quiet)
+    X, y, _ = make_regression(n_samples=args.samples, n_features=20, noise=0.5, random_state=0)
+    reg_rows, regressors = _fit_runs(estimators.GDRegressor, _DEMO_REGRESSION, X, y, steps, args.epochs)
+    Xc, yc = make_classification(n_samples=args.samples, n_features=20, n_classes=3, random_state=0)
+    clf_rows, classifiers = _fit_runs(estimators.GDClassifier, _DEMO_CLASSIFICATION, Xc, yc, steps, args.epochs)
+    steps.close()
+    headers = ["optimizer", "batch", "lr", "epochs", "final loss", "", "time"]
+    print(f"\nGDRegressor, squared error + l2, {X.shape[0]} x {X.shape[1]} (R^2 on the training data):")
+    print(_table([*headers[:5], "R^2", headers[6]], reg_rows))
+    print(f"\nGDClassifier, softmax log loss + l2, 3 classes, {Xc.shape[0]} x {Xc.shape[1]}:")
+    print(_table([*headers[:5], "accuracy", headers[6]], clf_rows))
+
+    f = functions.rosenbrock
+    x0 = np.array([-1.5, 2.0])
+    paths = {}
+    path_rows = []
+    for method, lr, opts in _DEMO_PATHS:
+        res = minimize(f, x0, jac=f.grad, method=method, lr=lr, max_iter=args.steps, gtol=1e-6, **opts)
+        paths[f"{method} (lr={lr:g})"] = res
+        path_rows.append((method, lr, res.nit, float(res.fun), float(np.linalg.norm(res.x - 1.0))))
+    print(f"\nminimize(rosenbrock, x0={x0.tolist()}), at most {args.steps} steps; the minimum is f(1, 1) = 0:")
+    print(_table(["method", "lr", "steps", "f(x)", "|x - x*|"], path_rows))
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('\nno pictures: matplotlib is not installed (pip install "pygdx[plot]" to get them)')
+        return 0
+    from . import plot
+
+    folder = _fresh_folder(args.out)
+    os.makedirs(folder)
+    written = []
+    for name, source in (("regression-loss.png", regressors), ("classification-loss.png", classifiers)):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        plot.loss_curve(source, ax=ax)
+        ax.set_title(name.replace("-loss.png", "") + ": training loss per epoch")
+        fig.tight_layout()
+        fig.savefig(os.path.join(folder, name), dpi=100)
+        plt.close(fig)
+        written.append(name)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    plot.trajectory(f, paths, ax=ax)
+    ax.set_title("Rosenbrock: paths of four optimizers")
+    fig.tight_layout()
+    fig.savefig(os.path.join(folder, "rosenbrock-paths.png"), dpi=100)
+    plt.close(fig)
+    written.append("rosenbrock-paths.png")
+    print(f"\npictures written to {folder}/: {', '.join(written)}")
     return 0
 
 
@@ -116,6 +213,30 @@ def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+def _progress_callbacks(args: argparse.Namespace) -> list:
+    """A tqdm bar with --progress, else one line per epoch (about 20 in all) unless --quiet."""
+    if args.quiet:
+        return []
+    if args.progress:
+        from .callbacks import ProgressBar
+
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            raise CLIError('--progress needs tqdm: pip install "pygdx[progress]"') from None
+        return [ProgressBar()]
+    every = max(1, args.epochs // 20)
+
+    def report(estimator: object, info: dict) -> None:
+        if info["epoch"] % every == 0 or info["epoch"] in (1, args.epochs):
+            line = f"epoch {info['epoch']:>{len(str(args.epochs))}}/{args.epochs}  loss {info['loss']:.6g}"
+            if info.get("validation_score") is not None:
+                line += f"  validation {info['validation_score']:.4g}"
+            print(line + f"  lr {info['lr']:.3g}  ({info['elapsed']:.2f} s)")
+
+    return [report]
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     from . import estimators
     from .io import load_table
@@ -152,7 +273,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     batch = None if args.batch_size == "full" else int(args.batch_size)
     common = dict(optimizer=args.optimizer, lr=_make_lr(args), batch_size=batch, max_iter=args.epochs,
                   tol=args.tol, penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha,
-                  random_state=args.seed, verbose=0 if args.quiet else 1)
+                  random_state=args.seed, callbacks=_progress_callbacks(args))
     if args.loss:
         common["loss"] = args.loss
     cls = estimators.GDClassifier if task == "classification" else estimators.GDRegressor
@@ -168,6 +289,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         except (ValueError, FloatingPointError, ArithmeticError) as exc:
             raise CLIError(str(exc).splitlines()[0]) from None
     elapsed = time.perf_counter() - start
+    curve = np.asarray(est.loss_curve_, dtype=float)
+    if len(curve) > 1 and curve[-1] > 10.0 * curve.min() and curve[-1] > curve[0]:
+        raise CLIError(
+            f"training diverged: the loss grew from {curve[0]:.4g} to {curve[-1]:.4g} over {len(curve)} epochs; "
+            f"try a smaller --lr (e.g. {args.lr / 10:g}) or a decaying --schedule"
+        )
     for w in caught:
         print(f"pygdx: warning: {w.message}", file=sys.stderr)
     metric = "accuracy" if task == "classification" else "R^2"
@@ -198,20 +325,14 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .modelfile import load_model
 
     model = load_model(args.model)
-    table = load_table(args.data)
-    names = table.feature_names
-    if args.data.lower().endswith(".csv"):
-        missing = [f for f in model.feature_names if f not in names]
-        if missing:
-            raise CLIError(f"{args.data}: the model needs column(s) {missing}, which the file does not have")
-        X = table.X[:, [names.index(f) for f in model.feature_names]]
-    else:
-        X = table.X
-        if X.shape[1] != len(model.feature_names):
-            raise CLIError(
-                f"{args.data}: has {X.shape[1]} feature columns but the model was trained on "
-                f"{len(model.feature_names)}; drop the target column or pass the same columns"
-            )
+    is_csv = os.path.splitext(args.data)[1].lower() not in (".npy", ".npz")
+    table = load_table(args.data, columns=model.feature_names if is_csv else None)
+    X = table.X
+    if X.shape[1] != len(model.feature_names):
+        raise CLIError(
+            f"{args.data}: has {X.shape[1]} feature columns but the model was trained on "
+            f"{len(model.feature_names)}; pass the same feature columns, without the target"
+        )
     pred = model.predict(np.asarray(X, dtype=np.float64))
     header = model.target_name or "prediction"
     lines = [header] + [str(v) for v in pred]
@@ -279,6 +400,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     demo = sub.add_parser("demo", help="train on built-in data and show what pygdx does")
+    demo.add_argument("--out", default="pygdx-demo", help="folder for the pictures (a new one: -2, -3... if taken)")
+    demo.add_argument("--samples", type=_positive_int, default=20000, help="rows of generated data (default 20000)")
+    demo.add_argument("--epochs", type=_positive_int, default=30, help="epochs per training run (default 30)")
+    demo.add_argument("--steps", type=_positive_int, default=3000, help="steps per minimize run (default 3000)")
+    demo.add_argument("--quiet", action="store_true", help="no progress output")
     demo.set_defaults(func=_cmd_demo)
 
     fit = sub.add_parser("fit", help="train a linear model on a CSV, .npy or .npz file")
@@ -307,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--plot", help="loss-curve PNG (default: beside the model; '' for none)")
     fit.add_argument("--force", action="store_true", help="overwrite existing output files")
     fit.add_argument("--quiet", action="store_true", help="no per-epoch output")
+    fit.add_argument("--progress", action="store_true", help="a progress bar instead of per-epoch lines (tqdm)")
     fit.set_defaults(func=_cmd_fit)
 
     predict = sub.add_parser("predict", help="predict with a model saved by 'pygdx fit'")

@@ -15,8 +15,11 @@ Shapes (both conventions are vectorised, so a whole grid is evaluated in one cal
 
 >>> import numpy as np
 >>> from pygdx import functions
->>> functions.rosenbrock(np.array([1.0, 1.0])), functions.rosenbrock.grad(np.array([1.0, 1.0]))
-(0.0, array([0., 0.]))
+>>> grid = np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-1, 3, 5)), axis=-1)
+>>> functions.rosenbrock(grid).shape, functions.rosenbrock.grad(grid).shape
+((5, 5), (5, 5, 2))
+>>> print(functions.rosenbrock(np.array([1.0, 1.0])), functions.rosenbrock.minimizers())
+0.0 [[1. 1.]]
 """
 
 from __future__ import annotations
@@ -91,7 +94,9 @@ class Objective:
         if self.dim == 1:
             return arr
         if arr.ndim == 0:
-            raise ValueError(f"{self.name} takes points of shape (..., n) with n coordinates on the last axis, not a scalar")
+            raise ValueError(
+                f"{self.name} takes points of shape (..., n) with n coordinates on the last axis, not a scalar"
+            )
         n = arr.shape[-1]
         if self.dim is not None and n != self.dim:
             raise ValueError(

@@ -50,7 +50,7 @@ def _parse_number(cell: str) -> float:
     return float(text)
 
 
-def _load_csv(path: str, target: str | None, numeric_target: bool) -> Table:
+def _load_csv(path: str, target: str | None, numeric_target: bool, columns: list[str] | None) -> Table:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         sample = fh.read(65536)
         if not sample.strip():
@@ -80,7 +80,13 @@ def _load_csv(path: str, target: str | None, numeric_target: bool) -> Table:
         if target not in header:
             raise DataError(f"{path}: no column named {target!r}; the columns are {header}")
         target_index = header.index(target)
-    feature_cols = [j for j in range(len(header)) if j != target_index]
+    if columns is not None:
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise DataError(f"{path}: needs column(s) {missing}, which the file does not have; its columns are {header}")
+        feature_cols = [header.index(c) for c in columns]
+    else:
+        feature_cols = [j for j in range(len(header)) if j != target_index]
     if not feature_cols:
         raise DataError(f"{path}: there are no feature columns besides the target {target!r}")
     X = np.empty((len(rows), len(feature_cols)), dtype=np.float64)
@@ -192,7 +198,13 @@ def _load_npz(path: str, target: str | None) -> Table:
     return Table(X, y, names, y_key, path)
 
 
-def load_table(path: str | os.PathLike, target: str | None = None, *, numeric_target: bool = False) -> Table:
+def load_table(
+    path: str | os.PathLike,
+    target: str | None = None,
+    *,
+    numeric_target: bool = False,
+    columns: list[str] | None = None,
+) -> Table:
     """Load features (and the target column, if named) from a CSV, .npy or .npz file.
 
     - CSV: a header row; ``target`` is a column name. Empty cells and NA/NaN are refused.
@@ -201,6 +213,8 @@ def load_table(path: str | os.PathLike, target: str | None = None, *, numeric_ta
       ``feature_names``.
 
     ``numeric_target``: refuse a non-numeric target (regression) instead of reading labels.
+    ``columns``: for CSV, read exactly these feature columns, in this order (the others,
+    a target among them, are not parsed).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -216,7 +230,7 @@ def load_table(path: str | os.PathLike, target: str | None = None, *, numeric_ta
         if ext == ".npz":
             return _load_npz(path, target)
         if ext in (".csv", ".tsv", ".txt", ""):
-            return _load_csv(path, target, numeric_target)
+            return _load_csv(path, target, numeric_target, columns)
     except (OSError, ValueError, EOFError) as exc:
         if isinstance(exc, DataError):
             raise

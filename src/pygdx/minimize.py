@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -45,6 +46,8 @@ STATUS_MESSAGES = {
     99: "`callback` raised `StopIteration`.",
 }
 
+_FLOAT64 = np.dtype(np.float64)
+_VIEW_ABOVE_SIZE = 4096
 _FINITE_DIFFERENCES = {None: "forward", False: "forward", "2-point": "forward", "3-point": "central"}
 
 
@@ -135,14 +138,14 @@ def _gradient_function(fun: Callable, jac: Any, args: tuple, shape: tuple, extra
 
 
 def _as_gradient(grad: Any, shape: tuple, size: int) -> np.ndarray:
-    if type(grad) is np.ndarray and grad.dtype == np.float64 and grad.shape == shape:
-        return grad
     arr = np.asarray(grad, dtype=np.float64)
     if arr.shape != shape:
         if arr.size != size:
-            raise ValueError(f"the gradient has shape {arr.shape}, but x0 has shape {shape}; return one entry per variable")
+            raise ValueError(
+                f"the gradient has shape {arr.shape}, but x0 has shape {shape}; return one entry per variable"
+            )
         arr = arr.reshape(shape)
-    return arr if arr.flags.c_contiguous else arr.copy(order="C")
+    return arr
 
 
 def _norm_function(shape: tuple, size: int) -> Callable[[np.ndarray], float]:
@@ -150,13 +153,15 @@ def _norm_function(shape: tuple, size: int) -> Callable[[np.ndarray], float]:
     if shape == ():
         return lambda g: abs(float(g))
     if size <= 32:
+        if len(shape) == 1:
+            return lambda g: math.hypot(*g.tolist())
         return lambda g: math.hypot(*g.ravel().tolist())
     return lambda g: math.sqrt(np.vdot(g, g))
 
 
-def _divergence_message(k: int, what: str, where: str, lr_now: float, method: str) -> str:
+def _divergence_message(k: int, what: str, where: str, lr_now: float, opt: optim.Optimizer) -> str:
     advice = f"try a smaller learning rate (lr={lr_now:g} now; e.g. lr={lr_now / 10:g})"
-    if method.lower() in ("gd", "sgd", "momentum", "nesterov"):
+    if isinstance(opt, optim.SGD):
         advice += ", or an adaptive method such as method='adam'"
     return f"Diverged at iteration {k}: {what}; {where}. To fix it, {advice}."
 
@@ -188,8 +193,9 @@ def minimize(
     jac : a callable ``jac(x, *args)`` returning the gradient; True if ``fun`` returns
         ``(value, gradient)``; None or "2-point" for forward differences, "3-point" for
         central differences (scipy's conventions).
-    method : any name of :func:`pygdx.optim.available` ("gd", "momentum", "adam", ...);
-        ``options`` are passed to it (``momentum=0.5``, ``betas=(0.9, 0.99)``, ...).
+    method : any name of :func:`pygdx.optim.available` ("gd", "momentum", "adam", ...),
+        or an optimizer class of :mod:`pygdx.optim`; ``options`` are passed to it
+        (``momentum=0.5``, ``betas=(0.9, 0.99)``, ...).
     lr : a float or a :mod:`pygdx.schedules` Schedule; None uses the optimizer's own
         default (torch's, 1e-3 for "gd"). A schedule with ``observe`` (ReduceLROnPlateau)
         is fed f at every iteration.
@@ -198,17 +204,20 @@ def minimize(
     callback : called after every step. ``callback(intermediate_result)`` (that exact
         parameter name) receives an OptimizeResult with x, fun, jac and nit; any other
         callback receives a copy of x. Raising StopIteration ends the run (status 99).
-    keep_path : record x at every iteration in ``history.x`` (turn off for huge x).
+    keep_path : record x at every iteration in ``history.x``. Turn it off for a large x:
+        nothing is copied then, and ``fun`` and ``jac`` may receive a read-only view of
+        the parameters being optimized (valid during the call; it changes with every step).
 
     Returns an :class:`OptimizeResult`. Divergence (NaN or infinite f or gradient, or f
     growing without bound) does not raise: it ends with ``success`` False, a message saying
-    what happened and what to try, and ``x`` the last point where f was finite. f and the
-    gradient at ``x0`` must be finite.
+    what happened and what to try, and ``x`` the last point where f was finite (after a
+    runaway growth, the point where it was caught). f and the gradient at ``x0`` must be
+    finite.
 
     >>> import pygdx
     >>> res = pygdx.minimize(lambda x: (x - 3.0) ** 2, 0.0, jac=lambda x: 2 * (x - 3.0), lr=0.1)
-    >>> round(res.x, 6), res.success
-    (3.0, True)
+    >>> print(f"{res.x:.4f}", res.success, res.nit, res.message)
+    3.0000 True 60 Optimization terminated successfully: the gradient norm fell below gtol.
     """
     if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 0:
         raise ValueError(f"max_iter must be an integer >= 0, not {max_iter!r}")
@@ -237,64 +246,96 @@ def minimize(
     g_hist: list[float] = []
     lr_hist: list[float] = [math.nan]  # lr_hist[k]: the rate of the step that led to x_k
     status, detail = 1, ""
-    f_prev, g_prev, point_prev = math.nan, None, None
+    f_prev, g_prev = math.nan, None
+    # Without a path to record, a large x is not copied: fun gets a read-only view of it (a
+    # copy would be a fresh allocation at every iteration), and the previous point, needed
+    # to step back from a divergence and for xtol, is kept in one reused buffer. A small x
+    # is cheaper to copy than to guard.
+    copy_points = keep_path or size <= _VIEW_ABOVE_SIZE
+    point = point_prev = None
+    if not copy_points:
+        point = x.view()
+        point.flags.writeable = False
+        point_prev = np.empty_like(x)
+    # f above f_limit is divergence; at x0 only inf and NaN are (the test below fails for NaN).
+    f_limit = sys.float_info.max
     evaluations = k = 0
     # Overflow on the way to a divergence is reported in the result, not as a warning.
     with np.errstate(over="ignore", invalid="ignore"):
         while True:
-            # A fresh copy for fun (it may keep it) that doubles as the record of the path.
-            point = x[()] if scalar else x.copy()
+            if copy_points:
+                # A fresh copy for fun (it may keep it) that doubles as the record of the path.
+                point = x[()] if scalar else x.copy()
             value, grad = evaluate(point)
             evaluations += 1
             f = value if type(value) is float else objective_value(value)
-            g = _as_gradient(grad, shape, size)
+            # The common case in one cheap test; anything else is converted (or refused).
+            g = grad if type(grad) is np.ndarray and grad.dtype is _FLOAT64 and grad.shape == shape else (
+                _as_gradient(grad, shape, size))
+            if not copy_points and np.may_share_memory(g, x):
+                g = g.copy()  # jac returned (a view of) its argument: x is about to change
             g_norm = norm(g)
-            if not (math.isfinite(f) and math.isfinite(g_norm)):
+            if not (f <= f_limit and g_norm < math.inf):
                 if k == 0:
-                    raise ValueError(f"fun or its gradient is not finite at x0 (f = {f}, |g| = {g_norm}); start elsewhere")
-                what = f"f became {f}" if not math.isfinite(f) else "the gradient became infinite or NaN"
-                step_rate = lr_hist.pop() if scheduled else rate
-                detail = _divergence_message(k, what, "x is the last point where f was finite", step_rate, method)
-                status, k, g = 4, k - 1, g_prev
-                x[...] = point_prev
+                    raise ValueError(
+                        f"fun or its gradient is not finite at x0 (f = {f}, |g| = {g_norm}); start elsewhere"
+                    )
+                status = 4
+                step_rate = lr_hist[-1] if scheduled else rate
+                if math.isfinite(f) and math.isfinite(g_norm):
+                    what = f"f grew from {f_hist[0]:g} at x0 to {f:g}"
+                    detail = _divergence_message(k, what, "x is where it stopped", step_rate, opt)
+                    if keep_path:
+                        path.append(point)
+                    f_hist.append(f)
+                    g_hist.append(g_norm)
+                else:
+                    what = f"f became {f}" if not math.isfinite(f) else "the gradient became infinite or NaN"
+                    detail = _divergence_message(k, what, "x is the last point where f was finite", step_rate, opt)
+                    if scheduled:
+                        lr_hist.pop()
+                    k, g = k - 1, g_prev
+                    x[...] = point_prev
                 break
             if keep_path:
                 path.append(point)
             f_hist.append(f)
             g_hist.append(g_norm)
-            if k > 0:
-                if f - f_hist[0] > DIVERGENCE_GROWTH * (1.0 + abs(f_hist[0])):
-                    what = f"f grew from {f_hist[0]:g} at x0 to {f:g}"
-                    step_rate = lr_hist[-1] if scheduled else rate
-                    status, detail = 4, _divergence_message(k, what, "x is where it stopped", step_rate, method)
+            if k == 0:
+                f_limit = min(f + DIVERGENCE_GROWTH * (1.0 + abs(f)), sys.float_info.max)
+            elif callback is not None:
+                try:
+                    if wants_result:
+                        callback(OptimizeResult(x=x[()] if scalar else x.copy(), fun=f,
+                                                jac=g[()] if scalar else g.copy(), nit=k))
+                    else:
+                        callback(x[()] if scalar else x.copy())
+                except StopIteration:
+                    status = 99
                     break
-                if callback is not None:
-                    try:
-                        if wants_result:
-                            callback(OptimizeResult(x=x[()] if scalar else x.copy(), fun=f, jac=g.copy(), nit=k))
-                        else:
-                            callback(x[()] if scalar else x.copy())
-                    except StopIteration:
-                        status = 99
-                        break
             if g_norm <= tol_g:
                 status = 0
                 break
-            if k > 0:
+            if k:
                 if abs(f - f_prev) < tol_f:
                     status = 2
                     break
                 if check_x and float(np.max(np.abs(x - point_prev))) < tol_x:
                     status = 3
                     break
-            if k == max_iter:
-                status = 1
+                if k == max_iter:
+                    break
+            elif max_iter == 0:
                 break
             if scheduled:
                 if observe is not None:
                     observe(f)
                 lr_hist.append(opt.current_lr)
-            f_prev, g_prev, point_prev = f, g, point
+            if copy_points:
+                point_prev = point
+            else:
+                np.copyto(point_prev, x)
+            f_prev, g_prev = f, g
             opt.step(g)
             k += 1
 
@@ -316,6 +357,6 @@ def minimize(
         success=status in (0, 2, 3),
         status=status,
         message=detail or STATUS_MESSAGES[status],
-        method=method,
+        method=method if isinstance(method, str) else method.__name__,
         history=history,
     )

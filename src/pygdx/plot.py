@@ -86,6 +86,8 @@ def _series(source: Any, metric: str = "fun") -> tuple[np.ndarray, np.ndarray]:
     if hasattr(source, "loss_curve_"):
         if metric != "fun":
             raise ValueError(f"an estimator records only its loss, not {metric!r}")
+        if source.loss_curve_ is None or len(source.loss_curve_) == 0:
+            raise ValueError(f"this {type(source).__name__} has no loss curve yet: fit it first")
         values = np.asarray(source.loss_curve_, dtype=np.float64)
         return np.arange(1, values.size + 1), values
     if isinstance(source, Mapping):
@@ -113,9 +115,10 @@ def _draw_series(
     sources: Any, metric: str, ax: Any, label: str | None, log: bool | None, offset: float | None, kwargs: dict
 ) -> Any:
     ax = _axes(ax)
+    labelled = _labelled(sources, label)
     drawn = []
     estimators_only = True
-    for name, src in _labelled(sources, label):
+    for name, src in labelled:
         xs, values = _series(src, metric)
         if offset is not None:
             # Gaps below rounding (f at the minimum, or a hair under the quoted value) sit
@@ -128,7 +131,7 @@ def _draw_series(
     if _choose_log(log, drawn):
         ax.set_yscale("log")
     ax.set_xlabel("epoch" if estimators_only else "iteration")
-    if any(name is not None for name, _ in _labelled(sources, label)):
+    if any(name is not None for name, _ in labelled):
         ax.legend()
     return ax
 
@@ -136,7 +139,9 @@ def _draw_series(
 # --- public API ---------------------------------------------------------------------
 
 
-def loss_curve(source: Any, *, ax: Any = None, label: str | None = None, log: bool | None = None, **plot_kwargs: Any) -> Any:
+def loss_curve(
+    source: Any, *, ax: Any = None, label: str | None = None, log: bool | None = None, **plot_kwargs: Any
+) -> Any:
     """The loss against epoch (estimators) or iteration (results, histories, sequences).
 
     ``source``: one source or several (dict ``{label: source}`` or list); see the module
@@ -272,7 +277,9 @@ def trajectory(
         raise ValueError(f"trajectory draws functions of one or two variables, not {dim}")
     for name, points, _ in paths:
         if (points.ndim == 1) != (dim == 1) or (dim == 2 and points.shape[1:] != (2,)):
-            raise ValueError(f"path {name!r} has shape {points.shape}, which does not fit a function of {dim} variable(s)")
+            raise ValueError(
+                f"path {name!r} has shape {points.shape}, which does not fit a function of {dim} variable(s)"
+            )
     if vectorized is None:
         vectorized = bool(getattr(fun, "vectorized", False))
     bounds = _window(window if window is not None else getattr(fun, "window", None), [p for _, p, _ in paths], dim)

@@ -16,9 +16,21 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/parallel.hpp"
 #include "core/schedules.hpp"
+
+// The element loops are also compiled for AVX-512 and AVX2, and the version for the
+// running CPU is picked when the module loads (GCC function multiversioning, x86-64
+// Linux), so a portable wheel still uses the wide registers. Every version performs the
+// same IEEE operations in the same order (no FMA contraction: see CMakeLists.txt), so the
+// results do not depend on the CPU.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define PYGDX_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PYGDX_SIMD_CLONES
+#endif
 
 namespace pygdx {
 
@@ -171,51 +183,75 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
 
 namespace detail {
 
+// Calls fn with one std::true_type / std::false_type per runtime flag, so that each rule's
+// options become template arguments of its element loop. Loops without branches are
+// what the compiler vectorises; one loop per combination of a rule's options is the
+// price, paid in code size only.
+template <class Fn>
+inline void with_flags(Fn&& fn) {
+    fn();
+}
+
+template <class Fn, class... Flags>
+inline void with_flags(Fn&& fn, bool first, Flags... rest) {
+    if (first) {
+        with_flags([&](auto... flags) { fn(std::true_type{}, flags...); }, rest...);
+    } else {
+        with_flags([&](auto... flags) { fn(std::false_type{}, flags...); }, rest...);
+    }
+}
+
 // The gradient as every rule first sees it: sign for maximize, then coupled L2 decay.
-template <class T>
-inline T effective_grad(const Hyper& h, bool coupled_decay, T g, T p) {
-    if (h.maximize) {
+template <bool Maximize, bool CoupledDecay, class T>
+inline T effective_grad(T g, T p, T weight_decay) {
+    if constexpr (Maximize) {
         g = -g;
     }
-    if (coupled_decay) {
-        g = g + static_cast<T>(h.weight_decay) * p;
+    if constexpr (CoupledDecay) {
+        g = g + weight_decay * p;
     }
     return g;
 }
 
-template <class T>
-void sgd_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
-               std::size_t begin, std::size_t end) {
+template <class T, bool Maximize, bool Decay, bool UseMomentum, bool Nesterov, bool FirstStep>
+PYGDX_SIMD_CLONES void sgd_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict buf = b.state[0];
-    const bool decay = h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T lr = static_cast<T>(c.lr);
     const T mu = static_cast<T>(h.momentum);
     const T keep = static_cast<T>(1.0 - h.dampening);
-    if (h.momentum == 0.0) {
-        for (std::size_t i = begin; i < end; ++i) {
-            p[i] -= lr * effective_grad(h, decay, g_in[i], p[i]);
-        }
-        return;
-    }
     for (std::size_t i = begin; i < end; ++i) {
-        const T g = effective_grad(h, decay, g_in[i], p[i]);
-        const T m = c.first_step ? g : mu * buf[i] + keep * g;
-        buf[i] = m;
-        p[i] -= lr * (h.nesterov ? g + mu * m : m);
+        const T g = effective_grad<Maximize, Decay>(g_in[i], p[i], wd);
+        if constexpr (!UseMomentum) {
+            p[i] -= lr * g;
+        } else {
+            const T m = FirstStep ? g : mu * buf[i] + keep * g;
+            buf[i] = m;
+            p[i] -= lr * (Nesterov ? g + mu * m : m);
+        }
     }
 }
 
 template <class T>
-void adagrad_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
-                   std::size_t begin, std::size_t end) {
+void sgd_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+               std::size_t begin, std::size_t end) {
+    const bool momentum = h.momentum != 0.0;
+    with_flags([&](auto... flags) { sgd_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, h.weight_decay != 0.0, momentum, momentum && h.nesterov, momentum && c.first_step);
+}
+
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void adagrad_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                    const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict sum = b.state[0];
-    const bool decay = h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T clr = static_cast<T>(c.clr);
     const T eps = static_cast<T>(h.eps);
     for (std::size_t i = begin; i < end; ++i) {
-        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T g = effective_grad<Maximize, Decay>(g_in[i], p[i], wd);
         const T s = sum[i] + g * g;
         sum[i] = s;
         p[i] -= clr * (g / (std::sqrt(s) + eps));
@@ -223,32 +259,38 @@ void adagrad_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
 }
 
 template <class T>
-void rmsprop_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+void adagrad_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                    std::size_t begin, std::size_t end) {
+    with_flags([&](auto... flags) { adagrad_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, h.weight_decay != 0.0);
+}
+
+template <class T, bool Maximize, bool Decay, bool Centered, bool UseMomentum>
+PYGDX_SIMD_CLONES void rmsprop_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                    const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict square_avg = b.state[0];
     T* __restrict buf = b.state[1];
     T* __restrict grad_avg = b.state[2];
-    const bool decay = h.weight_decay != 0.0;
-    const bool use_momentum = h.momentum > 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T lr = static_cast<T>(c.lr);
     const T a = static_cast<T>(h.alpha);
     const T one_minus_a = static_cast<T>(1.0 - h.alpha);
     const T mu = static_cast<T>(h.momentum);
     const T eps = static_cast<T>(h.eps);
     for (std::size_t i = begin; i < end; ++i) {
-        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T g = effective_grad<Maximize, Decay>(g_in[i], p[i], wd);
         const T v = a * square_avg[i] + one_minus_a * g * g;
         square_avg[i] = v;
         T d;
-        if (h.centered) {
+        if constexpr (Centered) {
             const T ga = a * grad_avg[i] + one_minus_a * g;
             grad_avg[i] = ga;
             d = std::sqrt(v - ga * ga) + eps;
         } else {
             d = std::sqrt(v) + eps;
         }
-        if (use_momentum) {
+        if constexpr (UseMomentum) {
             const T m = mu * buf[i] + g / d;
             buf[i] = m;
             p[i] -= lr * m;
@@ -259,18 +301,25 @@ void rmsprop_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
 }
 
 template <class T>
-void adadelta_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
-                    std::size_t begin, std::size_t end) {
+void rmsprop_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+                   std::size_t begin, std::size_t end) {
+    with_flags([&](auto... flags) { rmsprop_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, h.weight_decay != 0.0, h.centered, h.momentum > 0.0);
+}
+
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void adadelta_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                     const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict square_avg = b.state[0];
     T* __restrict acc_delta = b.state[1];
-    const bool decay = h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T lr = static_cast<T>(c.lr);
     const T rho = static_cast<T>(h.rho);
     const T one_minus_rho = static_cast<T>(1.0 - h.rho);
     const T eps = static_cast<T>(h.eps);
     for (std::size_t i = begin; i < end; ++i) {
-        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T g = effective_grad<Maximize, Decay>(g_in[i], p[i], wd);
         const T v = rho * square_avg[i] + one_minus_rho * g * g;
         square_avg[i] = v;
         const T delta = std::sqrt(acc_delta[i] + eps) / std::sqrt(v + eps) * g;
@@ -279,16 +328,22 @@ void adadelta_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b
     }
 }
 
-// Adam and AdamW; AdamW (or decoupled_weight_decay) shrinks p before the Adam step.
 template <class T>
-void adam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
-                std::size_t begin, std::size_t end) {
+void adadelta_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+                    std::size_t begin, std::size_t end) {
+    with_flags([&](auto... flags) { adadelta_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, h.weight_decay != 0.0);
+}
+
+// Adam and AdamW; AdamW (or decoupled_weight_decay) shrinks p before the Adam step.
+template <class T, bool Maximize, bool Coupled, bool DecoupledDecay, bool Amsgrad>
+PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                 const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_avg_sq = b.state[1];
     T* __restrict max_exp_avg_sq = b.state[2];
-    const bool decoupled = h.rule == Rule::adamw || h.decoupled_weight_decay;
-    const bool coupled = !decoupled && h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
     const T b1 = static_cast<T>(h.beta1);
     const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
@@ -299,15 +354,15 @@ void adam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, co
     const T eps = static_cast<T>(h.eps);
     for (std::size_t i = begin; i < end; ++i) {
         T pi = p[i];
-        if (decoupled) {
+        if constexpr (DecoupledDecay) {
             pi *= shrink;
         }
-        const T g = effective_grad(h, coupled, g_in[i], pi);
+        const T g = effective_grad<Maximize, Coupled>(g_in[i], pi, wd);
         const T m = b1 * exp_avg[i] + one_minus_b1 * g;
         T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
-        if (h.amsgrad) {
+        if constexpr (Amsgrad) {
             v = std::max(max_exp_avg_sq[i], v);
             max_exp_avg_sq[i] = v;
         }
@@ -316,19 +371,27 @@ void adam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, co
 }
 
 template <class T>
-void adamax_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
-                  std::size_t begin, std::size_t end) {
+void adam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+                std::size_t begin, std::size_t end) {
+    const bool decoupled = h.rule == Rule::adamw || h.decoupled_weight_decay;
+    with_flags([&](auto... flags) { adam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, !decoupled && h.weight_decay != 0.0, decoupled, h.amsgrad);
+}
+
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void adamax_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                   const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_inf = b.state[1];
-    const bool decay = h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T b1 = static_cast<T>(h.beta1);
     const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
     const T b2 = static_cast<T>(h.beta2);
     const T eps = static_cast<T>(h.eps);
     const T clr = static_cast<T>(c.lr / c.bias_correction1);
     for (std::size_t i = begin; i < end; ++i) {
-        const T g = effective_grad(h, decay, g_in[i], p[i]);
+        const T g = effective_grad<Maximize, Decay>(g_in[i], p[i], wd);
         const T m = b1 * exp_avg[i] + one_minus_b1 * g;
         const T u = std::max(b2 * exp_inf[i], std::abs(g) + eps);
         exp_avg[i] = m;
@@ -338,13 +401,19 @@ void adamax_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, 
 }
 
 template <class T>
-void nadam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
-                 std::size_t begin, std::size_t end) {
+void adamax_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+                  std::size_t begin, std::size_t end) {
+    with_flags([&](auto... flags) { adamax_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, h.weight_decay != 0.0);
+}
+
+template <class T, bool Maximize, bool Coupled, bool Decoupled>
+PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                  const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_avg_sq = b.state[1];
-    const bool decoupled = h.decoupled_weight_decay;
-    const bool coupled = !decoupled && h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
     const T b1 = static_cast<T>(h.beta1);
     const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
@@ -356,10 +425,10 @@ void nadam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, c
     const T avg_coef = static_cast<T>(c.nadam_avg_coef);
     for (std::size_t i = begin; i < end; ++i) {
         T pi = p[i];
-        if (decoupled) {
+        if constexpr (Decoupled) {
             pi *= shrink;
         }
-        const T g = effective_grad(h, coupled, g_in[i], pi);
+        const T g = effective_grad<Maximize, Coupled>(g_in[i], pi, wd);
         const T m = b1 * exp_avg[i] + one_minus_b1 * g;
         const T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
         exp_avg[i] = m;
@@ -370,13 +439,19 @@ void nadam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, c
 }
 
 template <class T>
-void radam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, const T* __restrict g_in,
+void nadam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                  std::size_t begin, std::size_t end) {
+    with_flags([&](auto... flags) { nadam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay);
+}
+
+template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Rectified>
+PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                  const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_avg_sq = b.state[1];
-    const bool decoupled = h.decoupled_weight_decay;
-    const bool coupled = !decoupled && h.weight_decay != 0.0;
+    const T wd = static_cast<T>(h.weight_decay);
     const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
     const T b1 = static_cast<T>(h.beta1);
     const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
@@ -388,21 +463,29 @@ void radam_range(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b, c
     const T rect_scale = static_cast<T>(c.lr * c.radam_rect * c.bias_correction2_sqrt);
     for (std::size_t i = begin; i < end; ++i) {
         T pi = p[i];
-        if (decoupled) {
+        if constexpr (Decoupled) {
             pi *= shrink;
         }
-        const T g = effective_grad(h, coupled, g_in[i], pi);
+        const T g = effective_grad<Maximize, Coupled>(g_in[i], pi, wd);
         const T m = b1 * exp_avg[i] + one_minus_b1 * g;
         const T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
         const T m_hat = m / bc1;
-        if (c.radam_rectified) {
+        if constexpr (Rectified) {
             p[i] = pi - m_hat * rect_scale / (std::sqrt(v) + eps);
         } else {
             p[i] = pi - m_hat * lr;
         }
     }
+}
+
+template <class T>
+void radam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+                 std::size_t begin, std::size_t end) {
+    with_flags([&](auto... flags) { radam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+               h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay,
+        c.radam_rectified);
 }
 
 template <class T>

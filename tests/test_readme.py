@@ -1,0 +1,87 @@
+"""Every code block of README.md runs.
+
+Python blocks are executed, in order, in a fresh folder. In shell blocks, every `pygdx`
+command is run there as a user would type it (the data file the examples name is made
+first). `pip`, `pytest` and `cibuildwheel` lines are not re-run inside the test suite (they
+would reinstall or recurse); instead their extras, options and configuration are checked
+against pyproject.toml, and the install and test lines are the ones CI runs.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+SHELL_BLOCKS = re.findall(r"```bash\n(.*?)```", README, re.S)
+
+
+def shell_lines(block):
+    for line in block.splitlines():
+        line = line.split("  #", 1)[0].strip()
+        if line:
+            yield line
+
+
+def test_readme_starts_with_the_two_commands():
+    first = SHELL_BLOCKS[0]
+    assert README.index(first) < 40
+    lines = list(shell_lines(first))
+    assert lines == ['pip install . && pygdx demo', 'pip install ".[test]" && pytest']
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'pip install ".[test]"' in ci and "\npytest" in ci
+
+
+@pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))
+def test_python_block_runs(index, tmp_path, monkeypatch):
+    if "matplotlib" in PYTHON_BLOCKS[index]:
+        pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(PYTHON_BLOCKS[index], f"README.md python block {index}", "exec"), {"__name__": "__main__"})
+
+
+def _houses_csv(folder):
+    from pygdx.datasets import make_regression
+
+    X, y, _ = make_regression(400, 3, noise=0.1, random_state=0)
+    rows = ["rooms,area,age,price"] + [",".join(f"{v:.10g}" for v in (*r, t)) for r, t in zip(X, y)]
+    (folder / "houses.csv").write_text("\n".join(rows) + "\n")
+
+
+def test_shell_blocks_pygdx_commands_run(tmp_path):
+    pytest.importorskip("matplotlib")
+    _houses_csv(tmp_path)
+    commands = [line for block in SHELL_BLOCKS for line in shell_lines(block) if line.startswith("pygdx ")]
+    assert {c.split()[1] for c in commands} == {"demo", "fit", "predict", "bench"}
+    for command in commands:
+        argv = shlex.split(command)
+        if argv[1] == "bench":
+            argv += ["--max-size", "1000", "--repeat", "1"]  # the same command, kept short here
+        if argv[1] == "demo":
+            argv += ["--samples", "2000", "--epochs", "5", "--steps", "300"]
+        r = subprocess.run([sys.executable, "-m", "pygdx", *argv[1:]], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600)
+        assert r.returncode == 0, f"{command}\n{r.stderr}"
+    assert (tmp_path / "model.npz").exists() and (tmp_path / "predictions.csv").exists()
+    assert len(np.loadtxt(tmp_path / "predictions.csv", skiprows=1)) == 400
+
+
+def test_shell_blocks_install_lines_match_the_project():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    extras_table = re.findall(r"`pygdx\[(\w+)\]`", README)
+    for line in (line for block in SHELL_BLOCKS for line in shell_lines(block)):
+        for extra in re.findall(r"\[(\w+)\]", line) + extras_table:
+            assert re.search(rf"^{extra} = ", pyproject, re.M), f"README names an unknown extra [{extra}]"
+        if line.startswith("cibuildwheel"):
+            assert "[tool.cibuildwheel]" in pyproject and "test-command" in pyproject
+        if "PYGDX_NATIVE" in line:
+            assert "PYGDX_NATIVE" in (ROOT / "CMakeLists.txt").read_text()
+    assert "PYGDX_NATIVE" in (ROOT / "CMakeLists.txt").read_text()
+    assert os.path.exists(ROOT / ".ci" / "run")
