@@ -33,7 +33,7 @@ callbacks and verbose after every epoch, ``loss_curve_``, NaN detection. For GDC
 the classes (and the counts class_weight="balanced" needs) are found once with
 ``da.unique`` before training. early_stopping is not supported.
 
-Failures: if a worker dies, Dask recomputes what it held (every task here is pure and never
+Failures: if a worker dies, Dask recomputes what it held (every task here is deterministic and never
 changes its inputs, so a retried step gives the same numbers); if Dask gives up, the error is
 raised with the step that failed, and the estimator keeps the weights of the last completed step.
 """
@@ -140,25 +140,26 @@ def fit(estimator: Any, X: Any, y: Any, sample_weight: Any = None, *, classes: A
     if estimator._estimator_type == "classifier":
         classes, class_weight = _classes_and_weights(estimator, y, classes)
     _outofcore.start_fit(estimator, X.shape[1], _outofcore.model_dtype(X.dtype), classes)
-    chunk_model = _outofcore.ChunkModel(estimator, class_weight)
-    model = dask.delayed(chunk_model, pure=True)  # one key: sent once per step, not once per task
+    # The model (a light estimator copy) and theta are small: they go inside every task, so
+    # that no task waits for them to travel from another worker.
+    model = _outofcore.ChunkModel(estimator, class_weight)
     X_blocks = X.to_delayed().ravel()
     y_blocks = y.to_delayed().ravel()
     sw_blocks = [None] * len(X_blocks) if sample_weight is None else sample_weight.to_delayed().ravel()
     blocks = list(zip(X_blocks, y_blocks, sw_blocks))
 
     def full_batch_step(seed: int | None) -> tuple[float, bool]:
-        theta = dask.delayed(estimator._theta.copy(), pure=True)
-        tasks = [dask.delayed(_chunk_loss_grad, pure=True)(model, theta, i, Xb, yb, swb)
+        theta = estimator._theta.copy()
+        tasks = [dask.delayed(_chunk_loss_grad, pure=False)(model, theta, i, Xb, yb, swb)
                  for i, (Xb, yb, swb) in enumerate(blocks)]
         parts = _compute(estimator, *tasks)
-        return _outofcore.full_batch_step(estimator, *chunk_model.combine(parts, estimator._theta))
+        return _outofcore.full_batch_step(estimator, *model.combine(parts, estimator._theta))
 
     def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
         state: Any = (estimator._theta.copy(), estimator._optimizer.state_dict(), True)
         summaries = []
         for i, ((Xb, yb, swb), chunk_seed) in enumerate(zip(blocks, _outofcore.chunk_seeds(seed))):
-            state, summary = dask.delayed(_train_block, pure=True, nout=2)(model, state, i, Xb, yb, swb, chunk_seed)
+            state, summary = dask.delayed(_train_block, pure=False, nout=2)(model, state, i, Xb, yb, swb, chunk_seed)
             summaries.append(summary)
         (theta, optimizer_state, finite), *summaries = _compute(estimator, state, *summaries)
         estimator._theta[...] = theta
