@@ -33,9 +33,10 @@ callbacks and verbose after every epoch, ``loss_curve_``, NaN detection. For GDC
 the classes (and the counts class_weight="balanced" needs) are found once with
 ``da.unique`` before training. early_stopping is not supported.
 
-Failures: if a worker dies, Dask recomputes what it held (every task here is deterministic and never
-changes its inputs, so a retried step gives the same numbers); if Dask gives up, the error is
-raised with the step that failed, and the estimator keeps the weights of the last completed step.
+Failures: if a worker dies, Dask recomputes what it held (every task here is deterministic
+and never changes its inputs, so a retried step gives the same numbers); if Dask gives up,
+the error is raised with the step that failed, and the estimator keeps the weights of the
+last completed step.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def _rows_chunked(X: Any, owner: str) -> Any:
     """X as a Dask array whose chunks hold whole rows, or an error saying how to get one."""
     X = da.asarray(X)
     if X.ndim != 2:
-        raise ValueError(f"{owner}: X must be a 2-dimensional Dask array (n_samples, n_features), got {X.ndim} dimensions")
+        raise ValueError(f"{owner}: X must be a 2-dimensional Dask array (n_samples, n_features), "
+                         f"got {X.ndim} dimensions")
     if any(np.isnan(c) for c in X.chunks[0]):
         raise ValueError(f"{owner}: X has unknown chunk sizes; call X.compute_chunk_sizes() first")
     if len(X.chunks[1]) != 1:
@@ -83,7 +85,8 @@ def _rows_chunked(X: Any, owner: str) -> Any:
             "whole rows: use X.rechunk({1: -1})"
         )
     if X.dtype.kind not in "fiub":
-        raise ValueError(f"{owner}: X has dtype {X.dtype}; numbers are needed (float32 or float64 are used as they are)")
+        raise ValueError(f"{owner}: X has dtype {X.dtype}; numbers are needed (float32 or float64 are used "
+                         "as they are)")
     return X
 
 

@@ -48,9 +48,6 @@ from .reference import linear as _reference
 
 __all__ = ["fit_chunks", "ChunkModel"]
 
-Chunk = tuple  # (X, y) or (X, y, sample_weight)
-
-
 class ChunkModel:
     """What a process needs to compute on one chunk for an estimator: a light copy of it
     (parameters, classes, shapes; no data, weights, callbacks or optimizer), small enough
@@ -70,6 +67,9 @@ class ChunkModel:
             if hasattr(estimator, name):
                 setattr(self.template, name, getattr(estimator, name))
         self.dtype = np.dtype(estimator._theta.dtype)
+        # Chunks sum their unpenalised losses; combine() adds the penalty once.
+        self.unpenalised = copy.copy(self.template)
+        self.unpenalised.penalty = None
 
     # --- one chunk as the core's inputs --------------------------------------------------
     def prepare(self, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
@@ -109,12 +109,9 @@ class ChunkModel:
     def loss_grad(self, theta: np.ndarray, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
         """(rows, mean unpenalised loss, its gradient) of one chunk at theta."""
         Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
-        est = self.template
+        est = self.unpenalised
         if est._uses_core_loss():
-            unpenalised = copy.copy(est)
-            unpenalised.penalty = None
-            value, grad = _core.linear_loss_grad(unpenalised._problem(), Xc, y_core, sw, theta, None,
-                                                 _n_threads(est.n_jobs))
+            value, grad = _core.linear_loss_grad(est._problem(), Xc, y_core, sw, theta, None, _n_threads(est.n_jobs))
         else:
             value, grad = self._numpy_loss_grad(theta, Xc, y_core, sw)
         if not (np.isfinite(value) and np.isfinite(grad).all()):
@@ -127,8 +124,8 @@ class ChunkModel:
         y_rows = y_core.astype(np.intp) if K > 1 else y_core
         with np.errstate(all="ignore"):
             value, g_coef, g_intercept = _reference.loss_grad(
-                est._loss_object(), X, y_rows, theta[: K * d].reshape(K, d), theta[K * d :], sw, None, 0.0,
-                0.15, bool(est.fit_intercept),
+                est._loss_object(), X, y_rows, theta[: K * d].reshape(K, d), theta[K * d :], sw,
+                fit_intercept=bool(est.fit_intercept),
             )
         return value, np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype)
 
