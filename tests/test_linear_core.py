@@ -24,7 +24,8 @@ PENALTIES = {None: _core.PenaltyKind.none, "l2": _core.PenaltyKind.l2, "l1": _co
 def make_problem(loss_name, penalty=None, alpha=0.0, l1_ratio=0.15, n_features=6, n_outputs=1,
                  fit_intercept=True, multinomial=False):
     kind = _core.LossKind.multinomial if multinomial else LOSSES[loss_name][0]
-    return _core.LinearProblem(kind, 0.3, PENALTIES[penalty], alpha, l1_ratio, n_features, n_outputs, fit_intercept)
+    return _core.LinearProblem(kind, n_features=n_features, n_outputs=n_outputs, fit_intercept=fit_intercept,
+                               epsilon=0.3, penalty=PENALTIES[penalty], alpha=alpha, l1_ratio=l1_ratio)
 
 
 def make_data(loss, n=300, d=6, n_outputs=1, seed=0, dtype=np.float64):

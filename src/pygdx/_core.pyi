@@ -147,18 +147,16 @@ class PenaltyKind:
     def __index__(self) -> int: ...
 
 class LinearProblem:
-    # n_features has no default in the binding but follows arguments that do, which a
-    # Python signature cannot say: pass it by keyword.
     def __init__(
         self,
         loss: LossKind,
+        n_features: _Int,
+        n_outputs: _Int = 1,
+        fit_intercept: bool = True,
         epsilon: float = 0.1,
         penalty: PenaltyKind = ...,
         alpha: float = 0.0,
         l1_ratio: float = 0.15,
-        n_features: _Int = ...,
-        n_outputs: _Int = 1,
-        fit_intercept: bool = True,
     ) -> None: ...
     @property
     def n_features(self) -> int: ...
@@ -194,7 +192,7 @@ def linear_epoch(
     schedule: Schedule,
     counters: npt.NDArray[np.float64],
     theta: npt.NDArray[np.floating],
-    states: list[list[npt.NDArray[np.floating]]],
+    states: list[npt.NDArray[np.floating]],
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
 ) -> tuple[float, int, bool]: ...

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Union
 
+from ._optional import require
+
 __all__ = ["Callback", "History", "ProgressBar", "as_callbacks"]
 
 
@@ -72,13 +74,8 @@ class ProgressBar(Callback):
         self._bar: Any = None
 
     def on_train_begin(self, estimator: Any, max_epochs: int) -> None:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError as exc:
-            raise ImportError(
-                'ProgressBar needs tqdm, which is not installed: pip install "pygdx[progress]" (or pip install tqdm)'
-            ) from exc
-        self._bar = tqdm(total=max_epochs, desc=type(estimator).__name__, unit="epoch", **self.tqdm_kwargs)
+        tqdm_auto = require("tqdm.auto", "progress", "pygdx.callbacks.ProgressBar")
+        self._bar = tqdm_auto.tqdm(total=max_epochs, desc=type(estimator).__name__, unit="epoch", **self.tqdm_kwargs)
 
     def on_epoch_end(self, estimator: Any, info: dict) -> None:
         if self._bar is not None:

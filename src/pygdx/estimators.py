@@ -81,8 +81,11 @@ def _check_finite(a: np.ndarray, what: str) -> None:
         raise ValueError(f"Input {what} contains infinity or a value too large for {a.dtype!r}.")
 
 
-def _check_X(X: Any, owner: str) -> np.ndarray:
-    """X as a C-contiguous float32/float64 matrix, copied only when it is not one already."""
+def _check_X(X: Any, owner: str, check_finite: bool = True) -> np.ndarray:
+    """X as a C-contiguous float32/float64 matrix, copied only when it is not one already.
+
+    ``check_finite=False`` leaves the NaN/inf test (a full read of X) to the caller: training
+    detects a non-finite loss anyway and only then needs to look at X."""
     if X is None:
         raise ValueError(f"{owner} needs X, got None")
     if _is_sparse(X):
@@ -120,7 +123,8 @@ def _check_X(X: Any, owner: str) -> np.ndarray:
         raise ValueError(
             f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required by {owner}."
         )
-    _check_finite(arr, "X")
+    if check_finite:
+        _check_finite(arr, "X")
     return arr
 
 
@@ -361,13 +365,13 @@ class _GDBase:
         epsilon = getattr(loss, "epsilon", 0.1)
         return _core.LinearProblem(
             kind if kind is not None else _core.LossKind.squared_error,
-            epsilon,
-            _PENALTIES[self.penalty],
-            float(self.alpha) if self.penalty is not None else 0.0,
-            float(self.l1_ratio),
-            self.n_features_in_,
-            self._n_outputs,
-            bool(self.fit_intercept),
+            n_features=self.n_features_in_,
+            n_outputs=self._n_outputs,
+            fit_intercept=bool(self.fit_intercept),
+            epsilon=epsilon,
+            penalty=_PENALTIES[self.penalty],
+            alpha=float(self.alpha) if self.penalty is not None else 0.0,
+            l1_ratio=float(self.l1_ratio),
         )
 
     def _uses_core_loss(self) -> bool:
@@ -459,7 +463,10 @@ class _GDBase:
     def _fit(self, X, y, sample_weight, partial: bool, classes=None) -> "_GDBase":
         self._validate_params()
         owner = type(self).__name__
-        Xc = _check_X(X, owner)
+        # Every training row enters the loss, so a NaN or inf in X shows up as a non-finite
+        # loss and is reported from there (see _train): no extra pass over X per call.
+        # Validation rows are only scored, so early stopping checks X up front.
+        Xc = _check_X(X, owner, check_finite=bool(self.early_stopping) and not partial)
         y_arr = _check_y_1d(y, Xc.shape[0], owner)
         fitted = self.__sklearn_is_fitted__()
         if fitted and (partial or self.warm_start) and Xc.shape[1] != self.n_features_in_:
@@ -522,6 +529,7 @@ class _GDBase:
                 if not finite or not np.isfinite(self._theta).all():
                     if not np.isfinite(self._theta).all():
                         self._theta[...] = snapshot
+                    _check_finite(X, "X")
                     raise ValueError(
                         f"{type(self).__name__}: the loss or the weights became NaN or infinite during epoch "
                         f"{self.n_iter_ + 1}; the learning rate ({self.lr!r}) is probably too large or the "
@@ -885,7 +893,9 @@ class GDClassifier(_GDBase):
             unknown = np.setdiff1d(y, self.classes_)
             raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes_!r}")
         if len(self.classes_) == 2 and not getattr(self._loss_object(), "multiclass", False):
-            return np.where(idx_clipped == 1, 1.0, -1.0).astype(dtype), 1
+            signs = np.full(idx_clipped.shape[0], -1.0, dtype=dtype)
+            signs[idx_clipped == 1] = 1.0
+            return signs, 1
         return idx_clipped.astype(dtype), len(self.classes_)
 
     def _apply_class_weight(self, sw, y_core, dtype):

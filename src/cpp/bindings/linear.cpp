@@ -86,6 +86,7 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
         }
         in.data.rows = r;
         in.data.n_used = m;
+        in.data.n_readable = m;
     }
     if (in.data.n_used == 0) {
         throw py::value_error("no rows to use: X (or the row selection) is empty");
@@ -218,8 +219,8 @@ void register_linear(py::module_& m) {
         .value("elasticnet", pygdx::PenaltyKind::elasticnet);
 
     py::class_<pygdx::LinearProblem>(m, "LinearProblem")
-        .def(py::init([](pygdx::LossKind loss, double epsilon, pygdx::PenaltyKind penalty, double alpha,
-                         double l1_ratio, std::size_t n_features, std::size_t n_outputs, bool fit_intercept) {
+        .def(py::init([](pygdx::LossKind loss, std::size_t n_features, std::size_t n_outputs, bool fit_intercept,
+                         double epsilon, pygdx::PenaltyKind penalty, double alpha, double l1_ratio) {
                  if (n_features == 0 || n_outputs == 0) {
                      throw py::value_error("n_features and n_outputs must be >= 1");
                  }
@@ -240,9 +241,9 @@ void register_linear(py::module_& m) {
                  pb.fit_intercept = fit_intercept;
                  return pb;
              }),
-             py::arg("loss"), py::arg("epsilon") = 0.1, py::arg("penalty") = pygdx::PenaltyKind::none,
-             py::arg("alpha") = 0.0, py::arg("l1_ratio") = 0.15, py::arg("n_features"), py::arg("n_outputs") = 1,
-             py::arg("fit_intercept") = true)
+             py::arg("loss"), py::arg("n_features"), py::arg("n_outputs") = 1, py::arg("fit_intercept") = true,
+             py::arg("epsilon") = 0.1, py::arg("penalty") = pygdx::PenaltyKind::none, py::arg("alpha") = 0.0,
+             py::arg("l1_ratio") = 0.15)
         .def_property_readonly("n_features", [](const pygdx::LinearProblem& p) { return p.n_features; })
         .def_property_readonly("n_outputs", [](const pygdx::LinearProblem& p) { return p.n_outputs; })
         .def_property_readonly("n_params", &pygdx::LinearProblem::n_params);

@@ -7,7 +7,9 @@
 //     (1/m) Σ_i sw_i · loss(y_i, x_i·w + b) + alpha · R(w)
 // over the m rows used; the intercept is never penalised.
 //
-// Speed: X is read once per pass. Each row is used while it is in L1: its K dot products,
+// Speed: X is read once per pass. The row and parameter loops are compiled for AVX-512,
+// AVX2 and the portable baseline (PYGDX_SIMD_CLONES, see optimizers.hpp); the reductions
+// use eight fixed accumulators, so every version adds the same numbers in the same order. Each row is used while it is in L1: its K dot products,
 // the loss derivative, then its contribution to the gradient. Rows are gathered through an
 // index (shuffled order, validation split) instead of copying a batch. Threads split rows
 // and keep private partial gradients that are summed in chunk order, so results depend on
@@ -57,11 +59,30 @@ struct LinearData {
     const T* sample_weight = nullptr;  // null: every weight is 1
     const std::int64_t* rows = nullptr;
     std::size_t n_used = 0;
+    // Entries of `rows` that may be read ahead of n_used (the rest of the epoch's order),
+    // so that rows of the next batches are prefetched too.
+    std::size_t n_readable = 0;
 
     std::size_t row(std::size_t i) const { return rows ? static_cast<std::size_t>(rows[i]) : i; }
 };
 
 namespace detail {
+
+// Rows gathered through a shuffled index defeat the hardware prefetcher: every row would
+// wait for memory. Asking for the row a few positions ahead hides that latency.
+inline constexpr std::size_t prefetch_distance = 6;
+
+inline void prefetch_bytes(const void* p, std::size_t bytes) {
+#if defined(__GNUC__) || defined(__clang__)
+    const char* c = static_cast<const char*>(p);
+    for (std::size_t off = 0; off < bytes; off += 64) {
+        __builtin_prefetch(c + off, 0, 3);
+    }
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
 
 // Several independent accumulators let the compiler vectorise the reduction without
 // -ffast-math (which would break NaN detection).
@@ -130,26 +151,38 @@ inline double add_row(const LinearProblem& pb, const T* theta, const T* x, doubl
 // double accumulator, so float32 sums over millions of rows keep float64-like accuracy.
 inline constexpr std::size_t rows_per_block = 64;
 
+// Adds rows [begin, end) of `data` to coef_grad (type T) and intercept_grad (double);
+// returns their weighted loss sum. `scratch` holds 2K doubles.
+template <class T>
+PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData<T>& data, const T* theta, std::size_t begin,
+                     std::size_t end, T* coef_grad, double* intercept_grad, double* scratch) {
+    const std::size_t d = pb.n_features;
+    double* z = scratch;
+    double* dloss = scratch + pb.n_outputs;
+    double loss_sum = 0.0;
+    for (std::size_t i = begin; i < end; ++i) {
+        if (data.rows && i + prefetch_distance < data.n_readable) {
+            prefetch_bytes(data.X + static_cast<std::size_t>(data.rows[i + prefetch_distance]) * d, d * sizeof(T));
+        }
+        const std::size_t r = data.row(i);
+        const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
+        loss_sum += add_row(pb, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, coef_grad,
+                            intercept_grad, z, dloss);
+    }
+    return loss_sum;
+}
+
 // Accumulates rows [begin, end) of `data` into grad (double, n_params) and returns the
 // weighted loss sum. `block` is an n_coef scratch buffer of type T, `scratch` 2K doubles.
 template <class T>
 double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const T* theta, std::size_t begin,
                        std::size_t end, double* grad, T* block, double* scratch) {
     const std::size_t n_coef = pb.n_coef();
-    const std::size_t d = pb.n_features;
-    double* z = scratch;
-    double* dloss = scratch + pb.n_outputs;
-    double* intercept_grad = grad + n_coef;
     double loss_sum = 0.0;
     for (std::size_t start = begin; start < end; start += rows_per_block) {
         const std::size_t stop = std::min(end, start + rows_per_block);
         std::fill(block, block + n_coef, T(0));
-        for (std::size_t i = start; i < stop; ++i) {
-            const std::size_t r = data.row(i);
-            const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
-            loss_sum += add_row(pb, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, block,
-                                intercept_grad, z, dloss);
-        }
+        loss_sum += sum_rows_into(pb, data, theta, start, stop, block, grad + n_coef, scratch);
         for (std::size_t j = 0; j < n_coef; ++j) {
             grad[j] += static_cast<double>(block[j]);
         }
@@ -159,18 +192,57 @@ double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const
 
 }  // namespace detail
 
+namespace detail {
+
+template <class T>
+inline T abs_sum(const T* __restrict a, std::size_t n) {
+    T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (std::size_t u = 0; u < 8; ++u) {
+            s[u] += std::abs(a[j + u]);
+        }
+    }
+    for (; j < n; ++j) {
+        s[0] += std::abs(a[j]);
+    }
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+// x * 0 is 0 for finite x and NaN for NaN and ±inf, so the sum is 0 exactly when every
+// element is finite; the independent accumulators let it vectorise like dot().
+template <class T>
+inline bool all_finite(const T* __restrict a, std::size_t n) {
+    T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        for (std::size_t u = 0; u < 8; ++u) {
+            s[u] += a[j + u] * T(0);
+        }
+    }
+    for (; j < n; ++j) {
+        s[0] += a[j] * T(0);
+    }
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) == T(0);
+}
+
+template <class T>
+inline T sign_of(T w) {
+    return static_cast<T>((w > T(0)) - (w < T(0)));
+}
+
+}  // namespace detail
+
 // alpha · R(w) for the coefficients (never the intercept).
 template <class T>
-double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
+PYGDX_SIMD_CLONES double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
     if (p.kind == PenaltyKind::none || p.alpha == 0.0) {
         return 0.0;
     }
-    double l1 = 0.0, l2 = 0.0;
-    for (std::size_t j = 0; j < n_coef; ++j) {
-        const double w = static_cast<double>(coef[j]);
-        l1 += std::abs(w);
-        l2 += w * w;
-    }
+    const bool needs_l1 = p.kind != PenaltyKind::l2;
+    const bool needs_l2 = p.kind != PenaltyKind::l1;
+    const double l1 = needs_l1 ? static_cast<double>(detail::abs_sum(coef, n_coef)) : 0.0;
+    const double l2 = needs_l2 ? static_cast<double>(detail::dot(coef, coef, n_coef)) : 0.0;
     switch (p.kind) {
     case PenaltyKind::l2:
         return p.alpha * 0.5 * l2;
@@ -184,46 +256,40 @@ double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
     return 0.0;
 }
 
-// d(alpha · R)/dw_j; the l1 part uses the subgradient sign(w) (0 at w = 0).
-inline double penalty_derivative(const Penalty& p, double w) {
-    const double sign = w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0);
-    switch (p.kind) {
-    case PenaltyKind::l2:
-        return p.alpha * w;
-    case PenaltyKind::l1:
-        return p.alpha * sign;
-    case PenaltyKind::elasticnet:
-        return p.alpha * (p.l1_ratio * sign + (1.0 - p.l1_ratio) * w);
-    case PenaltyKind::none:
-        break;
-    }
-    return 0.0;
-}
-
-// Turns summed per-row gradients (double) into the objective's gradient in T: divides by
-// the row count, adds the penalty to the coefficients and zeroes the intercept when it is
-// not fitted. Returns false when any element is not finite.
-template <class T>
-bool finish_gradient(const LinearProblem& pb, const T* theta, const double* summed, double n_rows, T* grad) {
+// Turns summed per-row gradients into the objective's gradient in T: divides by the row
+// count, adds the penalty's gradient (the l1 part as the subgradient sign(w), 0 at 0) to the
+// coefficients and zeroes the intercept when it is not fitted. `coef_sums` (double, or T
+// when a small batch is summed in place) may alias `grad`. Returns false when any element
+// is not finite.
+template <class T, class S>
+PYGDX_SIMD_CLONES bool finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
+                     const double* intercept_sums, double n_rows, T* grad) {
     const std::size_t n_coef = pb.n_coef();
-    const double scale = 1.0 / n_rows;
-    const bool penalised = pb.penalty.kind != PenaltyKind::none && pb.penalty.alpha != 0.0;
-    double check = 0.0;
-    for (std::size_t j = 0; j < n_coef; ++j) {
-        double g = summed[j] * scale;
-        if (penalised) {
-            g += penalty_derivative(pb.penalty, static_cast<double>(theta[j]));
+    const S scale = static_cast<S>(1.0 / n_rows);
+    const Penalty& p = pb.penalty;
+    const S a = static_cast<S>(p.kind == PenaltyKind::none ? 0.0 : p.alpha);
+    const S a1 = static_cast<S>(p.kind == PenaltyKind::l1 ? p.alpha
+                                : p.kind == PenaltyKind::elasticnet ? p.alpha * p.l1_ratio : 0.0);
+    const S a2 = static_cast<S>(p.kind == PenaltyKind::l2 ? p.alpha
+                                : p.kind == PenaltyKind::elasticnet ? p.alpha * (1.0 - p.l1_ratio) : 0.0);
+    if (a == S(0)) {
+        for (std::size_t j = 0; j < n_coef; ++j) {
+            grad[j] = static_cast<T>(coef_sums[j] * scale);
         }
-        grad[j] = static_cast<T>(g);
-        check += static_cast<double>(grad[j]) * 0.0;
+    } else if (a1 == S(0)) {
+        for (std::size_t j = 0; j < n_coef; ++j) {
+            grad[j] = static_cast<T>(coef_sums[j] * scale + a2 * static_cast<S>(theta[j]));
+        }
+    } else {
+        for (std::size_t j = 0; j < n_coef; ++j) {
+            const S w = static_cast<S>(theta[j]);
+            grad[j] = static_cast<T>(coef_sums[j] * scale + a1 * detail::sign_of(w) + a2 * w);
+        }
     }
     for (std::size_t k = 0; k < pb.n_outputs; ++k) {
-        const double g = pb.fit_intercept ? summed[n_coef + k] * scale : 0.0;
-        grad[n_coef + k] = static_cast<T>(g);
-        check += static_cast<double>(grad[n_coef + k]) * 0.0;
+        grad[n_coef + k] = static_cast<T>(pb.fit_intercept ? intercept_sums[k] / n_rows : 0.0);
     }
-    // x * 0 is 0 for every finite x and NaN for NaN and ±inf: one branch-free test.
-    return check == 0.0;
+    return detail::all_finite(grad, pb.n_params());
 }
 
 // Rows below which a pass runs on the calling thread: starting threads would cost more.
@@ -282,9 +348,25 @@ double linear_loss_grad(const LinearProblem& pb, const LinearData<T>& data, cons
     std::vector<double> summed(pb.n_params());
     const double loss_sum = RowPass<T>(pb, n_threads).sum(data, theta, summed.data());
     const double m = static_cast<double>(data.n_used);
-    finish_gradient(pb, theta, summed.data(), m, grad);
+    finish_gradient(pb, theta, summed.data(), summed.data() + pb.n_coef(), m, grad);
     return loss_sum / m + penalty_value(pb.penalty, theta, pb.n_coef());
 }
+
+namespace detail {
+
+template <class T>
+PYGDX_SIMD_CLONES void decision_rows(const LinearData<T>& data, const T* theta, const T* intercept, std::size_t d,
+                                     std::size_t K, std::size_t begin, std::size_t end, T* out) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const T* x = data.X + data.row(i) * d;
+        for (std::size_t k = 0; k < K; ++k) {
+            out[i * K + k] = static_cast<T>(static_cast<double>(dot(theta + k * d, x, d)) +
+                                            static_cast<double>(intercept[k]));
+        }
+    }
+}
+
+}  // namespace detail
 
 // Decision values z (n_used x K, row-major) of the rows of `data`.
 template <class T>
@@ -294,13 +376,7 @@ void linear_decision(const LinearProblem& pb, const LinearData<T>& data, const T
     const T* intercept = theta + pb.n_coef();
     const int chunks = threads_for(data.n_used * pb.n_coef(), n_threads, min_row_elements_per_thread);
     parallel_chunks(data.n_used, chunks, [&](int, std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            const T* x = data.X + data.row(i) * d;
-            for (std::size_t k = 0; k < K; ++k) {
-                out[i * K + k] = static_cast<T>(static_cast<double>(detail::dot(theta + k * d, x, d)) +
-                                                static_cast<double>(intercept[k]));
-            }
-        }
+        detail::decision_rows(data, theta, intercept, d, K, begin, end, out);
     });
 }
 
@@ -333,6 +409,7 @@ LinearData<T> row_range(const LinearData<T>& data, std::size_t start, std::size_
     part.n_used = count;
     if (data.rows) {
         part.rows = data.rows + start;
+        part.n_readable = data.n_readable - start;
     } else {
         part.X = data.X + start * n_features;
         part.y = data.y + start;
@@ -350,20 +427,39 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
                          const Hyper& hyper, const Schedule& schedule, double* counters,
                          const ParamBuffers<T>& params, T* grad, int n_threads) {
     const std::size_t P = pb.n_params();
+    const std::size_t n_coef = pb.n_coef();
     const std::size_t n = data.n_used;
     const T* theta = params.param;
     const T* const grads[1] = {grad};
     std::vector<double> summed(P);
+    std::vector<double> scratch(2 * pb.n_outputs);
     RowPass<T> pass(pb, n_threads);
+    // Small batches are summed straight into `grad` in T and finished in place: for
+    // stochastic and small mini-batches the per-step passes over the parameters, not the
+    // rows, are the cost. Larger ones go through RowPass (double partials, threads).
+    const bool small = batch_size <= detail::rows_per_block &&
+                       threads_for(batch_size * n_coef, n_threads, min_row_elements_per_thread) == 1;
     EpochResult result;
     double objective_sum = 0.0;
     std::size_t rows_seen = 0;
     for (std::size_t start = 0; start < n; start += batch_size) {
         const std::size_t rows = std::min(batch_size, n - start);
-        const double loss_sum = pass.sum(row_range(data, start, rows, pb.n_features), theta, summed.data());
+        const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
         const double m = static_cast<double>(rows);
-        const double batch_objective = loss_sum / m + penalty_value(pb.penalty, theta, pb.n_coef());
-        if (!std::isfinite(batch_objective) || !finish_gradient(pb, theta, summed.data(), m, grad)) {
+        double loss_sum;
+        bool finite;
+        if (small) {
+            std::fill(grad, grad + n_coef, T(0));
+            double* intercept_sums = summed.data() + n_coef;
+            std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
+            loss_sum = detail::sum_rows_into(pb, batch, theta, 0, rows, grad, intercept_sums, scratch.data());
+            finite = finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
+        } else {
+            loss_sum = pass.sum(batch, theta, summed.data());
+            finite = finish_gradient(pb, theta, summed.data(), summed.data() + n_coef, m, grad);
+        }
+        const double batch_objective = loss_sum / m + penalty_value(pb.penalty, theta, n_coef);
+        if (!finite || !std::isfinite(batch_objective)) {
             result.finite = false;
             break;
         }

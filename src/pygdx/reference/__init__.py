@@ -10,10 +10,12 @@ core.
 - ``pygdx.reference.optim``: SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam,
   RAdam with the constructor signatures of :mod:`pygdx.optim`.
 - ``pygdx.reference.schedules``: the learning-rate schedules of :mod:`pygdx.schedules`.
+- ``pygdx.reference.linear``: the linear models' full-batch objective and gradient and an
+  epoch loop (with :mod:`pygdx.losses`), the oracle of the C++ linear core.
 """
 
 from __future__ import annotations
 
-from . import optim, schedules
+from . import linear, optim, schedules
 
-__all__ = ["optim", "schedules"]
+__all__ = ["linear", "optim", "schedules"]
