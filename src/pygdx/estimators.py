@@ -529,7 +529,8 @@ class _GDBase:
                 if not finite or not np.isfinite(self._theta).all():
                     if not np.isfinite(self._theta).all():
                         self._theta[...] = snapshot
-                    _check_finite(X, "X")
+                    if X is not None:  # chunked training (run_epoch) checks each chunk itself
+                        _check_finite(X, "X")
                     raise ValueError(
                         f"{type(self).__name__}: the loss or the weights became NaN or infinite during epoch "
                         f"{self.n_iter_ + 1}; the learning rate ({self.lr!r}) is probably too large or the "
