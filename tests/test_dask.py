@@ -233,6 +233,15 @@ def test_nan_in_a_chunk_is_named():
                                da.from_array(Xn, chunks=(300, 3)), np.ones(900))
 
 
+@pytest.mark.parametrize("batch_size", [None, 50])
+def test_divergence_is_the_estimators_error_with_finite_weights(batch_size):
+    Xn = np.random.default_rng(0).normal(size=(900, 3))
+    est = pygdx.GDRegressor(optimizer="gd", lr=1e6, batch_size=batch_size, tol=None, max_iter=50)
+    with dask.config.set(scheduler="threads"), pytest.raises(ValueError, match="became NaN or infinite"):
+        pygdx_dask.fit(est, da.from_array(Xn, chunks=(300, 3)), Xn.sum(axis=1))
+    assert np.isfinite(est.coef_).all()
+
+
 def test_bad_dask_inputs_say_how_to_fix_them():
     X = da.ones((100, 6), chunks=(50, 3))
     with pytest.raises(ValueError, match=r"X.rechunk\(\{1: -1\}\)"):

@@ -133,21 +133,23 @@ class ChunkModel:
         """The objective over all chunks and its gradient, from ``loss_grad`` of each chunk in
         chunk order: per-chunk means weighted by rows, then the penalty, once."""
         est = self.template
-        n_rows = 0
-        loss_sum = 0.0
-        grad_sum = np.zeros(theta.shape[0], dtype=np.float64)
-        for rows, value, grad in parts:
-            n_rows += rows
-            loss_sum += rows * value
-            grad_sum += rows * grad.astype(np.float64)
-        scale = 1.0 / n_rows
-        grad = grad_sum * scale
         n_coef = est._n_outputs * est.n_features_in_
         alpha = float(est.alpha) if est.penalty is not None else 0.0
         coef = theta[:n_coef].astype(np.float64)
-        grad[:n_coef] += _reference.penalty_gradient(coef, est.penalty, alpha, float(est.l1_ratio))
-        value = loss_sum * scale + _reference.penalty_value(coef, est.penalty, alpha, float(est.l1_ratio))
-        return value, grad.astype(theta.dtype)
+        n_rows = 0
+        loss_sum = 0.0
+        grad_sum = np.zeros(theta.shape[0], dtype=np.float64)
+        # Diverging weights overflow here; the caller sees the non-finite value and stops.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows, value, grad in parts:
+                n_rows += rows
+                loss_sum += rows * value
+                grad_sum += rows * grad.astype(np.float64)
+            scale = 1.0 / n_rows
+            grad = grad_sum * scale
+            grad[:n_coef] += _reference.penalty_gradient(coef, est.penalty, alpha, float(est.l1_ratio))
+            value = loss_sum * scale + _reference.penalty_value(coef, est.penalty, alpha, float(est.l1_ratio))
+            return value, grad.astype(theta.dtype)
 
     # --- mini-batch: one epoch over one chunk ----------------------------------------------------
     def train(self, estimator: Any, index: int, X: Any, y: Any, sample_weight: Any, seed: int | None) -> tuple:
