@@ -416,8 +416,9 @@ class _GDBase:
         loss = self._loss_object()
         n = len(order)
         bs = n if self.batch_size is None else int(self.batch_size)
-        total = 0.0
+        data_loss = 0.0
         alpha = float(self.alpha) if self.penalty is not None else 0.0
+        start_penalty = _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))
         for start in range(0, n, bs):
             rows = order[start : start + bs]
             y_rows = y_core[rows]
@@ -428,12 +429,11 @@ class _GDBase:
                     loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows],
                     self.penalty, alpha, float(self.l1_ratio), bool(self.fit_intercept),
                 )
-            grad = np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype)
-            if not (np.isfinite(value) and np.isfinite(grad).all()):
-                return (total / start if start else math.nan), False
-            self._optimizer.step(grad)
-            total += value * len(rows)
-        return total / n, True
+            if not np.isfinite(value):
+                return math.nan, False
+            data_loss += (value - _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))) * len(rows)
+            self._optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype))
+        return data_loss / n + start_penalty, bool(np.isfinite(self._theta).all())
 
     def _validation_split(self, y_encoded: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         n = y_encoded.shape[0]
@@ -867,13 +867,15 @@ class GDClassifier(_GDBase):
 
     # --- targets --------------------------------------------------------------------------------
     def _encode_targets(self, y, dtype, partial, classes):
-        if y.dtype.kind == "f" and y.size and not np.all(np.isfinite(y)):
-            raise ValueError("Input y contains NaN or infinity.")
-        if y.dtype.kind == "f" and np.any(y != np.round(y)):
-            raise ValueError(
-                "Unknown label type: continuous. Maybe you are trying to fit a classifier, which expects "
-                "discrete classes on a regression target with continuous values."
-            )
+        if not partial:
+            # partial_fit compares y with the declared classes instead (NaN matches none).
+            if y.dtype.kind == "f" and y.size and not np.all(np.isfinite(y)):
+                raise ValueError("Input y contains NaN or infinity.")
+            if y.dtype.kind == "f" and np.any(y != np.round(y)):
+                raise ValueError(
+                    "Unknown label type: continuous. Maybe you are trying to fit a classifier, which expects "
+                    "discrete classes on a regression target with continuous values."
+                )
         if partial and self.__sklearn_is_fitted__():
             if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
                 raise ValueError(f"classes={classes!r} is not the same as on the first call to partial_fit "
@@ -888,16 +890,21 @@ class GDClassifier(_GDBase):
             raise ValueError(
                 f"The number of classes has to be greater than one; got {len(self.classes_)} class"
             )
-        idx = np.searchsorted(self.classes_, y)
-        idx_clipped = np.minimum(idx, len(self.classes_) - 1)
-        if np.any(self.classes_[idx_clipped] != y):
-            unknown = np.setdiff1d(y, self.classes_)
-            raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes_!r}")
         if len(self.classes_) == 2 and not getattr(self._loss_object(), "multiclass", False):
-            signs = np.full(idx_clipped.shape[0], -1.0, dtype=dtype)
-            signs[idx_clipped == 1] = 1.0
+            positive = y == self.classes_[1]
+            if not np.all(positive | (y == self.classes_[0])):
+                self._raise_unknown_labels(y)
+            signs = np.full(y.shape[0], -1.0, dtype=dtype)
+            signs[positive] = 1.0
             return signs, 1
-        return idx_clipped.astype(dtype), len(self.classes_)
+        idx = np.minimum(np.searchsorted(self.classes_, y), len(self.classes_) - 1)
+        if np.any(self.classes_[idx] != y):
+            self._raise_unknown_labels(y)
+        return idx.astype(dtype), len(self.classes_)
+
+    def _raise_unknown_labels(self, y):
+        unknown = np.setdiff1d(y, self.classes_)
+        raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes_!r}")
 
     def _apply_class_weight(self, sw, y_core, dtype):
         if self.class_weight is None:

@@ -26,6 +26,16 @@
 #include "core/optimizers.hpp"
 #include "core/parallel.hpp"
 
+// The per-row helpers must be inlined into the SIMD clones that call them (PYGDX_SIMD_CLONES):
+// a helper compiled once for the baseline CPU would run the dot products at SSE2 width.
+#if defined(__GNUC__) || defined(__clang__)
+#define PYGDX_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define PYGDX_ALWAYS_INLINE __forceinline
+#else
+#define PYGDX_ALWAYS_INLINE inline
+#endif
+
 namespace pygdx {
 
 enum class PenaltyKind : int { none = 0, l2 = 1, l1 = 2, elasticnet = 3 };
@@ -84,25 +94,37 @@ inline void prefetch_bytes(const void* p, std::size_t bytes) {
 #endif
 }
 
-// Several independent accumulators let the compiler vectorise the reduction without
-// -ffast-math (which would break NaN detection).
-template <class T>
-inline T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
-    T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+// Σ term(j) for j < n with sixteen independent accumulators, combined in a fixed tree:
+// the compiler can vectorise the reduction without -ffast-math (which would break NaN
+// detection), short dependency chains hide the add latency, and every SIMD width adds the
+// same numbers in the same order.
+template <class T, class Term>
+PYGDX_ALWAYS_INLINE T fixed_order_sum(std::size_t n, Term term) {
+    T s[16] = {};
     std::size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        for (std::size_t u = 0; u < 8; ++u) {
-            s[u] += a[j + u] * b[j + u];
+    for (; j + 16 <= n; j += 16) {
+        for (std::size_t u = 0; u < 16; ++u) {
+            s[u] += term(j + u);
         }
     }
     for (; j < n; ++j) {
-        s[0] += a[j] * b[j];
+        s[0] += term(j);
     }
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (std::size_t width = 8; width > 0; width /= 2) {
+        for (std::size_t u = 0; u < width; ++u) {
+            s[u] += s[u + width];
+        }
+    }
+    return s[0];
 }
 
 template <class T>
-inline void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
+PYGDX_ALWAYS_INLINE T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
+    return fixed_order_sum<T>(n, [a, b](std::size_t j) { return a[j] * b[j]; });
+}
+
+template <class T>
+PYGDX_ALWAYS_INLINE void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
     for (std::size_t j = 0; j < n; ++j) {
         y[j] += a * x[j];
     }
@@ -112,7 +134,7 @@ inline void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
 // and to the intercept gradient (double); returns the row's weighted loss.
 // `z` and `dloss` are K-element scratch arrays.
 template <class T>
-inline double add_row(const LinearProblem& pb, const T* theta, const T* x, double y, double sw,
+PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, const T* x, double y, double sw,
                       T* __restrict coef_grad, double* intercept_grad, double* z, double* dloss) {
     const std::size_t d = pb.n_features;
     const std::size_t K = pb.n_outputs;
@@ -195,35 +217,8 @@ double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const
 namespace detail {
 
 template <class T>
-inline T abs_sum(const T* __restrict a, std::size_t n) {
-    T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        for (std::size_t u = 0; u < 8; ++u) {
-            s[u] += std::abs(a[j + u]);
-        }
-    }
-    for (; j < n; ++j) {
-        s[0] += std::abs(a[j]);
-    }
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-}
-
-// x * 0 is 0 for finite x and NaN for NaN and ±inf, so the sum is 0 exactly when every
-// element is finite; the independent accumulators let it vectorise like dot().
-template <class T>
-inline bool all_finite(const T* __restrict a, std::size_t n) {
-    T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        for (std::size_t u = 0; u < 8; ++u) {
-            s[u] += a[j + u] * T(0);
-        }
-    }
-    for (; j < n; ++j) {
-        s[0] += a[j] * T(0);
-    }
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) == T(0);
+PYGDX_ALWAYS_INLINE T abs_sum(const T* __restrict a, std::size_t n) {
+    return fixed_order_sum<T>(n, [a](std::size_t j) { return std::abs(a[j]); });
 }
 
 template <class T>
@@ -259,10 +254,9 @@ PYGDX_SIMD_CLONES double penalty_value(const Penalty& p, const T* coef, std::siz
 // Turns summed per-row gradients into the objective's gradient in T: divides by the row
 // count, adds the penalty's gradient (the l1 part as the subgradient sign(w), 0 at 0) to the
 // coefficients and zeroes the intercept when it is not fitted. `coef_sums` (double, or T
-// when a small batch is summed in place) may alias `grad`. Returns false when any element
-// is not finite.
+// when a small batch is summed in place) may alias `grad`.
 template <class T, class S>
-PYGDX_SIMD_CLONES bool finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
+PYGDX_SIMD_CLONES void finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
                      const double* intercept_sums, double n_rows, T* grad) {
     const std::size_t n_coef = pb.n_coef();
     const S scale = static_cast<S>(1.0 / n_rows);
@@ -289,7 +283,6 @@ PYGDX_SIMD_CLONES bool finish_gradient(const LinearProblem& pb, const T* __restr
     for (std::size_t k = 0; k < pb.n_outputs; ++k) {
         grad[n_coef + k] = static_cast<T>(pb.fit_intercept ? intercept_sums[k] / n_rows : 0.0);
     }
-    return detail::all_finite(grad, pb.n_params());
 }
 
 // Rows below which a pass runs on the calling thread: starting threads would cost more.
@@ -397,9 +390,11 @@ inline void shuffle_rows(std::int64_t* order, std::size_t n, std::uint64_t seed)
 }
 
 struct EpochResult {
-    double loss = 0.0;        // mean objective over the epoch's batches, weighted by batch rows
-    std::size_t steps = 0;    // optimizer steps taken
-    bool finite = true;       // false: stopped at a non-finite loss or gradient, before stepping
+    double loss = 0.0;      // mean data loss over the epoch's rows (each at its batch's weights)
+                            // plus the penalty at the epoch's starting weights
+    std::size_t steps = 0;  // optimizer steps taken
+    bool finite = true;     // false: stopped at a non-finite batch loss (before stepping), or
+                            // the weights are not finite after the epoch
 };
 
 // Rows [start, start + count) of `data` as data of their own.
@@ -439,36 +434,44 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     // rows, are the cost. Larger ones go through RowPass (double partials, threads).
     const bool small = batch_size <= detail::rows_per_block &&
                        threads_for(batch_size * n_coef, n_threads, min_row_elements_per_thread) == 1;
+    // The penalty is reported at the epoch's starting weights: evaluating it at every step
+    // would cost a pass over the parameters per step, as much as the update itself.
+    const double epoch_penalty = penalty_value(pb.penalty, theta, n_coef);
     EpochResult result;
-    double objective_sum = 0.0;
+    double data_loss_sum = 0.0;
     std::size_t rows_seen = 0;
     for (std::size_t start = 0; start < n; start += batch_size) {
         const std::size_t rows = std::min(batch_size, n - start);
         const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
         const double m = static_cast<double>(rows);
         double loss_sum;
-        bool finite;
         if (small) {
             std::fill(grad, grad + n_coef, T(0));
             double* intercept_sums = summed.data() + n_coef;
             std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
             loss_sum = detail::sum_rows_into(pb, batch, theta, 0, rows, grad, intercept_sums, scratch.data());
-            finite = finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
+            finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
         } else {
             loss_sum = pass.sum(batch, theta, summed.data());
-            finite = finish_gradient(pb, theta, summed.data(), summed.data() + n_coef, m, grad);
+            finish_gradient(pb, theta, summed.data(), summed.data() + n_coef, m, grad);
         }
-        const double batch_objective = loss_sum / m + penalty_value(pb.penalty, theta, n_coef);
-        if (!finite || !std::isfinite(batch_objective)) {
+        // Every row's loss is in the sum, so a NaN or inf in the batch's data, decision values
+        // or weights shows here, before the step could spread it.
+        if (!std::isfinite(loss_sum)) {
             result.finite = false;
             break;
         }
-        objective_sum += batch_objective * m;
+        data_loss_sum += loss_sum;
         rows_seen += rows;
         optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
         ++result.steps;
     }
-    result.loss = rows_seen ? objective_sum / static_cast<double>(rows_seen) : 0.0;
+    // A step can still overflow the weights (a rate far too large): the caller then restores
+    // the weights it saved before the epoch.
+    for (std::size_t j = 0; j < P && result.finite; ++j) {
+        result.finite = std::isfinite(static_cast<double>(theta[j]));
+    }
+    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
     return result;
 }
 

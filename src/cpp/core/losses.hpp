@@ -31,23 +31,6 @@ struct Loss {
 
 inline bool loss_is_multinomial(const Loss& loss) { return loss.kind == LossKind::multinomial; }
 
-// log(1 + exp(v)) without overflow for large v and without losing precision for very negative v.
-inline double log1p_exp(double v) {
-    if (v > 0.0) {
-        return v + std::log1p(std::exp(-v));
-    }
-    return std::log1p(std::exp(v));
-}
-
-// 1 / (1 + exp(-v)) without overflow.
-inline double sigmoid(double v) {
-    if (v >= 0.0) {
-        return 1.0 / (1.0 + std::exp(-v));
-    }
-    const double e = std::exp(v);
-    return e / (1.0 + e);
-}
-
 // Loss of one sample with one decision value; *dloss receives dloss/dz.
 inline double loss_and_derivative(const Loss& loss, double z, double y, double* dloss) {
     switch (loss.kind) {
@@ -77,10 +60,13 @@ inline double loss_and_derivative(const Loss& loss, double z, double y, double* 
         return excess;
     }
     case LossKind::log_loss: {
+        // log(1 + exp(-m)) and its derivative -y·sigmoid(-m), m = y z, from one exp(-|m|)
+        // (never overflows): the exponential is most of the per-row cost of this loss.
         const double margin = y * z;
-        // d/dz log(1 + exp(-y z)) = -y · sigmoid(-y z)
-        *dloss = -y * sigmoid(-margin);
-        return log1p_exp(-margin);
+        const double e = std::exp(-std::abs(margin));
+        const double sigmoid_minus = margin >= 0.0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+        *dloss = -y * sigmoid_minus;
+        return (margin >= 0.0 ? 0.0 : -margin) + std::log1p(e);
     }
     case LossKind::hinge: {
         const double margin = y * z;

@@ -92,13 +92,15 @@ def epoch(
     fit_intercept: bool = True,
 ) -> float:
     """One pass over the rows ``order`` in batches, one ``optimizer.step([d coef, d intercept])``
-    per batch; returns the mean objective over the batches (weighted by batch rows).
+    per batch. Returns the epoch's loss as the C++ core reports it: the mean data loss over
+    the rows (each at the weights of its batch) plus the penalty at the starting weights.
 
     ``optimizer`` is any object with pygdx.optim's ``step`` over ``[coef, intercept]``.
     """
     n = len(order)
     bs = n if batch_size is None else int(batch_size)
-    total = 0.0
+    start_penalty = penalty_value(coef, penalty, alpha, l1_ratio)
+    data_loss = 0.0
     for start in range(0, n, bs):
         rows = order[start : start + bs]
         sw = None if sample_weight is None else sample_weight[rows]
@@ -107,6 +109,6 @@ def epoch(
         )
         if not np.isfinite(value):
             raise FloatingPointError(f"non-finite loss at batch starting at row {start} of the epoch")
+        data_loss += (value - penalty_value(coef, penalty, alpha, l1_ratio)) * len(rows)
         optimizer.step([g_coef, g_intercept])
-        total += value * len(rows)
-    return total / n
+    return data_loss / n + start_penalty
