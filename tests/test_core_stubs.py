@@ -33,6 +33,18 @@ def stub_members(body) -> dict[str, ast.AST]:
 STUB = stub_members(stub_tree().body)
 
 
+def declared_members(class_node: ast.ClassDef) -> dict[str, ast.AST]:
+    """The members a stub class declares, with those of its stub base classes."""
+    members: dict[str, ast.AST] = {}
+    for base in class_node.bases:
+        if isinstance(base, ast.Subscript):  # a generic base, Base[T]
+            base = base.value
+        if isinstance(base, ast.Name) and isinstance(STUB.get(base.id), ast.ClassDef):
+            members.update(declared_members(STUB[base.id]))
+    members.update(stub_members(class_node.body))
+    return members
+
+
 def test_stub_has_every_public_name_of_the_module():
     missing = sorted(public(dir(_core)) - set(STUB))
     assert not missing, f"_core.pyi lacks entries for: {', '.join(missing)}"
@@ -49,7 +61,7 @@ CLASSES = sorted(name for name, node in STUB.items() if isinstance(node, ast.Cla
 @pytest.mark.parametrize("name", CLASSES)
 def test_stub_class_members_match(name):
     runtime = public(dir(getattr(_core, name)))
-    declared = public(stub_members(STUB[name].body))
+    declared = public(declared_members(STUB[name]))
     assert sorted(runtime - declared) == [], f"_core.pyi {name} lacks these members"
     assert sorted(declared - runtime) == [], f"_core.pyi {name} declares members the module lacks"
 
@@ -71,7 +83,7 @@ def callables():
         if isinstance(node, ast.FunctionDef) and hasattr(_core, name):
             yield name, getattr(_core, name), node
         if isinstance(node, ast.ClassDef) and hasattr(_core, name):
-            for member, sub in stub_members(node.body).items():
+            for member, sub in declared_members(node).items():
                 if isinstance(sub, ast.FunctionDef) and (member == "__init__" or not member.startswith("_")):
                     attr = getattr(getattr(_core, name), member, None)
                     if not isinstance(attr, property) and attr is not None and getattr(attr, "__doc__", None) and "(" in attr.__doc__:

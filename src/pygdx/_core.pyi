@@ -1,7 +1,7 @@
 # Type stubs for the compiled core (src/cpp/bindings). Private: use pygdx.optim,
 # pygdx.schedules and the estimators. tests/test_core_stubs.py checks that these names
 # match the module.
-from typing import ClassVar, Sequence, SupportsIndex, SupportsInt, Union
+from typing import Any, ClassVar, Generic, Sequence, SupportsIndex, SupportsInt, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -10,7 +10,18 @@ __version__: str
 
 _Int = Union[SupportsInt, SupportsIndex]
 
-class Rule:
+# What every pybind11 enum has (a stub-only base: the runtime classes do not share one).
+class _PybindEnum:
+    __members__: ClassVar[dict[str, Any]]
+    def __init__(self, value: _Int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+
+class Rule(_PybindEnum):
     sgd: ClassVar[Rule]
     adagrad: ClassVar[Rule]
     rmsprop: ClassVar[Rule]
@@ -20,14 +31,6 @@ class Rule:
     adamax: ClassVar[Rule]
     nadam: ClassVar[Rule]
     radam: ClassVar[Rule]
-    __members__: ClassVar[dict[str, Rule]]
-    def __init__(self, value: _Int) -> None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
-    def __int__(self) -> int: ...
-    def __index__(self) -> int: ...
 
 class Hyper:
     rule: Rule
@@ -48,7 +51,7 @@ class Hyper:
     eps: float
     def __init__(self) -> None: ...
 
-class ScheduleKind:
+class ScheduleKind(_PybindEnum):
     constant: ClassVar[ScheduleKind]
     step: ClassVar[ScheduleKind]
     exponential: ClassVar[ScheduleKind]
@@ -56,14 +59,6 @@ class ScheduleKind:
     cosine: ClassVar[ScheduleKind]
     plateau: ClassVar[ScheduleKind]
     optimal: ClassVar[ScheduleKind]
-    __members__: ClassVar[dict[str, ScheduleKind]]
-    def __init__(self, value: _Int) -> None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
-    def __int__(self) -> int: ...
-    def __index__(self) -> int: ...
 
 class Schedule:
     kind: ScheduleKind
@@ -83,7 +78,11 @@ def schedule_lr(schedule: Schedule, t: _Int) -> float: ...
 def state_buffer_count(hyper: Hyper) -> int: ...
 def state_buffer_used(hyper: Hyper, slot: _Int) -> bool: ...
 
-class OptimizerKernelF32:
+# One optimizer's parameters and state, bound once; step() updates them in place. The
+# two classes differ only in the dtype they accept (a stub-only generic base).
+_Float = TypeVar("_Float", np.float32, np.float64)
+
+class _OptimizerKernel(Generic[_Float]):
     hyper: Hyper
     schedule: Schedule
     n_threads: int
@@ -91,31 +90,19 @@ class OptimizerKernelF32:
         self,
         hyper: Hyper,
         schedule: Schedule,
-        params: list[npt.NDArray[np.float32]],
-        states: list[list[npt.NDArray[np.float32]]],
+        params: list[npt.NDArray[_Float]],
+        states: list[list[npt.NDArray[_Float]]],
         counters: npt.NDArray[np.float64],
         n_threads: _Int = 0,
     ) -> None: ...
     def step(self, grads: Union[npt.ArrayLike, Sequence[npt.ArrayLike]]) -> None: ...
 
-class OptimizerKernelF64:
-    hyper: Hyper
-    schedule: Schedule
-    n_threads: int
-    def __init__(
-        self,
-        hyper: Hyper,
-        schedule: Schedule,
-        params: list[npt.NDArray[np.float64]],
-        states: list[list[npt.NDArray[np.float64]]],
-        counters: npt.NDArray[np.float64],
-        n_threads: _Int = 0,
-    ) -> None: ...
-    def step(self, grads: Union[npt.ArrayLike, Sequence[npt.ArrayLike]]) -> None: ...
+class OptimizerKernelF32(_OptimizerKernel[np.float32]): ...
+class OptimizerKernelF64(_OptimizerKernel[np.float64]): ...
 
 # --- linear models (src/cpp/bindings/linear.cpp) -------------------------------------
 
-class LossKind:
+class LossKind(_PybindEnum):
     squared_error: ClassVar[LossKind]
     huber: ClassVar[LossKind]
     epsilon_insensitive: ClassVar[LossKind]
@@ -123,28 +110,12 @@ class LossKind:
     hinge: ClassVar[LossKind]
     modified_huber: ClassVar[LossKind]
     multinomial: ClassVar[LossKind]
-    __members__: ClassVar[dict[str, LossKind]]
-    def __init__(self, value: _Int) -> None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
-    def __int__(self) -> int: ...
-    def __index__(self) -> int: ...
 
-class PenaltyKind:
+class PenaltyKind(_PybindEnum):
     none: ClassVar[PenaltyKind]
     l2: ClassVar[PenaltyKind]
     l1: ClassVar[PenaltyKind]
     elasticnet: ClassVar[PenaltyKind]
-    __members__: ClassVar[dict[str, PenaltyKind]]
-    def __init__(self, value: _Int) -> None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def value(self) -> int: ...
-    def __int__(self) -> int: ...
-    def __index__(self) -> int: ...
 
 class LinearProblem:
     def __init__(

@@ -335,6 +335,40 @@ void adadelta_range(const Hyper& h, const StepCoefficients& c, const ParamBuffer
                h.maximize, h.weight_decay != 0.0);
 }
 
+// Scalars every Adam-style rule (Adam, AdamW, NAdam, RAdam) uses, in the parameters' type.
+template <class T>
+struct AdamScalars {
+    T wd, shrink, b1, one_minus_b1, b2, one_minus_b2, eps;
+    AdamScalars(const Hyper& h, const StepCoefficients& c)
+        : wd(static_cast<T>(h.weight_decay)),
+          shrink(static_cast<T>(1.0 - c.lr * h.weight_decay)),
+          b1(static_cast<T>(h.beta1)),
+          one_minus_b1(static_cast<T>(1.0 - h.beta1)),
+          b2(static_cast<T>(h.beta2)),
+          one_minus_b2(static_cast<T>(1.0 - h.beta2)),
+          eps(static_cast<T>(h.eps)) {}
+};
+
+template <class T>
+struct AdamElement {
+    T p, g, m, v;  // p after decoupled decay, the effective gradient, the new moments
+};
+
+// The start every Adam-style rule shares on one element: decoupled decay shrinks p,
+// the effective gradient, and both moving averages, stored back into the state.
+template <bool Maximize, bool Coupled, bool Decoupled, class T>
+inline AdamElement<T> adam_moments(const AdamScalars<T>& k, T p, T g_raw, T& exp_avg, T& exp_avg_sq) {
+    if constexpr (Decoupled) {
+        p *= k.shrink;
+    }
+    const T g = effective_grad<Maximize, Coupled>(g_raw, p, k.wd);
+    const T m = k.b1 * exp_avg + k.one_minus_b1 * g;
+    const T v = k.b2 * exp_avg_sq + k.one_minus_b2 * g * g;
+    exp_avg = m;
+    exp_avg_sq = v;
+    return {p, g, m, v};
+}
+
 // Adam and AdamW; AdamW (or decoupled_weight_decay) shrinks p before the Adam step.
 template <class T, bool Maximize, bool Coupled, bool DecoupledDecay, bool Amsgrad>
 PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
@@ -343,30 +377,17 @@ PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, Para
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_avg_sq = b.state[1];
     T* __restrict max_exp_avg_sq = b.state[2];
-    const T wd = static_cast<T>(h.weight_decay);
-    const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
-    const T b1 = static_cast<T>(h.beta1);
-    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
-    const T b2 = static_cast<T>(h.beta2);
-    const T one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+    const AdamScalars<T> k(h, c);
     const T step_size = static_cast<T>(c.lr / c.bias_correction1);
     const T bc2_sqrt = static_cast<T>(c.bias_correction2_sqrt);
-    const T eps = static_cast<T>(h.eps);
     for (std::size_t i = begin; i < end; ++i) {
-        T pi = p[i];
-        if constexpr (DecoupledDecay) {
-            pi *= shrink;
-        }
-        const T g = effective_grad<Maximize, Coupled>(g_in[i], pi, wd);
-        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
-        T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
-        exp_avg[i] = m;
-        exp_avg_sq[i] = v;
+        const auto e = adam_moments<Maximize, Coupled, DecoupledDecay>(k, p[i], g_in[i], exp_avg[i], exp_avg_sq[i]);
+        T v = e.v;
         if constexpr (Amsgrad) {
             v = std::max(max_exp_avg_sq[i], v);
             max_exp_avg_sq[i] = v;
         }
-        p[i] = pi - step_size * (m / (std::sqrt(v) / bc2_sqrt + eps));
+        p[i] = e.p - step_size * (e.m / (std::sqrt(v) / bc2_sqrt + k.eps));
     }
 }
 
@@ -413,28 +434,14 @@ PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, Par
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_avg_sq = b.state[1];
-    const T wd = static_cast<T>(h.weight_decay);
-    const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
-    const T b1 = static_cast<T>(h.beta1);
-    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
-    const T b2 = static_cast<T>(h.beta2);
-    const T one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+    const AdamScalars<T> k(h, c);
     const T bc2 = static_cast<T>(c.bias_correction2);
-    const T eps = static_cast<T>(h.eps);
     const T grad_coef = static_cast<T>(c.nadam_grad_coef);
     const T avg_coef = static_cast<T>(c.nadam_avg_coef);
     for (std::size_t i = begin; i < end; ++i) {
-        T pi = p[i];
-        if constexpr (Decoupled) {
-            pi *= shrink;
-        }
-        const T g = effective_grad<Maximize, Coupled>(g_in[i], pi, wd);
-        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
-        const T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
-        exp_avg[i] = m;
-        exp_avg_sq[i] = v;
-        const T d = std::sqrt(v / bc2) + eps;
-        p[i] = pi - grad_coef * (g / d) - avg_coef * (m / d);
+        const auto e = adam_moments<Maximize, Coupled, Decoupled>(k, p[i], g_in[i], exp_avg[i], exp_avg_sq[i]);
+        const T d = std::sqrt(e.v / bc2) + k.eps;
+        p[i] = e.p - grad_coef * (e.g / d) - avg_coef * (e.m / d);
     }
 }
 
@@ -451,31 +458,17 @@ PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, Par
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
     T* __restrict exp_avg_sq = b.state[1];
-    const T wd = static_cast<T>(h.weight_decay);
-    const T shrink = static_cast<T>(1.0 - c.lr * h.weight_decay);
-    const T b1 = static_cast<T>(h.beta1);
-    const T one_minus_b1 = static_cast<T>(1.0 - h.beta1);
-    const T b2 = static_cast<T>(h.beta2);
-    const T one_minus_b2 = static_cast<T>(1.0 - h.beta2);
+    const AdamScalars<T> k(h, c);
     const T bc1 = static_cast<T>(c.bias_correction1);
     const T lr = static_cast<T>(c.lr);
-    const T eps = static_cast<T>(h.eps);
     const T rect_scale = static_cast<T>(c.lr * c.radam_rect * c.bias_correction2_sqrt);
     for (std::size_t i = begin; i < end; ++i) {
-        T pi = p[i];
-        if constexpr (Decoupled) {
-            pi *= shrink;
-        }
-        const T g = effective_grad<Maximize, Coupled>(g_in[i], pi, wd);
-        const T m = b1 * exp_avg[i] + one_minus_b1 * g;
-        const T v = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
-        exp_avg[i] = m;
-        exp_avg_sq[i] = v;
-        const T m_hat = m / bc1;
+        const auto e = adam_moments<Maximize, Coupled, Decoupled>(k, p[i], g_in[i], exp_avg[i], exp_avg_sq[i]);
+        const T m_hat = e.m / bc1;
         if constexpr (Rectified) {
-            p[i] = pi - m_hat * rect_scale / (std::sqrt(v) + eps);
+            p[i] = e.p - m_hat * rect_scale / (std::sqrt(e.v) + k.eps);
         } else {
-            p[i] = pi - m_hat * lr;
+            p[i] = e.p - m_hat * lr;
         }
     }
 }
