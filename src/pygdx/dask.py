@@ -159,6 +159,7 @@ def fit(estimator: Any, X: Any, y: Any, sample_weight: Any = None, *, classes: A
         return _outofcore.full_batch_step(estimator, *model.combine(parts, estimator._theta))
 
     def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
+        epoch_penalty = model.penalty(estimator._theta)
         state: Any = (estimator._theta.copy(), estimator._optimizer.state_dict(), True)
         summaries = []
         for i, ((Xb, yb, swb), chunk_seed) in enumerate(zip(blocks, _outofcore.chunk_seeds(seed))):
@@ -170,7 +171,7 @@ def fit(estimator: Any, X: Any, y: Any, sample_weight: Any = None, *, classes: A
         if not finite:
             return float("nan"), False
         rows = sum(s[0] for s in summaries)
-        return sum(s[0] * s[1] for s in summaries) / rows, True
+        return sum(s[0] * s[1] for s in summaries) / rows + epoch_penalty, True
 
     run_epoch = full_batch_step if estimator.batch_size is None else mini_batch_epoch
     estimator._train(None, None, None, max_epochs=int(estimator.max_iter), partial=False, run_epoch=run_epoch)

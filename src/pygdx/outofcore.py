@@ -132,13 +132,10 @@ class ChunkModel:
     def combine(self, parts: Iterable[tuple], theta: np.ndarray) -> tuple[float, np.ndarray]:
         """The objective over all chunks and its gradient, from ``loss_grad`` of each chunk in
         chunk order: per-chunk means weighted by rows, then the penalty, once."""
-        est = self.template
-        n_coef = est._n_outputs * est.n_features_in_
-        alpha = float(est.alpha) if est.penalty is not None else 0.0
-        coef = theta[:n_coef].astype(np.float64)
         n_rows = 0
         loss_sum = 0.0
         grad_sum = np.zeros(theta.shape[0], dtype=np.float64)
+        coef, penalty, alpha, l1_ratio = self._penalty_terms(theta)
         # Diverging weights overflow here; the caller sees the non-finite value and stops.
         with np.errstate(over="ignore", invalid="ignore"):
             for rows, value, grad in parts:
@@ -147,21 +144,33 @@ class ChunkModel:
                 grad_sum += rows * grad.astype(np.float64)
             scale = 1.0 / n_rows
             grad = grad_sum * scale
-            grad[:n_coef] += _reference.penalty_gradient(coef, est.penalty, alpha, float(est.l1_ratio))
-            value = loss_sum * scale + _reference.penalty_value(coef, est.penalty, alpha, float(est.l1_ratio))
-            return value, grad.astype(theta.dtype)
+            grad[: coef.shape[0]] += _reference.penalty_gradient(coef, penalty, alpha, l1_ratio)
+            return loss_sum * scale + self.penalty(theta), grad.astype(theta.dtype)
+
+    def penalty(self, theta: np.ndarray) -> float:
+        """alpha · R(w) at theta. An epoch's loss in ``loss_curve_`` is the mean data loss of its
+        rows plus the penalty at the epoch's starting weights (as ``fit`` reports it)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _reference.penalty_value(*self._penalty_terms(theta))
+
+    def _penalty_terms(self, theta: np.ndarray) -> tuple:
+        est = self.template
+        coef = theta[: est._n_outputs * est.n_features_in_].astype(np.float64)
+        alpha = float(est.alpha) if est.penalty is not None else 0.0
+        return coef, est.penalty, alpha, float(est.l1_ratio)
 
     # --- mini-batch: one epoch over one chunk ----------------------------------------------------
     def train(self, estimator: Any, index: int, X: Any, y: Any, sample_weight: Any, seed: int | None) -> tuple:
         """One pass of the estimator's mini-batch loop over chunk ``index`` (shuffled within the
         chunk when seed is not None), updating its weights and optimizer in place: returns
-        (rows, mean objective over the chunk's batches, finite)."""
+        (rows, mean data loss of the chunk's rows without the penalty, finite)."""
         Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
         order = np.arange(Xc.shape[0], dtype=np.int64)
+        start_penalty = self.penalty(estimator._theta)
         loss, finite = estimator._epoch(Xc, y_core, sw, order, seed)
         if not finite:
             self._diagnose(index, Xc, y_core, sw)
-        return Xc.shape[0], loss, finite
+        return Xc.shape[0], loss - start_penalty, finite
 
     def estimator_from_state(self, state: tuple) -> Any:
         """A worker-side estimator holding ``state`` = (theta, optimizer.state_dict()) copied."""
@@ -296,14 +305,15 @@ def fit_chunks(estimator: Any, chunks: Any, *, classes: Any = None) -> Any:
         return full_batch_step(estimator, *model.combine(parts, theta))
 
     def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
+        epoch_penalty = model.penalty(estimator._theta)
         total, n_rows = 0.0, 0
         for i, ((X, y, sw), chunk_seed) in enumerate(zip(epochs(), chunk_seeds(seed))):
-            rows, loss, finite = model.train(estimator, i, X, y, sw, chunk_seed)
+            rows, data_loss, finite = model.train(estimator, i, X, y, sw, chunk_seed)
             if not finite:
                 return float("nan"), False
-            total += loss * rows
+            total += data_loss * rows
             n_rows += rows
-        return total / n_rows, True
+        return total / n_rows + epoch_penalty, True
 
     run_epoch = full_batch_epoch if estimator.batch_size is None else mini_batch_epoch
     estimator._train(None, None, None, max_epochs=int(estimator.max_iter), partial=False, run_epoch=run_epoch)
