@@ -160,6 +160,41 @@ def test_mini_batch_reaches_the_in_memory_loss_and_equals_chunked_training(clien
     np.testing.assert_allclose(got.loss_curve_, local.loss_curve_, rtol=1e-12)
 
 
+# --- partial_fit -----------------------------------------------------------------------------
+
+def test_partial_fit_full_batch_steps_equal_fit_and_classes_come_from_the_data():
+    Xn, yn = np.random.default_rng(8).normal(size=(2000, 4)), np.repeat(["no", "yes"], 1000)
+    Xn[yn == "yes"] += 0.7
+    X, y = da.from_array(Xn, chunks=(600, 4)), da.from_array(yn, chunks=600)
+    params = dict(optimizer="adam", lr=0.05, batch_size=None, tol=None, penalty="l2", alpha=1e-3)
+    est = pygdx.GDClassifier(**params)
+    with dask.config.set(scheduler="threads"):
+        for _ in range(5):
+            pygdx_dask.partial_fit(est, X, y)
+        with pytest.raises(ValueError, match="not the same as on the first call"):
+            pygdx_dask.partial_fit(est, X, y, classes=["no", "yes", "maybe"])
+    expected = pygdx.GDClassifier(**params, max_iter=5).fit(Xn, yn)
+    np.testing.assert_array_equal(est.classes_, ["no", "yes"])
+    assert est.t_ == 5 and len(est.loss_curve_) == 5
+    assert_close_model(est, expected, rtol=1e-10)
+    np.testing.assert_allclose(est.loss_curve_, expected.loss_curve_, rtol=1e-10)
+
+
+def test_partial_fit_mini_batch_equals_partial_fit_over_the_chunks_in_memory():
+    Xn = np.random.default_rng(9).normal(size=(1000, 3))
+    yn = Xn @ [1.0, 2.0, -1.0]
+    params = dict(optimizer="adam", lr=0.01, batch_size=25, shuffle=False)
+    est = pygdx.GDRegressor(**params)
+    reference = pygdx.GDRegressor(**params)
+    with dask.config.set(scheduler="threads"):
+        for _ in range(2):
+            pygdx_dask.partial_fit(est, da.from_array(Xn, chunks=(250, 3)), yn)
+            for start in range(0, 1000, 250):
+                reference.partial_fit(Xn[start : start + 250], yn[start : start + 250])
+    assert est.t_ == reference.t_ == 80
+    assert_close_model(est, reference, rtol=1e-13)
+
+
 # --- failures --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("batch_size", [None, 64])

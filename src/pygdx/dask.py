@@ -29,7 +29,9 @@ the GIL, and every task uses one thread, so chunks run side by side), or a
   matches the in-memory fit (global shuffle) within about 1%.
 
 Everything else behaves as ``fit``: max_iter epochs (one step per epoch in full batch), tol,
-callbacks and verbose after every epoch, ``loss_curve_``, NaN detection. For GDClassifier
+callbacks and verbose after every epoch, ``loss_curve_``, NaN detection. :func:`partial_fit`
+runs one epoch and continues from the current weights, as the estimator's ``partial_fit``;
+:func:`predict` and friends apply a fitted model chunk by chunk, lazily. For GDClassifier
 the classes (and the counts class_weight="balanced" needs) are found once with
 ``da.unique`` before training. early_stopping is not supported.
 
@@ -53,7 +55,7 @@ try:
 except ImportError as exc:  # dask is an optional extra
     raise ImportError('pygdx.dask needs dask, which is not installed: pip install "pygdx[dask]"') from exc
 
-__all__ = ["fit", "predict", "decision_function", "predict_proba"]
+__all__ = ["fit", "partial_fit", "predict", "decision_function", "predict_proba"]
 
 
 def _chunk_loss_grad(model, theta, index, X, y, sample_weight):
@@ -137,12 +139,26 @@ def fit(estimator: Any, X: Any, y: Any, sample_weight: Any = None, *, classes: A
     classes : array-like, optional
         The class labels of a GDClassifier; found with ``da.unique(y)`` when not given.
     """
+    return _fit_dask(estimator, X, y, sample_weight, classes, partial=False)
+
+
+def partial_fit(estimator: Any, X: Any, y: Any, sample_weight: Any = None, *, classes: Any = None) -> Any:
+    """One epoch over the chunks (one step in full batch), continuing from the estimator's
+    weights and optimizer state as its ``partial_fit`` does; returns it. On the first call
+    a GDClassifier's classes are found with ``da.unique(y)`` when not given (later calls
+    check them against ``classes_``); class_weight="balanced" counts this call's data."""
+    return _fit_dask(estimator, X, y, sample_weight, classes, partial=True)
+
+
+def _fit_dask(estimator: Any, X: Any, y: Any, sample_weight: Any, classes: Any, partial: bool) -> Any:
     owner = type(estimator).__name__
     X, y, sample_weight = _with_targets(X, y, sample_weight, owner)
     class_weight = None
     if estimator._estimator_type == "classifier":
+        if classes is None and partial and estimator.__sklearn_is_fitted__():
+            classes = estimator.classes_
         classes, class_weight = _classes_and_weights(estimator, y, classes)
-    _outofcore.start_fit(estimator, X.shape[1], _outofcore.model_dtype(X.dtype), classes)
+    _outofcore.start_fit(estimator, X.shape[1], _outofcore.model_dtype(X.dtype), classes, partial)
     # The model (a light estimator copy) and theta are small: they go inside every task, so
     # that no task waits for them to travel from another worker.
     model = _outofcore.ChunkModel(estimator, class_weight)
@@ -174,7 +190,8 @@ def fit(estimator: Any, X: Any, y: Any, sample_weight: Any = None, *, classes: A
         return sum(s[0] * s[1] for s in summaries) / rows + epoch_penalty, True
 
     run_epoch = full_batch_step if estimator.batch_size is None else mini_batch_epoch
-    estimator._train(None, None, None, max_epochs=int(estimator.max_iter), partial=False, run_epoch=run_epoch)
+    max_epochs = 1 if partial else int(estimator.max_iter)
+    estimator._train(None, None, None, max_epochs=max_epochs, partial=partial, run_epoch=run_epoch)
     return estimator
 
 

@@ -199,12 +199,13 @@ def full_batch_step(estimator: Any, value: float, grad: np.ndarray) -> tuple[flo
     return value, True
 
 
-def start_fit(estimator: Any, n_features: int, dtype: np.dtype, classes: Any) -> None:
+def start_fit(estimator: Any, n_features: int, dtype: np.dtype, classes: Any, partial: bool = False) -> None:
     """Set up the model as ``fit`` would before its first epoch: classes, zero weights (or the
-    current ones with warm_start), a new optimizer, empty curves."""
+    current ones with warm_start), a new optimizer, empty curves. With ``partial``, as
+    ``partial_fit`` would: a fitted model and its optimizer carry on, the curves grow."""
     name = type(estimator).__name__
     estimator._validate_params()
-    if estimator.early_stopping:
+    if estimator.early_stopping and not partial:
         raise ValueError(
             f"{name}: early_stopping needs the validation rows in memory, which chunked training does not "
             "have; set early_stopping=False and watch a held-out set in a callback instead"
@@ -213,16 +214,22 @@ def start_fit(estimator: Any, n_features: int, dtype: np.dtype, classes: Any) ->
     if estimator._estimator_type == "classifier":
         if classes is None:
             raise ValueError(f"{name}: pass classes= (every class label) to train on chunks")
-        _, n_outputs = estimator._encode_targets(np.asarray(classes), dtype, False, None)
+        # Encoding the labels themselves sets (or, when continuing, checks) classes_.
+        _, n_outputs = estimator._encode_targets(np.asarray(classes), dtype, partial, classes if partial else None)
     fitted = estimator.__sklearn_is_fitted__()
-    keep = (fitted and estimator.warm_start and estimator.n_features_in_ == n_features
-            and estimator._n_outputs == n_outputs and estimator._theta.dtype == dtype)
+    if fitted and partial and estimator.n_features_in_ != n_features:
+        raise ValueError(f"X has {n_features} features, but {name} is expecting {estimator.n_features_in_} "
+                         "features as input.")
+    keep = (fitted and (partial or estimator.warm_start) and estimator.n_features_in_ == n_features
+            and estimator._n_outputs == n_outputs and (partial or estimator._theta.dtype == dtype))
     if not keep:
         estimator._new_model(n_features, n_outputs, dtype)
-    estimator._make_optimizer()
-    estimator.loss_curve_ = []
-    estimator.validation_scores_ = []
-    estimator.n_iter_ = 0
+    if not (keep and partial):
+        estimator.loss_curve_ = []
+        estimator.validation_scores_ = []
+        estimator.n_iter_ = 0
+    if estimator._optimizer is None or not partial:
+        estimator._make_optimizer()
 
 
 def model_dtype(dtype: Any) -> np.dtype:
