@@ -72,7 +72,8 @@ def test_epoch(benchmark, regression, impl, optimizer, batch_size, lr):
         coef, intercept = est.coef_[None, :], est.intercept_
     else:
         coef, intercept = np.zeros((1, N_FEATURES)), np.zeros(1)
-        opt = ref_optim.SGD([coef, intercept], lr=lr) if optimizer == "sgd" else ref_optim.Adam([coef, intercept], lr=lr)
+        rule = ref_optim.SGD if optimizer == "sgd" else ref_optim.Adam
+        opt = rule([coef, intercept], lr=lr)
         order = np.arange(X.shape[0])
         rng = np.random.default_rng(0)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pygdx
-from pygdx import _core, losses
+from pygdx import losses
 from pygdx.reference import linear as ref
 
 datasets = pytest.importorskip("sklearn.datasets")
@@ -313,3 +313,29 @@ def test_non_finite_X_is_reported_as_such_by_every_entry_point(diabetes):
         pygdx.GDClassifier(batch_size=None).fit(bad, y > 0)
     with pytest.raises(ValueError, match="Input X contains infinity"):
         pygdx.GDRegressor(early_stopping=True).fit(bad, y)
+
+
+def test_pickle_keeps_weights_and_optimizer_state(diabetes):
+    import pickle
+
+    X, y = diabetes
+    est = pygdx.GDRegressor(optimizer="adam", random_state=0).partial_fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(copy.predict(X), est.predict(X))
+    est.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.coef_, est.coef_)
+    assert copy.t_ == est.t_
+
+
+def test_plateau_schedule_is_driven_by_the_epoch_loss_and_not_mutated(diabetes):
+    X, y = diabetes
+    schedule = pygdx.schedules.ReduceLROnPlateau(0.05, factor=0.5, patience=0)
+    history = pygdx.callbacks.History()
+    pygdx.GDRegressor(optimizer="sgd", lr=schedule, max_iter=30, tol=None, callbacks=[history],
+                      random_state=0).fit(X, y)
+    rates = [e["lr"] for e in history.epochs]
+    assert rates[0] <= 0.05 and rates[-1] < rates[0]
+    halvings = np.log2(0.05 / np.array(rates))
+    np.testing.assert_allclose(halvings, np.round(halvings), atol=1e-9)  # lr = 0.05 * 0.5**k
+    assert schedule.scale == 1.0  # the estimator trained a copy of its parameter

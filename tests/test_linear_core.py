@@ -250,3 +250,30 @@ def test_bad_inputs_are_refused_clearly():
         _core.linear_loss_grad(multi, X, np.full(300, 3.0), None, bad_theta)
     with pytest.raises(ValueError, match="only classification losses"):
         make_problem("squared_error", n_outputs=2)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@hypothesis.settings(max_examples=40, deadline=None)
+@hypothesis.given(
+    loss_name=st.sampled_from(sorted(LOSSES)),
+    penalty=st.sampled_from([None, "l2", "l1", "elasticnet"]),
+    n=st.integers(1, 200),
+    d=st.integers(1, 40),
+    seed=st.integers(0, 2**31 - 1),
+    threads=st.integers(1, 3),
+)
+def test_property_core_equals_reference_and_float32_is_close(loss_name, penalty, n, d, seed, threads):
+    loss = LOSSES[loss_name][1]
+    X, y, theta, sw = make_data(loss, n=n, d=d, seed=seed)
+    pb = make_problem(loss_name, penalty, alpha=0.03, l1_ratio=0.3, n_features=d)
+    value, grad = _core.linear_loss_grad(pb, X, y, sw, theta, n_threads=threads)
+    ref_value, ref_grad = reference_loss_grad(loss, X, y, theta, sw, penalty, 0.03, 0.3, True)
+    np.testing.assert_allclose(value, ref_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-11, atol=1e-13)
+    v32, g32 = _core.linear_loss_grad(pb, X.astype(np.float32), y.astype(np.float32), sw.astype(np.float32),
+                                      theta.astype(np.float32), n_threads=threads)
+    np.testing.assert_allclose(v32, value, rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(g32, grad, rtol=1e-3, atol=1e-4 * (1 + np.abs(grad).max()))

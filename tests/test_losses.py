@@ -34,7 +34,7 @@ def _away_from_kinks(loss, y, z):
     return np.ones_like(z, dtype=bool)
 
 
-@pytest.mark.parametrize("loss", ALL_SINGLE_OUTPUT, ids=lambda l: l.name)
+@pytest.mark.parametrize("loss", ALL_SINGLE_OUTPUT, ids=lambda loss: loss.name)
 def test_derivative_is_the_finite_difference_of_the_value(loss):
     rng = np.random.default_rng(1)
     y = _targets(loss, 400, rng)

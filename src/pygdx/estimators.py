@@ -275,13 +275,16 @@ class _GDBase:
         if not isinstance(self.optimizer, type) and str(self.optimizer).strip().lower() not in _optim.available():
             raise ValueError(f"{name}: unknown optimizer {self.optimizer!r}; choose one of {_optim.available()}")
         if self.optimizer_params is not None and not isinstance(self.optimizer_params, dict):
-            raise TypeError(f"{name}: optimizer_params must be a dict or None, not {type(self.optimizer_params).__name__}")
+            got = type(self.optimizer_params).__name__
+            raise TypeError(f"{name}: optimizer_params must be a dict or None, not {got}")
         if self.optimizer_params and "lr" in self.optimizer_params:
             raise ValueError(f"{name}: give the learning rate as lr=..., not inside optimizer_params")
         if self.batch_size is not None and (
             isinstance(self.batch_size, bool) or int(self.batch_size) != self.batch_size or self.batch_size < 1
         ):
-            raise ValueError(f"{name}: batch_size must be None (full batch) or an integer >= 1, got {self.batch_size!r}")
+            raise ValueError(
+                f"{name}: batch_size must be None (full batch) or an integer >= 1, got {self.batch_size!r}"
+            )
         if isinstance(self.max_iter, bool) or int(self.max_iter) != self.max_iter or self.max_iter < 1:
             raise ValueError(f"{name}: max_iter must be an integer >= 1 (epochs), got {self.max_iter!r}")
         if self.tol is not None and (not math.isfinite(float(self.tol)) or self.tol < 0):
@@ -425,13 +428,13 @@ class _GDBase:
             if K > 1:
                 y_rows = y_rows.astype(np.intp)
             with np.errstate(all="ignore"):
-                value, g_coef, g_intercept = _reference.loss_grad(
-                    loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows],
-                    self.penalty, alpha, float(self.l1_ratio), bool(self.fit_intercept),
+                value, g_coef, g_intercept = _reference.data_loss_grad(
+                    loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], bool(self.fit_intercept)
                 )
             if not np.isfinite(value):
                 return math.nan, False
-            data_loss += (value - _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))) * len(rows)
+            g_coef += _reference.penalty_gradient(coef, self.penalty, alpha, float(self.l1_ratio))
+            data_loss += value * len(rows)
             self._optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype))
         return data_loss / n + start_penalty, bool(np.isfinite(self._theta).all())
 

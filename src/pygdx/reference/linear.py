@@ -15,7 +15,7 @@ import numpy as np
 
 from ..losses import Loss
 
-__all__ = ["decision", "penalty_value", "penalty_gradient", "loss_grad", "epoch"]
+__all__ = ["decision", "penalty_value", "penalty_gradient", "data_loss_grad", "loss_grad", "epoch"]
 
 
 def decision(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray, n_outputs_kept: bool = False) -> np.ndarray:
@@ -52,6 +52,29 @@ def penalty_gradient(coef: np.ndarray, penalty: str | None, alpha: float, l1_rat
     raise ValueError(f"Unknown penalty {penalty!r}")
 
 
+def data_loss_grad(
+    loss: Loss,
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    fit_intercept: bool = True,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The mean weighted data loss (no penalty) and its gradients ``(value, d coef, d intercept)``."""
+    m = X.shape[0]
+    z = decision(X, coef, intercept)
+    dz = loss.derivative(y, z)
+    values = loss.value(y, z)
+    if sample_weight is not None:
+        dz = dz * (sample_weight if z.ndim == 1 else sample_weight[:, None])
+        values = values * sample_weight
+    dz2 = dz.reshape(m, -1)
+    grad_coef = dz2.T @ X / m
+    grad_intercept = dz2.sum(axis=0) / m if fit_intercept else np.zeros_like(intercept)
+    return float(values.sum()) / m, grad_coef, grad_intercept
+
+
 def loss_grad(
     loss: Loss,
     X: np.ndarray,
@@ -65,14 +88,10 @@ def loss_grad(
     fit_intercept: bool = True,
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The objective at (coef, intercept) and its gradients ``(value, d coef, d intercept)``."""
-    m = X.shape[0]
-    z = decision(X, coef, intercept)
-    sw = np.ones(m) if sample_weight is None else sample_weight
-    dz = loss.derivative(y, z) * (sw if z.ndim == 1 else sw[:, None])
-    dz2 = dz.reshape(m, -1)
-    grad_coef = dz2.T @ X / m + penalty_gradient(coef, penalty, alpha, l1_ratio)
-    grad_intercept = dz2.sum(axis=0) / m if fit_intercept else np.zeros_like(intercept)
-    value = float(np.dot(sw, loss.value(y, z))) / m + penalty_value(coef, penalty, alpha, l1_ratio)
+    value, grad_coef, grad_intercept = data_loss_grad(loss, X, y, coef, intercept, sample_weight, fit_intercept)
+    if penalty is not None and alpha != 0.0:
+        value += penalty_value(coef, penalty, alpha, l1_ratio)
+        grad_coef += penalty_gradient(coef, penalty, alpha, l1_ratio)
     return value, grad_coef, grad_intercept
 
 
@@ -99,16 +118,17 @@ def epoch(
     """
     n = len(order)
     bs = n if batch_size is None else int(batch_size)
+    penalised = penalty is not None and alpha != 0.0
     start_penalty = penalty_value(coef, penalty, alpha, l1_ratio)
     data_loss = 0.0
     for start in range(0, n, bs):
         rows = order[start : start + bs]
         sw = None if sample_weight is None else sample_weight[rows]
-        value, g_coef, g_intercept = loss_grad(
-            loss, X[rows], y[rows], coef, intercept, sw, penalty, alpha, l1_ratio, fit_intercept
-        )
+        value, g_coef, g_intercept = data_loss_grad(loss, X[rows], y[rows], coef, intercept, sw, fit_intercept)
         if not np.isfinite(value):
             raise FloatingPointError(f"non-finite loss at batch starting at row {start} of the epoch")
-        data_loss += (value - penalty_value(coef, penalty, alpha, l1_ratio)) * len(rows)
+        if penalised:
+            g_coef += penalty_gradient(coef, penalty, alpha, l1_ratio)
         optimizer.step([g_coef, g_intercept])
+        data_loss += value * len(rows)
     return data_loss / n + start_penalty
