@@ -215,7 +215,7 @@ def _by_rows(estimator: Any, method: str, X: Any, n_columns: int | None, dtype: 
     estimator._check_is_fitted()
     X = _rows_chunked(X, type(estimator).__name__)
     light = _outofcore.ChunkModel(estimator).template
-    light._theta = estimator._theta
+    light._theta = estimator._theta.copy()  # the model as it is now, even if training goes on
     fn = getattr(light, method)
     if n_columns is None:
         return X.map_blocks(fn, drop_axis=1, dtype=dtype, meta=np.empty((0,), dtype=dtype))
