@@ -131,9 +131,14 @@ def test_same_random_state_same_model_and_threads_agree(cancer):
     c = pygdx.GDClassifier(random_state=8, max_iter=5, tol=None).fit(X, y)
     assert np.array_equal(a.coef_, b.coef_)
     assert not np.array_equal(a.coef_, c.coef_)
-    full1 = pygdx.GDClassifier(batch_size=None, max_iter=20, tol=None, n_jobs=1).fit(X, y)
-    full2 = pygdx.GDClassifier(batch_size=None, max_iter=20, tol=None, n_jobs=2).fit(X, y)
-    np.testing.assert_allclose(full1.coef_, full2.coef_, rtol=1e-10)
+    full1 = pygdx.GDClassifier(batch_size=None, max_iter=20, tol=None, n_jobs=1, random_state=0).fit(X, y)
+    full2 = pygdx.GDClassifier(batch_size=None, max_iter=20, tol=None, n_jobs=-1, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(full1.coef_, full2.coef_)
+    Xb = np.ascontiguousarray(np.tile(X, (10, 1)))  # enough rows for several chunks and threads
+    yb = np.tile(y, 10)
+    one = pygdx.GDClassifier(batch_size=None, max_iter=3, tol=None, n_jobs=1, random_state=0).fit(Xb, yb)
+    every = pygdx.GDClassifier(batch_size=None, max_iter=3, tol=None, n_jobs=-1, random_state=0).fit(Xb, yb)
+    np.testing.assert_array_equal(one.coef_, every.coef_)
 
 
 def test_custom_loss_trains_through_numpy_with_the_same_result(diabetes):

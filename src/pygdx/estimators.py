@@ -15,7 +15,7 @@ Data handling:
   float32.
 - Shuffling: every epoch draws a 64-bit seed from ``numpy.random.default_rng(random_state)``
   and the core shuffles the row order with a SplitMix64-driven Fisher-Yates shuffle, so a
-  given ``random_state`` reproduces a fit exactly on every platform (for a given ``n_jobs``).
+  given ``random_state`` reproduces a fit exactly, whatever ``n_jobs``.
 - scikit-learn is optional: the estimators implement ``get_params``/``set_params``, scoring
   and input checks themselves, and pass scikit-learn's ``check_estimator`` when it is installed.
 """

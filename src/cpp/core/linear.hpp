@@ -11,12 +11,14 @@
 // AVX2 and the portable baseline (PYGDX_SIMD_CLONES, see optimizers.hpp); the reductions
 // use eight fixed accumulators, so every version adds the same numbers in the same order. Each row is used while it is in L1: its K dot products,
 // the loss derivative, then its contribution to the gradient. Rows are gathered through an
-// index (shuffled order, validation split) instead of copying a batch. Threads split rows
-// and keep private partial gradients that are summed in chunk order, so results depend on
-// the thread count but never on timing.
+// index (shuffled order, validation split) instead of copying a batch. A pass is cut into
+// chunks of rows fixed by the problem's size; threads take chunks as they go, every chunk
+// keeps its own partial gradient, and the partials are summed in chunk order, so results
+// depend neither on timing nor on the number of threads.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -288,6 +290,20 @@ PYGDX_SIMD_CLONES void finish_gradient(const LinearProblem& pb, const T* __restr
 // Rows below which a pass runs on the calling thread: starting threads would cost more.
 inline constexpr std::size_t min_row_elements_per_thread = std::size_t{1} << 16;
 
+// A pass is cut into chunks of at least this many rows, at most max_row_chunks of them and
+// at most max_partial_doubles of partial gradients in all.
+inline constexpr std::size_t min_rows_per_chunk = 2048;
+inline constexpr std::size_t max_row_chunks = 64;
+inline constexpr std::size_t max_partial_doubles = std::size_t{1} << 23;
+
+// Chunks of a pass over n rows: they depend on the problem's size only, never on the
+// thread count, so the sums (added in chunk order) are the same with any n_jobs.
+inline std::size_t row_chunks(std::size_t n_rows, std::size_t n_params) {
+    const std::size_t by_rows = std::max<std::size_t>(1, n_rows / min_rows_per_chunk);
+    const std::size_t by_memory = std::max<std::size_t>(1, max_partial_doubles / std::max<std::size_t>(1, n_params));
+    return std::min({max_row_chunks, by_rows, by_memory});
+}
+
 // Buffers of a pass over rows, allocated once per call from Python (not per batch): a
 // stochastic epoch makes one pass per row.
 template <class T>
@@ -296,29 +312,39 @@ public:
     RowPass(const LinearProblem& pb, int n_threads) : pb_(pb), n_threads_(n_threads) {}
 
     // The summed weighted loss over the rows of `data`, and the summed per-row gradients
-    // in `summed` (double, n_params; overwritten). Rows are split over threads; the
-    // partials are added in chunk order.
+    // in `summed` (double, n_params; overwritten). Each chunk of rows gets its own partial;
+    // threads take the next chunk as they finish one (a thread slowed by other work on the
+    // machine then holds up nobody), and the partials are added in chunk order.
     double sum(const LinearData<T>& data, const T* theta, double* summed) {
         const std::size_t P = pb_.n_params();
         const std::size_t n_coef = pb_.n_coef();
-        const int chunks = threads_for(data.n_used * n_coef, n_threads_, min_row_elements_per_thread);
-        const std::size_t k = static_cast<std::size_t>(chunks);
-        if (partial_.size() < k * P) {
-            partial_.resize(k * P);
-            losses_.resize(k);
-            blocks_.resize(k * n_coef);
-            scratch_.resize(k * 2 * pb_.n_outputs);
+        const std::size_t K = pb_.n_outputs;
+        const std::size_t chunks = row_chunks(data.n_used, P);
+        const int threads = static_cast<int>(std::min<std::size_t>(
+            chunks, static_cast<std::size_t>(threads_for(data.n_used * n_coef, n_threads_,
+                                                         min_row_elements_per_thread))));
+        const std::size_t t = static_cast<std::size_t>(threads);
+        if (partial_.size() < chunks * P || losses_.size() < chunks || blocks_.size() < t * n_coef) {
+            partial_.resize(chunks * P);
+            losses_.resize(chunks);
+            blocks_.resize(t * n_coef);
+            scratch_.resize(t * 2 * K);
         }
-        std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(k * P), 0.0);
-        parallel_chunks(data.n_used, chunks, [&](int c, std::size_t begin, std::size_t end) {
-            const std::size_t cc = static_cast<std::size_t>(c);
-            losses_[cc] = detail::accumulate_rows(pb_, data, theta, begin, end, partial_.data() + cc * P,
-                                                  blocks_.data() + cc * n_coef,
-                                                  scratch_.data() + cc * 2 * pb_.n_outputs);
+        std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(chunks * P), 0.0);
+        std::atomic<std::size_t> next{0};
+        const std::size_t n = data.n_used;
+        parallel_chunks(t, threads, [&](int member, std::size_t, std::size_t) {
+            const std::size_t m = static_cast<std::size_t>(member);
+            for (std::size_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
+                const std::size_t begin = n / chunks * c + std::min(c, n % chunks);
+                const std::size_t end = n / chunks * (c + 1) + std::min(c + 1, n % chunks);
+                losses_[c] = detail::accumulate_rows(pb_, data, theta, begin, end, partial_.data() + c * P,
+                                                     blocks_.data() + m * n_coef, scratch_.data() + m * 2 * K);
+            }
         });
         std::copy(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(P), summed);
         double loss_sum = losses_[0];
-        for (std::size_t c = 1; c < k; ++c) {
+        for (std::size_t c = 1; c < chunks; ++c) {
             loss_sum += losses_[c];
             for (std::size_t j = 0; j < P; ++j) {
                 summed[j] += partial_[c * P + j];
