@@ -85,6 +85,12 @@ def test_full_batch_regressor_on_a_cluster_equals_in_memory_fit(client, optimize
     assert got.t_ == expected.t_ == 25 and got.n_iter_ == 25
     assert_close_model(got, expected, rtol=1e-10)
     np.testing.assert_allclose(got.loss_curve_, expected.loss_curve_, rtol=1e-10)
+    # The chunks' gradients are summed in chunk order, whichever worker computed them and
+    # whenever they arrived: bit for bit the in-process sum over the same chunks.
+    bounds = np.cumsum((0,) + ROW_CHUNKS)
+    chunks = [(Xn[i:j], yn[i:j], swn[i:j]) for i, j in zip(bounds[:-1], bounds[1:])]
+    local = fit_chunks(pygdx.GDRegressor(**params), chunks)
+    np.testing.assert_array_equal(got._theta, local._theta)
 
 
 # Not Adam with "balanced": balanced weights make the intercept's gradient exactly zero at the
