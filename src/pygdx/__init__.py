@@ -10,6 +10,9 @@
 - ``pygdx.plot``: loss curves, trajectories, comparisons (needs matplotlib; imported on
   first use, so ``import pygdx`` never imports matplotlib).
 - ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
+- ``pygdx.outofcore.fit_chunks``: training over chunks read one at a time.
+- ``pygdx.dask``: training on Dask arrays, on one machine or a cluster (needs dask;
+  imported on first use, like ``pygdx.plot``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import callbacks, functions, losses, optim, schedules
+from . import callbacks, functions, losses, optim, outofcore, schedules
 from .estimators import GDClassifier, GDRegressor
 from .minimize import OptimizeResult, minimize
 from .numdiff import check_gradient, numerical_gradient
@@ -40,14 +43,16 @@ __all__ = [
     "numerical_gradient",
     "check_gradient",
     "functions",
+    "outofcore",
     "plot",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # pygdx.plot is loaded on first access: it is the only module that uses matplotlib.
-    if name == "plot":
+    # pygdx.plot and pygdx.dask are loaded on first access: they are the only modules that
+    # use matplotlib and dask, so `import pygdx` imports neither.
+    if name in ("plot", "dask"):
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

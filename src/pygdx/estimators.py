@@ -506,13 +506,22 @@ class _GDBase:
             self._train(Xc, y_core, sw, max_epochs=int(self.max_iter), partial=False)
         return self
 
-    def _train(self, X, y_core, sw, max_epochs: int, partial: bool) -> None:
+    def _train(self, X, y_core, sw, max_epochs: int, partial: bool, run_epoch=None) -> None:
+        """Run up to max_epochs epochs with convergence checks, callbacks and NaN handling.
+
+        ``run_epoch(seed) -> (mean loss, finite)``, when given, replaces the epoch over the
+        in-memory X (which is then unused): pygdx.outofcore and pygdx.dask train data that
+        is not one array through this same loop. They refuse early_stopping, which needs X.
+        """
         rng = self._rng
         early = bool(self.early_stopping) and not partial
         if early:
             train_rows, val_rows = self._validation_split(self._split_labels(y_core), rng)
-        else:
+        elif run_epoch is None:
             train_rows, val_rows = np.arange(X.shape[0], dtype=np.int64), None
+        if run_epoch is None:
+            def run_epoch(seed):
+                return self._epoch(X, y_core, sw, train_rows, seed)
         cbs = _callbacks.as_callbacks(self.callbacks)
         if not partial:
             for cb in cbs:
@@ -530,12 +539,13 @@ class _GDBase:
                 live = [self._theta, counters, *states]
                 snapshot = [a.copy() for a in live]
                 seed = int(rng.integers(0, 2**63)) if self.shuffle else None
-                loss, finite = self._epoch(X, y_core, sw, train_rows, seed)
+                loss, finite = run_epoch(seed)
                 if not finite or not np.isfinite(self._theta).all():
                     if not np.isfinite(self._theta).all():
                         for a, saved in zip(live, snapshot):
                             a[...] = saved
-                    _check_finite(X, "X")
+                    if X is not None:  # chunked training (run_epoch) checks each chunk itself
+                        _check_finite(X, "X")
                     raise ValueError(
                         f"{type(self).__name__}: the loss or the weights became NaN or infinite during epoch "
                         f"{self.n_iter_ + 1}; the learning rate ({self.lr!r}) is probably too large or the "

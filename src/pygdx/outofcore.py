@@ -1,0 +1,329 @@
+"""Training GDRegressor / GDClassifier on data read one chunk at a time.
+
+:func:`fit_chunks` trains over an iterable of ``(X, y)`` or ``(X, y, sample_weight)``
+chunks (a list, or a function returning a new iterator for every epoch, e.g. one that
+reads files or memory-mapped slices), for up to ``max_iter`` epochs with the estimator's
+``tol``, callbacks, verbose output and ``loss_curve_`` (one value per epoch). Only one
+chunk has to be in memory at a time. :mod:`pygdx.dask` runs the same pieces where the
+chunks of a Dask array live.
+
+What "the same model" means (each is tested):
+
+- ``batch_size=None`` (full batch): every epoch is one optimizer step on the objective of
+  *all* the data, with the gradient summed over the chunks in their order. It equals ``fit``
+  on the concatenated data after the same number of steps, up to rounding (1e-10 relative
+  in float64).
+- ``batch_size=k``: chunks are trained in order, each in mini-batches of k rows (the last
+  batch of a chunk may be smaller). With ``shuffle=False`` and chunk lengths that are
+  multiples of k (any length for k = 1) the batches are those of ``fit`` on the
+  concatenated data with ``shuffle=False``, so the model is identical. With
+  ``shuffle=True`` rows are shuffled *within* each chunk: epoch e draws its seed from
+  ``numpy.random.default_rng(random_state)`` exactly as ``fit`` does, a
+  ``default_rng(seed)`` then gives one seed per chunk in order, and each chunk's rows are
+  permuted as ``pygdx._core.shuffle_rows(order, chunk_seed)`` does. The model equals
+  ``partial_fit`` with ``shuffle=False`` on the concatenation of the permuted chunks, epoch
+  after epoch. A global shuffle across chunks is impossible without holding all the data;
+  the final loss then agrees with the in-memory ``fit`` statistically (within 1% on
+  well-mixed chunks), not bit for bit.
+- ``estimator.partial_fit`` called on consecutive chunks is one epoch over each; with
+  ``shuffle=False`` and the batch alignment above it gives the model of ``fit`` on the
+  concatenation with ``shuffle=False`` and as many epochs as passes over the chunks.
+
+``fit`` itself accepts read-only ``np.memmap`` arrays and reads them in place (no copy
+when they are C-contiguous float32/float64), so data larger than memory but on one disk
+needs no chunking at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+
+from . import _core
+from .estimators import _check_y_1d, _n_threads
+from .reference import linear as _reference
+
+__all__ = ["fit_chunks", "ChunkModel"]
+
+class ChunkModel:
+    """What a process needs to compute on one chunk for an estimator: a light copy of it
+    (parameters, classes, shapes; no data, weights, callbacks or optimizer), small enough
+    to send to Dask workers.
+
+    ``class_weight`` overrides the estimator's: "balanced" must be turned into a dict of
+    weights from the counts over *all* the data, which one chunk does not know. ``n_jobs``
+    overrides the estimator's threads per chunk (Dask runs one thread per task).
+    """
+
+    def __init__(self, estimator: Any, class_weight: Any = None, n_jobs: int | None = None) -> None:
+        params = {**estimator.get_params(deep=False), "callbacks": None, "n_jobs": n_jobs}
+        if estimator._estimator_type == "classifier":
+            params["class_weight"] = class_weight
+        self.template = type(estimator)(**params)
+        for name in ("classes_", "_n_outputs", "n_features_in_"):
+            if hasattr(estimator, name):
+                setattr(self.template, name, getattr(estimator, name))
+        self.dtype = np.dtype(estimator._theta.dtype)
+        # Chunks sum their unpenalised losses; combine() adds the penalty once.
+        self.unpenalised = copy.copy(self.template)
+        self.unpenalised.penalty = None
+
+    # --- one chunk as the core's inputs --------------------------------------------------
+    def prepare(self, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
+        """(X, encoded y, sample_weight with class weights) of chunk ``index``, as fit would
+        pass them to the core; X is not copied when it already has the model's dtype."""
+        est = self.template
+        owner = f"{type(est).__name__} (chunk {index})"
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != est.n_features_in_:
+            raise ValueError(
+                f"{owner}: X must be 2-dimensional with {est.n_features_in_} features like the first chunk, "
+                f"got shape {X.shape}"
+            )
+        if X.shape[0] == 0:
+            raise ValueError(f"{owner}: the chunk has no rows")
+        Xc = np.ascontiguousarray(X, dtype=self.dtype)
+        y_arr = _check_y_1d(y, Xc.shape[0], owner)
+        classes = getattr(est, "classes_", None)
+        y_core, _ = est._encode_targets(y_arr, self.dtype, True, classes)
+        sw = None
+        if sample_weight is not None:
+            sw = np.ascontiguousarray(sample_weight, dtype=self.dtype)
+            if sw.shape != (Xc.shape[0],):
+                raise ValueError(f"{owner}: sample_weight has shape {sw.shape}, expected ({Xc.shape[0]},)")
+            if (sw < 0).any():
+                raise ValueError(f"{owner}: negative values in sample_weight")
+        return Xc, y_core, est._apply_class_weight(sw, y_core, self.dtype)
+
+    def _diagnose(self, index: int, X: np.ndarray, y_core: np.ndarray, sw: np.ndarray | None) -> None:
+        """Called when a chunk gives a non-finite loss: name bad input data (checked only
+        then, so that healthy training never pays for a second pass over X)."""
+        for what, arr in (("X", X), ("y", y_core), ("sample_weight", sw)):
+            if arr is not None and not np.isfinite(arr).all():
+                raise ValueError(f"Input {what} contains NaN or infinity (in chunk {index}).")
+
+    # --- full batch: each chunk's mean loss and gradient, combined in chunk order --------------
+    def loss_grad(self, theta: np.ndarray, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
+        """(rows, mean unpenalised loss, its gradient) of one chunk at theta."""
+        Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
+        est = self.unpenalised
+        if est._uses_core_loss():
+            value, grad = _core.linear_loss_grad(est._problem(), Xc, y_core, sw, theta, None, _n_threads(est.n_jobs))
+        else:
+            value, grad = self._numpy_loss_grad(theta, Xc, y_core, sw)
+        if not (np.isfinite(value) and np.isfinite(grad).all()):
+            self._diagnose(index, Xc, y_core, sw)
+        return Xc.shape[0], float(value), grad
+
+    def _numpy_loss_grad(self, theta, X, y_core, sw) -> tuple:
+        est = self.template
+        K, d = est._n_outputs, est.n_features_in_
+        y_rows = y_core.astype(np.intp) if K > 1 else y_core
+        with np.errstate(all="ignore"):
+            value, g_coef, g_intercept = _reference.loss_grad(
+                est._loss_object(), X, y_rows, theta[: K * d].reshape(K, d), theta[K * d :], sw,
+                fit_intercept=bool(est.fit_intercept),
+            )
+        return value, np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype)
+
+    def combine(self, parts: Iterable[tuple], theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """The objective over all chunks and its gradient, from ``loss_grad`` of each chunk in
+        chunk order: per-chunk means weighted by rows, then the penalty, once."""
+        n_rows = 0
+        loss_sum = 0.0
+        grad_sum = np.zeros(theta.shape[0], dtype=np.float64)
+        coef, penalty, alpha, l1_ratio = self._penalty_terms(theta)
+        # Diverging weights overflow here; the caller sees the non-finite value and stops.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows, value, grad in parts:
+                n_rows += rows
+                loss_sum += rows * value
+                grad_sum += rows * grad.astype(np.float64)
+            scale = 1.0 / n_rows
+            grad = grad_sum * scale
+            grad[: coef.shape[0]] += _reference.penalty_gradient(coef, penalty, alpha, l1_ratio)
+            return loss_sum * scale + self.penalty(theta), grad.astype(theta.dtype)
+
+    def penalty(self, theta: np.ndarray) -> float:
+        """alpha · R(w) at theta. An epoch's loss in ``loss_curve_`` is the mean data loss of its
+        rows plus the penalty at the epoch's starting weights (as ``fit`` reports it)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _reference.penalty_value(*self._penalty_terms(theta))
+
+    def _penalty_terms(self, theta: np.ndarray) -> tuple:
+        est = self.template
+        coef = theta[: est._n_outputs * est.n_features_in_].astype(np.float64)
+        alpha = float(est.alpha) if est.penalty is not None else 0.0
+        return coef, est.penalty, alpha, float(est.l1_ratio)
+
+    # --- mini-batch: one epoch over one chunk ----------------------------------------------------
+    def train(self, estimator: Any, index: int, X: Any, y: Any, sample_weight: Any, seed: int | None) -> tuple:
+        """One pass of the estimator's mini-batch loop over chunk ``index`` (shuffled within the
+        chunk when seed is not None), updating its weights and optimizer in place: returns
+        (rows, mean data loss of the chunk's rows without the penalty, finite)."""
+        Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
+        order = np.arange(Xc.shape[0], dtype=np.int64)
+        start_penalty = self.penalty(estimator._theta)
+        loss, finite = estimator._epoch(Xc, y_core, sw, order, seed)
+        if not finite:
+            self._diagnose(index, Xc, y_core, sw)
+        return Xc.shape[0], loss - start_penalty, finite
+
+    def estimator_from_state(self, state: tuple) -> Any:
+        """A worker-side estimator holding ``state`` = (theta, optimizer.state_dict()) copied."""
+        theta, optimizer_state = state
+        est = copy.copy(self.template)
+        est._theta = np.array(theta, dtype=self.dtype, order="C")
+        est._make_optimizer()
+        est._optimizer.load_state_dict(optimizer_state)
+        return est
+
+
+def chunk_seeds(epoch_seed: int | None) -> Iterator[int | None]:
+    """The shuffling seed of every chunk of an epoch, in chunk order (None: no shuffling)."""
+    if epoch_seed is None:
+        return itertools.repeat(None)
+    rng = np.random.default_rng(epoch_seed)
+    return (int(rng.integers(0, 2**63)) for _ in itertools.count())
+
+
+def full_batch_step(estimator: Any, value: float, grad: np.ndarray) -> tuple[float, bool]:
+    """One optimizer step from the combined gradient, unless the loss or gradient is not
+    finite (then the weights are left as they are and training stops with the estimator's error)."""
+    if not (np.isfinite(value) and np.isfinite(grad).all()):
+        return value, False
+    estimator._optimizer.step(grad)
+    return value, True
+
+
+def start_fit(estimator: Any, n_features: int, dtype: np.dtype, classes: Any, partial: bool = False) -> None:
+    """Set up the model as ``fit`` would before its first epoch: classes, zero weights (or the
+    current ones with warm_start), a new optimizer, empty curves. With ``partial``, as
+    ``partial_fit`` would: a fitted model and its optimizer carry on, the curves grow."""
+    name = type(estimator).__name__
+    estimator._validate_params()
+    if estimator.early_stopping and not partial:
+        raise ValueError(
+            f"{name}: early_stopping needs the validation rows in memory, which chunked training does not "
+            "have; set early_stopping=False and watch a held-out set in a callback instead"
+        )
+    n_outputs = 1
+    if estimator._estimator_type == "classifier":
+        if classes is None:
+            raise ValueError(f"{name}: pass classes= (every class label) to train on chunks")
+        # Encoding the labels themselves sets (or, when continuing, checks) classes_.
+        _, n_outputs = estimator._encode_targets(np.asarray(classes), dtype, partial, classes if partial else None)
+    fitted = estimator.__sklearn_is_fitted__()
+    if fitted and partial and estimator.n_features_in_ != n_features:
+        raise ValueError(f"X has {n_features} features, but {name} is expecting {estimator.n_features_in_} "
+                         "features as input.")
+    keep = (fitted and (partial or estimator.warm_start) and estimator.n_features_in_ == n_features
+            and estimator._n_outputs == n_outputs and (partial or estimator._theta.dtype == dtype))
+    if not keep:
+        estimator._new_model(n_features, n_outputs, dtype)
+    if not (keep and partial):
+        estimator.loss_curve_ = []
+        estimator.validation_scores_ = []
+        estimator.n_iter_ = 0
+    if estimator._optimizer is None or not partial:
+        estimator._make_optimizer()
+        # as fit does: one generator per model, drawn from at every epoch
+        estimator._rng = estimator._rng_for_fit()
+
+
+def model_dtype(dtype: Any) -> np.dtype:
+    """float32 data trains a float32 model; everything else float64 (as fit does)."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+class _Epochs:
+    """The chunks of each epoch from a re-iterable, a function returning a new iterable, or
+    (for one epoch) a one-shot iterator; the first chunk is read ahead to size the model."""
+
+    def __init__(self, chunks: Any, n_epochs: int) -> None:
+        if callable(chunks):
+            self._fresh: Callable[[], Iterable] = chunks
+        else:
+            if iter(chunks) is chunks and n_epochs > 1:
+                raise ValueError(
+                    "chunks is a one-shot iterator, which can be read for one epoch only, but max_iter="
+                    f"{n_epochs}: pass a list, or a function returning a new iterator of chunks for every epoch"
+                )
+            self._fresh = lambda: chunks
+        self._ahead = iter(self._fresh())
+        try:
+            self.first = _as_chunk(next(self._ahead), 0)
+        except StopIteration:
+            raise ValueError("chunks is empty: there is nothing to train on") from None
+        self._first_pending = True
+
+    def __call__(self) -> Iterator[tuple]:
+        if self._first_pending:
+            self._first_pending = False
+            chunks: Iterable = itertools.chain([self.first], self._ahead)
+        else:
+            chunks = self._fresh()
+        return (_as_chunk(c, i) for i, c in enumerate(chunks))
+
+
+def _as_chunk(chunk: Any, index: int) -> tuple:
+    if not isinstance(chunk, (tuple, list)) or len(chunk) not in (2, 3):
+        raise TypeError(f"chunk {index} must be a tuple (X, y) or (X, y, sample_weight), got {type(chunk).__name__}")
+    X, y, *rest = chunk
+    return X, y, rest[0] if rest else None
+
+
+def fit_chunks(estimator: Any, chunks: Any, *, classes: Any = None) -> Any:
+    """Train ``estimator`` (GDRegressor or GDClassifier) over chunks of data; returns it.
+
+    Parameters
+    ----------
+    estimator : GDRegressor or GDClassifier
+        Its parameters are used as in ``fit``: max_iter epochs (passes over all chunks),
+        tol / n_iter_no_change, shuffle (within chunks), random_state, callbacks and verbose
+        after every epoch; ``batch_size=None`` is true full-batch gradient descent over all
+        the chunks. early_stopping is not supported; class_weight="balanced" needs the class
+        counts of all the data, so pass a dict instead.
+    chunks : list of (X, y) or (X, y, sample_weight), or a function returning a new iterable
+        of them for every epoch (a one-shot iterator works for max_iter=1). Every chunk must
+        have the columns of the first; float32 chunks train a float32 model.
+    classes : array-like
+        Every class label (required for GDClassifier, as for its first ``partial_fit``).
+
+    See the module documentation for how the result compares with ``fit``.
+    """
+    if getattr(estimator, "class_weight", None) == "balanced":
+        raise ValueError(
+            "class_weight='balanced' needs the class counts of all the chunks; compute the weights "
+            "n_samples / (n_classes * count) yourself and pass them as a dict"
+        )
+    epochs = _Epochs(chunks, int(estimator.max_iter))
+    X0 = np.asarray(epochs.first[0])
+    if X0.ndim != 2:
+        raise ValueError(f"chunk 0: X must be 2-dimensional (n_samples, n_features), got shape {X0.shape}")
+    start_fit(estimator, X0.shape[1], model_dtype(X0.dtype), classes)
+    model = ChunkModel(estimator, getattr(estimator, "class_weight", None), estimator.n_jobs)
+
+    def full_batch_epoch(seed: int | None) -> tuple[float, bool]:
+        theta = estimator._theta
+        parts = (model.loss_grad(theta, i, X, y, sw) for i, (X, y, sw) in enumerate(epochs()))
+        return full_batch_step(estimator, *model.combine(parts, theta))
+
+    def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
+        epoch_penalty = model.penalty(estimator._theta)
+        total, n_rows = 0.0, 0
+        for i, ((X, y, sw), chunk_seed) in enumerate(zip(epochs(), chunk_seeds(seed))):
+            rows, data_loss, finite = model.train(estimator, i, X, y, sw, chunk_seed)
+            if not finite:
+                return float("nan"), False
+            total += data_loss * rows
+            n_rows += rows
+        return total / n_rows + epoch_penalty, True
+
+    run_epoch = full_batch_epoch if estimator.batch_size is None else mini_batch_epoch
+    estimator._train(None, None, None, max_epochs=int(estimator.max_iter), partial=False, run_epoch=run_epoch)
+    return estimator
