@@ -30,6 +30,7 @@ import copy
 import inspect
 import math
 import os
+import sys
 import time
 import warnings
 from typing import Any
@@ -44,13 +45,20 @@ __all__ = ["GDRegressor", "GDClassifier", "ConvergenceWarning", "NotFittedError"
 
 
 def _sklearn_exception(name: str, fallback: type) -> type:
-    """scikit-learn's exception class of that name when it is installed, so that code catching
-    scikit-learn's warnings and errors catches ours; else a class of our own."""
-    try:
-        from sklearn import exceptions
-    except ImportError:
-        return fallback
-    return getattr(exceptions, name)
+    """scikit-learn's exception class of that name when scikit-learn is already imported, so
+    that code catching scikit-learn's warnings and errors catches ours; else a class of our own.
+
+    Only an already imported scikit-learn is used: code that catches its classes has imported
+    it, and importing it here would cost a second on the first warning of a program that
+    never uses it.
+    """
+    exceptions = sys.modules.get("sklearn.exceptions")
+    if exceptions is None and "sklearn" in sys.modules:
+        try:
+            from sklearn import exceptions
+        except ImportError:
+            return fallback
+    return getattr(exceptions, name, fallback) if exceptions is not None else fallback
 
 
 class ConvergenceWarning(UserWarning):
