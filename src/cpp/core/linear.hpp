@@ -322,13 +322,18 @@ PYGDX_SIMD_CLONES double penalty_value(const Penalty& p, const T* coef, std::siz
     return 0.0;
 }
 
-// Turns summed per-row gradients into the objective's gradient in T: divides by the row
-// count, adds the penalty's gradient (the l1 part as the subgradient sign(w), 0 at 0) to the
-// coefficients and zeroes the intercept when it is not fitted. `coef_sums` (double, or T
-// when a small batch is summed in place) may alias `grad`.
-template <class T, class S>
-PYGDX_SIMD_CLONES void finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
-                     const double* intercept_sums, double n_rows, T* grad) {
+namespace detail {
+
+// The objective's gradient from summed per-row gradients, element by element: `sum_at(j)`
+// gives coefficient j's sum (double, or T when a small batch is summed in T), and `out(j,
+// g_j)` receives the gradient of parameter j in T. Divides by the row count, adds the
+// penalty's gradient (the l1 part as the subgradient sign(w), 0 at 0) to the coefficients
+// and zeroes the intercept when it is not fitted. `out` may overwrite theta[j]: theta[j] is
+// read before out(j, ...) is called.
+template <class T, class SumAt, class Out>
+PYGDX_ALWAYS_INLINE void finish_gradient_each(const LinearProblem& pb, const T* theta, SumAt sum_at,
+                                              const double* intercept_sums, double n_rows, Out out) {
+    using S = decltype(sum_at(std::size_t{0}));
     const std::size_t n_coef = pb.n_coef();
     const S scale = static_cast<S>(1.0 / n_rows);
     const Penalty& p = pb.penalty;
@@ -339,22 +344,87 @@ PYGDX_SIMD_CLONES void finish_gradient(const LinearProblem& pb, const T* __restr
                                 : p.kind == PenaltyKind::elasticnet ? p.alpha * (1.0 - p.l1_ratio) : 0.0);
     if (a == S(0)) {
         for (std::size_t j = 0; j < n_coef; ++j) {
-            grad[j] = static_cast<T>(coef_sums[j] * scale);
+            out(j, static_cast<T>(sum_at(j) * scale));
         }
     } else if (a1 == S(0)) {
         for (std::size_t j = 0; j < n_coef; ++j) {
-            grad[j] = static_cast<T>(coef_sums[j] * scale + a2 * static_cast<S>(theta[j]));
+            out(j, static_cast<T>(sum_at(j) * scale + a2 * static_cast<S>(theta[j])));
         }
     } else {
         for (std::size_t j = 0; j < n_coef; ++j) {
             const S w = static_cast<S>(theta[j]);
-            grad[j] = static_cast<T>(coef_sums[j] * scale + a1 * detail::sign_of(w) + a2 * w);
+            out(j, static_cast<T>(sum_at(j) * scale + a1 * sign_of(w) + a2 * w));
         }
     }
     for (std::size_t k = 0; k < pb.n_outputs; ++k) {
-        grad[n_coef + k] = static_cast<T>(pb.fit_intercept ? intercept_sums[k] / n_rows : 0.0);
+        out(n_coef + k, static_cast<T>(pb.fit_intercept ? intercept_sums[k] / n_rows : 0.0));
     }
 }
+
+}  // namespace detail
+
+// Turns summed per-row gradients into the objective's gradient in T (finish_gradient_each).
+// `coef_sums` (double, or T when a small batch is summed in place) may alias `grad`.
+template <class T, class S>
+PYGDX_SIMD_CLONES void finish_gradient(const LinearProblem& pb, const T* __restrict theta, const S* coef_sums,
+                     const double* intercept_sums, double n_rows, T* grad) {
+    detail::finish_gradient_each(
+        pb, theta, [coef_sums](std::size_t j) { return coef_sums[j]; }, intercept_sums, n_rows,
+        [grad](std::size_t j, T g) { grad[j] = g; });
+}
+
+namespace detail {
+
+// Plain SGD (no momentum) keeps no state, so a small batch's gradient can be finished and
+// applied in the same pass over the parameters: one pass instead of three (finish the
+// gradient, then the rule reads it and updates p). Each element gets exactly the
+// operations of finish_gradient followed by optimizer_step's SGD rule.
+inline bool sgd_fuses_with_gradient(const Hyper& h) { return h.rule == Rule::sgd && h.momentum == 0.0; }
+
+// The SGD rule applied to parameter j from its gradient g (effective_grad, then p -= lr·g).
+template <bool Maximize, bool Decay, class T>
+PYGDX_ALWAYS_INLINE auto sgd_update(const Hyper& h, double lr, T* p) {
+    const T wd = static_cast<T>(h.weight_decay);
+    const T rate = static_cast<T>(lr);
+    return [p, wd, rate](std::size_t j, T g) { p[j] -= rate * effective_grad<Maximize, Decay>(g, p[j], wd); };
+}
+
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void finish_and_sgd_step(const LinearProblem& pb, const Hyper& h, double lr, T* p,
+                                           const T* coef_sums, const double* intercept_sums, double n_rows) {
+    finish_gradient_each(
+        pb, p, [coef_sums](std::size_t j) { return coef_sums[j]; }, intercept_sums, n_rows,
+        sgd_update<Maximize, Decay>(h, lr, p));
+}
+
+// One stochastic step of plain SGD on a single-output model, in one pass over the row and
+// the parameters: the decision value, the loss derivative g, then p_j -= lr·(g·x_j + penalty).
+// Returns the row's weighted loss; a non-finite loss leaves p and the step count untouched.
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES double sgd_row_step(const LinearProblem& pb, const LinearData<T>& row, const Hyper& h,
+                                      const Schedule& schedule, double* counters, T* p) {
+    const std::size_t d = pb.n_features;
+    if (prefetch_distance < row.n_readable) {
+        prefetch_bytes(row.X + row.row(prefetch_distance) * d, d * sizeof(T));
+    }
+    const std::size_t r = row.row(0);
+    const T* __restrict x = row.X + r * d;
+    const double sw = row.sample_weight ? static_cast<double>(row.sample_weight[r]) : 1.0;
+    const double z = static_cast<double>(dot(static_cast<const T*>(p), x, d)) + static_cast<double>(p[d]);
+    double derivative = 0.0;
+    const double loss = sw * loss_and_derivative(pb.loss, z, static_cast<double>(row.y[r]), &derivative);
+    if (!std::isfinite(loss)) {
+        return loss;
+    }
+    const double intercept_sum = sw * derivative;
+    const T g = static_cast<T>(intercept_sum);
+    const StepCoefficients c = begin_step(h, schedule, counters);
+    finish_gradient_each(
+        pb, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0, sgd_update<Maximize, Decay>(h, c.lr, p));
+    return loss;
+}
+
+}  // namespace detail
 
 // Rows below which a pass runs on the calling thread: starting threads would cost more.
 inline constexpr std::size_t min_row_elements_per_thread = std::size_t{1} << 16;
@@ -530,6 +600,8 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     // rows, are the cost. Larger ones go through RowPass (double partials, threads).
     const bool small = batch_size <= detail::rows_per_block &&
                        threads_for(batch_size * n_coef, n_threads, min_row_elements_per_thread) == 1;
+    const bool fused_sgd = small && detail::sgd_fuses_with_gradient(hyper);
+    const bool fused_row_step = fused_sgd && batch_size == 1 && pb.n_outputs == 1 && !loss_is_multinomial(pb.loss);
     // The penalty is reported at the epoch's starting weights: evaluating it at every step
     // would cost a pass over the parameters per step, as much as the update itself.
     const double epoch_penalty = penalty_value(pb.penalty, theta, n_coef);
@@ -541,12 +613,27 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
         const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
         const double m = static_cast<double>(rows);
         double loss_sum;
-        if (small) {
+        // The fused paths step themselves, and only after a finite loss.
+        bool stepped = fused_sgd;
+        if (fused_row_step) {
+            detail::with_flags([&](auto maximize, auto decay) {
+                loss_sum = detail::sgd_row_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                    pb, batch, hyper, schedule, counters, params.param);
+            }, hyper.maximize, hyper.weight_decay != 0.0);
+        } else if (small) {
             std::fill(grad, grad + n_coef, T(0));
             double* intercept_sums = summed.data() + n_coef;
             std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
             loss_sum = detail::sum_rows_into(pb, batch, theta, 0, rows, grad, intercept_sums, scratch.data());
-            finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
+            if (!fused_sgd) {
+                finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
+            } else if (std::isfinite(loss_sum)) {
+                const double lr = begin_step(hyper, schedule, counters).lr;
+                detail::with_flags([&](auto maximize, auto decay) {
+                    detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                        pb, hyper, lr, params.param, grad, intercept_sums, m);
+                }, hyper.maximize, hyper.weight_decay != 0.0);
+            }
         } else {
             loss_sum = pass.sum(batch, theta, summed.data());
             finish_gradient(pb, theta, summed.data(), summed.data() + n_coef, m, grad);
@@ -559,7 +646,9 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
         }
         data_loss_sum += loss_sum;
         rows_seen += rows;
-        optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        if (!stepped) {
+            optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        }
         ++result.steps;
     }
     // A step can still overflow the weights (a rate far too large): the caller then restores
