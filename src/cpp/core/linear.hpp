@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/losses.hpp"
@@ -121,9 +122,93 @@ PYGDX_ALWAYS_INLINE T fixed_order_sum(std::size_t n, Term term) {
     return s[0];
 }
 
+// Eight lanes of T in one value: GCC and Clang compile the arithmetic to the widest
+// registers of each SIMD clone (one AVX-512 register, two AVX2, four SSE2 for double), with
+// the same lane-wise operations, so every clone rounds identically. Written as explicit
+// lanes because the compiler kept the sixteen accumulators of several rows in memory.
+#if defined(__GNUC__) || defined(__clang__)
+template <class T>
+struct Lanes8 {
+    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+};
+#else
+template <class T>
+struct PortableLanes8 {
+    T v[8];
+    T& operator[](std::size_t u) { return v[u]; }
+    T operator[](std::size_t u) const { return v[u]; }
+    PortableLanes8& operator+=(const PortableLanes8& o) {
+        for (std::size_t u = 0; u < 8; ++u) v[u] += o.v[u];
+        return *this;
+    }
+    friend PortableLanes8 operator+(PortableLanes8 a, const PortableLanes8& b) { return a += b; }
+    friend PortableLanes8 operator*(PortableLanes8 a, const PortableLanes8& b) {
+        for (std::size_t u = 0; u < 8; ++u) a.v[u] *= b.v[u];
+        return a;
+    }
+};
+template <class T>
+struct Lanes8 {
+    using type = PortableLanes8<T>;
+};
+#endif
+
+// Lanes are passed by reference: vector values crossing a function boundary would change
+// the calling convention between clones (GCC's -Wpsabi).
+template <class T>
+PYGDX_ALWAYS_INLINE void load8(typename Lanes8<T>::type& v, const T* p) {
+    std::memcpy(&v, p, sizeof(v));
+}
+
+// Sixteen running sums of n terms a[j]·b[j] for several rows b, sharing the loads of a:
+// lane u of lo[q] holds the terms j ≡ u (mod 16), lane u of hi[q] those j ≡ 8 + u; the
+// n mod 16 trailing terms go to tail[q], in order. fixed_order_sum's layout and order.
+template <class T, std::size_t Rows>
+PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b, std::size_t n,
+                                        typename Lanes8<T>::type* lo, typename Lanes8<T>::type* hi, T* tail) {
+    using V = typename Lanes8<T>::type;
+    for (std::size_t q = 0; q < Rows; ++q) {
+        lo[q] = V{};
+        hi[q] = V{};
+    }
+    std::size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        V al, ah;
+        load8(al, a + j);
+        load8(ah, a + j + 8);
+        for (std::size_t q = 0; q < Rows; ++q) {
+            V bl, bh;
+            load8(bl, b[q] + j);
+            load8(bh, b[q] + j + 8);
+            lo[q] += al * bl;
+            hi[q] += ah * bh;
+        }
+    }
+    for (std::size_t q = 0; q < Rows; ++q) {
+        T t = lo[q][0];
+        for (std::size_t k = j; k < n; ++k) {
+            t += a[k] * b[q][k];
+        }
+        tail[q] = t;
+    }
+}
+
+// fixed_order_sum's final tree over the sixteen sums (lane 0 of lo replaced by `first`).
+template <class T>
+PYGDX_ALWAYS_INLINE T combine16(const typename Lanes8<T>::type& lo, const typename Lanes8<T>::type& hi, T first) {
+    const typename Lanes8<T>::type s = lo + hi;
+    const T s0 = first + hi[0];
+    const T a0 = s0 + s[4], a1 = s[1] + s[5], a2 = s[2] + s[6], a3 = s[3] + s[7];
+    return (a0 + a2) + (a1 + a3);
+}
+
 template <class T>
 PYGDX_ALWAYS_INLINE T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
-    return fixed_order_sum<T>(n, [a, b](std::size_t j) { return a[j] * b[j]; });
+    typename Lanes8<T>::type lo[1], hi[1];
+    T tail[1];
+    const T* rows[1] = {b};
+    running_sums16<T, 1>(a, rows, n, lo, hi, tail);
+    return combine16<T>(lo[0], hi[0], tail[0]);
 }
 
 template <class T>
@@ -180,32 +265,12 @@ inline constexpr std::size_t rows_per_block = 64;
 // core busy where one row's chain would wait on its adds. Each row's sum has exactly the
 // terms and order of dot(w, xq).
 template <class T>
-PYGDX_ALWAYS_INLINE void dot4(const T* __restrict w, const T* __restrict x0, const T* __restrict x1,
-                              const T* __restrict x2, const T* __restrict x3, std::size_t n, double* out) {
-    T s[4][16] = {};
-    std::size_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        for (std::size_t u = 0; u < 16; ++u) {
-            const T wu = w[j + u];
-            s[0][u] += wu * x0[j + u];
-            s[1][u] += wu * x1[j + u];
-            s[2][u] += wu * x2[j + u];
-            s[3][u] += wu * x3[j + u];
-        }
-    }
-    for (; j < n; ++j) {
-        s[0][0] += w[j] * x0[j];
-        s[1][0] += w[j] * x1[j];
-        s[2][0] += w[j] * x2[j];
-        s[3][0] += w[j] * x3[j];
-    }
+PYGDX_ALWAYS_INLINE void dot4(const T* __restrict w, const T* const* x, std::size_t n, double* out) {
+    typename Lanes8<T>::type lo[4], hi[4];
+    T tail[4];
+    running_sums16<T, 4>(w, x, n, lo, hi, tail);
     for (std::size_t q = 0; q < 4; ++q) {
-        for (std::size_t width = 8; width > 0; width /= 2) {
-            for (std::size_t u = 0; u < width; ++u) {
-                s[q][u] += s[q][u + width];
-            }
-        }
-        out[q] = static_cast<double>(s[q][0]);
+        out[q] = static_cast<double>(combine16<T>(lo[q], hi[q], tail[q]));
     }
 }
 
@@ -232,7 +297,7 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
             for (std::size_t q = 0; q < 4; ++q) {
                 x[q] = data.X + data.row(i + q) * d;
             }
-            dot4(theta, x[0], x[1], x[2], x[3], d, zq);
+            dot4(theta, x, d, zq);
             for (std::size_t q = 0; q < 4; ++q) {
                 const std::size_t r = data.row(i + q);
                 const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
@@ -419,8 +484,11 @@ PYGDX_SIMD_CLONES double sgd_row_step(const LinearProblem& pb, const LinearData<
     const double intercept_sum = sw * derivative;
     const T g = static_cast<T>(intercept_sum);
     const StepCoefficients c = begin_step(h, schedule, counters);
+    // A copy that states the one output to the compiler (one intercept, n_coef = d).
+    LinearProblem single = pb;
+    single.n_outputs = 1;
     finish_gradient_each(
-        pb, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0, sgd_update<Maximize, Decay>(h, c.lr, p));
+        single, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0, sgd_update<Maximize, Decay>(h, c.lr, p));
     return loss;
 }
 
