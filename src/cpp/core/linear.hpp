@@ -462,34 +462,49 @@ PYGDX_SIMD_CLONES void finish_and_sgd_step(const LinearProblem& pb, const Hyper&
         sgd_update<Maximize, Decay>(h, lr, p));
 }
 
-// One stochastic step of plain SGD on a single-output model, in one pass over the row and
-// the parameters: the decision value, the loss derivative g, then p_j -= lr·(g·x_j + penalty).
-// Returns the row's weighted loss; a non-finite loss leaves p and the step count untouched.
+// What a run of stochastic steps did: the summed weighted loss of the rows stepped on, the
+// number of steps, and whether it stopped at a non-finite loss (before stepping).
+struct RowSteps {
+    double loss_sum = 0.0;
+    std::size_t steps = 0;
+    bool finite = true;
+};
+
+// Stochastic plain SGD on a single-output model, one step per row of `data` in order, all
+// inside one SIMD clone (no call per row). Each step is one pass over the row and the
+// parameters: the decision value, the loss derivative g, then p_j -= lr·(g·x_j + penalty).
 template <class T, bool Maximize, bool Decay>
-PYGDX_SIMD_CLONES double sgd_row_step(const LinearProblem& pb, const LinearData<T>& row, const Hyper& h,
-                                      const Schedule& schedule, double* counters, T* p) {
-    const std::size_t d = pb.n_features;
-    if (prefetch_distance < row.n_readable) {
-        prefetch_bytes(row.X + row.row(prefetch_distance) * d, d * sizeof(T));
-    }
-    const std::size_t r = row.row(0);
-    const T* __restrict x = row.X + r * d;
-    const double sw = row.sample_weight ? static_cast<double>(row.sample_weight[r]) : 1.0;
-    const double z = static_cast<double>(dot(static_cast<const T*>(p), x, d)) + static_cast<double>(p[d]);
-    double derivative = 0.0;
-    const double loss = sw * loss_and_derivative(pb.loss, z, static_cast<double>(row.y[r]), &derivative);
-    if (!std::isfinite(loss)) {
-        return loss;
-    }
-    const double intercept_sum = sw * derivative;
-    const T g = static_cast<T>(intercept_sum);
-    const StepCoefficients c = begin_step(h, schedule, counters);
+PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
+                                         const Schedule& schedule, double* counters, T* p) {
     // A copy that states the one output to the compiler (one intercept, n_coef = d).
     LinearProblem single = pb;
     single.n_outputs = 1;
-    finish_gradient_each(
-        single, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0, sgd_update<Maximize, Decay>(h, c.lr, p));
-    return loss;
+    const std::size_t d = pb.n_features;
+    RowSteps done;
+    for (std::size_t i = 0; i < data.n_used; ++i) {
+        if (i + prefetch_distance < data.n_readable) {
+            prefetch_bytes(data.X + data.row(i + prefetch_distance) * d, d * sizeof(T));
+        }
+        const std::size_t r = data.row(i);
+        const T* __restrict x = data.X + r * d;
+        const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
+        const double z = static_cast<double>(dot(static_cast<const T*>(p), x, d)) + static_cast<double>(p[d]);
+        double derivative = 0.0;
+        const double loss = sw * loss_and_derivative(single.loss, z, static_cast<double>(data.y[r]), &derivative);
+        if (!std::isfinite(loss)) {
+            done.finite = false;
+            break;
+        }
+        const double intercept_sum = sw * derivative;
+        const T g = static_cast<T>(intercept_sum);
+        const StepCoefficients c = begin_step(h, schedule, counters);
+        finish_gradient_each(
+            single, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0,
+            sgd_update<Maximize, Decay>(h, c.lr, p));
+        done.loss_sum += loss;
+        ++done.steps;
+    }
+    return done;
 }
 
 }  // namespace detail
@@ -676,19 +691,25 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     EpochResult result;
     double data_loss_sum = 0.0;
     std::size_t rows_seen = 0;
-    for (std::size_t start = 0; start < n; start += batch_size) {
+    if (fused_row_step) {
+        detail::RowSteps done;
+        detail::with_flags([&](auto maximize, auto decay) {
+            done = detail::sgd_row_steps<T, decltype(maximize)::value, decltype(decay)::value>(
+                pb, data, hyper, schedule, counters, params.param);
+        }, hyper.maximize, hyper.weight_decay != 0.0);
+        data_loss_sum = done.loss_sum;
+        rows_seen = done.steps;
+        result.steps = done.steps;
+        result.finite = done.finite;
+    }
+    for (std::size_t start = 0; start < n && !fused_row_step; start += batch_size) {
         const std::size_t rows = std::min(batch_size, n - start);
         const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
         const double m = static_cast<double>(rows);
         double loss_sum;
-        // The fused paths step themselves, and only after a finite loss.
-        bool stepped = fused_sgd;
-        if (fused_row_step) {
-            detail::with_flags([&](auto maximize, auto decay) {
-                loss_sum = detail::sgd_row_step<T, decltype(maximize)::value, decltype(decay)::value>(
-                    pb, batch, hyper, schedule, counters, params.param);
-            }, hyper.maximize, hyper.weight_decay != 0.0);
-        } else if (small) {
+        // The fused path steps itself, and only after a finite loss.
+        const bool stepped = fused_sgd;
+        if (small) {
             std::fill(grad, grad + n_coef, T(0));
             double* intercept_sums = summed.data() + n_coef;
             std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
