@@ -2,6 +2,7 @@
 full-batch objective and gradient for every loss and penalty, finite differences, threads,
 row selections, float32, one epoch with a pygdx.optim optimizer, and non-finite stops."""
 
+import hypothesis
 import numpy as np
 import pytest
 
@@ -161,7 +162,10 @@ def test_decision_values():
 
 
 @pytest.mark.parametrize("optimizer, kwargs", [("adam", {"lr": 0.01}), ("sgd", {"lr": 0.05, "momentum": 0.9}),
-                                               ("rmsprop", {"lr": 0.01, "centered": True}), ("nadam", {})])
+                                               ("rmsprop", {"lr": 0.01, "centered": True}), ("nadam", {}),
+                                               # plain SGD: the core fuses gradient and step
+                                               ("sgd", {"lr": 0.05}),
+                                               ("sgd", {"lr": 0.02, "weight_decay": 0.1, "maximize": True})])
 @pytest.mark.parametrize("batch_size", [1, 7, None])
 def test_epoch_equals_reference_loop(optimizer, kwargs, batch_size):
     loss = losses.Huber(0.3)
@@ -254,7 +258,6 @@ def test_bad_inputs_are_refused_clearly():
         make_problem("squared_error", n_outputs=2)
 
 
-hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
 
 

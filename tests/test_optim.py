@@ -626,3 +626,45 @@ def test_reference_has_the_same_signature(name):
 
 def test_package_exports_optim_and_schedules():
     assert pygdx.optim is optim and pygdx.schedules is schedules
+
+
+def test_failed_load_state_dict_leaves_the_optimizer_as_it_was():
+    w = np.zeros(3)
+    opt = pygdx.optim.SGD(w, lr=0.1, momentum=0.9)
+    for _ in range(3):
+        opt.step(np.ones(3))
+    before = opt.state_dict()
+    for broken in ({**before, "counters": np.array([5.0])}, {k: v for k, v in before.items() if k != "counters"},
+                   {**before, "step": 7}):
+        with pytest.raises((ValueError, KeyError)):
+            opt.load_state_dict(broken)
+        after = opt.state_dict()
+        assert after["step"] == 3
+        np.testing.assert_array_equal(after["state"][0]["momentum_buffer"], before["state"][0]["momentum_buffer"])
+    # and the kernel still steps the arrays that state_dict() reports
+    opt.step(np.ones(3))
+    np.testing.assert_allclose(opt.state[0]["momentum_buffer"], 0.9 * before["state"][0]["momentum_buffer"] + 1)
+
+
+def test_load_state_dict_keeps_the_state_arrays():
+    opt = pygdx.optim.Adam(np.zeros(4), lr=0.1)
+    opt.step(np.ones(4))
+    exp_avg = opt.state[0]["exp_avg"]
+    saved = opt.state_dict()
+    opt.step(np.ones(4))
+    opt.load_state_dict(saved)
+    assert opt.state[0]["exp_avg"] is exp_avg
+    np.testing.assert_array_equal(exp_avg, saved["state"][0]["exp_avg"])
+    assert opt.t == 1
+
+
+def test_read_only_memory_mapped_load_gives_a_working_optimizer(tmp_path):
+    joblib = pytest.importorskip("joblib")
+    opt = pygdx.optim.Adam(np.zeros(4), lr=0.1)
+    opt.step(np.ones(4))
+    joblib.dump(opt, tmp_path / "opt.joblib")
+    loaded = joblib.load(tmp_path / "opt.joblib", mmap_mode="r")
+    loaded.step(np.ones(4))
+    opt.step(np.ones(4))
+    assert loaded.t == 2
+    np.testing.assert_array_equal(loaded.params[0], opt.params[0])

@@ -284,6 +284,12 @@ class _GDBase:
                 f"{name}: unknown loss {self.loss!r}; choose one of {sorted(self._loss_table)} or pass a "
                 "pygdx.losses.Loss object"
             )
+        if isinstance(self.loss, _losses.Loss) and self.loss.classification != (self._estimator_type == "classifier"):
+            kind = "a classification" if self.loss.classification else "a regression"
+            raise ValueError(
+                f"{name}: {type(self.loss).__name__} is {kind} loss; use "
+                f"{'GDClassifier' if self.loss.classification else 'GDRegressor'} for it"
+            )
         if not isinstance(self.optimizer, type) and str(self.optimizer).strip().lower() not in _optim.available():
             raise ValueError(f"{name}: unknown optimizer {self.optimizer!r}; choose one of {_optim.available()}")
         if self.optimizer_params is not None and not isinstance(self.optimizer_params, dict):
@@ -292,7 +298,8 @@ class _GDBase:
         if self.optimizer_params and "lr" in self.optimizer_params:
             raise ValueError(f"{name}: give the learning rate as lr=..., not inside optimizer_params")
         if self.batch_size is not None and (
-            isinstance(self.batch_size, bool) or int(self.batch_size) != self.batch_size or self.batch_size < 1
+            isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer))
+            or self.batch_size < 1
         ):
             raise ValueError(
                 f"{name}: batch_size must be None (full batch) or an integer >= 1, got {self.batch_size!r}"
@@ -337,7 +344,27 @@ class _GDBase:
         # The penalty is part of the objective; the optimizer's own weight decay stays 0
         # unless asked for explicitly.
         params = {"weight_decay": 0.0, **(self.optimizer_params or {})}
-        self._optimizer = _optim.get(self.optimizer, [self._theta], lr=lr, n_threads=None, **params)
+        # the custom-loss path steps in Python: its update uses n_jobs threads, like the core
+        params.setdefault("n_threads", _n_threads(self.n_jobs) or None)
+        self._optimizer = _optim.get(self.optimizer, [self._theta], lr=lr, **params)
+        self._optimizer_config = self._current_optimizer_config()
+
+    def _current_optimizer_config(self) -> tuple:
+        return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
+
+    def _refresh_optimizer(self) -> None:
+        """partial_fit after set_params(optimizer=..., lr=..., optimizer_params=...): train with
+        the new settings, keeping the moments and step count when the rule and its state slots
+        are unchanged (a new rule starts from fresh state)."""
+        if self._optimizer_config == self._current_optimizer_config():
+            return
+        old = self._optimizer
+        self._make_optimizer()
+        new = self._optimizer
+        if type(new) is type(old) and [set(a) for a in new.state] == [set(a) for a in old.state]:
+            saved = old.state_dict()
+            saved["defaults"], saved["lr"] = new.defaults, new.lr
+            new.load_state_dict(saved)
 
     @property
     def coef_(self) -> np.ndarray:
@@ -400,13 +427,13 @@ class _GDBase:
                 f"X has {Xc.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} "
                 "features as input."
             )
-        if Xc.dtype != self._theta.dtype:
-            Xc = Xc.astype(self._theta.dtype)
         return Xc
 
     def _decision(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """(n, K) decision values of checked X (or of its rows), computed without copying X."""
-        return _core.linear_decision(self._problem(), X, self._theta, rows, _n_threads(self.n_jobs))
+        """(n, K) decision values of checked X (or of its rows), computed without copying X;
+        of X's dtype (the weights, a few numbers, are cast when the dtypes differ)."""
+        theta = self._theta if X.dtype == self._theta.dtype else self._theta.astype(X.dtype)
+        return _core.linear_decision(self._problem(), X, theta, rows, _n_threads(self.n_jobs))
 
     # --- training -----------------------------------------------------------------------------
     def _epoch(self, X, y_core, sw, order, seed) -> tuple[float, bool]:
@@ -492,6 +519,13 @@ class _GDBase:
             Xc = Xc.astype(self._theta.dtype)
         y_core, n_outputs = self._encode_targets(y_arr, Xc.dtype, partial, classes)
         sw = _check_sample_weight(sample_weight, Xc.shape[0], Xc.dtype)
+        if partial and getattr(self, "class_weight", None) == "balanced":
+            # one call's class counts are not the data's (scikit-learn refuses this too)
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: compute the weights once from "
+                "all the labels (e.g. sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
+                "y=y)) and pass them as a dict, class_weight={label: weight}"
+            )
         sw = self._apply_class_weight(sw, y_core, Xc.dtype)
 
         keep = fitted and (partial or self.warm_start) and self._n_outputs == n_outputs
@@ -505,6 +539,8 @@ class _GDBase:
             # One generator per model, drawn from at every epoch: successive partial_fit
             # calls see new shuffles, and a fit is reproducible from random_state.
             self._rng = self._rng_for_fit()
+        else:
+            self._refresh_optimizer()
         if partial:
             self._train(Xc, y_core, sw, max_epochs=1, partial=True)
         else:
@@ -543,19 +579,22 @@ class _GDBase:
             for epoch in range(1, max_epochs + 1):
                 # Weights, optimizer state and step count as they were before the epoch: if
                 # a step overflows the weights, all of them go back together.
-                _, _, counters, states = self._optimizer.core_buffers()
-                live = [self._theta, counters, *states]
-                snapshot = [a.copy() for a in live]
+                # (state_dict copies; chunked training may swap the state arrays themselves).
+                saved_theta, saved_state = self._theta.copy(), self._optimizer.state_dict()
                 seed = int(rng.integers(0, 2**63)) if self.shuffle else None
                 loss, finite = run_epoch(seed)
-                if not finite or not np.isfinite(self._theta).all():
-                    if not np.isfinite(self._theta).all():
-                        for a, saved in zip(live, snapshot):
-                            a[...] = saved
+                # Adaptive rules can overflow their state (g² in float32) while the weights stay
+                # finite; the affected weights would then silently stop moving.
+                state_finite = all(np.isfinite(a).all() for slots in self._optimizer.state for a in slots.values())
+                if not finite or not state_finite or not np.isfinite(self._theta).all():
+                    # the whole epoch is undone: weights, moments and step count as they were
+                    self._theta[...] = saved_theta
+                    self._optimizer.load_state_dict(saved_state)
                     if X is not None:  # chunked training (run_epoch) checks each chunk itself
                         _check_finite(X, "X")
                     raise ValueError(
-                        f"{type(self).__name__}: the loss or the weights became NaN or infinite during epoch "
+                        f"{type(self).__name__}: the loss, the weights or the optimizer's state became NaN or "
+                        f"infinite during epoch "
                         f"{self.n_iter_ + 1}; the learning rate ({self.lr!r}) is probably too large or the "
                         "features badly scaled: try a smaller lr or standardise X (e.g. sklearn's "
                         "StandardScaler). The last finite weights were kept."
@@ -639,21 +678,12 @@ class _GDBase:
 
     # --- pickling: the optimizer travels as its state_dict, so that a model loaded read-only
     # (e.g. memory-mapped by joblib) gets writeable weights and state again.
-    def __getstate__(self) -> dict:
-        d = self.__dict__.copy()
-        if d.get("_optimizer") is not None:
-            d["_optimizer"] = None
-            d["_optimizer_state"] = self._optimizer.state_dict()
-        return d
-
     def __setstate__(self, d: dict) -> None:
-        saved = d.pop("_optimizer_state", None)
         self.__dict__.update(d)
-        if "_theta" in d:
-            self._theta = np.array(d["_theta"], order="C")
-        if saved is not None:
-            self._make_optimizer()
-            self._optimizer.load_state_dict(saved)
+        if self.__dict__.get("_optimizer") is not None:
+            # pickle keeps the optimizer's parameter and the model's weights one array
+            # (the optimizer pickles itself with its rule and state); make sure of it
+            self._theta = self._optimizer.params[0]
 
     # --- scikit-learn's tags (only ever called by scikit-learn, so importing it is safe) ------
     def __sklearn_tags__(self) -> Any:

@@ -96,6 +96,10 @@ def _as_param_list(params: Params) -> list[np.ndarray]:
 
 
 # The messages quote the value as given, like torch ("Invalid momentum value: -1").
+def _writeable(a: np.ndarray) -> np.ndarray:
+    return a if a.flags.writeable and a.flags.c_contiguous else np.array(a, order="C")
+
+
 def _check_nonnegative(what: str, value: float) -> float:
     number = float(value)
     if not math.isfinite(number) or number < 0.0:
@@ -164,14 +168,17 @@ class Optimizer:
             setattr(h, k, v)
         return h
 
-    def _bind(self) -> None:
+    def _new_kernel(self, state: list[dict[str, np.ndarray]], counters: np.ndarray) -> Any:
+        """A C++ kernel stepping self.params with these state arrays and counters."""
         dtype = self.params[0].dtype
         kernel_type = _core.OptimizerKernelF32 if dtype == np.float32 else _core.OptimizerKernelF64
-        hyper = self._make_hyper()
         empty = np.empty(0, dtype=dtype)
-        states = [[slots.get(name, empty) for name in self._state_names] for slots in self.state]
-        self._kernel = kernel_type(hyper, self._schedule.to_core(), self.params, states, self._counters,
-                                   self.n_threads or 0)
+        states = [[slots.get(name, empty) for name in self._state_names] for slots in state]
+        return kernel_type(self._make_hyper(), self._schedule.to_core(), self.params, states, counters,
+                           self.n_threads or 0)
+
+    def _bind(self) -> None:
+        self._kernel = self._new_kernel(self.state, self._counters)
         self._schedule_is_stateful = hasattr(self._schedule, "observe")
 
     # --- the public API -------------------------------------------------------------
@@ -231,15 +238,24 @@ class Optimizer:
         }
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore a ``state_dict()``; the bound parameter arrays are kept, the state is copied in."""
+        """Restore a ``state_dict()``; the bound parameter arrays are kept, the state is copied in.
+
+        Everything is checked and the new kernel built before anything is replaced: a
+        state_dict that does not fit raises and leaves this optimizer exactly as it was.
+        """
         if state_dict.get("type") != type(self).__name__:
             raise ValueError(f"state_dict is for {state_dict.get('type')}, not {type(self).__name__}")
         saved = state_dict["state"]
         if len(saved) != len(self.params):
             raise ValueError(f"state_dict has state for {len(saved)} parameters; this optimizer has {len(self.params)}")
-        new_defaults = dict(state_dict["defaults"])
-        old_defaults, self.defaults = self.defaults, new_defaults
+        counters = np.array(state_dict["counters"], dtype=np.float64)
+        if counters.shape != (2,) or not np.isfinite(counters).all() or counters[0] < 0:
+            raise ValueError(f"state_dict counters must be [step, mu_product], got {state_dict['counters']!r}")
+        if "step" in state_dict and int(state_dict["step"]) != int(counters[0]):
+            raise ValueError(f"state_dict step {state_dict['step']} disagrees with its counters {counters[0]}")
+        old = (self.defaults, self._schedule)
         try:
+            self.defaults = dict(state_dict["defaults"])
             hyper = self._make_hyper()
             new_state: list[dict[str, np.ndarray]] = []
             for k, (p, slots) in enumerate(zip(self.params, saved)):
@@ -250,14 +266,23 @@ class Optimizer:
                     if np.shape(arr) != p.shape:
                         raise ValueError(f"state_dict parameter {k} {name} has shape {np.shape(arr)}, not {p.shape}")
                 new_state.append({n: np.array(a, dtype=p.dtype, order="C") for n, a in slots.items()})
-            schedule = as_schedule(copy.deepcopy(state_dict["lr"]))
+            self._schedule = as_schedule(copy.deepcopy(state_dict["lr"]))
+            # The same slots are copied into the arrays this optimizer already has, so that
+            # references to its state (a training loop's, a caller's) stay valid.
+            in_place = all(set(new) == set(cur) for new, cur in zip(new_state, self.state))
+            kernel = self._new_kernel(self.state if in_place else new_state, self._counters if in_place else counters)
         except Exception:
-            self.defaults = old_defaults
+            self.defaults, self._schedule = old
             raise
-        self._schedule = schedule
-        self.state = new_state
-        self._counters = np.array(state_dict["counters"], dtype=np.float64)
-        self._bind()
+        if in_place:
+            for new, cur in zip(new_state, self.state):
+                for name, arr in new.items():
+                    np.copyto(cur[name], arr)
+            np.copyto(self._counters, counters)
+        else:
+            self.state, self._counters = new_state, counters
+        self._kernel = kernel
+        self._schedule_is_stateful = hasattr(self._schedule, "observe")
 
     def __getstate__(self) -> dict:
         d = self.__dict__.copy()
@@ -266,6 +291,11 @@ class Optimizer:
 
     def __setstate__(self, d: dict) -> None:
         self.__dict__.update(d)
+        # Arrays can come back read-only (joblib loads large ones as read-only memory maps);
+        # these fresh arrays belong to no one else yet, so writeable copies take their place.
+        self.params = [_writeable(p) for p in self.params]
+        self.state = [{k: _writeable(a) for k, a in slots.items()} for slots in self.state]
+        self._counters = _writeable(self._counters)
         self._bind()
 
     def __repr__(self) -> str:

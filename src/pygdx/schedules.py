@@ -219,8 +219,9 @@ class OptimalLR(Schedule):
     """scikit-learn's "optimal" rate for l2-regularised problems: 1 / (alpha * (t0 + t - 1)).
 
     ``t0`` defaults to scikit-learn's heuristic (Bottou's) for a loss whose derivative is
-    bounded by 1, ``1 / (eta0 * alpha)`` with ``eta0 = alpha ** -0.25``; the estimators set it
-    from their loss. ``lr`` is not used by the formula and kept only as the nominal rate.
+    bounded by 1, ``1 / (eta0 * alpha)`` with ``eta0 = alpha ** -0.25``; pass ``t0`` for another
+    loss (scikit-learn divides eta0 by max(1, |dloss(-eta0, 1)|)). ``lr`` is not used by the
+    formula and kept only as the nominal rate.
     """
 
     _kind = _core.ScheduleKind.optimal
