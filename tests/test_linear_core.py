@@ -282,3 +282,8 @@ def test_property_core_equals_reference_and_float32_is_close(loss_name, penalty,
                                       theta.astype(np.float32), n_threads=threads)
     np.testing.assert_allclose(v32, value, rtol=2e-5, atol=1e-6)
     np.testing.assert_allclose(g32, grad, rtol=1e-3, atol=1e-4 * (1 + np.abs(grad).max()))
+
+
+def test_multinomial_problem_needs_two_outputs():
+    with pytest.raises(ValueError, match="multinomial loss needs n_outputs >= 2"):
+        _core.LinearProblem(_core.LossKind.multinomial, 3, n_outputs=1)
