@@ -119,3 +119,23 @@ def test_dask_mini_batch_overflow_rolls_back_weights_and_optimizer_state():
     assert est.t_ == 0
     np.testing.assert_array_equal(est._optimizer.state[0]["momentum_buffer"], 0.0)
     np.testing.assert_array_equal(est.coef_, 0.0)
+
+
+def test_a_growing_loss_is_an_error_in_the_python_api_too():
+    from pygdx.datasets import make_classification, make_regression
+
+    X, y, _ = make_regression(n_samples=1000, n_features=5, random_state=0)
+    with pytest.raises(ValueError, match="training diverged: the loss grew from .* try a smaller lr"):
+        pygdx.GDRegressor(optimizer="sgd", lr=10.0, batch_size=None).fit(X, y)
+    Xc, yc = make_classification(n_samples=500, n_features=5, random_state=0)
+    with pytest.raises(ValueError, match="training diverged"):
+        pygdx.GDClassifier(optimizer="sgd", lr=1e4, batch_size=None).fit(Xc * 100, yc)
+    # a converging fit whose loss wobbles is not divergence
+    est = pygdx.GDRegressor(optimizer="momentum", lr=0.1, batch_size=None, max_iter=200, tol=None).fit(X, y)
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
+
+
+def test_full_batch_fits_are_identical_without_a_random_state(data):
+    X, y = data
+    fits = [pygdx.GDRegressor(optimizer="adam", batch_size=None, max_iter=20, tol=None).fit(X, y) for _ in range(2)]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)

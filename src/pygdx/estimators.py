@@ -349,6 +349,22 @@ class _GDBase:
         self._optimizer = _optim.get(self.optimizer, [self._theta], lr=lr, **params)
         self._optimizer_config = self._current_optimizer_config()
 
+    # An epoch loss this many times the lowest one so far, and above the first epoch's, is
+    # divergence: descent at a workable rate never climbs that far back up.
+    DIVERGENCE_FACTOR = 10.0
+
+    def _check_not_diverging(self) -> None:
+        curve = self.loss_curve_
+        if len(curve) < 2:
+            return
+        last, first, lowest = curve[-1], curve[0], min(curve)
+        if last > first and last > self.DIVERGENCE_FACTOR * lowest:
+            raise ValueError(
+                f"{type(self).__name__}: training diverged: the loss grew from {lowest:.4g} to {last:.4g} by "
+                f"epoch {len(curve)}; the learning rate ({self.lr!r}) is too large for this data: try a smaller "
+                "lr (a tenth) or standardise X (e.g. sklearn's StandardScaler)"
+            )
+
     def _current_optimizer_config(self) -> tuple:
         return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
 
@@ -581,7 +597,9 @@ class _GDBase:
                 # a step overflows the weights, all of them go back together.
                 # (state_dict copies; chunked training may swap the state arrays themselves).
                 saved_theta, saved_state = self._theta.copy(), self._optimizer.state_dict()
-                seed = int(rng.integers(0, 2**63)) if self.shuffle else None
+                # A full batch is the same sum in any order: reading it in order is faster (no
+                # random row access) and gives the same bits on every run.
+                seed = int(rng.integers(0, 2**63)) if self.shuffle and self.batch_size is not None else None
                 loss, finite = run_epoch(seed)
                 # Adaptive rules can overflow their state (g² in float32) while the weights stay
                 # finite; the affected weights would then silently stop moving.
@@ -601,6 +619,7 @@ class _GDBase:
                     )
                 self.n_iter_ += 1
                 self.loss_curve_.append(float(loss))
+                self._check_not_diverging()
                 schedule = self._optimizer._schedule
                 if hasattr(schedule, "observe"):
                     schedule.observe(loss)
@@ -714,14 +733,21 @@ _COMMON_DOC = """
     optimizer : str
         A name from ``pygdx.optim.available()`` ("adam", "sgd", "momentum", ...).
     lr : float or pygdx.schedules.Schedule
-        Learning rate, or a schedule evaluated at every optimizer step in C++.
+        Learning rate, or a schedule evaluated at every optimizer step in C++. Adaptive
+        rules (Adam, the default, RMSprop, ...) move each weight by about ``lr`` per step,
+        whatever the gradient's size, so weights far from 0 (say a target around 100, and
+        so an intercept near 100) take ~100/lr steps: standardise y, or raise lr.
     batch_size : int or None
         Rows per optimizer step: None = full batch, 1 = stochastic, k = mini-batch.
     max_iter : int
         Maximum number of epochs (passes over the training rows).
     tol : float or None
         Stop when the epoch loss (or, with early_stopping, the validation score) has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; None disables it.
+        improved by ``tol`` for ``n_iter_no_change`` epochs; None disables it. With
+        ``batch_size=None`` an epoch is a single step, and momentum or Adam may go several
+        steps without a new best loss while still converging: raise ``n_iter_no_change``
+        or set ``tol=None`` there. A loss that grows tenfold above its lowest value (and
+        above the first epoch's) raises an error: the learning rate is too large.
     n_iter_no_change : int
     penalty : None, "l2", "l1" or "elasticnet"
         alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖² (the
