@@ -76,7 +76,7 @@ def test_bench_json_reports_ratios_against_numpy():
 def test_bench_table():
     r = run("bench", "--repeat", "1", "--max-size", "10", "--threads", "1")
     assert r.returncode == 0, r.stderr
-    assert "pygdx faster by" in r.stdout and "machine:" in r.stdout
+    assert "speed-up" in r.stdout and "machine:" in r.stdout
 
 
 @pytest.mark.parametrize(
@@ -229,3 +229,38 @@ def test_bench_linear_cases_run_on_small_data():
     assert ("SGD epoch, squared error", "NumPy") in names
     assert ("full-batch loss + gradient", "NumPy X.T @ (X @ w - y)") in names
     assert all(r.pygdx_seconds > 0 and r.baseline_seconds > 0 for r in results)
+
+
+def test_a_target_in_the_hundreds_of_thousands_trains_with_default_settings(tmp_path):
+    rng = np.random.default_rng(4)
+    area, rooms, age = rng.uniform(50, 250, 400), rng.integers(1, 7, 400), rng.uniform(0, 80, 400)
+    price = 1500 * area + 20000 * rooms - 800 * age + 50000 + rng.normal(0, 5000, 400)
+    rows = ["area,rooms,age,price"] + [f"{a:.3f},{r},{g:.3f},{p:.2f}" for a, r, g, p in zip(area, rooms, age, price)]
+    (tmp_path / "houses.csv").write_text("\n".join(rows) + "\n")
+    r = run("fit", "houses.csv", "--target", "price", "--optimizer", "adam", "--lr", "0.01", "--batch-size", "64",
+            "--epochs", "40", "--plot", "", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout.split("validation")[-1].split()[1]) > 0.95
+    r = run("predict", "model.npz", "houses.csv", cwd=tmp_path)
+    pred = np.array(r.stdout.split()[1:], dtype=float)
+    assert np.sqrt(np.mean((pred - price) ** 2)) < 0.05 * price.std() + 6000  # in dollars, not standardised units
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_training(tmp_path, regression_csv):
+    for args, message in [(["--out", "missing/dir/m.npz"], "the folder of missing/dir/m.npz does not exist"),
+                          (["--plot", "nodir/x.png"], "the folder of nodir/x.png does not exist")]:
+        r = run("fit", "houses.csv", "--target", "price", *args, cwd=tmp_path)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert "epoch" not in r.stdout  # nothing was trained
+    assert not (tmp_path / "model.npz").exists()
+    run("fit", "houses.csv", "--target", "price", "--plot", "", "--quiet", "--epochs", "2", cwd=tmp_path)
+    r = run("predict", "model.npz", "houses.csv", "--out", "nodir/p.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_missing_target_is_named_before_the_data_is_parsed(tmp_path, labels_csv):
+    r = run("fit", "flowers.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "name the column to predict with --target COLUMN" in r.stderr
+    (tmp_path / "model.npz").write_bytes(b"x")
+    r = run("fit", "nope.csv", "--target", "y", cwd=tmp_path)
+    assert r.returncode == 2 and "nope.csv: no such file" in r.stderr

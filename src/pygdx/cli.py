@@ -202,9 +202,17 @@ def _guess_task(y: np.ndarray) -> str:
     return "regression"
 
 
-def _refuse_overwrite(path: str, force: bool, what: str) -> None:
+def _check_output(path: str, force: bool, what: str) -> None:
+    """Refuse, before any work, an output that would overwrite a file or cannot be written."""
     if os.path.exists(path) and not force:
         raise CLIError(f"{path} already exists; pass --force to overwrite it, or choose another {what}")
+    if os.path.isdir(path):
+        raise CLIError(f"{path} is a folder; give a file name for the {what}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CLIError(f"the folder of {path} does not exist; create it first (mkdir -p {os.path.dirname(path)})")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"cannot write into {folder}; choose another {what}")
 
 
 def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -250,13 +258,18 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         raise CLIError(f"--validation-split must be in [0, 1), got {args.validation_split}")
     out_path = args.out
     plot_path = args.plot if args.plot is not None else os.path.splitext(out_path)[0] + "-loss.png"
-    _refuse_overwrite(out_path, args.force, "--out path")
+    # Every check that needs no training comes first: a mistake costs no training time.
+    if not os.path.exists(args.data):
+        load_table(args.data)  # raises the one-line "no such file" error
+    if args.target is None and os.path.splitext(args.data)[1].lower() != ".npz":
+        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
+    _check_output(out_path, args.force, "--out path")
     if plot_path:
-        _refuse_overwrite(plot_path, args.force, "--plot path")
+        _check_output(plot_path, args.force, "--plot path")
 
     table = load_table(args.data, args.target, numeric_target=args.task == "regression")
     if table.y is None:
-        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
+        raise CLIError(f"{args.data}: name the target array with --target NAME (or store it as 'y')")
     X, y = table.X, table.y
     task = _guess_task(y) if args.task == "auto" else args.task
     if task == "classification" and len(np.unique(y)) < 2:
@@ -270,6 +283,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if not args.standardize:
         mean, scale = np.zeros_like(mean), np.ones_like(scale)
     Xs = np.ascontiguousarray((X - mean) / scale)
+    # A regression target is standardised too: adaptive optimizers move each weight by about
+    # lr per step, so a target in the hundreds of thousands would need millions of steps.
+    y_mean, y_scale = 0.0, 1.0
+    if task == "regression" and args.standardize:
+        y_mean, y_scale = float(y[train].mean()), float(y[train].std()) or 1.0
+    y_fit = (y - y_mean) / y_scale if task == "regression" else y
     batch = None if args.batch_size == "full" else int(args.batch_size)
     common = dict(optimizer=args.optimizer, lr=_make_lr(args), batch_size=batch, max_iter=args.epochs,
                   tol=args.tol, penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha,
@@ -285,7 +304,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est.fit(Xs[train], y[train])
+            est.fit(Xs[train], y_fit[train])
         except (ValueError, FloatingPointError, ArithmeticError) as exc:
             message = str(exc).splitlines()[0]
             if "training diverged" in message:
@@ -295,15 +314,23 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             raise CLIError(message) from None
     elapsed = time.perf_counter() - start
     for w in caught:
-        print(f"pygdx: warning: {w.message}", file=sys.stderr)
+        if issubclass(w.category, Warning) and "Maximum number of iteration" in str(w.message):
+            print(f"pygdx: warning: stopped at --epochs {args.epochs} before the loss settled (changes above --tol "
+                  f"{args.tol:g}); more --epochs or a larger --lr may fit better", file=sys.stderr)
+        else:
+            print(f"pygdx: warning: {w.message}", file=sys.stderr)
     metric = "accuracy" if task == "classification" else "R^2"
-    rows = [("train", len(train), est.score(Xs[train], y[train]))]
-    if len(val):
-        rows.append(("validation", len(val), est.score(Xs[val], y[val])))
+    rows = [("train", len(train), est.score(Xs[train], y_fit[train]))]
+    if len(val) >= 2 or (len(val) and task == "classification"):
+        rows.append(("validation", len(val), est.score(Xs[val], y_fit[val])))
+    elif len(val):
+        rows.append(("validation", len(val), "n/a (one row)"))
+    unit = " (standardised target)" if task == "regression" and args.standardize else ""
     print(f"{task} on {args.data}: {len(train)} training rows, {X.shape[1]} features, "
-          f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss {est.loss_curve_[-1]:.6g}")
+          f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss{unit} {est.loss_curve_[-1]:.6g}")
     print(_table(["data", "rows", metric], rows))
-    save_model(out_path, SavedModel(est, table.feature_names, table.target_name, mean, scale, task))
+    save_model(out_path, SavedModel(est, table.feature_names, table.target_name, mean, scale, task,
+                                    y_mean, y_scale))
     print(f"model saved to {out_path}")
     if plot_path:
         try:
@@ -323,6 +350,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .io import load_table
     from .modelfile import load_model
 
+    if args.out:
+        _check_output(args.out, args.force, "--out path")
     model = load_model(args.model)
     is_csv = os.path.splitext(args.data)[1].lower() not in (".npy", ".npz")
     table = load_table(args.data, columns=model.feature_names if is_csv else None)
@@ -336,7 +365,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     header = model.target_name or "prediction"
     lines = [header] + [str(v) for v in pred]
     if args.out:
-        _refuse_overwrite(args.out, args.force, "--out path")
         with open(args.out, "w") as fh:
             fh.write("\n".join(lines) + "\n")
         print(f"{len(pred)} predictions written to {args.out}")
@@ -370,7 +398,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     rows = [(r.name, r.size, _format_seconds(r.pygdx_seconds), r.baseline, _format_seconds(r.baseline_seconds),
              f"{r.speedup:.1f}x") for r in results]
-    print(_table(["case", "size", "pygdx", "vs", "their time", "pygdx faster by"], rows))
+    print(_table(["case", "size", "pygdx", "vs", "their time", "speed-up"], rows))
+    print("speed-up = their time / pygdx's time: above 1x pygdx is faster, below 1x slower")
     print(f"best of {args.repeat} runs each, same data, one process; full suite: pytest benchmarks/")
     return 0
 
@@ -401,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train on built-in data and show what pygdx does")
     demo.add_argument("--out", default="pygdx-demo", help="folder for the pictures (a new one: -2, -3... if taken)")
     demo.add_argument("--samples", type=_positive_int, default=20000, help="rows of generated data (default 20000)")
-    demo.add_argument("--epochs", type=_positive_int, default=30, help="epochs per training run (default 30)")
+    demo.add_argument("--epochs", type=_positive_int, default=30,
+                      help="epochs per mini-batch run (default 30); full-batch runs, one step per epoch, get ten times")
     demo.add_argument("--steps", type=_positive_int, default=3000, help="steps per minimize run (default 3000)")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
     demo.set_defaults(func=_cmd_demo)
@@ -424,10 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--tol", type=float, default=1e-4, help="stop when the loss improves less (default 1e-4)")
     fit.add_argument("--penalty", choices=("none", "l2", "l1", "elasticnet"), default="l2")
     fit.add_argument("--alpha", type=float, default=1e-4, help="penalty strength (default 1e-4)")
-    fit.add_argument("--validation-split", type=float, default=0.2, help="fraction held out (default 0.2)")
+    fit.add_argument("--validation-split", type=float, default=0.2,
+                     help="fraction of rows held out to report a score; the model is trained on the rest "
+                          "(default 0.2; 0 trains on all)")
     fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fit.add_argument("--no-standardize", dest="standardize", action="store_false",
-                     help="train on the raw features instead of standardised ones")
+                     help="train on the raw features (and regression target) instead of standardised ones; "
+                          "the saved model undoes the standardisation when it predicts")
     fit.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     fit.add_argument("--plot", help="loss-curve PNG (default: beside the model; '' for none)")
     fit.add_argument("--force", action="store_true", help="overwrite existing output files")

@@ -1,7 +1,7 @@
 """scikit-learn compatible linear models trained by gradient descent in the C++ core.
 
 :class:`GDRegressor` and :class:`GDClassifier` minimise scikit-learn's SGD objective
-(REFERENCE.md) with any optimizer of :mod:`pygdx.optim`, in full batches
+(the mean loss over rows plus alpha times the penalty) with any optimizer of :mod:`pygdx.optim`, in full batches
 (``batch_size=None``), mini-batches (``batch_size=k``) or one row at a time
 (``batch_size=1``). Each epoch is one call into C++ with the GIL released; callbacks,
 verbose output, convergence checks and early stopping run between epochs.

@@ -2,8 +2,8 @@
 
 Each loss maps targets ``y`` and decision values ``z = X @ coef.T + intercept`` to a loss
 per sample (:meth:`Loss.value`) and its derivative with respect to ``z``
-(:meth:`Loss.derivative`). The formulas are those of REFERENCE.md (scikit-learn's SGD
-losses); the built-in ones are also compiled into the C++ core, and these NumPy versions are
+(:meth:`Loss.derivative`). The formulas are scikit-learn's SGD
+losses; the built-in ones are also compiled into the C++ core, and these NumPy versions are
 the oracle the core is tested against.
 
 Targets, as the estimators pass them:

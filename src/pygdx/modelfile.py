@@ -32,12 +32,17 @@ class SavedModel:
     mean: np.ndarray
     scale: np.ndarray
     task: str
+    target_mean: float = 0.0  # a regression target is learned as (y - target_mean) / target_scale
+    target_scale: float = 1.0
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean) / self.scale
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.estimator.predict(self.transform(X))
+        pred = self.estimator.predict(self.transform(X))
+        if self.task == "regression":
+            pred = pred * self.target_scale + self.target_mean
+        return pred
 
 
 def _jsonable_params(params: dict) -> dict:
@@ -60,6 +65,8 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
         "feature_names": model.feature_names,
         "target_name": model.target_name,
         "task": model.task,
+        "target_mean": model.target_mean,
+        "target_scale": model.target_scale,
     }
     from . import __version__
 
@@ -103,4 +110,4 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     if "classes" in arrays:
         est.classes_ = arrays["classes"]
     return SavedModel(est, list(meta["feature_names"]), meta["target_name"], arrays["mean"], arrays["scale"],
-                      meta["task"])
+                      meta["task"], float(meta.get("target_mean", 0.0)), float(meta.get("target_scale", 1.0)))

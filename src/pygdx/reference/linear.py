@@ -1,7 +1,7 @@
 """Linear models in plain NumPy: the full-batch objective and gradient, and one epoch of
 mini-batch gradient descent. The oracle for the C++ core and the benchmark baseline.
 
-Parameters are ``coef`` (K, d) and ``intercept`` (K,); the objective is REFERENCE.md's
+Parameters are ``coef`` (K, d) and ``intercept`` (K,); the objective (scikit-learn's SGD objective) is
     (1/m) Σ sw_i · loss(y_i, x_i·w + b) + alpha · R(w)
 over the m rows used, with the intercept never penalised. Losses are
 :mod:`pygdx.losses` objects (see there for how y is encoded).

@@ -1,6 +1,6 @@
 """torch.optim's update rules in plain NumPy, with :mod:`pygdx.optim`'s signatures.
 
-Written from torch's documented algorithms (and ../REFERENCE.md), independently of the C++
+Written from torch's documented algorithms, independently of the C++
 core. Every step updates the parameter arrays and the state arrays in place; the
 arithmetic runs in the parameters' dtype, the per-step scalars in Python floats.
 
