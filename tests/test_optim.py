@@ -282,7 +282,7 @@ def test_bad_gradient_changes_nothing(name):
     snapshot = opt.state_dict()
     param_copies = [p.copy() for p in params]
     bad_grads = [
-        ([np.ones(5), np.ones((3, 2)), np.ones(4)], ValueError, r"gradient 1 has shape \(3,2,\)"),
+        ([np.ones(5), np.ones((3, 2)), np.ones(4)], ValueError, r"gradient 1 has shape \(3, 2\) but parameter 1 has shape \(2, 3\)"),
         ([np.ones(5), np.ones((2, 3)), np.ones(5)], ValueError, "gradient 2 has shape"),
         ([np.ones(5), np.ones((2, 3))], ValueError, "one gradient per parameter"),
         (np.ones(5), ValueError, "one gradient per parameter"),
@@ -668,3 +668,10 @@ def test_read_only_memory_mapped_load_gives_a_working_optimizer(tmp_path):
     opt.step(np.ones(4))
     assert loaded.t == 2
     np.testing.assert_array_equal(loaded.params[0], opt.params[0])
+
+
+def test_a_list_of_gradients_for_one_parameter_says_so():
+    opt = optim.Adam(np.zeros(3))
+    with pytest.raises(ValueError, match=r"has shape \(2, 3\) but parameter 0 has shape \(3,\) \(this optimizer has "
+                                         "one parameter: pass its gradient alone\\)"):
+        opt.step([np.zeros(3), np.zeros(3)])

@@ -125,11 +125,13 @@ private:
         const bool same = static_cast<std::size_t>(arr.ndim()) == shape.size() &&
                           std::equal(shape.begin(), shape.end(), arr.shape());
         if (!same) {
-            std::string want = "(", got = "(";
-            for (auto d : shape) want += std::to_string(d) + ",";
-            for (py::ssize_t i = 0; i < arr.ndim(); ++i) got += std::to_string(arr.shape(i)) + ",";
-            throw py::value_error("gradient " + std::to_string(k) + " has shape " + got + ") but parameter " +
-                                  std::to_string(k) + " has shape " + want + ")");
+            py::tuple want(shape.size());
+            for (std::size_t i = 0; i < shape.size(); ++i) want[i] = shape[i];
+            const bool list_for_one = buffers_.size() == 1 && !py::isinstance<py::array>(obj);
+            throw py::value_error("gradient " + std::to_string(k) + " has shape " +
+                                  std::string(py::str(arr.attr("shape"))) + " but parameter " + std::to_string(k) +
+                                  " has shape " + std::string(py::str(want)) +
+                                  (list_for_one ? " (this optimizer has one parameter: pass its gradient alone)" : ""));
         }
         holder = arr;
         return static_cast<const T*>(arr.data());
