@@ -359,3 +359,8 @@ def test_without_a_path_divergence_still_returns_the_last_finite_point():
                              jac=lambda x: 2 * x * np.exp(x * x), lr=0.5, keep_path=False)
         assert res.status == 4 and np.all(np.isfinite(res.x))
         np.testing.assert_array_equal(res.x, np.full(size, 3.0))
+
+
+def test_fun_returning_none_is_named():
+    with pytest.raises(TypeError, match="fun returned None"):
+        pygdx.minimize(lambda x: None, 1.0)

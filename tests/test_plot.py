@@ -234,3 +234,9 @@ def test_loss_curve_of_the_real_estimators():
         np.testing.assert_array_equal(line.get_ydata(), est.loss_curve_)
     assert ax.get_xlabel() == "epoch" and legend_texts(ax) == list(fitted)
     assert_real_png(fig)
+
+
+def test_an_unfitted_estimator_is_named_as_such():
+    pytest.importorskip("matplotlib")
+    with pytest.raises(ValueError, match="GDRegressor has no loss curve yet: call fit first"):
+        pygdx.plot.loss_curve(pygdx.GDRegressor())

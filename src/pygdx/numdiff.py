@@ -35,6 +35,8 @@ def objective_value(value: Any) -> float:
     """The number ``fun`` returned, as a float; a clear error for anything that is not one number."""
     if isinstance(value, float):  # float and NumPy float64, the common cases, cheaply
         return float(value)
+    if value is None:  # np.asarray(None, float) would be NaN: a missing return, not a number
+        raise TypeError("fun returned None; it must return the value of the function (a number)")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

@@ -67,6 +67,8 @@ def _labelled(sources: Any, label: str | None = None) -> list[tuple[str | None, 
         return [(str(name), src) for name, src in sources.items()]
     if isinstance(sources, Iterable) and not isinstance(sources, (str, bytes)):
         return [(_default_label(src), src) for src in sources]
+    if hasattr(type(sources), "loss_curve_") or hasattr(sources, "get_params"):
+        raise ValueError(f"this {type(sources).__name__} has no loss curve yet: call fit first")
     raise TypeError(
         f"cannot plot a {type(sources).__name__}: pass an estimator, an OptimizeResult, a history, "
         "a sequence of numbers, or a dict/list of those"
