@@ -18,7 +18,7 @@ row, so the work per chunk rather than Dask's per-task overhead dominates). Grou
 With ``--benchmark-disable`` (CI) every case runs once, on the small size only unless
 PYGDX_BENCH_DASK_LARGE=1.
 
-    PYGDX_BENCH_DASK_LARGE=1 pytest benchmarks/bench_dask.py --benchmark-group-by=group \\
+    PYGDX_BENCH_DASK_LARGE=1 pytest benchmarks/bench_dask.py --benchmark-enable --benchmark-group-by=group \\
         --benchmark-columns=min,median,rounds --benchmark-json=dask.json
 """
 

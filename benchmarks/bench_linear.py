@@ -18,7 +18,7 @@ Sizes are the issue's (n = 200,000 x 100 for epochs, 2,000,000 x 100 for the gra
 with ``--benchmark-disable`` (CI) they shrink so that every case runs once, quickly, and
 still checks its result.
 
-    pytest benchmarks/bench_linear.py --benchmark-json=linear.json --benchmark-group-by=group
+    pytest benchmarks/bench_linear.py --benchmark-enable --benchmark-json=linear.json --benchmark-group-by=group
     python benchmarks/ratios_linear.py linear.json
 """
 

@@ -15,7 +15,7 @@ cost), 2-D Rosenbrock written for single points (cheap f, realistic), and a sepa
 quadratic with P = 100,000 variables (f and g dominate). Every case also checks that
 minimize lands on the hand loop's x, so ``--benchmark-disable`` runs stay correct.
 
-    pytest benchmarks/bench_minimize.py --benchmark-group-by=group --benchmark-columns=min,median,rounds
+    pytest benchmarks/bench_minimize.py --benchmark-enable --benchmark-group-by=group --benchmark-columns=min,median,rounds
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Groups are "<rule>-<dtype>-P=<size>"; within a group compare the implementations
 torch runs its fused CPU kernel where it has one (Adam, SGD, Adagrad), else foreach
 (RMSprop). With ``--benchmark-disable`` (CI) every case runs once, to stay correct.
 
-    pytest benchmarks/bench_optim.py --benchmark-group-by=group --benchmark-columns=min,median,rounds
+    pytest benchmarks/bench_optim.py --benchmark-enable --benchmark-group-by=group --benchmark-columns=min,median,rounds
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Benchmarks live in bench_*.py files (one per hot path), collected here so that
-``pytest benchmarks/`` runs them all without the test suite's test_*.py naming."""
+``pytest benchmarks/ --benchmark-enable`` times them all (plain ``pytest`` runs them untimed) without the test suite's test_*.py naming."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Turn a bench_optim.py JSON report into the Markdown table of benchmarks/RESULTS.md.
 
-    pytest benchmarks/bench_optim.py --benchmark-json=optim.json
+    pytest benchmarks/bench_optim.py --benchmark-enable --benchmark-json=optim.json
     python benchmarks/ratios.py optim.json
 
 Times are the minimum over rounds (the least disturbed by other work on the machine);

@@ -1,6 +1,6 @@
 """Turn a bench_dask.py JSON report into the Markdown table of benchmarks/RESULTS_dask.md.
 
-    PYGDX_BENCH_DASK_LARGE=1 pytest benchmarks/bench_dask.py --benchmark-json=dask.json
+    PYGDX_BENCH_DASK_LARGE=1 pytest benchmarks/bench_dask.py --benchmark-enable --benchmark-json=dask.json
     python benchmarks/ratios_dask.py dask.json
 
 Times are the minimum over rounds (the least disturbed by other work on the machine);

@@ -1,6 +1,6 @@
 """Turn a bench_linear.py JSON report into the Markdown tables of benchmarks/RESULTS_linear.md.
 
-    pytest benchmarks/bench_linear.py --benchmark-json=linear.json --benchmark-group-by=group
+    pytest benchmarks/bench_linear.py --benchmark-enable --benchmark-json=linear.json --benchmark-group-by=group
     python benchmarks/ratios_linear.py linear.json
 
 Times are the minimum over rounds (the least disturbed by other work on the machine).

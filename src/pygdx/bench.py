@@ -4,7 +4,7 @@ when they are installed), for ``pygdx bench``.
 Each case times the same work done by pygdx and by each baseline on the same data in the
 same process, one after the other, and reports the ratio of their best times (the minimum
 over repeats is the least disturbed by other work on a shared machine). The full suite,
-with statistics, is ``pytest benchmarks/``.
+with statistics, is ``pytest benchmarks/ --benchmark-enable``.
 """
 
 from __future__ import annotations

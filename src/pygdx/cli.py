@@ -400,7 +400,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
              f"{r.speedup:.1f}x") for r in results]
     print(_table(["case", "size", "pygdx", "vs", "their time", "speed-up"], rows))
     print("speed-up = their time / pygdx's time: above 1x pygdx is faster, below 1x slower")
-    print(f"best of {args.repeat} runs each, same data, one process; full suite: pytest benchmarks/")
+    print(f"best of {args.repeat} runs each, same data, one process; full suite: pytest benchmarks/ --benchmark-enable")
     return 0
 
 
