@@ -139,3 +139,14 @@ def test_full_batch_fits_are_identical_without_a_random_state(data):
     X, y = data
     fits = [pygdx.GDRegressor(optimizer="adam", batch_size=None, max_iter=20, tol=None).fit(X, y) for _ in range(2)]
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+
+
+@pytest.mark.parametrize("batch_size", [1, 48, 200])
+def test_float32_mini_batch_fits_do_not_depend_on_n_jobs(batch_size):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(256, 4096)).astype(np.float32)
+    y = X[:, :5].sum(axis=1)
+    fits = [pygdx.GDRegressor(optimizer="sgd", lr=1e-4, batch_size=batch_size, max_iter=2, tol=None,
+                              random_state=0, n_jobs=n_jobs).fit(X, y) for n_jobs in (None, 2)]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)

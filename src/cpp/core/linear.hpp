@@ -681,8 +681,11 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     // Small batches are summed straight into `grad` in T and finished in place: for
     // stochastic and small mini-batches the per-step passes over the parameters, not the
     // rows, are the cost. Larger ones go through RowPass (double partials, threads).
+    // The choice depends on the batch's size only, never on n_threads: the two paths round
+    // differently in float32, and a fit must give the same bits whatever n_jobs is. (A
+    // batch below twice the per-thread minimum would run on one thread anyway.)
     const bool small = batch_size <= detail::rows_per_block &&
-                       threads_for(batch_size * n_coef, n_threads, min_row_elements_per_thread) == 1;
+                       batch_size * n_coef < 2 * min_row_elements_per_thread;
     const bool fused_sgd = small && detail::sgd_fuses_with_gradient(hyper);
     const bool fused_row_step = fused_sgd && batch_size == 1 && pb.n_outputs == 1 && !loss_is_multinomial(pb.loss);
     // The penalty is reported at the epoch's starting weights: evaluating it at every step
