@@ -545,8 +545,17 @@ class _GDBase:
         sw = self._apply_class_weight(sw, y_core, Xc.dtype)
 
         keep = fitted and (partial or self.warm_start) and self._n_outputs == n_outputs
+        self._prepare_model(Xc.shape[1], n_outputs, Xc.dtype, keep, partial)
+        self._train(Xc, y_core, sw, max_epochs=1 if partial else int(self.max_iter), partial=partial)
+        return self
+
+    def _prepare_model(self, n_features: int, n_outputs: int, dtype: Any, keep: bool, partial: bool) -> None:
+        """Weights, curves and optimizer before training, for fit and chunked training alike:
+        kept when continuing (``keep``: partial_fit, warm_start), else new; the curves go on
+        only across partial_fit calls."""
         if not keep:
-            self._new_model(Xc.shape[1], n_outputs, Xc.dtype)
+            self._new_model(n_features, n_outputs, dtype)
+        if not (keep and partial):
             self.loss_curve_ = []
             self.validation_scores_ = []
             self.n_iter_ = 0
@@ -557,14 +566,6 @@ class _GDBase:
             self._rng = self._rng_for_fit()
         else:
             self._refresh_optimizer()
-        if partial:
-            self._train(Xc, y_core, sw, max_epochs=1, partial=True)
-        else:
-            self.loss_curve_ = []
-            self.validation_scores_ = []
-            self.n_iter_ = 0
-            self._train(Xc, y_core, sw, max_epochs=int(self.max_iter), partial=False)
-        return self
 
     def _train(self, X, y_core, sw, max_epochs: int, partial: bool, run_epoch=None) -> None:
         """Run up to max_epochs epochs with convergence checks, callbacks and NaN handling.

@@ -222,16 +222,7 @@ def start_fit(estimator: Any, n_features: int, dtype: np.dtype, classes: Any, pa
                          "features as input.")
     keep = (fitted and (partial or estimator.warm_start) and estimator.n_features_in_ == n_features
             and estimator._n_outputs == n_outputs and (partial or estimator._theta.dtype == dtype))
-    if not keep:
-        estimator._new_model(n_features, n_outputs, dtype)
-    if not (keep and partial):
-        estimator.loss_curve_ = []
-        estimator.validation_scores_ = []
-        estimator.n_iter_ = 0
-    if estimator._optimizer is None or not partial:
-        estimator._make_optimizer()
-        # as fit does: one generator per model, drawn from at every epoch
-        estimator._rng = estimator._rng_for_fit()
+    estimator._prepare_model(n_features, n_outputs, dtype, keep, partial)
 
 
 def model_dtype(dtype: Any) -> np.dtype:
