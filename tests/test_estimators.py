@@ -379,3 +379,13 @@ def test_overflowing_weights_roll_back_with_the_optimizer_state():
     np.testing.assert_array_equal(est.intercept_, 0.0)
     np.testing.assert_array_equal(buffer, 0.5)
     assert est.t_ == 8
+
+
+def test_early_stopping_restores_the_optimizer_with_the_weights(cancer):
+    X, y = cancer
+    est = pygdx.GDClassifier(early_stopping=True, validation_fraction=0.2, n_iter_no_change=3, max_iter=200,
+                             lr=0.05, random_state=0).fit(X, y)
+    best_epoch = int(np.argmax(est.validation_scores_)) + 1
+    assert best_epoch < est.n_iter_  # it trained past the best epoch, then went back
+    steps_per_epoch = int(np.ceil(0.8 * len(y) / 32))
+    assert est.t_ == pytest.approx(best_epoch * steps_per_epoch, abs=best_epoch)

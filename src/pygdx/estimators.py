@@ -638,7 +638,7 @@ class _GDBase:
                 if criterion < best:
                     best = criterion
                     if early:
-                        best_theta = self._theta.copy()
+                        best_theta, best_state = self._theta.copy(), self._optimizer.state_dict()
                 if self.verbose:
                     self._print_epoch(loss, score, start_time)
                 info = {"epoch": epoch, "loss": float(loss), "validation_score": score,
@@ -659,7 +659,9 @@ class _GDBase:
                 for cb in cbs:
                     cb.on_train_end(self)
         if early and best_theta is not None:
+            # the optimizer goes back with the weights, so a warm start continues from there
             self._theta[...] = best_theta
+            self._optimizer.load_state_dict(best_state)
         if not partial and not converged and not stopped and self.tol is not None:
             warnings.warn(
                 "Maximum number of iteration reached before convergence. Consider increasing max_iter to "
