@@ -143,17 +143,17 @@ def _linear_cases(n_rows: int, n_full: int, n_features: int, n_threads: int | No
     X = rng.standard_normal((n_rows, n_features))
     y = X @ rng.standard_normal(n_features) + 0.1 * rng.standard_normal(n_rows)
     cases = []
+    squared_error = losses.SquaredError()
     for batch, lr in ((32, 1e-3), (256, 1e-2)):
         est = estimators.GDRegressor(optimizer="sgd", lr=lr, batch_size=batch, penalty=None, shuffle=True,
                                      random_state=0, n_jobs=n_threads)
         coef, intercept = np.zeros((1, n_features)), np.zeros(1)
         opt = ref_optim.SGD([coef, intercept], lr=lr)
         order = np.arange(n_rows)
-        loss = losses.SquaredError()
 
         def numpy_epoch(coef=coef, intercept=intercept, opt=opt, order=order, batch=batch) -> None:
             rng.shuffle(order)
-            ref_linear.epoch(loss, X, y, coef, intercept, opt, order, batch)
+            ref_linear.epoch(squared_error, X, y, coef, intercept, opt, order, batch)
 
         cases.append(Case("SGD epoch, squared error", f"n={n_rows} d={n_features} bs={batch}",
                           lambda est=est: est.partial_fit(X, y), {"NumPy": numpy_epoch}))

@@ -12,11 +12,11 @@ import os
 import sys
 import time
 import warnings
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from . import __version__, optim
+from . import __version__
 from .datasets import make_regression
 from .io import DataError
 

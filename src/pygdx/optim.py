@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Sequence, Union
 import numpy as np
 
 from . import _core
-from .schedules import LearningRate, Schedule, as_schedule
+from .schedules import LearningRate, as_schedule
 
 __all__ = [
     "Optimizer",
