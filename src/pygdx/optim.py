@@ -435,6 +435,18 @@ class Adadelta(Optimizer):
 class _AdamFamily(Optimizer):
     """Shared hyperparameter handling of Adam, AdamW, Adamax, NAdam and RAdam."""
 
+    @staticmethod
+    def _shared_defaults(betas: Sequence[float], eps: float, weight_decay: float, maximize: bool,
+                         **own: Any) -> dict:
+        """The checked hyperparameters every Adam-family rule has, then the rule's own."""
+        return dict(
+            betas=_check_betas(betas),
+            eps=_check_nonnegative("epsilon value", eps),
+            weight_decay=_check_nonnegative("weight_decay value", weight_decay),
+            maximize=bool(maximize),
+            **own,
+        )
+
     def _hyper_fields(self) -> dict:
         d = dict(self.defaults)
         beta1, beta2 = d.pop("betas")
@@ -465,14 +477,8 @@ class Adam(_AdamFamily):
         decoupled_weight_decay: bool = False,
         n_threads: int | None = None,
     ) -> None:
-        defaults = dict(
-            betas=_check_betas(betas),
-            eps=_check_nonnegative("epsilon value", eps),
-            weight_decay=_check_nonnegative("weight_decay value", weight_decay),
-            amsgrad=bool(amsgrad),
-            maximize=bool(maximize),
-            decoupled_weight_decay=bool(decoupled_weight_decay),
-        )
+        defaults = self._shared_defaults(betas, eps, weight_decay, maximize, amsgrad=bool(amsgrad),
+                                         decoupled_weight_decay=bool(decoupled_weight_decay))
         super().__init__(params, lr, defaults, n_threads)
 
 
@@ -514,13 +520,7 @@ class Adamax(_AdamFamily):
         maximize: bool = False,
         n_threads: int | None = None,
     ) -> None:
-        defaults = dict(
-            betas=_check_betas(betas),
-            eps=_check_nonnegative("epsilon value", eps),
-            weight_decay=_check_nonnegative("weight_decay value", weight_decay),
-            maximize=bool(maximize),
-        )
-        super().__init__(params, lr, defaults, n_threads)
+        super().__init__(params, lr, self._shared_defaults(betas, eps, weight_decay, maximize), n_threads)
 
 
 class NAdam(_AdamFamily):
@@ -542,12 +542,9 @@ class NAdam(_AdamFamily):
         decoupled_weight_decay: bool = False,
         n_threads: int | None = None,
     ) -> None:
-        defaults = dict(
-            betas=_check_betas(betas),
-            eps=_check_nonnegative("epsilon value", eps),
-            weight_decay=_check_nonnegative("weight_decay value", weight_decay),
+        defaults = self._shared_defaults(
+            betas, eps, weight_decay, maximize,
             momentum_decay=_check_nonnegative("momentum_decay value", momentum_decay),
-            maximize=bool(maximize),
             decoupled_weight_decay=bool(decoupled_weight_decay),
         )
         super().__init__(params, lr, defaults, n_threads)
@@ -571,13 +568,8 @@ class RAdam(_AdamFamily):
         decoupled_weight_decay: bool = False,
         n_threads: int | None = None,
     ) -> None:
-        defaults = dict(
-            betas=_check_betas(betas),
-            eps=_check_nonnegative("epsilon value", eps),
-            weight_decay=_check_nonnegative("weight_decay value", weight_decay),
-            maximize=bool(maximize),
-            decoupled_weight_decay=bool(decoupled_weight_decay),
-        )
+        defaults = self._shared_defaults(betas, eps, weight_decay, maximize,
+                                         decoupled_weight_decay=bool(decoupled_weight_decay))
         super().__init__(params, lr, defaults, n_threads)
 
 
