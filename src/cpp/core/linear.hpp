@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "core/losses.hpp"
@@ -83,19 +84,52 @@ struct LinearData {
 namespace detail {
 
 // Rows gathered through a shuffled index defeat the hardware prefetcher: every row would
-// wait for memory. Asking for the row a few positions ahead hides that latency.
-inline constexpr std::size_t prefetch_distance = 6;
+// wait for memory. Two requests hide that latency: the whole row a few positions ahead
+// (into L1), and the first two cache lines of a row further ahead (into L2), which starts
+// the memory access early and lets the L2 streamer, which does not hold one of the core's
+// few L1 miss buffers, fetch the rest of that row.
+inline constexpr std::size_t prefetch_distance = 8;
+inline constexpr std::size_t far_prefetch_distance = 32;
 
-inline void prefetch_bytes(const void* p, std::size_t bytes) {
+// GCC deletes a loop whose body is only __builtin_prefetch calls when it cannot unroll it
+// (the trip count depends on d): a prefetch has no side effect the optimizer must keep.
+// The empty volatile asm naming the address is such a side effect, and costs nothing.
 #if defined(__GNUC__) || defined(__clang__)
-    const char* c = static_cast<const char*>(p);
-    for (std::size_t off = 0; off < bytes; off += 64) {
-        __builtin_prefetch(c + off, 0, 3);
-    }
+#define PYGDX_PREFETCH(address, locality)                                   \
+    do {                                                                     \
+        __builtin_prefetch((address), 0, (locality));                        \
+        __asm__ __volatile__("" : : "r"(address));                           \
+    } while (0)
 #else
-    (void)p;
-    (void)bytes;
+#define PYGDX_PREFETCH(address, locality) ((void)(address))
 #endif
+
+// Every cache line of [p, p + bytes), counted from p's line: a row of 800 bytes that does
+// not start on a line boundary spans 14 lines, not 13.
+inline void prefetch_bytes(const void* p, std::size_t bytes) {
+    const auto start = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t end = start + bytes;
+    for (std::uintptr_t line = start & ~std::uintptr_t{63}; line < end; line += 64) {
+        PYGDX_PREFETCH(reinterpret_cast<const void*>(line), 3);
+    }
+}
+
+inline void prefetch_start_to_l2(const void* p) {
+    const auto line = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63};
+    PYGDX_PREFETCH(reinterpret_cast<const void*>(line), 1);
+    PYGDX_PREFETCH(reinterpret_cast<const void*>(line + 64), 1);
+}
+
+// The prefetches made when row i of `data` (d features) is about to be used.
+template <class Data>
+PYGDX_ALWAYS_INLINE void prefetch_ahead(const Data& data, std::size_t i, std::size_t d) {
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(data.X)>>;
+    if (i + far_prefetch_distance < data.n_readable) {
+        prefetch_start_to_l2(data.X + data.row(i + far_prefetch_distance) * d);
+    }
+    if (i + prefetch_distance < data.n_readable) {
+        prefetch_bytes(data.X + data.row(i + prefetch_distance) * d, d * sizeof(T));
+    }
 }
 
 // Σ term(j) for j < n with sixteen independent accumulators, combined in a fixed tree:
@@ -289,8 +323,8 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
     if (pb.n_outputs == 1) {
         const double b = static_cast<double>(theta[d]);
         for (; i + 4 <= end; i += 4) {
-            for (std::size_t q = 0; q < 4 && i + q + prefetch_distance < data.n_readable; ++q) {
-                prefetch_bytes(data.X + data.row(i + q + prefetch_distance) * d, d * sizeof(T));
+            for (std::size_t q = 0; q < 4; ++q) {
+                prefetch_ahead(data, i + q, d);
             }
             const T* x[4];
             double zq[4], g[4];
@@ -319,9 +353,7 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
         }
     }
     for (; i < end; ++i) {
-        if (i + prefetch_distance < data.n_readable) {
-            prefetch_bytes(data.X + data.row(i + prefetch_distance) * d, d * sizeof(T));
-        }
+        prefetch_ahead(data, i, d);
         const std::size_t r = data.row(i);
         const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
         loss_sum += add_row(pb, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, coef_grad,
@@ -482,9 +514,7 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
     const std::size_t d = pb.n_features;
     RowSteps done;
     for (std::size_t i = 0; i < data.n_used; ++i) {
-        if (i + prefetch_distance < data.n_readable) {
-            prefetch_bytes(data.X + data.row(i + prefetch_distance) * d, d * sizeof(T));
-        }
+        prefetch_ahead(data, i, d);
         const std::size_t r = data.row(i);
         const T* __restrict x = data.X + r * d;
         const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
