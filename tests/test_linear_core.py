@@ -188,6 +188,59 @@ def test_epoch_equals_reference_loop(optimizer, kwargs, batch_size):
     np.testing.assert_allclose(mean_loss, ref_mean, rtol=1e-12)
 
 
+def run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, n_threads):
+    theta = theta0.copy()
+    opt = pygdx.optim.get(optimizer, [theta], **kwargs)
+    hyper, schedule, counters, states = opt.core_buffers()
+    mean_loss, steps, finite = _core.linear_epoch(pb, X, y, sw, order.copy(), batch_size, hyper, schedule, counters,
+                                                  theta, states, n_threads)
+    return theta, [s.copy() for s in states], counters.copy(), mean_loss, steps, finite
+
+
+# Medium batches (d = 100: 64 rows and more) are cut into parts that a team of threads
+# shares; the result must not depend on the team's size, and must equal the reference.
+@pytest.mark.parametrize("optimizer, kwargs", [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01}),
+                                               ("sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True})])
+@pytest.mark.parametrize("batch_size", [32, 64, 100, 256, 1000])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, dtype):
+    loss = losses.Huber(0.3)
+    n, d = 2100, 100
+    X, y, theta0, sw = make_data(loss, n=n, d=d, dtype=dtype)
+    theta0 *= 0.1
+    pb = make_problem("huber", "elasticnet", alpha=0.01, l1_ratio=0.5, n_features=d)
+    order = np.random.default_rng(5).permutation(n).astype(np.int64)
+    runs = [run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, t) for t in (1, 2, 3, 0)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other[0], runs[0][0])
+        for a, b in zip(other[1], runs[0][1]):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(other[2], runs[0][2])
+        assert other[3:] == runs[0][3:]
+    theta, _, _, mean_loss, steps, finite = runs[0]
+    coef, intercept = split(theta0.astype(np.float64), d, 1)
+    ref_opt = pygdx.optim.get(optimizer, [coef, intercept], **kwargs)
+    ref_mean = ref.epoch(loss, X.astype(np.float64), y.astype(np.float64), coef, intercept, ref_opt, order,
+                         batch_size, sw.astype(np.float64), "elasticnet", 0.01, 0.5)
+    assert finite and steps == ref_opt.t == -(-n // batch_size)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), **tol)
+    np.testing.assert_allclose(mean_loss, ref_mean, rtol=tol["rtol"])
+
+
+def test_split_batch_team_stops_together_at_a_non_finite_batch():
+    loss = losses.SquaredError()
+    X, y, theta0, _ = make_data(loss, n=1000, d=100)
+    X[700, 3] = np.nan  # batch 5 of 128-row batches: rows 640..767
+    pb = make_problem("squared_error", n_features=100)
+    order = np.arange(1000, dtype=np.int64)
+    runs = [run_epoch(pb, X, y, None, order, 128, "adam", {"lr": 0.01}, theta0 * 0.1, t) for t in (1, 2)]
+    for theta, _, counters, _, steps, finite in runs:
+        assert not finite and steps == 5 and counters[0] == 5
+        assert np.all(np.isfinite(theta))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+
+
 def test_schedule_is_evaluated_per_step_inside_the_epoch():
     loss = losses.SquaredError()
     X, y, theta0, _ = make_data(loss, n=50)
