@@ -23,15 +23,18 @@ def tables(report: dict) -> str:
         groups[bench["group"]][bench["extra_info"]["impl"]] = {"min": bench["stats"]["min"], **bench["extra_info"]}
     lines = ["| group | pygdx | baseline | baseline / pygdx | final loss pygdx / baseline |", "|---|---|---|---|---|"]
     for group, row in sorted(groups.items()):
-        ours = row["pygdx"]
+        if group == "full-batch-gradient":
+            continue
+        ours_impls = sorted(impl for impl in row if impl.startswith("pygdx"))
         for impl, other in sorted(row.items()):
-            if impl == "pygdx":
+            if impl.startswith("pygdx"):
                 continue
-            if group == "full-batch-gradient":
-                continue
-            loss = f"{ours['final_loss']:.5g} / {other['final_loss']:.5g}"
-            lines.append(f"| {group} | {ms(ours['min'])} | {impl}: {ms(other['min'])} | "
-                         f"**{other['min'] / ours['min']:.1f}x** | {loss} |")
+            for mine in ours_impls:
+                ours = row[mine]
+                label = ms(ours["min"]) if mine == "pygdx" else f"{mine.removeprefix('pygdx ')}: {ms(ours['min'])}"
+                loss = f"{ours['final_loss']:.5g} / {other['final_loss']:.5g}"
+                lines.append(f"| {group} | {label} | {impl}: {ms(other['min'])} | "
+                             f"**{other['min'] / ours['min']:.1f}x** | {loss} |")
     full = groups.get("full-batch-gradient")
     if full:
         ours = full["pygdx"]["min"]

@@ -80,6 +80,20 @@ def test_multiclass_loss_grad_equals_reference(multinomial, loss_name):
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-14)
 
 
+def test_log_loss_is_accurate_to_the_last_bits_at_every_margin():
+    # log(1 + exp(-m)) is computed as log(u) plus the rounding error of u = 1 + exp(-|m|):
+    # it must stay within a few ulps of NumPy's logaddexp, for tiny and huge margins alike.
+    margins = np.concatenate([-np.logspace(-8, 2.9, 60), [0.0], np.logspace(-8, 2.9, 60)])
+    pb = make_problem("log_loss", n_features=1)
+    theta = np.array([1.0, 0.0])
+    for m in margins:
+        value, grad = _core.linear_loss_grad(pb, np.array([[m]]), np.array([1.0]), None, theta)
+        expected = np.logaddexp(0.0, -m)
+        assert value == pytest.approx(expected, rel=4e-16, abs=1e-300), m
+        sigmoid_minus = np.exp(-np.logaddexp(0.0, m))  # 1 / (1 + e^m) without overflow
+        assert grad[0] == pytest.approx(-m * sigmoid_minus, rel=2e-15, abs=1e-300), m
+
+
 @pytest.mark.parametrize("loss_name", ["squared_error", "log_loss", "huber"])
 def test_gradient_equals_finite_differences(loss_name):
     loss = LOSSES[loss_name][1]

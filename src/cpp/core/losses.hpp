@@ -61,12 +61,17 @@ inline double loss_and_derivative(const Loss& loss, double z, double y, double* 
     }
     case LossKind::log_loss: {
         // log(1 + exp(-m)) and its derivative -y·sigmoid(-m), m = y z, from one exp(-|m|)
-        // (never overflows): the exponential is most of the per-row cost of this loss.
+        // (never overflows) and one division.
         const double margin = y * z;
         const double e = std::exp(-std::abs(margin));
-        const double sigmoid_minus = margin >= 0.0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+        const double u = 1.0 + e;
+        const double inv = 1.0 / u;
+        const double sigmoid_minus = margin >= 0.0 ? e * inv : inv;
         *dloss = -y * sigmoid_minus;
-        return (margin >= 0.0 ? 0.0 : -margin) + std::log1p(e);
+        // log1p(e) as log(u) plus the rounding error of u = 1 + e, (e - (u - 1)) / u, to within
+        // an ulp or two: glibc's log1p took a fifth of a stochastic log-loss epoch, its log
+        // a third of that.
+        return (margin >= 0.0 ? 0.0 : -margin) + (std::log(u) + (e - (u - 1.0)) * inv);
     }
     case LossKind::hinge: {
         const double margin = y * z;
