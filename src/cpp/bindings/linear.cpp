@@ -56,12 +56,14 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
         }
         in.data.y = in.y.data();
         if (pb.n_outputs > 1) {
-            for (std::size_t i = 0; i < n; ++i) {
-                const T c = in.data.y[i];
-                if (!(c >= 0) || c >= static_cast<T>(pb.n_outputs) || c != static_cast<T>(static_cast<std::int64_t>(c))) {
-                    throw py::value_error("multiclass targets must be class indices 0.." +
-                                          std::to_string(pb.n_outputs - 1));
-                }
+            std::size_t bad;
+            {
+                py::gil_scoped_release release;  // safe: reads in.y's buffer only
+                bad = pygdx::first_invalid_class_index(in.data.y, n, pb.n_outputs);
+            }
+            if (bad < n) {
+                throw py::value_error("multiclass targets must be class indices 0.." +
+                                      std::to_string(pb.n_outputs - 1) + " (row " + std::to_string(bad) + ")");
             }
         }
     }
@@ -79,11 +81,14 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
         }
         const std::int64_t* r = in.rows.data();
         const auto m = static_cast<std::size_t>(in.rows.shape(0));
-        for (std::size_t i = 0; i < m; ++i) {
-            if (r[i] < 0 || static_cast<std::size_t>(r[i]) >= n) {
-                throw py::index_error("row index " + std::to_string(r[i]) + " is out of range for X with " +
-                                      std::to_string(n) + " rows");
-            }
+        std::size_t bad;
+        {
+            py::gil_scoped_release release;  // safe: reads in.rows's buffer only
+            bad = pygdx::first_row_out_of_range(r, m, n);
+        }
+        if (bad < m) {
+            throw py::index_error("row index " + std::to_string(r[bad]) + " is out of range for X with " +
+                                  std::to_string(n) + " rows");
         }
         in.data.rows = r;
         in.data.n_used = m;

@@ -82,6 +82,30 @@ struct LinearData {
     std::size_t row(std::size_t i) const { return rows ? static_cast<std::size_t>(rows[i]) : i; }
 };
 
+// Input checks that read whole arrays, so that the bindings can run them without the GIL.
+
+// The first i with y[i] not a class index 0..n_classes-1 (an integral value), or n.
+template <class T>
+std::size_t first_invalid_class_index(const T* y, std::size_t n, std::size_t n_classes) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const T c = y[i];
+        if (!(c >= 0) || c >= static_cast<T>(n_classes) || c != static_cast<T>(static_cast<std::int64_t>(c))) {
+            return i;
+        }
+    }
+    return n;
+}
+
+// The first i with rows[i] outside 0..n_rows-1, or m.
+inline std::size_t first_row_out_of_range(const std::int64_t* rows, std::size_t m, std::size_t n_rows) {
+    for (std::size_t i = 0; i < m; ++i) {
+        if (rows[i] < 0 || static_cast<std::size_t>(rows[i]) >= n_rows) {
+            return i;
+        }
+    }
+    return m;
+}
+
 namespace detail {
 
 // Rows gathered through a shuffled index defeat the hardware prefetcher: every row would
