@@ -717,8 +717,8 @@ LinearData<T> row_range(const LinearData<T>& data, std::size_t start, std::size_
     return part;
 }
 
-// Medium batches (too small for RowPass's threads, from 2 x min_rows_per_part rows) are
-// cut into up to max_batch_parts parts of consecutive rows. Each part's gradient is summed
+// Medium batches (too small for RowPass's threads, large enough for a team: see
+// linear_epoch) are cut into up to max_batch_parts parts of consecutive rows. Each part's gradient is summed
 // on its own (in T over blocks of rows_per_block, then in double) and the parts are added
 // in order, so the result depends on the batch's size only: the same bits whether one
 // thread sums every part or a team of threads shares them.
@@ -787,7 +787,7 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
     const std::size_t n_batches = (n + batch_size - 1) / batch_size;
     const std::size_t most_parts = batch_parts(batch_size);
     int members = 1;
-    const std::size_t worth = batch_size * n_coef / min_batch_elements_per_member;
+    const std::size_t worth = batch_size * n_coef / min_batch_elements_per_member;  // >= 2 here
     if (most_parts >= 2 && n_batches >= 2 && worth >= 2 && n_threads != 1) {
         const int available = n_threads > 0 ? n_threads : static_cast<int>(std::thread::hardware_concurrency());
         members = static_cast<int>(std::min({most_parts, worth, static_cast<std::size_t>(std::max(1, available))}));
@@ -933,15 +933,16 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     RowPass<T> pass(pb, n_threads);
     // Three ways to sum a batch, chosen by the batch's size only, never by n_threads: they
     // round differently in float32, and a fit must give the same bits whatever n_jobs is.
-    // - Small batches (below 2 x min_rows_per_part rows) are summed straight into `grad` in
-    //   T and finished in place: for stochastic and small mini-batches the per-step passes
-    //   over the parameters, not the rows, are the cost.
-    // - Medium batches, which RowPass would not thread (below twice the per-thread minimum),
-    //   are cut into parts that a team of threads shares for the whole epoch
-    //   (split_batch_epoch).
+    // - Medium batches, which RowPass would not thread (below twice its per-thread minimum)
+    //   but a team could (at least twice min_batch_elements_per_member), are cut into parts
+    //   that a team of threads shares for the whole epoch (split_batch_epoch).
+    // - Small batches (up to rows_per_block rows) are summed straight into `grad` in T and
+    //   finished in place: for stochastic and small mini-batches the per-step passes over
+    //   the parameters, not the rows, are the cost.
     // - Larger ones go through RowPass (double partials, threads per batch).
     const bool medium_or_small = batch_size * n_coef < 2 * min_row_elements_per_thread;
-    const bool split = medium_or_small && batch_size >= 2 * min_rows_per_part;
+    const bool split = medium_or_small && batch_parts(batch_size) >= 2 &&
+                       batch_size * n_coef >= 2 * min_batch_elements_per_member;
     const bool small = medium_or_small && !split && batch_size <= detail::rows_per_block;
     const bool fused_sgd = small && detail::sgd_fuses_with_gradient(hyper);
     const bool fused_row_step = fused_sgd && batch_size == 1 && pb.n_outputs == 1 && !loss_is_multinomial(pb.loss);
