@@ -733,7 +733,8 @@ inline std::size_t batch_parts(std::size_t rows) {
 // per batch and read each other's sums, which cost one to two microseconds per batch on
 // the 2-core development machine (a VM, where cores talk slowly), about what one thread
 // needs for 32 rows of 100 features from memory. Measured there (n = 200,000, d = 100,
-// plain SGD, 2 threads against 1): 32 rows per batch lose, 64 rows gain ~1.25x, 256 rows ~1.6x.
+// SGD and Adam, 2 threads against 1): 32 rows per batch lose, 64 rows gain ~1.2x, 256 rows
+// ~1.4-1.6x.
 inline constexpr std::size_t min_batch_elements_per_member = 3072;
 
 namespace detail {
@@ -751,73 +752,66 @@ inline std::size_t first_part(std::size_t parts, int member, int members) {
 // One member's copy of what a step writes (weights, optimizer state, step counters) and its
 // scratch. Member 0 steps the caller's own buffers; the others step private copies with the
 // same operations on the same summed gradient, so every copy holds the same bits and no
-// member waits for another to publish new weights: one meeting per batch suffices.
-// Aligned to a cache line: each member writes its tallies every batch, and sharing a line
-// with another member's fields would bounce it between cores.
+// member waits for another to publish new weights: one meeting per batch suffices. Every
+// buffer a member writes starts on its own cache line (CacheLineBuffer).
 template <class T>
-struct alignas(64) TeamMember {
-    std::vector<T> own_theta;
-    std::vector<T> own_state[max_state_buffers];
-    double own_counters[n_counters] = {0.0, 0.0};
+struct TeamMember {
+    CacheLineBuffer<T> own_theta;
+    CacheLineBuffer<T> own_state[max_state_buffers];
+    CacheLineBuffer<double> own_counters;
     ParamBuffers<T> buffers;
     double* counters = nullptr;
     std::vector<std::int64_t> stream;  // this member's rows over the epoch, in order
-    std::vector<double> summed;
-    std::vector<T> grad, block;
-    std::vector<double> scratch;
+    CacheLineBuffer<double> summed, scratch;
+    CacheLineBuffer<T> grad, block;
     double loss_sum = 0.0;
     std::size_t rows_seen = 0;
     std::size_t steps = 0;
     bool finite = true;
 };
 
-}  // namespace detail
-
-// linear_epoch for medium batches: the batch's parts are summed by a team of threads that
-// meet once per batch (see TeamMember), or all by the calling thread, with the same result.
-// Returns the data loss sum, the rows seen and the steps in an EpochResult (loss = sum).
+// The epoch of split_batch_epoch with `members` members (1: all on the calling thread).
+// Returns false, with the caller's buffers untouched, if the system refused a thread.
 template <class T>
-EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
-                              const Hyper& hyper, const Schedule& schedule, double* counters,
-                              const ParamBuffers<T>& params, int n_threads, std::size_t* rows_seen) {
+bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+                           const Hyper& hyper, const Schedule& schedule, double* counters,
+                           const ParamBuffers<T>& params, int members, EpochResult* result,
+                           std::size_t* rows_seen) {
     const std::size_t P = pb.n_params();
     const std::size_t n_coef = pb.n_coef();
     const std::size_t K = pb.n_outputs;
     const std::size_t n = data.n_used;
     const std::size_t n_batches = (n + batch_size - 1) / batch_size;
     const std::size_t most_parts = batch_parts(batch_size);
-    int members = 1;
-    const std::size_t worth = batch_size * n_coef / min_batch_elements_per_member;  // >= 2 here
-    if (most_parts >= 2 && n_batches >= 2 && worth >= 2 && n_threads != 1) {
-        const int available = n_threads > 0 ? n_threads : static_cast<int>(std::thread::hardware_concurrency());
-        members = static_cast<int>(std::min({most_parts, worth, static_cast<std::size_t>(std::max(1, available))}));
-    }
-    const bool fused_sgd = detail::sgd_fuses_with_gradient(hyper);
+    const bool fused_sgd = sgd_fuses_with_gradient(hyper);
     const int n_state = state_buffer_count(hyper);
 
-    std::vector<detail::TeamMember<T>> team(static_cast<std::size_t>(members));
+    std::vector<TeamMember<T>> team(static_cast<std::size_t>(members));
     for (int m = 0; m < members; ++m) {
-        detail::TeamMember<T>& me = team[static_cast<std::size_t>(m)];
+        TeamMember<T>& me = team[static_cast<std::size_t>(m)];
         if (m == 0) {
             me.buffers = params;
             me.counters = counters;
         } else {
-            me.own_theta.assign(params.param, params.param + P);
+            me.own_theta.assign(P);
+            std::copy(params.param, params.param + P, me.own_theta.data());
             me.buffers.param = me.own_theta.data();
             me.buffers.size = P;
             for (int j = 0; j < n_state; ++j) {
                 if (params.state[j] != nullptr) {
-                    me.own_state[j].assign(params.state[j], params.state[j] + P);
+                    me.own_state[j].assign(P);
+                    std::copy(params.state[j], params.state[j] + P, me.own_state[j].data());
                     me.buffers.state[j] = me.own_state[j].data();
                 }
             }
-            std::copy(counters, counters + n_counters, me.own_counters);
-            me.counters = me.own_counters;
+            me.own_counters.assign(n_counters);
+            std::copy(counters, counters + n_counters, me.own_counters.data());
+            me.counters = me.own_counters.data();
         }
-        me.summed.resize(P);
-        me.grad.resize(P);
-        me.block.resize(n_coef);
-        me.scratch.resize(2 * K);
+        me.summed.assign(P);
+        me.grad.assign(P);
+        me.block.assign(n_coef);
+        me.scratch.assign(2 * K);
     }
     // Each member reads its rows through its own list, in the order it sums them, so that
     // it prefetches its own next rows (in the next batch), not another member's.
@@ -827,8 +821,8 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
             const std::size_t rows = std::min(batch_size, n - start);
             const std::size_t parts = batch_parts(rows);
             for (int m = 0; m < members; ++m) {
-                const std::size_t lo = detail::part_begin(rows, parts, detail::first_part(parts, m, members));
-                const std::size_t hi = detail::part_begin(rows, parts, detail::first_part(parts, m + 1, members));
+                const std::size_t lo = part_begin(rows, parts, first_part(parts, m, members));
+                const std::size_t hi = part_begin(rows, parts, first_part(parts, m + 1, members));
                 auto& stream = team[static_cast<std::size_t>(m)].stream;
                 for (std::size_t i = start + lo; i < start + hi; ++i) {
                     stream.push_back(static_cast<std::int64_t>(data.row(i)));
@@ -836,19 +830,17 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
             }
         }
     }
-    // Per-part sums of two consecutive batches: a member may start summing batch b + 1
-    // while another still reads the sums of batch b.
-    // Coefficient and intercept sums, then the loss sum, rounded up to whole cache lines
-    // (8 doubles) so that two members never write the same line.
+    // Per-part sums of two consecutive batches (a member may start summing batch b + 1
+    // while another still reads the sums of batch b): coefficient and intercept sums, then
+    // the loss sum, each part on whole cache lines so that two members never write one line.
     const std::size_t part_stride = (P + 1 + 7) / 8 * 8;
-    std::vector<double> partials(2 * most_parts * part_stride);
+    CacheLineBuffer<double> partials(2 * most_parts * part_stride);
     RoundBarrier barrier(members);
 
-    run_team(members, barrier, [&](int m) {
-        detail::TeamMember<T>& me = team[static_cast<std::size_t>(m)];
+    const bool ran = run_team(members, barrier, [&](int m) {
+        TeamMember<T>& me = team[static_cast<std::size_t>(m)];
         LinearData<T> mine = data;
         if (members > 1) {
-            mine.X = data.X;
             mine.rows = me.stream.data();
             mine.n_readable = me.stream.size();
         }
@@ -860,17 +852,16 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
             const std::size_t rows = std::min(batch_size, n - start);
             const std::size_t parts = batch_parts(rows);
             double* round = partials.data() + (b % 2) * most_parts * part_stride;
-            const std::size_t p_end = detail::first_part(parts, m + 1, members);
-            std::size_t p = detail::first_part(parts, m, members);
+            const std::size_t p_end = first_part(parts, m + 1, members);
             if (members == 1) {
                 position = start;
             }
-            for (; p < p_end; ++p) {
-                const std::size_t count = detail::part_begin(rows, parts, p + 1) - detail::part_begin(rows, parts, p);
+            for (std::size_t p = first_part(parts, m, members); p < p_end; ++p) {
+                const std::size_t count = part_begin(rows, parts, p + 1) - part_begin(rows, parts, p);
                 double* out = round + p * part_stride;
                 std::fill(out, out + P, 0.0);
                 const LinearData<T> part = row_range(mine, position, count, pb.n_features);
-                out[P] = detail::accumulate_rows(pb, part, theta, 0, count, out, me.block.data(), me.scratch.data());
+                out[P] = accumulate_rows(pb, part, theta, 0, count, out, me.block.data(), me.scratch.data());
                 position += count;
             }
             if (members > 1 && !barrier.arrive_and_wait(m, b)) {
@@ -882,7 +873,7 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
                 const double* part_sums = round + q * part_stride;
                 loss += part_sums[P];
                 for (std::size_t j = 0; j < P; ++j) {
-                    me.summed[j] += part_sums[j];
+                    me.summed.data()[j] += part_sums[j];
                 }
             }
             // Every member sees the same loss, so all stop at the same batch.
@@ -895,8 +886,8 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
             const double m_rows = static_cast<double>(rows);
             if (fused_sgd) {
                 const double lr = begin_step(hyper, schedule, me.counters).lr;
-                detail::with_flags([&](auto maximize, auto decay) {
-                    detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                with_flags([&](auto maximize, auto decay) {
+                    finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
                         pb, hyper, lr, me.buffers.param, me.summed.data(), me.summed.data() + n_coef, m_rows);
                 }, hyper.maximize, hyper.weight_decay != 0.0);
             } else {
@@ -906,12 +897,43 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
             ++me.steps;
         }
     });
-    const detail::TeamMember<T>& lead = team[0];
-    EpochResult result;
-    result.loss = lead.loss_sum;
-    result.steps = lead.steps;
-    result.finite = lead.finite;
+    if (!ran) {
+        return false;
+    }
+    const TeamMember<T>& lead = team[0];
+    result->loss = lead.loss_sum;
+    result->steps = lead.steps;
+    result->finite = lead.finite;
     *rows_seen = lead.rows_seen;
+    return true;
+}
+
+}  // namespace detail
+
+// linear_epoch for medium batches: the batch's parts are summed by a team of threads that
+// meet once per batch (see TeamMember), or all by the calling thread, with the same result.
+// Returns the data loss sum, the rows seen and the steps in an EpochResult (loss = sum).
+// If the system refuses a thread, the epoch runs on the calling thread alone.
+template <class T>
+EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+                              const Hyper& hyper, const Schedule& schedule, double* counters,
+                              const ParamBuffers<T>& params, int n_threads, std::size_t* rows_seen) {
+    const std::size_t n_batches = (data.n_used + batch_size - 1) / batch_size;
+    const std::size_t most_parts = batch_parts(batch_size);
+    const std::size_t worth = batch_size * pb.n_coef() / min_batch_elements_per_member;
+    int members = 1;
+    if (most_parts >= 2 && n_batches >= 2 && worth >= 2 && n_threads != 1) {
+        // Never more members than cores: a waiting member spins on its core.
+        const int cores = usable_cores();
+        const int wanted = n_threads > 0 ? std::min(n_threads, cores) : cores;
+        members = static_cast<int>(std::min({most_parts, worth, static_cast<std::size_t>(wanted)}));
+    }
+    EpochResult result;
+    if (!detail::run_split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, members, &result,
+                                       rows_seen)) {
+        detail::run_split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, 1, &result,
+                                      rows_seen);
+    }
     return result;
 }
 
@@ -920,12 +942,14 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
 // step counters and schedule are the caller's (a pygdx.optim optimizer's), so the update is
 // exactly pygdx.optim's. `grad` is an n_params scratch buffer.
 template <class T>
-EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t requested_batch_size,
                          const Hyper& hyper, const Schedule& schedule, double* counters,
                          const ParamBuffers<T>& params, T* grad, int n_threads) {
     const std::size_t P = pb.n_params();
     const std::size_t n_coef = pb.n_coef();
     const std::size_t n = data.n_used;
+    // A batch is never larger than the epoch (and batch_size x n_coef cannot overflow).
+    const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
     const T* theta = params.param;
     const T* const grads[1] = {grad};
     std::vector<double> summed(P);
@@ -1015,3 +1039,5 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
 }
 
 }  // namespace pygdx
+
+#undef PYGDX_PREFETCH

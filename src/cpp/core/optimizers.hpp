@@ -26,7 +26,10 @@
 // Linux), so a portable wheel still uses the wide registers. Every version performs the
 // same IEEE operations in the same order (no FMA contraction: see CMakeLists.txt), so the
 // results do not depend on the CPU.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// PYGDX_NO_SIMD_CLONES turns them off, e.g. for sanitizer builds (ThreadSanitizer cannot run
+// the clones' load-time dispatch).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(PYGDX_NO_SIMD_CLONES)
 #define PYGDX_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define PYGDX_SIMD_CLONES

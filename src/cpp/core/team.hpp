@@ -9,11 +9,18 @@
 // member it waits for may be the one that needs that core.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace pygdx {
 
@@ -29,6 +36,47 @@ inline void cpu_relax() {
 
 }  // namespace detail
 
+// How many threads this process may run at once: the CPUs of its affinity mask where the
+// system says (Linux), else the hardware's thread count; at least 1. A team larger than
+// this would spin on cores its own members need.
+inline int usable_cores() {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        return std::max(1, CPU_COUNT(&set));
+    }
+#endif
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// Storage of n values of T starting on a cache line, with at least a cache line of slack
+// after them: buffers written by different members never share a line (std::vector only
+// aligns to 16 bytes, and the allocator places members' buffers side by side).
+template <class T>
+class CacheLineBuffer {
+public:
+    CacheLineBuffer() = default;
+    explicit CacheLineBuffer(std::size_t n, T value = T()) { assign(n, value); }
+
+    void assign(std::size_t n, T value = T()) {
+        storage_.assign(n + 2 * slack, value);
+        const auto address = reinterpret_cast<std::uintptr_t>(storage_.data());
+        const std::size_t skip = ((64 - address % 64) % 64) / sizeof(T);
+        data_ = storage_.data() + skip;
+        size_ = n;
+    }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    std::size_t size() const { return size_; }
+
+private:
+    static constexpr std::size_t slack = 64 / sizeof(T) + 1;
+    std::vector<T> storage_;
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
 class RoundBarrier {
 public:
     explicit RoundBarrier(int members) : done_(static_cast<std::size_t>(members)) {}
@@ -38,15 +86,18 @@ public:
     bool arrive_and_wait(int member, std::size_t round) {
         done_[static_cast<std::size_t>(member)].rounds.store(round + 1, std::memory_order_release);
         for (const Slot& other : done_) {
-            std::size_t spins = 0;
+            std::size_t waits = 0;
             while (other.rounds.load(std::memory_order_acquire) < round + 1) {
                 if (abandoned_.load(std::memory_order_relaxed)) {
                     return false;
                 }
-                if (++spins < spins_before_yield) {
+                ++waits;
+                if (waits < spins_before_yield) {
                     detail::cpu_relax();
-                } else {
+                } else if (waits < spins_before_yield + yields_before_sleep) {
                     std::this_thread::yield();
+                } else {
+                    std::this_thread::sleep_for(std::chrono::microseconds(50));
                 }
             }
         }
@@ -57,9 +108,13 @@ public:
     void abandon() { abandoned_.store(true, std::memory_order_relaxed); }
 
 private:
-    // About 20 microseconds of pause instructions: far longer than a batch, far shorter
-    // than a scheduler's time slice.
-    static constexpr std::size_t spins_before_yield = 2000;
+    // A pause takes 10 to 140 cycles depending on the CPU (about 140 since Skylake): 256 of
+    // them are a few to tens of microseconds, longer than a batch, far shorter than a time
+    // slice. Then the waiter yields its core, and after a few hundred yields it sleeps: the
+    // member it waits for is then off the CPU (the machine is busier than its cores), and
+    // spinning would only keep it off longer.
+    static constexpr std::size_t spins_before_yield = 256;
+    static constexpr std::size_t yields_before_sleep = 256;
 
     // One cache line per member, so that publishing a round touches no other member's line.
     struct alignas(64) Slot {
@@ -70,13 +125,16 @@ private:
 };
 
 // Calls fn(member) for members 0..members-1, member 0 on the calling thread, and returns
-// when all have returned. If one throws, the barrier is abandoned (so no member waits for
-// it forever) and the first exception is rethrown here after all joined.
+// true when all have returned. If the system refuses a thread, the barrier is abandoned,
+// the threads started are joined and false is returned before member 0 has run: the
+// caller can run the work with fewer members. If a member throws, the barrier is
+// abandoned (no member waits for it forever) and the first exception is rethrown here
+// after all joined.
 template <class Fn>
-void run_team(int members, RoundBarrier& barrier, Fn&& fn) {
+bool run_team(int members, RoundBarrier& barrier, Fn&& fn) {
     if (members <= 1) {
         fn(0);
-        return;
+        return true;
     }
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(members));
     auto guarded = [&](int member) {
@@ -88,28 +146,31 @@ void run_team(int members, RoundBarrier& barrier, Fn&& fn) {
         }
     };
     std::vector<std::thread> threads;
-    threads.reserve(static_cast<std::size_t>(members - 1));
+    bool started = true;
     try {
+        threads.reserve(static_cast<std::size_t>(members - 1));
         for (int m = 1; m < members; ++m) {
             threads.emplace_back(guarded, m);
         }
-    } catch (...) {
-        // The system refused a thread: release the ones started, then report it.
+    } catch (const std::exception&) {
+        started = false;
         barrier.abandon();
-        for (auto& t : threads) {
-            t.join();
-        }
-        throw;
     }
-    guarded(0);
+    if (started) {
+        guarded(0);
+    }
     for (auto& t : threads) {
         t.join();
+    }
+    if (!started) {
+        return false;
     }
     for (auto& e : errors) {
         if (e) {
             std::rethrow_exception(e);
         }
     }
+    return true;
 }
 
 }  // namespace pygdx
