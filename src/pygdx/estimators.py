@@ -16,6 +16,12 @@ Data handling:
 - Shuffling: every epoch draws a 64-bit seed from ``numpy.random.default_rng(random_state)``
   and the core shuffles the row order with a SplitMix64-driven Fisher-Yates shuffle, so a
   given ``random_state`` reproduces a fit exactly, whatever ``n_jobs``.
+- Threads (``n_jobs``; scikit-learn's default None is one thread, -1 every core): full
+  batches and large mini-batches split their rows over threads; mini-batches of about 64
+  rows or more (at 100 features) are shared by a team of threads that lives for the
+  epoch; smaller batches and single rows run on one thread, where meeting once per batch
+  would cost more than it saves. The sums are cut by the problem's size only, never by the
+  thread count, so every ``n_jobs`` gives the same bits.
 - A NaN or infinite loss stops training at once with a ValueError naming the epoch (or
   saying which input holds the NaN/inf); the model keeps its last finite weights, and if a
   step overflowed them, weights, optimizer state and step count return to where the epoch
