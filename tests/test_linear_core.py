@@ -215,11 +215,12 @@ def run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, n_thre
 # shares; the result must not depend on the team's size, and must equal the reference.
 @pytest.mark.parametrize("optimizer, kwargs", [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01}),
                                                ("sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True})])
-@pytest.mark.parametrize("batch_size", [32, 64, 100, 256, 1000])
+# Batches of 32 and 48 rows (d = 77 or 100) are summed in column halves, 64 and more in row parts.
+@pytest.mark.parametrize("batch_size, d", [(32, 100), (48, 77), (64, 100), (100, 100), (256, 100), (1000, 100)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, dtype):
+def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, d, dtype):
     loss = losses.Huber(0.3)
-    n, d = 2100, 100
+    n = 2100
     X, y, theta0, sw = make_data(loss, n=n, d=d, dtype=dtype)
     theta0 *= 0.1
     pb = make_problem("huber", "elasticnet", alpha=0.01, l1_ratio=0.5, n_features=d)
@@ -240,6 +241,20 @@ def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwar
     tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), **tol)
     np.testing.assert_allclose(mean_loss, ref_mean, rtol=tol["rtol"])
+
+
+@pytest.mark.parametrize("optimizer, kwargs", [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01})])
+def test_column_halves_stop_before_the_step_at_a_non_finite_batch(optimizer, kwargs):
+    # (squared error: an inf feature always makes the loss inf; a log loss can be 0 at an
+    # infinite margin, and then the weights' check after the epoch reports it instead)
+    loss = losses.SquaredError()
+    X, y, theta0, _ = make_data(loss, n=1000, d=100)
+    X[700, 80] = np.inf  # batch 21 of 32-row batches (rows 672..703), in the second half of the columns
+    pb = make_problem("squared_error", n_features=100)
+    theta, _, counters, _, steps, finite = run_epoch(pb, X, y, None, np.arange(1000, dtype=np.int64), 32,
+                                                    optimizer, kwargs, theta0 * 0.1, 1)
+    assert not finite and steps == 21 and counters[0] == 21
+    assert np.all(np.isfinite(theta))
 
 
 def test_split_batch_team_stops_together_at_a_non_finite_batch():
