@@ -141,6 +141,28 @@ def test_full_batch_fits_are_identical_without_a_random_state(data):
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
 
 
+# At 100 features: 32 rows are read in column halves on one thread, 64 and 256 rows are
+# shared by a team of threads with n_jobs=-1; neither may change a bit of the fit.
+@pytest.mark.parametrize("batch_size", [32, 64, 256])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_team_and_column_paths_give_the_same_fit_for_every_n_jobs(batch_size, dtype, estimator):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 100)).astype(dtype)
+    score = X[:, :5].sum(axis=1)
+    if estimator == "regressor":
+        make, y = pygdx.GDRegressor, score
+    else:
+        make, y = pygdx.GDClassifier, (score > 0).astype(int)
+    fits = [make(optimizer="adam", lr=1e-3, batch_size=batch_size, max_iter=3, tol=None, penalty="elasticnet",
+                 alpha=1e-4, random_state=0, n_jobs=n_jobs).fit(X, y) for n_jobs in (None, 2, -1)]
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.coef_, fits[0].coef_)
+        np.testing.assert_array_equal(other.intercept_, fits[0].intercept_)
+        assert other.loss_curve_ == fits[0].loss_curve_
+    assert fits[0].coef_.dtype == dtype
+
+
 @pytest.mark.parametrize("batch_size", [1, 48, 200])
 def test_float32_mini_batch_fits_do_not_depend_on_n_jobs(batch_size):
     rng = np.random.default_rng(0)
