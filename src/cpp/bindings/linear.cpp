@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "bindings/arrays.hpp"
+#include "core/epoch.hpp"
 #include "core/linear.hpp"
 
 namespace py = pybind11;

@@ -1,0 +1,200 @@
+// The row kernels every pass over X is built from: prefetching rows gathered through an
+// index, and dot products with a fixed summation order.
+//
+// Every SIMD version of a kernel (PYGDX_SIMD_CLONES, see optimizers.hpp) adds the same
+// numbers in the same order: the reductions use sixteen fixed accumulators combined in a
+// fixed tree, so results do not depend on the CPU. These helpers are always inlined into
+// the clones that call them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+// The per-row helpers must be inlined into the SIMD clones that call them (PYGDX_SIMD_CLONES):
+// a helper compiled once for the baseline CPU would run the dot products at SSE2 width.
+#if defined(__GNUC__) || defined(__clang__)
+#define PYGDX_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define PYGDX_ALWAYS_INLINE __forceinline
+#else
+#define PYGDX_ALWAYS_INLINE inline
+#endif
+
+namespace pygdx {
+namespace detail {
+
+// Rows gathered through a shuffled index defeat the hardware prefetcher: every row would
+// wait for memory. Two requests hide that latency: the whole row a few positions ahead
+// (into L1), and the first two cache lines of a row further ahead (into L2), which starts
+// the memory access early and lets the L2 streamer, which does not hold one of the core's
+// few L1 miss buffers, fetch the rest of that row.
+inline constexpr std::size_t prefetch_distance = 8;
+inline constexpr std::size_t far_prefetch_distance = 32;
+
+// GCC deletes a loop whose body is only __builtin_prefetch calls when it cannot unroll it
+// (the trip count depends on d): a prefetch has no side effect the optimizer must keep.
+// The empty volatile asm naming the address is such a side effect, and costs nothing.
+#if defined(__GNUC__) || defined(__clang__)
+#define PYGDX_PREFETCH(address, locality)                                   \
+    do {                                                                     \
+        __builtin_prefetch((address), 0, (locality));                        \
+        __asm__ __volatile__("" : : "r"(address));                           \
+    } while (0)
+#else
+#define PYGDX_PREFETCH(address, locality) ((void)(address))
+#endif
+
+// Every cache line of [p, p + bytes), counted from p's line: a row of 800 bytes that does
+// not start on a line boundary spans 14 lines, not 13.
+inline void prefetch_bytes(const void* p, std::size_t bytes) {
+    const auto start = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t end = start + bytes;
+    for (std::uintptr_t line = start & ~std::uintptr_t{63}; line < end; line += 64) {
+        PYGDX_PREFETCH(reinterpret_cast<const void*>(line), 3);
+    }
+}
+
+inline void prefetch_start_to_l2(const void* p) {
+    const auto line = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63};
+    PYGDX_PREFETCH(reinterpret_cast<const void*>(line), 1);
+    PYGDX_PREFETCH(reinterpret_cast<const void*>(line + 64), 1);
+}
+
+// The prefetches made when row i of `data` (d features) is about to be used.
+template <class Data>
+PYGDX_ALWAYS_INLINE void prefetch_ahead(const Data& data, std::size_t i, std::size_t d) {
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(data.X)>>;
+    if (i + far_prefetch_distance < data.n_readable) {
+        prefetch_start_to_l2(data.X + data.row(i + far_prefetch_distance) * d);
+    }
+    if (i + prefetch_distance < data.n_readable) {
+        prefetch_bytes(data.X + data.row(i + prefetch_distance) * d, d * sizeof(T));
+    }
+}
+
+// Σ term(j) for j < n with sixteen independent accumulators, combined in a fixed tree:
+// the compiler can vectorise the reduction without -ffast-math (which would break NaN
+// detection), short dependency chains hide the add latency, and every SIMD width adds the
+// same numbers in the same order.
+template <class T, class Term>
+PYGDX_ALWAYS_INLINE T fixed_order_sum(std::size_t n, Term term) {
+    T s[16] = {};
+    std::size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        for (std::size_t u = 0; u < 16; ++u) {
+            s[u] += term(j + u);
+        }
+    }
+    for (; j < n; ++j) {
+        s[0] += term(j);
+    }
+    for (std::size_t width = 8; width > 0; width /= 2) {
+        for (std::size_t u = 0; u < width; ++u) {
+            s[u] += s[u + width];
+        }
+    }
+    return s[0];
+}
+
+// Eight lanes of T in one value: GCC and Clang compile the arithmetic to the widest
+// registers of each SIMD clone (one AVX-512 register, two AVX2, four SSE2 for double), with
+// the same lane-wise operations, so every clone rounds identically. Written as explicit
+// lanes because the compiler kept the sixteen accumulators of several rows in memory.
+#if defined(__GNUC__) || defined(__clang__)
+template <class T>
+struct Lanes8 {
+    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+};
+#else
+template <class T>
+struct PortableLanes8 {
+    T v[8];
+    T& operator[](std::size_t u) { return v[u]; }
+    T operator[](std::size_t u) const { return v[u]; }
+    PortableLanes8& operator+=(const PortableLanes8& o) {
+        for (std::size_t u = 0; u < 8; ++u) v[u] += o.v[u];
+        return *this;
+    }
+    friend PortableLanes8 operator+(PortableLanes8 a, const PortableLanes8& b) { return a += b; }
+    friend PortableLanes8 operator*(PortableLanes8 a, const PortableLanes8& b) {
+        for (std::size_t u = 0; u < 8; ++u) a.v[u] *= b.v[u];
+        return a;
+    }
+};
+template <class T>
+struct Lanes8 {
+    using type = PortableLanes8<T>;
+};
+#endif
+
+// Lanes are passed by reference: vector values crossing a function boundary would change
+// the calling convention between clones (GCC's -Wpsabi).
+template <class T>
+PYGDX_ALWAYS_INLINE void load8(typename Lanes8<T>::type& v, const T* p) {
+    std::memcpy(&v, p, sizeof(v));
+}
+
+// Sixteen running sums of n terms a[j]·b[j] for several rows b, sharing the loads of a:
+// lane u of lo[q] holds the terms j ≡ u (mod 16), lane u of hi[q] those j ≡ 8 + u; the
+// n mod 16 trailing terms go to tail[q], in order. fixed_order_sum's layout and order.
+template <class T, std::size_t Rows>
+PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b, std::size_t n,
+                                        typename Lanes8<T>::type* lo, typename Lanes8<T>::type* hi, T* tail) {
+    using V = typename Lanes8<T>::type;
+    for (std::size_t q = 0; q < Rows; ++q) {
+        lo[q] = V{};
+        hi[q] = V{};
+    }
+    std::size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        V al, ah;
+        load8(al, a + j);
+        load8(ah, a + j + 8);
+        for (std::size_t q = 0; q < Rows; ++q) {
+            V bl, bh;
+            load8(bl, b[q] + j);
+            load8(bh, b[q] + j + 8);
+            lo[q] += al * bl;
+            hi[q] += ah * bh;
+        }
+    }
+    for (std::size_t q = 0; q < Rows; ++q) {
+        T t = lo[q][0];
+        for (std::size_t k = j; k < n; ++k) {
+            t += a[k] * b[q][k];
+        }
+        tail[q] = t;
+    }
+}
+
+// fixed_order_sum's final tree over the sixteen sums (lane 0 of lo replaced by `first`).
+template <class T>
+PYGDX_ALWAYS_INLINE T combine16(const typename Lanes8<T>::type& lo, const typename Lanes8<T>::type& hi, T first) {
+    const typename Lanes8<T>::type s = lo + hi;
+    const T s0 = first + hi[0];
+    const T a0 = s0 + s[4], a1 = s[1] + s[5], a2 = s[2] + s[6], a3 = s[3] + s[7];
+    return (a0 + a2) + (a1 + a3);
+}
+
+template <class T>
+PYGDX_ALWAYS_INLINE T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
+    typename Lanes8<T>::type lo[1], hi[1];
+    T tail[1];
+    const T* rows[1] = {b};
+    running_sums16<T, 1>(a, rows, n, lo, hi, tail);
+    return combine16<T>(lo[0], hi[0], tail[0]);
+}
+
+template <class T>
+PYGDX_ALWAYS_INLINE void axpy(T a, const T* __restrict x, T* __restrict y, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) {
+        y[j] += a * x[j];
+    }
+}
+
+}  // namespace detail
+}  // namespace pygdx
+
+#undef PYGDX_PREFETCH
