@@ -440,8 +440,11 @@ PYGDX_SIMD_CLONES void column_gradient_sums(const LinearData<T>& batch, std::siz
 
 }  // namespace detail
 
-// linear_epoch for batches where column_split_applies (see there), on the calling thread.
-// Returns the data loss sum, the rows seen and the steps in an EpochResult (loss = sum).
+namespace detail {
+
+// linear_epoch for batches where column_split_applies (see there; assumed, not checked),
+// on the calling thread. Returns the data loss sum, the rows seen and the steps in an
+// EpochResult (loss = sum).
 template <class T>
 EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
                                const Hyper& hyper, const Schedule& schedule, double* counters,
@@ -501,6 +504,8 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
     return result;
 }
 
+}  // namespace detail
+
 // One pass over the rows of `data` in their given order, in batches of `batch_size` rows
 // (the last batch may be smaller), one optimizer step per batch. The optimizer's state,
 // step counters and schedule are the caller's (a pygdx.optim optimizer's), so the update is
@@ -519,14 +524,17 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     std::vector<double> summed(P);
     std::vector<double> scratch(2 * pb.n_outputs);
     RowPass<T> pass(pb, n_threads);
-    // Three ways to sum a batch, chosen by the batch's size only, never by n_threads: they
-    // round differently in float32, and a fit must give the same bits whatever n_jobs is.
+    // How a batch is summed is chosen by the batch's and the problem's size only, never by
+    // n_threads: the ways round differently, and a fit must give the same bits whatever
+    // n_jobs is. In the order they are tried:
     // - Medium batches, which RowPass would not thread (below twice its per-thread minimum)
     //   but a team could (at least twice min_batch_elements_per_member), are cut into parts
     //   that a team of threads shares for the whole epoch (split_batch_epoch).
-    // - Small batches (up to rows_per_block rows) are summed straight into `grad` in T and
-    //   finished in place: for stochastic and small mini-batches the per-step passes over
-    //   the parameters, not the rows, are the cost.
+    // - Small batches of a single-output model with enough features are summed in two
+    //   passes over column halves (column_split_epoch, see column_split_applies).
+    // - Other small batches (up to rows_per_block rows) are summed straight into `grad` in T
+    //   and finished in place; single rows with plain SGD take the fused stochastic loop
+    //   (sgd_row_steps). There the per-step passes over the parameters are the cost.
     // - Larger ones go through RowPass (double partials, threads per batch).
     const bool medium_or_small = batch_size * n_coef < 2 * min_row_elements_per_thread;
     const bool split = medium_or_small && batch_parts(batch_size) >= 2 &&
@@ -557,7 +565,7 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
         data_loss_sum = result.loss;
     }
     if (by_columns) {
-        result = column_split_epoch(pb, data, batch_size, hyper, schedule, counters, params, grad, &rows_seen);
+        result = detail::column_split_epoch(pb, data, batch_size, hyper, schedule, counters, params, grad, &rows_seen);
         data_loss_sum = result.loss;
     }
     for (std::size_t start = 0; start < n && !fused_row_step && !split && !by_columns; start += batch_size) {

@@ -267,17 +267,15 @@ PYGDX_SIMD_CLONES double penalty_value(const Penalty& p, const T* coef, std::siz
 
 namespace detail {
 
-// The objective's gradient from summed per-row gradients, element by element, for the
-// coefficients [begin, end) and, if `intercepts`, the intercepts: `sum_at(j)` gives
-// coefficient j's sum (double, or T when a small batch is summed in T), and `out(j, g_j)`
-// receives the gradient of parameter j in T. Divides by the row count, adds the penalty's
-// gradient (the l1 part as the subgradient sign(w), 0 at 0) to the coefficients and zeroes
-// the intercept when it is not fitted. `out` may overwrite theta[j]: theta[j] is read before
-// out(j, ...) is called.
+// The objective's gradient from summed per-row gradients, element by element: `sum_at(j)`
+// gives coefficient j's sum (double, or T when a small batch is summed in T), and `out(j,
+// g_j)` receives the gradient of parameter j in T. Divides by the row count, adds the
+// penalty's gradient (the l1 part as the subgradient sign(w), 0 at 0) to the coefficients
+// and zeroes the intercept when it is not fitted. `out` may overwrite theta[j]: theta[j] is
+// read before out(j, ...) is called.
 template <class T, class SumAt, class Out>
-PYGDX_ALWAYS_INLINE void finish_gradient_range(const LinearProblem& pb, const T* theta, SumAt sum_at,
-                                               const double* intercept_sums, double n_rows, std::size_t begin,
-                                               std::size_t end, bool intercepts, Out out) {
+PYGDX_ALWAYS_INLINE void finish_gradient_each(const LinearProblem& pb, const T* theta, SumAt sum_at,
+                                              const double* intercept_sums, double n_rows, Out out) {
     using S = decltype(sum_at(std::size_t{0}));
     const std::size_t n_coef = pb.n_coef();
     const S scale = static_cast<S>(1.0 / n_rows);
@@ -288,29 +286,22 @@ PYGDX_ALWAYS_INLINE void finish_gradient_range(const LinearProblem& pb, const T*
     const S a2 = static_cast<S>(p.kind == PenaltyKind::l2 ? p.alpha
                                 : p.kind == PenaltyKind::elasticnet ? p.alpha * (1.0 - p.l1_ratio) : 0.0);
     if (a == S(0)) {
-        for (std::size_t j = begin; j < end; ++j) {
+        for (std::size_t j = 0; j < n_coef; ++j) {
             out(j, static_cast<T>(sum_at(j) * scale));
         }
     } else if (a1 == S(0)) {
-        for (std::size_t j = begin; j < end; ++j) {
+        for (std::size_t j = 0; j < n_coef; ++j) {
             out(j, static_cast<T>(sum_at(j) * scale + a2 * static_cast<S>(theta[j])));
         }
     } else {
-        for (std::size_t j = begin; j < end; ++j) {
+        for (std::size_t j = 0; j < n_coef; ++j) {
             const S w = static_cast<S>(theta[j]);
             out(j, static_cast<T>(sum_at(j) * scale + a1 * sign_of(w) + a2 * w));
         }
     }
-    for (std::size_t k = 0; intercepts && k < pb.n_outputs; ++k) {
+    for (std::size_t k = 0; k < pb.n_outputs; ++k) {
         out(n_coef + k, static_cast<T>(pb.fit_intercept ? intercept_sums[k] / n_rows : 0.0));
     }
-}
-
-// finish_gradient_range over every parameter.
-template <class T, class SumAt, class Out>
-PYGDX_ALWAYS_INLINE void finish_gradient_each(const LinearProblem& pb, const T* theta, SumAt sum_at,
-                                              const double* intercept_sums, double n_rows, Out out) {
-    finish_gradient_range(pb, theta, sum_at, intercept_sums, n_rows, 0, pb.n_coef(), true, out);
 }
 
 }  // namespace detail
