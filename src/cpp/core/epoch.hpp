@@ -415,32 +415,19 @@ PYGDX_SIMD_CLONES void column_gradient_sums(const LinearData<T>& batch, std::siz
     std::fill(sums + c0, sums + c1, T(0));
     std::size_t i = 0;
     for (; i + 4 <= batch.n_used; i += 4) {
-        const T g0 = static_cast<T>(g[i]), g1 = static_cast<T>(g[i + 1]);
-        const T g2 = static_cast<T>(g[i + 2]), g3 = static_cast<T>(g[i + 3]);
-        const T* __restrict x0 = batch.X + batch.row(i) * d;
-        const T* __restrict x1 = batch.X + batch.row(i + 1) * d;
-        const T* __restrict x2 = batch.X + batch.row(i + 2) * d;
-        const T* __restrict x3 = batch.X + batch.row(i + 3) * d;
-        T* __restrict out = sums;
-        for (std::size_t j = c0; j < c1; ++j) {
-            out[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j]);
+        const T* x[4];
+        for (std::size_t q = 0; q < 4; ++q) {
+            x[q] = batch.X + batch.row(i + q) * d;
         }
+        add_four_rows(g + i, x, c0, c1, sums);
     }
     for (; i < batch.n_used; ++i) {
         const T gi = static_cast<T>(g[i]);
         if (gi != T(0)) {
-            const T* __restrict x = batch.X + batch.row(i) * d;
-            T* __restrict out = sums;
-            for (std::size_t j = c0; j < c1; ++j) {
-                out[j] += gi * x[j];
-            }
+            axpy(gi, batch.X + batch.row(i) * d + c0, sums + c0, c1 - c0);
         }
     }
 }
-
-}  // namespace detail
-
-namespace detail {
 
 // linear_epoch for batches where column_split_applies (see there; assumed, not checked),
 // on the calling thread. Returns the data loss sum, the rows seen and the steps in an

@@ -154,6 +154,22 @@ PYGDX_ALWAYS_INLINE void dot4(const T* __restrict w, const T* const* x, std::siz
     }
 }
 
+// out[j] += Σ_q g[q]·x[q][j] for four rows x and j in [c0, c1), in one pass and a fixed
+// order ((g0 x0 + g1 x1) + (g2 x2 + g3 x3)), so every caller rounds alike.
+template <class T>
+PYGDX_ALWAYS_INLINE void add_four_rows(const double* g, const T* const* x, std::size_t c0, std::size_t c1,
+                                       T* __restrict out) {
+    const T g0 = static_cast<T>(g[0]), g1 = static_cast<T>(g[1]);
+    const T g2 = static_cast<T>(g[2]), g3 = static_cast<T>(g[3]);
+    const T* __restrict x0 = x[0];
+    const T* __restrict x1 = x[1];
+    const T* __restrict x2 = x[2];
+    const T* __restrict x3 = x[3];
+    for (std::size_t j = c0; j < c1; ++j) {
+        out[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j]);
+    }
+}
+
 // Adds rows [begin, end) of `data` to coef_grad (type T) and intercept_grad (double);
 // returns their weighted loss sum. `scratch` holds 2K doubles. Single-output problems take
 // rows four at a time (dot4, then one pass adding all four rows to the gradient).
@@ -186,16 +202,7 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
                 g[q] = sw * derivative;
                 intercept_grad[0] += g[q];
             }
-            const T g0 = static_cast<T>(g[0]), g1 = static_cast<T>(g[1]);
-            const T g2 = static_cast<T>(g[2]), g3 = static_cast<T>(g[3]);
-            const T* __restrict x0 = x[0];
-            const T* __restrict x1 = x[1];
-            const T* __restrict x2 = x[2];
-            const T* __restrict x3 = x[3];
-            T* __restrict out = coef_grad;
-            for (std::size_t j = 0; j < d; ++j) {
-                out[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j]);
-            }
+            add_four_rows(g, x, 0, d, coef_grad);
         }
     }
     for (; i < end; ++i) {
