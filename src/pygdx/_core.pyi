@@ -59,6 +59,24 @@ class ScheduleKind(_PybindEnum):
     cosine: ClassVar[ScheduleKind]
     plateau: ClassVar[ScheduleKind]
     optimal: ClassVar[ScheduleKind]
+    multistep: ClassVar[ScheduleKind]
+    constant_factor: ClassVar[ScheduleKind]
+    linear: ClassVar[ScheduleKind]
+    polynomial: ClassVar[ScheduleKind]
+    warm_restarts: ClassVar[ScheduleKind]
+    cyclic: ClassVar[ScheduleKind]
+    one_cycle: ClassVar[ScheduleKind]
+    swa: ClassVar[ScheduleKind]
+    table: ClassVar[ScheduleKind]
+
+class CycleMode(_PybindEnum):
+    triangular: ClassVar[CycleMode]
+    triangular2: ClassVar[CycleMode]
+    exp_range: ClassVar[CycleMode]
+
+class Anneal(_PybindEnum):
+    cos: ClassVar[Anneal]
+    linear: ClassVar[Anneal]
 
 class Schedule:
     kind: ScheduleKind
@@ -72,9 +90,31 @@ class Schedule:
     alpha: float
     t0: float
     scale: float
+    milestones: list[int]
+    factor: float
+    start_factor: float
+    end_factor: float
+    total_iters: int
+    power: float
+    t_0: int
+    t_mult: int
+    max_lr: float
+    step_size_up: float
+    step_size_down: float
+    cycle_mode: CycleMode
+    total_steps: int
+    pct_start: float
+    div_factor: float
+    final_div_factor: float
+    three_phase: bool
+    anneal: Anneal
+    swa_lr: float
+    anneal_epochs: int
+    table: npt.NDArray[np.float64]
     def __init__(self) -> None: ...
 
 def schedule_lr(schedule: Schedule, t: _Int) -> float: ...
+def schedule_steps_defined(schedule: Schedule) -> int: ...
 def state_buffer_count(hyper: Hyper) -> int: ...
 def state_buffer_used(hyper: Hyper, slot: _Int) -> bool: ...
 

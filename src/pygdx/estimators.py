@@ -462,7 +462,8 @@ class _GDBase:
         """One epoch over the rows `order`; returns (mean objective, finite)."""
         problem = self._problem()
         if self._uses_core_loss():
-            hyper, schedule, counters, states = self._optimizer.core_buffers()
+            steps = 1 if self.batch_size is None else -(-len(order) // self.batch_size)
+            hyper, schedule, counters, states = self._optimizer.core_buffers(steps=steps)
             loss, _, finite = _core.linear_epoch(
                 problem, X, y_core, sw, order, self.batch_size, hyper, schedule, counters, self._theta, states,
                 _n_threads(self.n_jobs), seed,

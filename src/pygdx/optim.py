@@ -179,7 +179,7 @@ class Optimizer:
 
     def _bind(self) -> None:
         self._kernel = self._new_kernel(self.state, self._counters)
-        self._schedule_is_stateful = hasattr(self._schedule, "observe")
+        self._schedule_is_stateful = self._schedule.refresh_each_step
 
     # --- the public API -------------------------------------------------------------
     def step(self, grads: Any) -> None:
@@ -192,20 +192,20 @@ class Optimizer:
         # A plain attribute, not a property: at small sizes this wrapper is a visible part
         # of the cost of a step.
         if self._schedule_is_stateful:
-            self._kernel.schedule = self._schedule.to_core()
+            self._kernel.schedule = self._schedule.to_core(int(self._counters[0]) + 1)
         self._kernel.step(grads)
 
     @property
     def lr(self) -> LearningRate:
         """The learning rate: a float, or the Schedule it was given. Settable between steps."""
         s = self._schedule
-        return s.lr if type(s).__name__ == "ConstantLR" else s
+        return s.lr if s.constant else s
 
     @lr.setter
     def lr(self, value: LearningRate) -> None:
         self._schedule = as_schedule(value)
         self._kernel.schedule = self._schedule.to_core()
-        self._schedule_is_stateful = hasattr(self._schedule, "observe")
+        self._schedule_is_stateful = self._schedule.refresh_each_step
 
     @property
     def current_lr(self) -> float:
@@ -217,14 +217,16 @@ class Optimizer:
         """How many steps have been taken."""
         return int(self._counters[0])
 
-    def core_buffers(self, index: int = 0) -> tuple[Any, Any, np.ndarray, list[np.ndarray]]:
+    def core_buffers(self, index: int = 0, steps: int | None = None) -> tuple[Any, Any, np.ndarray, list[np.ndarray]]:
         """What a C++ training loop needs to step parameter ``index`` with this exact rule:
         ``(hyper, schedule, counters, state buffers)``. The arrays are this optimizer's own,
         so steps taken in C++ advance it exactly as :meth:`step` would (used by the estimators).
+        ``steps``: how many steps the loop will take (a tabulated schedule is computed that far).
         """
         empty = np.empty(0, dtype=self.params[index].dtype)
         states = [self.state[index].get(name, empty) for name in self._state_names]
-        return self._make_hyper(), self._schedule.to_core(), self._counters, states
+        schedule = self._schedule.to_core(None if steps is None else self.t + int(steps))
+        return self._make_hyper(), schedule, self._counters, states
 
     def state_dict(self) -> dict:
         """Everything needed to continue exactly where this optimizer is: a deep copy."""
@@ -282,7 +284,7 @@ class Optimizer:
         else:
             self.state, self._counters = new_state, counters
         self._kernel = kernel
-        self._schedule_is_stateful = hasattr(self._schedule, "observe")
+        self._schedule_is_stateful = self._schedule.refresh_each_step
 
     def __getstate__(self) -> dict:
         d = self.__dict__.copy()
