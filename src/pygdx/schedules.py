@@ -753,7 +753,7 @@ class _Tabulated(Schedule):
         values = np.asarray(rates, dtype=np.float64)
         if not np.all(np.isfinite(values)) or np.any(values < 0):
             bad = int(np.flatnonzero(~(np.isfinite(values) & (values >= 0)))[0]) + 1
-            raise ValueError(f"{type(self).__name__}: the rate of step {bad} is {values[bad - 1]!r}; rates must be "
+            raise ValueError(f"{type(self).__name__}: the rate of step {bad} is {float(values[bad - 1])}; rates must be "
                              "finite and >= 0")
         record = _core.Schedule()
         record.kind = self._kind
@@ -847,9 +847,11 @@ class SequentialLR(_Tabulated):
 class ChainedScheduler(_Tabulated):
     """torch's ChainedScheduler: every schedule's change applied to the same rate, which is
     lr * the product of ``s(t) / s.lr`` over the schedules (all must share one lr, as torch's
-    share the optimizer's). This equals torch for the multiplicative schedules (StepLR,
-    MultiStepLR, ExponentialLR, ConstantLR, LinearLR, PolynomialLR, LambdaLR, MultiplicativeLR,
-    cosine with eta_min 0), the ones torch's documentation chains. Tabulated."""
+    share the optimizer's). This equals torch for the schedules whose torch form is a
+    factor applied to the current rate (StepLR, MultiStepLR, ExponentialLR, ConstantLR,
+    LinearLR, PolynomialLR, MultiplicativeLR), the ones torch's documentation chains; torch's
+    LambdaLR, cosine and cyclic forms overwrite the rate instead of scaling it, so chaining
+    them gives other numbers in torch. Tabulated."""
 
     _checks = {"schedulers": _check_children}
 
