@@ -295,3 +295,18 @@ def test_plateau_eps_stops_reductions_below_it():
     for _ in range(10):
         s.observe(1.0)
     assert s(1) == pytest.approx(1e-8)  # 1e-6 -> 1e-7 -> 1e-8; the next cut (9e-9) is not above eps
+
+
+def test_a_function_defined_for_a_few_steps_works_for_those_steps():
+    """The table is filled ahead only as far as the function allows: a lambda that knows 5
+    steps drives 5 steps, as in torch, and the sixth raises the function's own error."""
+    factors = [1.0, 0.5, 0.25, 0.125, 0.0625]
+    w = np.zeros(1)
+    opt = optim.SGD(w, lr=schedules.LambdaLR(1.0, lr_lambda=lambda e: factors[e]))
+    for expected in factors:
+        w[:] = 0.0
+        opt.step(np.ones(1))
+        assert -w[0] == expected
+    with pytest.raises(IndexError):
+        opt.step(np.ones(1))
+    assert opt.t == 5

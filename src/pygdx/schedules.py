@@ -16,10 +16,13 @@ schedule whose step counts (step_size, T_max, milestones, ...) are multiplied by
 on a Python function (:class:`LambdaLR`, :class:`MultiplicativeLR`) and the composites
 (:class:`SequentialLR`, :class:`ChainedScheduler`) are *tabulated*: Python computes the
 rates of steps 1..n ahead, calling the function once per step in order, as torch does, and
-the core reads the table. The table grows (doubling) whenever Python is asked for a later
-step: ``pygdx.optim`` optimizers extend it before every step, and ``to_core(steps=n)``
-covers n steps for a loop that runs n steps in C++. A loop that runs past the end of its
-table keeps the table's last rate (``_core.schedule_steps_defined`` says how far it is exact).
+the core reads the table. The table grows (doubling, at least 1024 steps ahead) whenever
+Python is asked for a later step: ``pygdx.optim`` optimizers extend it before every step,
+and ``to_core(steps=n)`` covers n steps for a loop that runs n steps in C++ (the estimators
+ask for each epoch's steps). Unlike torch, the function is therefore also called for steps
+that are never taken (an error there only ends the table early). A loop that runs past the
+end of its table keeps the table's last rate (``_core.schedule_steps_defined`` says how far
+it is exact).
 
 **scikit-learn.** Schedules follow the estimator parameter protocol (``get_params(deep=)``,
 ``set_params``, constructor arguments stored as given), so ``sklearn.base.clone``,
@@ -728,37 +731,53 @@ class OptimalLR(Schedule):
 
 # --- tabulated schedules: rates computed ahead in Python, read by the core ------------------
 
-_MIN_TABLE = 1024
+_TABLE_AHEAD = 1024
+
+
+def _check_rate(schedule: Schedule, t: int, rate: float) -> float:
+    if not math.isfinite(rate) or rate < 0.0:
+        raise ValueError(f"{type(schedule).__name__}: the rate of step {t} is {rate}; rates must be finite and >= 0")
+    return rate
 
 
 class _Tabulated(Schedule):
-    """A schedule the core reads from a table of rates that Python computed ahead."""
+    """A schedule the core reads from a table of rates that Python computed ahead.
+
+    The steps a caller asked for are computed and any error is raised; beyond them the
+    table is filled ahead (to twice its length, at least 1024 steps) as far as the function
+    allows: the first error or bad rate there just ends the table, and a later call that
+    needs that step computes it again and raises.
+    """
 
     _kind = _core.ScheduleKind.table
     refresh_each_step = True
 
-    def _extend(self, rates: list[float], stop: int) -> None:
-        """Append the rates of steps len(rates) + 1 .. stop to ``rates``."""
+    def _rate(self, rates: list[float], t: int) -> float:
+        """The rate of step t, given the rates of steps 1..t-1."""
         raise NotImplementedError
 
     def to_core(self, steps: int | None = None) -> _core.Schedule:
         self._validate()
-        needed = max(int(steps or 0), _MIN_TABLE)
+        needed = max(int(steps or 0), 1)
         key = _param_key(self)
         cache = self.__dict__.get("_cache")
         if cache is not None and cache[0] == key and len(cache[1]) >= needed:
             return cache[2]
         rates = list(cache[1]) if cache is not None and cache[0] == key else []
-        self._extend(rates, max(needed, 2 * len(rates)))
-        values = np.asarray(rates, dtype=np.float64)
-        if not np.all(np.isfinite(values)) or np.any(values < 0):
-            bad = int(np.flatnonzero(~(np.isfinite(values) & (values >= 0)))[0]) + 1
-            raise ValueError(f"{type(self).__name__}: the rate of step {bad} is {float(values[bad - 1])}; rates must be "
-                             "finite and >= 0")
+        while len(rates) < needed:
+            t = len(rates) + 1
+            rates.append(_check_rate(self, t, float(self._rate(rates, t))))
+        ahead = max(2 * len(rates), _TABLE_AHEAD)
+        try:
+            while len(rates) < ahead:
+                t = len(rates) + 1
+                rates.append(_check_rate(self, t, float(self._rate(rates, t))))
+        except Exception:  # noqa: BLE001 - not needed yet: computed (and raised) when it is
+            pass
         record = _core.Schedule()
         record.kind = self._kind
         record.lr = float(self.lr)
-        record.table = values
+        record.table = np.asarray(rates, dtype=np.float64)
         object.__setattr__(self, "_cache", (key, rates, record))
         return record
 
@@ -774,9 +793,8 @@ class LambdaLR(_Tabulated):
         self.lr_lambda = lr_lambda
         self._finish_init()
 
-    def _extend(self, rates: list[float], stop: int) -> None:
-        lr = float(self.lr)
-        rates.extend(lr * float(self.lr_lambda(t - 1)) for t in range(len(rates) + 1, stop + 1))
+    def _rate(self, rates: list[float], t: int) -> float:
+        return float(self.lr) * float(self.lr_lambda(t - 1))
 
 
 class MultiplicativeLR(_Tabulated):
@@ -790,13 +808,8 @@ class MultiplicativeLR(_Tabulated):
         self.lr_lambda = lr_lambda
         self._finish_init()
 
-    def _extend(self, rates: list[float], stop: int) -> None:
-        rate = rates[-1] if rates else float(self.lr)
-        if not rates:
-            rates.append(rate)
-        for t in range(len(rates) + 1, stop + 1):
-            rate = rate * float(self.lr_lambda(t - 1))
-            rates.append(rate)
+    def _rate(self, rates: list[float], t: int) -> float:
+        return rates[-1] * float(self.lr_lambda(t - 1)) if rates else float(self.lr)
 
 
 def _check_children(name: str, value: Any) -> None:
@@ -836,12 +849,10 @@ class SequentialLR(_Tabulated):
         for child in self.schedulers:
             child._validate()
 
-    def _extend(self, rates: list[float], stop: int) -> None:
-        milestones = [int(m) for m in self.milestones]
-        for t in range(len(rates) + 1, stop + 1):
-            i = bisect.bisect_right(milestones, t - 1)
-            start = milestones[i - 1] if i else 0
-            rates.append(self.schedulers[i](t - start))
+    def _rate(self, rates: list[float], t: int) -> float:
+        i = bisect.bisect_right(self.milestones, t - 1)
+        start = int(self.milestones[i - 1]) if i else 0
+        return self.schedulers[i](t - start)
 
 
 class ChainedScheduler(_Tabulated):
@@ -871,13 +882,12 @@ class ChainedScheduler(_Tabulated):
         for child in self.schedulers:
             child._validate()
 
-    def _extend(self, rates: list[float], stop: int) -> None:
+    def _rate(self, rates: list[float], t: int) -> float:
         lr = self.lr
-        for t in range(len(rates) + 1, stop + 1):
-            rate = lr
-            for child in self.schedulers:
-                rate *= child(t) / lr
-            rates.append(rate)
+        rate = lr
+        for child in self.schedulers:
+            rate *= child(t) / lr
+        return rate
 
 
 LearningRate = Union[float, Schedule]
