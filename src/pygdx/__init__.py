@@ -9,6 +9,9 @@
 - ``pygdx.functions``: classic test functions with gradients and known minima.
 - ``pygdx.plot``: loss curves, trajectories, comparisons (needs matplotlib; imported on
   first use, so ``import pygdx`` never imports matplotlib).
+- ``pygdx.clip_grad_norm_`` / ``pygdx.clip_grad_value_`` (``pygdx.clip``): torch's gradient
+  clipping on NumPy arrays; ``pygdx.swa_utils``: SWA and EMA of parameters (torch's
+  AveragedModel).
 - ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
 - ``pygdx.outofcore.fit_chunks``: training over chunks read one at a time.
 - ``pygdx.dask``: training on Dask arrays, on one machine or a cluster (needs dask;
@@ -20,7 +23,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import callbacks, functions, losses, optim, outofcore, schedules
+from . import callbacks, clip, functions, losses, optim, outofcore, schedules, swa_utils
+from .clip import clip_grad_norm_, clip_grad_value_
 from .estimators import GDClassifier, GDRegressor
 from .minimize import OptimizeResult, minimize
 from .numdiff import check_gradient, numerical_gradient
@@ -45,6 +49,10 @@ __all__ = [
     "functions",
     "outofcore",
     "plot",
+    "clip",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "swa_utils",
 ]
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import optim
 from .numdiff import _loop_gradient, objective_value
+from .clip import gradient_clipper
 from .schedules import Schedule
 
 __all__ = ["minimize", "OptimizeResult"]
@@ -180,6 +181,8 @@ def minimize(
     callback: Callable | None = None,
     *,
     keep_path: bool = True,
+    clip_grad_norm: float | None = None,
+    clip_grad_value: float | None = None,
     **options: Any,
 ) -> OptimizeResult:
     """Minimise ``fun(x, *args)`` from ``x0`` with a pygdx optimizer.
@@ -207,6 +210,10 @@ def minimize(
     keep_path : record x at every iteration in ``history.x``. Turn it off for a large x:
         nothing is copied then, and ``fun`` and ``jac`` may receive a read-only view of
         the parameters being optimized (valid during the call; it changes with every step).
+    clip_grad_norm, clip_grad_value : clip the gradient of every step, as
+        :func:`pygdx.clip_grad_norm_` (2-norm) and :func:`pygdx.clip_grad_value_` do (value
+        first when both are given); a copy is clipped, and the history and gtol see the
+        gradient before clipping.
 
     Returns an :class:`OptimizeResult`. Divergence (NaN or infinite f or gradient, or f
     growing without bound) does not raise: it ends with ``success`` False, a message saying
@@ -232,6 +239,7 @@ def minimize(
     shape, size, scalar = x.shape, x.size, x.ndim == 0
     fd_calls = [0]
     evaluate = _gradient_function(fun, jac, args, shape, fd_calls)
+    clip = gradient_clipper(clip_grad_norm, clip_grad_value)
     norm = _norm_function(shape, size)
     opt_kwargs = dict(options) if lr is None else {**options, "lr": lr}
     opt = optim.get(method, [x], **opt_kwargs)
@@ -336,7 +344,7 @@ def minimize(
             else:
                 np.copyto(point_prev, x)
             f_prev, g_prev = f, g
-            opt.step(g)
+            opt.step(g if clip is None else clip(g))
             k += 1
 
     if not scheduled:
