@@ -4,6 +4,7 @@ the right things drawn on the axes (lines, markers, legend, scales, window)."""
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
@@ -240,3 +241,46 @@ def test_an_unfitted_estimator_is_named_as_such():
     pytest.importorskip("matplotlib")
     with pytest.raises(ValueError, match="GDRegressor has no loss curve yet: call fit first"):
         pygdx.plot.loss_curve(pygdx.GDRegressor())
+
+
+def test_trajectory_calls_a_function_of_one_variable_as_minimize_did():
+    """issue 13: a function written for minimize's (1,)-arrays (scipy's convention) also draws,
+    and one written for floats (a scalar x0) still gets floats."""
+    on_arrays = []
+
+    def f(v):
+        on_arrays.append(np.shape(v))
+        return v[0] ** 2 + 5 * np.sin(v[0])
+
+    res = pygdx.minimize(f, [5.0], lr=0.1, max_iter=20)
+    fig, ax = new_axes()
+    plot.trajectory(f, {"gd": res}, ax=ax, window=[(-4.0, 6.0)])
+    assert set(on_arrays) == {(1,)}
+    curve = ax.get_lines()[0]
+    np.testing.assert_allclose(curve.get_ydata(), curve.get_xdata() ** 2 + 5 * np.sin(curve.get_xdata()))
+    assert_real_png(fig)
+    fig, ax = new_axes()
+    plot.lr_sweep(f, [5.0], [0.01, 0.1], max_iter=10, ax=ax)  # minimize and the curve, one convention
+    assert set(on_arrays) == {(1,)}
+
+    def g(x):  # math.sin takes a float only
+        return math.sin(x) + x * x
+
+    res = pygdx.minimize(g, 2.0, lr=0.1, max_iter=20)
+    fig, ax = new_axes()
+    plot.trajectory(g, res, ax=ax, window=[(-3.0, 3.0)])
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata()[:3], [g(x) for x in ax.get_lines()[0].get_xdata()[:3]])
+
+
+@pytest.mark.parametrize("epochs", [3, 4, 6])
+def test_loss_curves_tick_whole_epochs(epochs):
+    fig, ax = new_axes()
+    plot.loss_curve(list(np.linspace(5.0, 1.0, epochs)), ax=ax)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+    est = pygdx.GDRegressor(max_iter=epochs, tol=None).fit(np.eye(4), np.arange(4.0))
+    fig, ax = new_axes()
+    plot.loss_curve(est, ax=ax)
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_xticks())

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._optional import require
 from .minimize import OptimizeResult, minimize
+from .numdiff import objective_value
 
 __all__ = ["loss_curve", "trajectory", "compare", "lr_sweep"]
 
@@ -130,6 +131,8 @@ def _draw_series(
         drawn.append(values)
         mask = np.isfinite(values)
         ax.plot(xs[mask], values[mask], label=name, **kwargs)
+    # Epochs and iterations are whole numbers: no ticks at 2.5.
+    ax.xaxis.set_major_locator(require("matplotlib.ticker", "plot", "pygdx.plot").MaxNLocator(integer=True))
     if _choose_log(log, drawn):
         ax.set_yscale("log")
     ax.set_xlabel("epoch" if estimators_only else "iteration")
@@ -185,8 +188,9 @@ def compare(
     return ax
 
 
-def _path(source: Any) -> tuple[np.ndarray, np.ndarray | None]:
-    """(points visited, f at them when recorded)."""
+def _path(source: Any) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """(points visited, f at them when recorded, whether x was a (1,)-array: a function of
+    one variable that minimize called with arrays of shape (1,), from an x0 of that shape)."""
     if isinstance(source, Mapping):
         history = _history(source)
         points = np.asarray(history.get("x", ()), dtype=np.float64)
@@ -196,16 +200,21 @@ def _path(source: Any) -> tuple[np.ndarray, np.ndarray | None]:
     else:
         points, values = np.asarray(source, dtype=np.float64), None
     if points.ndim == 2 and points.shape[1] == 1:  # a function of one variable, x0 of shape (1,)
-        points = points[:, 0]
-    return points, values
+        return points[:, 0], values, True
+    return points, values, False
 
 
-def _evaluate(fun: Callable, points: np.ndarray, vectorized: Any, dim: int) -> np.ndarray:
-    """f at many points: points of shape (..., ) for one variable, (..., 2) for two."""
+def _evaluate(fun: Callable, points: np.ndarray, vectorized: Any, dim: int, one_as_array: bool = False) -> np.ndarray:
+    """f at many points: points of shape (..., ) for one variable, (..., 2) for two. One point
+    at a time, ``fun`` gets what minimize gave it: a float for one variable, or a (1,)-array
+    when the path came from an x0 of shape (1,) (``one_as_array``); a (2,)-array for two."""
     if vectorized:
         return np.asarray(fun(points), dtype=np.float64).reshape(points.shape[: points.ndim - (dim - 1)])
-    flat = points.reshape(-1) if dim == 1 else points.reshape(-1, dim)
-    values = np.array([float(fun(p)) for p in flat])
+    if dim == 1:
+        flat = points.reshape(-1, 1) if one_as_array else points.reshape(-1)
+    else:
+        flat = points.reshape(-1, dim)
+    values = np.array([objective_value(fun(p)) for p in flat])
     return values.reshape(points.shape[: points.ndim - (dim - 1)])
 
 
@@ -258,6 +267,9 @@ def trajectory(
 
     ``results``: one path or several (dict ``{label: ...}`` or list); a path is an
     OptimizeResult (or its history) or an array of points, shape ``(k,)`` or ``(k, 2)``.
+    A function of one variable is called as :func:`pygdx.minimize` called it for the paths
+    drawn: with a float, or with an array of shape (1,) when the paths came from an ``x0``
+    of shape (1,) (scipy's convention), so ``lambda v: v[0] ** 2`` works with such paths.
     ``window``: ``((xmin, xmax),)`` or ``((xmin, xmax), (ymin, ymax))``; by default the
     function's own window, widened to contain every path. ``vectorized``: whether
     ``fun`` takes a whole grid at once (see :func:`pygdx.numerical_gradient`); by default
@@ -266,7 +278,9 @@ def trajectory(
     _matplotlib()
     ax = _axes(ax)
     labelled = [] if results is None else _labelled(results)
-    paths = [(name, *_path(src)) for name, src in labelled]
+    traced = [(name, *_path(src)) for name, src in labelled]
+    paths = [(name, points, values) for name, points, values, _ in traced]
+    one_as_array = any(as_array for *_, as_array in traced)
     dim = getattr(fun, "dim", None)
     if dim is None:
         if paths:
@@ -289,12 +303,13 @@ def trajectory(
 
     if dim == 1:
         xs = np.linspace(*bounds[0], resolution)
-        ax.plot(xs, _evaluate(fun, xs, vectorized, 1), color="0.5", linewidth=1.5, zorder=0)
+        ax.plot(xs, _evaluate(fun, xs, vectorized, 1, one_as_array), color="0.5", linewidth=1.5, zorder=0)
         for name, points, values in paths:
-            f_path = values if values is not None else _evaluate(fun, points, vectorized, 1)
+            f_path = values if values is not None else _evaluate(fun, points, vectorized, 1, one_as_array)
             _mark_path(ax, points, f_path, name)
         if minima.size:
-            ax.plot(minima, _evaluate(fun, minima, vectorized, 1), "kx", markersize=10, label="minimum")
+            ax.plot(minima, _evaluate(fun, minima, vectorized, 1, one_as_array), "kx", markersize=10,
+                    label="minimum")
         ax.set_xlim(*bounds[0])
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
