@@ -257,3 +257,14 @@ def test_core_record_table_round_trip():
     assert _core.schedule_steps_defined(s) == 3
     with pytest.raises(ValueError, match="1-D"):
         s.table = np.ones((2, 2))
+
+
+def test_a_refused_schedule_leaves_the_optimizer_as_it_was():
+    opt = optim.SGD(np.zeros(2), lr=0.5)
+    bad = schedules.StepLR(0.1, step_size=2)
+    bad.__dict__["step_size"] = 0  # bypassing the assignment check: to_core still refuses it
+    with pytest.raises(ValueError, match="Invalid step_size: 0"):
+        opt.lr = bad
+    assert opt.lr == 0.5
+    opt.step(np.ones(2))
+    assert opt.params[0].tolist() == [-0.5, -0.5]

@@ -203,9 +203,10 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: LearningRate) -> None:
-        self._schedule = as_schedule(value)
-        self._kernel.schedule = self._schedule.to_core()
-        self._schedule_is_stateful = self._schedule.refresh_each_step
+        schedule = as_schedule(value)
+        self._kernel.schedule = schedule.to_core(self.t + 1)  # checked before anything changes
+        self._schedule = schedule
+        self._schedule_is_stateful = schedule.refresh_each_step
 
     @property
     def current_lr(self) -> float:

@@ -167,9 +167,13 @@ class Schedule:
 
     # --- parameters: scikit-learn's protocol, validated on every assignment ----------------
     @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [p.name for p in signature.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
+    def _param_names(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_param_names_cache")
+        if names is None:
+            signature = inspect.signature(cls.__init__)
+            names = tuple(p.name for p in signature.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+            cls._param_names_cache = names
+        return names
 
     def __setattr__(self, name: str, value: Any) -> None:
         check = type(self)._checks.get(name)
@@ -209,7 +213,7 @@ class Schedule:
     def set_params(self, **params: Any) -> "Schedule":
         """Set parameters (``name`` or ``nested__name``) as scikit-learn's ``set_params``.
         Each value is checked as the constructor checks it; on any error nothing changes."""
-        valid = self._param_names()
+        valid = list(self._param_names())
         own, nested = {}, {}
         for key, value in params.items():
             name, _, sub = key.partition("__")
@@ -242,7 +246,31 @@ class Schedule:
         return self
 
     def _validate(self) -> None:
-        """Every check again: a parameter can also change in place (a list of milestones)."""
+        """Every check again, when a parameter changed since the last time: a parameter can
+        also change in place (a list of milestones), where no assignment checks it."""
+        # Shallow: a nested schedule checks its own assignments, and a tabulated schedule
+        # rebuilds its table (evaluating, hence checking, its children) when any of them changed.
+        snapshot = self._snapshot()
+        if self.__dict__.get("_cache_validated") == snapshot:
+            return
+        self._check_each()
+        object.__setattr__(self, "_cache_validated", snapshot)
+
+    def _snapshot(self) -> tuple:
+        """The parameter values, lists copied to tuples: equal while nothing changed."""
+        values = self.__dict__
+        return tuple(
+            tuple(v) if type(v) in (list, tuple) else v for v in (values[name] for name in self._param_names())
+        )
+
+    def _fingerprint(self) -> tuple:
+        """The snapshot, with nested schedules' fingerprints: equal while nothing changed, deep."""
+        return tuple(
+            tuple(v._fingerprint() if isinstance(v, Schedule) else v for v in item) if type(item) is tuple else item
+            for item in self._snapshot()
+        )
+
+    def _check_each(self) -> None:
         for name in self._param_names():
             check = type(self)._checks.get(name)
             if check is not None:
@@ -759,7 +787,7 @@ class _Tabulated(Schedule):
     def to_core(self, steps: int | None = None) -> _core.Schedule:
         self._validate()
         needed = max(int(steps or 0), 1)
-        key = _param_key(self)
+        key = self._fingerprint()
         cache = self.__dict__.get("_cache")
         if cache is not None and cache[0] == key and len(cache[1]) >= needed:
             return cache[2]
