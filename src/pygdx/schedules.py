@@ -112,7 +112,8 @@ def _open_unit(name: str, value: Any) -> None:
 
 def _count(minimum: int) -> Callable[[str, Any], None]:
     def check(name: str, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or int(value) != value or value < minimum:
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                or int(value) != value or not minimum <= value < 2**62):
             _fail(name, value, f"must be an integer >= {minimum}")
 
     return check
@@ -377,7 +378,7 @@ def _check_milestones(name: str, value: Any) -> None:
     except TypeError:
         raise TypeError(f"{name} must be a sequence of step counts, not {type(value).__name__}") from None
     for m in items:
-        if isinstance(m, bool) or not isinstance(m, numbers.Real) or int(m) != m or m < 0:
+        if isinstance(m, bool) or not isinstance(m, numbers.Real) or int(m) != m or not 0 <= m < 2**62:
             _fail(name, list(value), "must be integers >= 0")
 
 

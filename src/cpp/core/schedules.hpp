@@ -100,6 +100,10 @@ inline double warm_restarts_lr(const Schedule& s, std::int64_t epoch) {
     std::int64_t t_cur = epoch;
     while (t_cur >= t_i) {
         t_cur -= t_i;
+        if (t_i > std::numeric_limits<std::int64_t>::max() / s.t_mult) {
+            t_i = std::numeric_limits<std::int64_t>::max();  // a period longer than any run
+            break;
+        }
         t_i *= s.t_mult;
     }
     return s.eta_min + (s.lr - s.eta_min) * (1.0 + std::cos(pi * static_cast<double>(t_cur) / static_cast<double>(t_i))) / 2.0;
