@@ -30,6 +30,7 @@ EVERY_SCHEDULE = [
     schedules.CosineAnnealingLR(0.1, T_max=10, eta_min=0.01),
     schedules.CosineAnnealingWarmRestarts(0.1, T_0=4, T_mult=2),
     schedules.CyclicLR(0.01, 0.1, step_size_up=3),
+    schedules.CyclicLR(0.01, 0.1, step_size_up=3, scale_fn=math.sqrt),
     schedules.OneCycleLR(0.1, total_steps=20),
     schedules.SWALR(0.1, swa_lr=0.01, anneal_epochs=3),
     schedules.ReduceLROnPlateau(0.1, patience=2, cooldown=1),

@@ -29,6 +29,14 @@ def shrink(e):
     return 0.99 if e % 3 else 1.01
 
 
+def third_per_cycle(cycle):
+    return 1.0 / 3.0 ** (cycle - 1)
+
+
+def fading(step):
+    return 0.995**step
+
+
 # (id, pygdx/reference constructor, torch factory(torch, optimizer), base lr for torch)
 CASES = [
     ("ConstantLR-torch", lambda: both("ConstantLR", 0.1, factor=0.5, total_iters=7),
@@ -59,6 +67,12 @@ CASES = [
     ("CyclicLR-exp_range", lambda: both("CyclicLR", 0.001, 0.05, step_size_up=25, mode="exp_range", gamma=0.995),
      lambda L, o: L.CyclicLR(o, 0.001, 0.05, step_size_up=25, mode="exp_range", gamma=0.995,
                              cycle_momentum=False), 0.001),
+    ("CyclicLR-scale_fn-cycle", lambda: both("CyclicLR", 0.01, 0.1, step_size_up=15, scale_fn=third_per_cycle),
+     lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=15, scale_fn=third_per_cycle, cycle_momentum=False), 0.01),
+    ("CyclicLR-scale_fn-iterations", lambda: both("CyclicLR", 0.01, 0.1, step_size_up=8, step_size_down=12,
+                                                  scale_fn=fading, scale_mode="iterations"),
+     lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=8, step_size_down=12, scale_fn=fading,
+                             scale_mode="iterations", cycle_momentum=False), 0.01),
     ("OneCycleLR", lambda: both("OneCycleLR", 0.1, total_steps=N),
      lambda L, o: L.OneCycleLR(o, 0.1, total_steps=N, cycle_momentum=False), 0.1),
     ("OneCycleLR-linear-three-phase", lambda: both("OneCycleLR", 0.5, epochs=10, steps_per_epoch=30, pct_start=0.25,

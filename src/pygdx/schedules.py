@@ -518,49 +518,6 @@ class CosineAnnealingWarmRestarts(Schedule):
         return {"t_0": int(self.T_0), "t_mult": int(self.T_mult), "eta_min": float(self.eta_min)}
 
 
-class CyclicLR(Schedule):
-    """torch's CyclicLR (Smith's cyclical rates), stepped every batch: triangular waves from
-    base_lr up to max_lr over step_size_up steps and back over step_size_down.
-
-    ``mode``: "triangular" (constant amplitude), "triangular2" (halved every cycle),
-    "exp_range" (amplitude times gamma ** (t - 1)). torch's custom ``scale_fn`` and its
-    momentum cycling are not offered: a pygdx schedule sets the rate only.
-    """
-
-    _kind = _core.ScheduleKind.cyclic
-    _checks = {"base_lr": _positive, "max_lr": _positive, "step_size_up": _positive,
-               "step_size_down": _optional(_positive), "mode": _choice("triangular", "triangular2", "exp_range"),
-               "gamma": _positive}
-
-    def __init__(
-        self,
-        base_lr: float,
-        max_lr: float,
-        step_size_up: float = 2000,
-        step_size_down: float | None = None,
-        mode: str = "triangular",
-        gamma: float = 1.0,
-    ) -> None:
-        self.base_lr = base_lr
-        self.max_lr = max_lr
-        self.step_size_up = step_size_up
-        self.step_size_down = step_size_down
-        self.mode = mode
-        self.gamma = gamma
-        self._finish_init()
-
-    @property
-    def lr(self) -> float:
-        """The lower end of the cycle (torch's base_lr)."""
-        return self.base_lr
-
-    def _fields(self) -> dict:
-        up = float(self.step_size_up)
-        down = up if self.step_size_down is None else float(self.step_size_down)
-        return {"max_lr": float(self.max_lr), "step_size_up": up, "step_size_down": down,
-                "cycle_mode": getattr(_core.CycleMode, self.mode), "gamma": float(self.gamma)}
-
-
 class OneCycleLR(Schedule):
     """torch's OneCycleLR, stepped every batch: from max_lr / div_factor up to max_lr over
     the first pct_start of total_steps, then down to max_lr / (div_factor * final_div_factor)
@@ -839,6 +796,81 @@ class MultiplicativeLR(_Tabulated):
 
     def _rate(self, rates: list[float], t: int) -> float:
         return rates[-1] * float(self.lr_lambda(t - 1)) if rates else float(self.lr)
+
+
+class CyclicLR(_Tabulated):
+    """torch's CyclicLR (Smith's cyclical rates), stepped every batch: triangular waves from
+    base_lr up to max_lr over step_size_up steps and back over step_size_down.
+
+    ``mode``: "triangular" (constant amplitude), "triangular2" (halved every cycle),
+    "exp_range" (amplitude times gamma ** (t - 1)); evaluated in C++. With ``scale_fn`` (a
+    function of the cycle number, or of torch's step count t - 1 with
+    ``scale_mode="iterations"``) the amplitude is the function's and the rates are
+    tabulated like :class:`LambdaLR`'s. torch's momentum cycling is not offered: a pygdx
+    schedule sets the rate only.
+    """
+
+    _checks = {"base_lr": _positive, "max_lr": _positive, "step_size_up": _positive,
+               "step_size_down": _optional(_positive), "mode": _choice("triangular", "triangular2", "exp_range"),
+               "gamma": _positive, "scale_fn": _optional(_function), "scale_mode": _choice("cycle", "iterations")}
+
+    def __init__(
+        self,
+        base_lr: float,
+        max_lr: float,
+        step_size_up: float = 2000,
+        step_size_down: float | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+    ) -> None:
+        self.base_lr = base_lr
+        self.max_lr = max_lr
+        self.step_size_up = step_size_up
+        self.step_size_down = step_size_down
+        self.mode = mode
+        self.gamma = gamma
+        self.scale_fn = scale_fn
+        self.scale_mode = scale_mode
+        self._finish_init()
+
+    @property
+    def lr(self) -> float:
+        """The lower end of the cycle (torch's base_lr)."""
+        return self.base_lr
+
+    @property
+    def refresh_each_step(self) -> bool:  # type: ignore[override]
+        return self.scale_fn is not None
+
+    @property
+    def _kind(self) -> Any:  # type: ignore[override]
+        return _core.ScheduleKind.table if self.scale_fn is not None else _core.ScheduleKind.cyclic
+
+    def _steps_up_down(self) -> tuple[float, float]:
+        up = float(self.step_size_up)
+        return up, up if self.step_size_down is None else float(self.step_size_down)
+
+    def to_core(self, steps: int | None = None) -> _core.Schedule:
+        if self.scale_fn is not None:
+            return _Tabulated.to_core(self, steps)
+        return Schedule.to_core(self, steps)
+
+    def _rate(self, rates: list[float], t: int) -> float:
+        up, down = self._steps_up_down()
+        epoch, total = t - 1, up + down
+        cycle = math.floor(1 + epoch / total)
+        x = 1.0 + epoch / total - cycle
+        ratio = up / total
+        scale = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        amplitude = float(self.scale_fn(cycle if self.scale_mode == "cycle" else epoch))  # type: ignore[misc]
+        return float(self.base_lr) + (float(self.max_lr) - float(self.base_lr)) * scale * amplitude
+
+    def _fields(self) -> dict:
+        up, down = self._steps_up_down()
+        return {"max_lr": float(self.max_lr), "step_size_up": up, "step_size_down": down,
+                "cycle_mode": getattr(_core.CycleMode, self.mode), "gamma": float(self.gamma)}
 
 
 def _check_children(name: str, value: Any) -> None:

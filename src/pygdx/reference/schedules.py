@@ -207,8 +207,9 @@ class CyclicLR:
     """Smith's cyclical learning rates: triangle waves between base_lr and max_lr."""
 
     def __init__(self, base_lr: float, max_lr: float, step_size_up: float = 2000, step_size_down: float | None = None,
-                 mode: str = "triangular", gamma: float = 1.0) -> None:
+                 mode: str = "triangular", gamma: float = 1.0, scale_fn=None, scale_mode: str = "cycle") -> None:
         self.base_lr, self.max_lr, self.mode, self.gamma = base_lr, max_lr, mode, gamma
+        self.scale_fn, self.scale_mode = scale_fn, scale_mode
         self.up = float(step_size_up)
         self.down = self.up if step_size_down is None else float(step_size_down)
 
@@ -218,7 +219,9 @@ class CyclicLR:
         cycle = math.floor(1 + i / period)
         position = i - (cycle - 1) * period  # steps into this cycle
         rise = position / self.up if position <= self.up else 1.0 - (position - self.up) / self.down
-        if self.mode == "triangular":
+        if self.scale_fn is not None:
+            amplitude = self.scale_fn(cycle if self.scale_mode == "cycle" else i)
+        elif self.mode == "triangular":
             amplitude = 1.0
         elif self.mode == "triangular2":
             amplitude = 0.5 ** (cycle - 1)
