@@ -30,11 +30,11 @@ def torch_average(torch, values, **kwargs):
 
 
 FUNCTIONS = {
-    "swa-default": ({}, {}),
-    "ema-multi": ({"multi_avg_fn": get_ema_multi_avg_fn(0.9)}, "multi_avg_fn"),
-    "swa-multi": ({"multi_avg_fn": get_swa_multi_avg_fn()}, "multi_avg_fn"),
-    "ema-avg": ({"avg_fn": get_ema_avg_fn(0.95)}, "avg_fn"),
-    "swa-avg": ({"avg_fn": get_swa_avg_fn()}, "avg_fn"),
+    "swa-default": {},
+    "ema-multi": {"multi_avg_fn": get_ema_multi_avg_fn(0.9)},
+    "swa-multi": {"multi_avg_fn": get_swa_multi_avg_fn()},
+    "ema-avg": {"avg_fn": get_ema_avg_fn(0.95)},
+    "swa-avg": {"avg_fn": get_swa_avg_fn()},
 }
 
 
@@ -54,7 +54,7 @@ def torch_kwargs(torch, name):
 def test_averaged_model_matches_torch(name, dtype):
     torch = pytest.importorskip("torch")
     values = trajectory(dtype)
-    ours = AveragedModel([np.zeros_like(v) for v in values[0]], **FUNCTIONS[name][0])
+    ours = AveragedModel([np.zeros_like(v) for v in values[0]], **FUNCTIONS[name])
     for step in values:
         ours.update_parameters(step)
     expected, n = torch_average(torch, values, **torch_kwargs(torch, name))
