@@ -111,10 +111,21 @@ class Schedule:
     swa_lr: float
     anneal_epochs: int
     table: npt.NDArray[np.float64]
+    patience: int
+    threshold: float
+    threshold_absolute: bool
+    maximize: bool
+    cooldown: int
+    min_lr: float
+    eps: float
+    best: float
+    num_bad_epochs: int
+    cooldown_counter: int
     def __init__(self) -> None: ...
 
 def schedule_lr(schedule: Schedule, t: _Int) -> float: ...
 def schedule_steps_defined(schedule: Schedule) -> int: ...
+def plateau_observe(schedule: Schedule, value: float) -> bool: ...
 def state_buffer_count(hyper: Hyper) -> int: ...
 def state_buffer_used(hyper: Hyper, slot: _Int) -> bool: ...
 

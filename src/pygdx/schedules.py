@@ -655,39 +655,21 @@ class ReduceLROnPlateau(Schedule):
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
 
-    def _is_better(self, value: float) -> bool:
-        threshold = float(self.threshold)
-        if self.mode == "min":
-            bar = self.best * (1.0 - threshold) if self.threshold_mode == "rel" else self.best - threshold
-            return value < bar
-        bar = self.best * (1.0 + threshold) if self.threshold_mode == "rel" else self.best + threshold
-        return value > bar
-
     def observe(self, loss: float) -> bool:
-        """Record one epoch's loss (score with mode="max"); True when the rate was just reduced."""
-        loss = float(loss)
-        if self._is_better(loss):
-            self.best = loss
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs <= self.patience:
-            return False
-        self.num_bad_epochs = 0
-        self.cooldown_counter = int(self.cooldown)
-        lr = float(self.lr)
-        old = lr * self.scale
-        new = max(old * float(self.factor), float(self.min_lr))
-        if old - new > float(self.eps):
-            self.scale = new / lr
-            return True
-        return False
+        """Record one epoch's loss (score with mode="max"); True when the rate was just reduced.
+        The rule is the core's (``plateau_observe``), so a C++ training loop can apply it too."""
+        record = self.to_core()
+        reduced = _core.plateau_observe(record, float(loss))
+        self.scale, self.best = record.scale, record.best
+        self.num_bad_epochs, self.cooldown_counter = record.num_bad_epochs, record.cooldown_counter
+        return reduced
 
     def _fields(self) -> dict:
-        return {"scale": self.scale}
+        return {"scale": self.scale, "factor": float(self.factor), "patience": int(self.patience),
+                "threshold": float(self.threshold), "threshold_absolute": self.threshold_mode == "abs",
+                "maximize": self.mode == "max", "cooldown": int(self.cooldown), "min_lr": float(self.min_lr),
+                "eps": float(self.eps), "best": float(self.best), "num_bad_epochs": int(self.num_bad_epochs),
+                "cooldown_counter": int(self.cooldown_counter)}
 
 
 class OptimalLR(Schedule):

@@ -97,10 +97,22 @@ void register_schedules(py::module_& m) {
         .def_readwrite("swa_lr", &pygdx::Schedule::swa_lr)
         .def_readwrite("anneal_epochs", &pygdx::Schedule::anneal_epochs)
         .def_property("table", &table_copy, &set_table,
-                      "Rates of steps 1, 2, ... (kind table); read back as a copy.");
+                      "Rates of steps 1, 2, ... (kind table); read back as a copy.")
+        .def_readwrite("patience", &pygdx::Schedule::patience)
+        .def_readwrite("threshold", &pygdx::Schedule::threshold)
+        .def_readwrite("threshold_absolute", &pygdx::Schedule::threshold_absolute)
+        .def_readwrite("maximize", &pygdx::Schedule::maximize)
+        .def_readwrite("cooldown", &pygdx::Schedule::cooldown)
+        .def_readwrite("min_lr", &pygdx::Schedule::min_lr)
+        .def_readwrite("eps", &pygdx::Schedule::eps)
+        .def_readwrite("best", &pygdx::Schedule::best)
+        .def_readwrite("num_bad_epochs", &pygdx::Schedule::num_bad_epochs)
+        .def_readwrite("cooldown_counter", &pygdx::Schedule::cooldown_counter);
 
     m.def("schedule_lr", &pygdx::schedule_lr, py::arg("schedule"), py::arg("t"),
           "Learning rate of `schedule` at optimizer step t (t >= 1).");
+    m.def("plateau_observe", &pygdx::plateau_observe, py::arg("schedule"), py::arg("value"),
+          "Feed one observed value to a plateau record (changed in place); True when the rate was cut.");
     m.def("schedule_steps_defined", &pygdx::schedule_steps_defined, py::arg("schedule"),
           "How many steps `schedule` evaluates exactly (a table's length; 2**63 - 1 otherwise).");
 }

@@ -77,6 +77,17 @@ struct Schedule {
     std::int64_t anneal_epochs = 10;       // swa
     // Shared and immutable, so that copying a record (an optimizer keeps one) stays cheap.
     std::shared_ptr<const std::vector<double>> table;
+    // plateau: its settings (factor above), then its state, changed by plateau_observe
+    std::int64_t patience = 10;
+    double threshold = 1e-4;
+    bool threshold_absolute = false;  // torch's threshold_mode "abs" (else "rel")
+    bool maximize = false;            // torch's mode "max": higher observed values are better
+    std::int64_t cooldown = 0;
+    double min_lr = 0.0;
+    double eps = 1e-8;
+    double best = std::numeric_limits<double>::infinity();  // -inf when maximizing
+    std::int64_t num_bad_epochs = 0;
+    std::int64_t cooldown_counter = 0;
 };
 
 namespace detail {
@@ -249,6 +260,38 @@ inline double schedule_lr(const Schedule& s, std::int64_t t) {
     }
     }
     return s.lr;
+}
+
+// torch's ReduceLROnPlateau.step(value) on a plateau record: counts the values that fail to
+// beat the best by `threshold` (relative or absolute), and after more than `patience` of them
+// multiplies the rate by `factor` (not below min_lr, and not by less than eps), then ignores
+// the next `cooldown` values. Returns true when the rate was just cut. A NaN never improves.
+inline bool plateau_observe(Schedule& s, double value) {
+    const double sign = s.maximize ? -1.0 : 1.0;
+    const double bar = s.threshold_absolute ? sign * s.best - s.threshold
+                                            : sign * s.best * (1.0 - sign * s.threshold);
+    if (sign * value < bar) {
+        s.best = value;
+        s.num_bad_epochs = 0;
+    } else {
+        ++s.num_bad_epochs;
+    }
+    if (s.cooldown_counter > 0) {
+        --s.cooldown_counter;
+        s.num_bad_epochs = 0;
+    }
+    if (s.num_bad_epochs <= s.patience) {
+        return false;
+    }
+    s.num_bad_epochs = 0;
+    s.cooldown_counter = s.cooldown;
+    const double old_lr = s.lr * s.scale;
+    const double new_lr = std::max(old_lr * s.factor, s.min_lr);
+    if (old_lr - new_lr > s.eps) {
+        s.scale = new_lr / s.lr;
+        return true;
+    }
+    return false;
 }
 
 // How many steps the record evaluates exactly: a table's length, every step otherwise.
