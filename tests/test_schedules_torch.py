@@ -326,3 +326,19 @@ def test_a_function_defined_for_a_few_steps_works_for_those_steps():
     with pytest.raises(IndexError):
         opt.step(np.ones(1))
     assert opt.t == 5
+
+
+@pytest.mark.parametrize(("make", "torch_factory", "base"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rates_is_every_step_in_one_call(make, torch_factory, base):
+    fast, _ = make()
+    np.testing.assert_array_equal(fast.rates(3, 200), [fast(t) for t in range(3, 203)])
+
+
+def test_composite_of_a_function_defined_for_a_few_steps():
+    few = schedules.LambdaLR(0.1, lr_lambda=lambda e: [1.0, 0.5, 0.25][e])
+    s = schedules.SequentialLR([schedules.ConstantLR(0.1), few], milestones=[4])
+    assert [s(t) for t in range(1, 8)] == pytest.approx([0.1] * 4 + [0.1, 0.05, 0.025])
+    with pytest.raises(IndexError):
+        s(8)
+    with pytest.raises(ValueError, match="steps count from 1"):
+        s.rates(0, 3)

@@ -299,6 +299,13 @@ class Schedule:
             raise ValueError(f"Invalid step: {t} (steps count from 1)")
         return _core.schedule_lr(self.to_core(t), t)
 
+    def rates(self, first: int, count: int) -> np.ndarray:
+        """The rates of steps ``first .. first + count - 1`` as a float64 array (one C++ call)."""
+        first, count = int(first), int(count)
+        if first < 1 or count < 0:
+            raise ValueError(f"Invalid steps: first {first}, count {count} (steps count from 1; count >= 0)")
+        return _core.schedule_lrs(self.to_core(first + count - 1), first, count)
+
     @property
     def constant(self) -> bool:
         """True when the rate never changes (a plain float was given)."""
@@ -708,6 +715,16 @@ def _check_rate(schedule: Schedule, t: int, rate: float) -> float:
     return rate
 
 
+def _append_checked(schedule: Schedule, rates: list[float], block: np.ndarray) -> None:
+    """Append the rates of the next steps, or raise at the first one that is not a rate."""
+    bad = ~(np.isfinite(block) & (block >= 0.0))
+    if bad.any():
+        first = int(np.argmax(bad))
+        rates.extend(block[:first].tolist())
+        _check_rate(schedule, len(rates) + 1, float(block[first]))
+    rates.extend(block.tolist())
+
+
 class _Tabulated(Schedule):
     """A schedule the core reads from a table of rates that Python computed ahead.
 
@@ -724,6 +741,12 @@ class _Tabulated(Schedule):
         """The rate of step t, given the rates of steps 1..t-1."""
         raise NotImplementedError
 
+    def _extend(self, rates: list[float], stop: int) -> None:
+        """Append the rates of steps len(rates) + 1 .. stop; errors propagate."""
+        while len(rates) < stop:
+            t = len(rates) + 1
+            rates.append(_check_rate(self, t, float(self._rate(rates, t))))
+
     def to_core(self, steps: int | None = None) -> _core.Schedule:
         self._validate()
         needed = max(int(steps or 0), 1)
@@ -732,14 +755,10 @@ class _Tabulated(Schedule):
         if cache is not None and cache[0] == key and len(cache[1]) >= needed:
             return cache[2]
         rates = list(cache[1]) if cache is not None and cache[0] == key else []
-        while len(rates) < needed:
-            t = len(rates) + 1
-            rates.append(_check_rate(self, t, float(self._rate(rates, t))))
+        self._extend(rates, needed)
         ahead = max(2 * len(rates), _TABLE_AHEAD)
         try:
-            while len(rates) < ahead:
-                t = len(rates) + 1
-                rates.append(_check_rate(self, t, float(self._rate(rates, t))))
+            self._extend(rates, ahead)
         except Exception:  # noqa: BLE001 - not needed yet: computed (and raised) when it is
             pass
         record = _core.Schedule()
@@ -892,10 +911,15 @@ class SequentialLR(_Tabulated):
         for child in self.schedulers:
             child._validate()
 
-    def _rate(self, rates: list[float], t: int) -> float:
-        i = bisect.bisect_right(self.milestones, t - 1)
-        start = int(self.milestones[i - 1]) if i else 0
-        return self.schedulers[i](t - start)
+    def _extend(self, rates: list[float], stop: int) -> None:
+        # a block per child: each child's rates come from one C++ call (or its own table)
+        while len(rates) < stop:
+            t = len(rates) + 1
+            i = bisect.bisect_right(self.milestones, t - 1)
+            start = int(self.milestones[i - 1]) if i else 0
+            end = int(self.milestones[i]) if i < len(self.milestones) else stop
+            block = self.schedulers[i].rates(t - start, min(end, stop) - t + 1)
+            _append_checked(self, rates, block)
 
 
 class ChainedScheduler(_Tabulated):
@@ -925,12 +949,12 @@ class ChainedScheduler(_Tabulated):
         for child in self.schedulers:
             child._validate()
 
-    def _rate(self, rates: list[float], t: int) -> float:
-        lr = self.lr
-        rate = lr
-        for child in self.schedulers:
-            rate *= child(t) / lr
-        return rate
+    def _extend(self, rates: list[float], stop: int) -> None:
+        t, lr = len(rates) + 1, self.lr
+        block = np.full(stop - t + 1, lr)
+        for child in self.schedulers:  # the same order of products as one step at a time
+            block = block * (child.rates(t, stop - t + 1) / lr)
+        _append_checked(self, rates, block)
 
 
 LearningRate = Union[float, Schedule]

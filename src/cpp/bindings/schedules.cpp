@@ -111,6 +111,22 @@ void register_schedules(py::module_& m) {
 
     m.def("schedule_lr", &pygdx::schedule_lr, py::arg("schedule"), py::arg("t"),
           "Learning rate of `schedule` at optimizer step t (t >= 1).");
+    m.def(
+        "schedule_lrs",
+        [](const pygdx::Schedule& s, std::int64_t first, std::int64_t count) {
+            if (count < 0) {
+                throw std::invalid_argument("schedule_lrs: count must be >= 0");
+            }
+            py::array_t<double> out(static_cast<py::ssize_t>(count));
+            double* data = out.mutable_data();
+            {
+                py::gil_scoped_release release;  // only the record and the new array are touched
+                pygdx::schedule_lrs(s, first, count, data);
+            }
+            return out;
+        },
+        py::arg("schedule"), py::arg("first"), py::arg("count"),
+        "Learning rates of steps first .. first + count - 1, as a float64 array.");
     m.def("plateau_observe", &pygdx::plateau_observe, py::arg("schedule"), py::arg("value"),
           "Feed one observed value to a plateau record (changed in place); True when the rate was cut.");
     m.def("schedule_steps_defined", &pygdx::schedule_steps_defined, py::arg("schedule"),

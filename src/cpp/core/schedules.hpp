@@ -262,6 +262,13 @@ inline double schedule_lr(const Schedule& s, std::int64_t t) {
     return s.lr;
 }
 
+// The rates of steps first, first + 1, ..., first + count - 1 into out.
+inline void schedule_lrs(const Schedule& s, std::int64_t first, std::int64_t count, double* out) {
+    for (std::int64_t i = 0; i < count; ++i) {
+        out[i] = schedule_lr(s, first + i);
+    }
+}
+
 // torch's ReduceLROnPlateau.step(value) on a plateau record: counts the values that fail to
 // beat the best by `threshold` (relative or absolute), and after more than `patience` of them
 // multiplies the rate by `factor` (not below min_lr, and not by less than eps), then ignores
