@@ -37,7 +37,9 @@ def test_csv_string_labels_kept_for_classification(tmp_path):
         ("a,y\n1,2\n", "z", "no column named 'z'"),
         ("a,y\n1,2\nx,3\n", "y", r"column 'a', data row 2 holds 'x'"),
         ("a,y\n1,2\nnan,3\n", "y", "non-finite"),
-        ("a,y\n1,2\n3\n", "y", "data row 2 has 1 cells"),
+        # a short row is filled with missing cells (as pandas and R read it); a long one is refused
+        ("a,y\n1,2\n3\n", "y", "target 'y' is empty at data row 2"),
+        ("a,y\n1,2\n3,4,5\n", "y", "Expected 2 fields in line 3, saw 3; every row needs one cell per column"),
         ("a,a\n1,2\n", None, "repeats column name"),
         ("a,y\n1,\n", "y", "target 'y' is empty at data row 1"),
     ],

@@ -7,16 +7,20 @@ and one line on stderr naming the problem and the fix, never a traceback.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import math
 import os
 import sys
+import tempfile
 import time
 import warnings
-from typing import Sequence
+from typing import Any, NoReturn, Sequence
 
 import numpy as np
 
 from . import __version__
+from ._files import replace_atomically
 from .datasets import make_regression
 from .io import DataError
 
@@ -83,6 +87,7 @@ class _Steps:
 _DEMO_REGRESSION = [("gd", None, 0.1), ("momentum", None, 0.05), ("sgd", 1, 0.01), ("momentum", 32, 0.01),
                     ("adam", 32, 0.01), ("adam", 256, 0.03), ("rmsprop", 64, 0.003), ("adagrad", 32, 0.1)]
 _DEMO_CLASSIFICATION = [("gd", None, 0.5), ("sgd", 1, 0.01), ("adam", 32, 0.01), ("nadam", 128, 0.01)]
+_DEMO_MIN_SAMPLES = 30
 _DEMO_PATHS = [("gd", 1e-3, {}), ("momentum", 1e-3, {}), ("adam", 0.05, {}), ("rmsprop", 0.01, {})]
 
 
@@ -108,11 +113,51 @@ def _fit_runs(cls: type, runs: list, X: np.ndarray, y: np.ndarray, steps: _Steps
     return rows, fitted
 
 
+def _demo_folder(args: argparse.Namespace) -> str | None:
+    """The new folder for the pictures, made before any training (None without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:
+        return None
+    folder = _fresh_folder(args.out)
+    try:
+        os.makedirs(folder)
+    except OSError as exc:
+        raise CLIError(f"cannot make the folder {folder} for the pictures ({exc.strerror or exc}); "
+                       "choose another with --out") from None
+    return folder
+
+
+def _loss_picture(sources: dict, title: str, path: str) -> None:
+    """Loss per epoch on a log epoch axis: mini-batch runs settle in a few epochs and
+    full-batch ones take hundreds, and a linear axis would squeeze the former into its
+    left edge."""
+    import matplotlib.pyplot as plt
+
+    from . import plot
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plot.loss_curve(sources, ax=ax)
+    ax.set_xscale("log")
+    ax.set_xlabel("epoch (log scale)")
+    ax.set_title(title)
+    ax.legend(fontsize="small", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import estimators, functions
     from .datasets import make_classification
     from .minimize import minimize
 
+    if args.samples < _DEMO_MIN_SAMPLES:
+        raise CLIError(f"--samples must be at least {_DEMO_MIN_SAMPLES} (three classes need rows of each), "
+                       f"got {args.samples}")
+    folder = _demo_folder(args)
     print(f"pygdx {__version__} demo: generated data, nothing downloaded")
     steps = _Steps(len(_DEMO_REGRESSION) + len(_DEMO_CLASSIFICATION), args.quiet)
     X, y, _ = make_regression(n_samples=args.samples, n_features=20, noise=0.5, random_state=0)
@@ -137,34 +182,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nminimize(rosenbrock, x0={x0.tolist()}), at most {args.steps} steps; the minimum is f(1, 1) = 0:")
     print(_table(["method", "lr", "steps", "f(x)", "|x - x*|"], path_rows))
 
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    if folder is None:
         print('\nno pictures: matplotlib is not installed (pip install "pygdx[plot]" to get them)')
         return 0
+    import matplotlib.pyplot as plt
+
     from . import plot
 
-    folder = _fresh_folder(args.out)
-    os.makedirs(folder)
-    written = []
-    for name, source in (("regression-loss.png", regressors), ("classification-loss.png", classifiers)):
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        plot.loss_curve(source, ax=ax)
-        ax.set_title(name.replace("-loss.png", "") + ": training loss per epoch")
-        fig.tight_layout()
-        fig.savefig(os.path.join(folder, name), dpi=100)
-        plt.close(fig)
-        written.append(name)
+    _loss_picture(regressors, "regression: training loss (squared error + l2)",
+                  os.path.join(folder, "regression-loss.png"))
+    _loss_picture(classifiers, "classification: training loss (log loss + l2)",
+                  os.path.join(folder, "classification-loss.png"))
     fig, ax = plt.subplots(figsize=(7, 6))
     plot.trajectory(f, paths, ax=ax)
     ax.set_title("Rosenbrock: paths of four optimizers")
     fig.tight_layout()
     fig.savefig(os.path.join(folder, "rosenbrock-paths.png"), dpi=100)
     plt.close(fig)
-    written.append("rosenbrock-paths.png")
+    written = ["regression-loss.png", "classification-loss.png", "rosenbrock-paths.png"]
     print(f"\npictures written to {folder}/: {', '.join(written)}")
     return 0
 
@@ -176,19 +211,22 @@ def _make_lr(args: argparse.Namespace):
     from . import schedules
 
     lr, name = args.lr, args.schedule
-    if name == "constant":
-        return lr
-    if name == "step":
-        return schedules.StepLR(lr, step_size=max(1, args.step_size), gamma=args.gamma)
-    if name == "exponential":
-        return schedules.ExponentialLR(lr, gamma=args.gamma)
-    if name == "invscaling":
-        return schedules.InverseTimeLR(lr, power_t=args.power_t)
-    if name == "cosine":
-        return schedules.CosineAnnealingLR(lr, T_max=args.t_max)
-    if name == "plateau":
-        return schedules.ReduceLROnPlateau(lr, factor=0.5, patience=5)
-    return schedules.OptimalLR(alpha=max(args.alpha, 1e-12))
+    try:
+        if name == "constant":
+            return lr
+        if name == "step":
+            return schedules.StepLR(lr, step_size=args.step_size, gamma=args.gamma)
+        if name == "exponential":
+            return schedules.ExponentialLR(lr, gamma=args.gamma)
+        if name == "invscaling":
+            return schedules.InverseTimeLR(lr, power_t=args.power_t)
+        if name == "cosine":
+            return schedules.CosineAnnealingLR(lr, T_max=args.t_max)
+        if name == "plateau":
+            return schedules.ReduceLROnPlateau(lr, factor=0.5, patience=5)
+        return schedules.OptimalLR(alpha=max(args.alpha, 1e-12))
+    except (TypeError, ValueError) as exc:
+        raise CLIError(f"--schedule {name}: {exc}") from None
 
 
 def _guess_task(y: np.ndarray) -> str:
@@ -202,17 +240,27 @@ def _guess_task(y: np.ndarray) -> str:
     return "regression"
 
 
-def _check_output(path: str, force: bool, what: str) -> None:
-    """Refuse, before any work, an output that would overwrite a file or cannot be written."""
-    if os.path.exists(path) and not force:
-        raise CLIError(f"{path} already exists; pass --force to overwrite it, or choose another {what}")
+def _check_output(path: str, force: bool, what: str, inputs: Sequence[str] = ()) -> None:
+    """Refuse, before any work, an output that would overwrite a file or an input, or that
+    cannot be written (tried by creating and removing a file beside it)."""
+    for source in inputs:
+        if os.path.exists(path) and os.path.exists(source) and os.path.samefile(path, source):
+            raise CLIError(f"{what} {path} is also an input file; choose another name for the output")
     if os.path.isdir(path):
         raise CLIError(f"{path} is a folder; give a file name for the {what}")
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise CLIError(f"{path} is not a regular file; choose a file path for the {what}")
+    if os.path.exists(path) and not force:
+        raise CLIError(f"{path} already exists; pass --force to overwrite it, or choose another {what}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise CLIError(f"the folder of {path} does not exist; create it first (mkdir -p {os.path.dirname(path)})")
-    if not os.access(folder, os.W_OK):
-        raise CLIError(f"cannot write into {folder}; choose another {what}")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".pygdx-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CLIError(f"cannot write into {folder} ({exc.strerror or exc}); choose another {what}") from None
 
 
 def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,35 +293,139 @@ def _progress_callbacks(args: argparse.Namespace) -> list:
     return [report]
 
 
-def _cmd_fit(args: argparse.Namespace) -> int:
-    from . import estimators
-    from .io import load_table
-    from .modelfile import SavedModel, save_model
+def _is_csv(path: str) -> bool:
+    return os.path.splitext(path)[1].lower() not in (".npy", ".npz")
 
+
+def _column_list(values: Sequence[str] | None) -> list[str] | None:
+    """--features / --drop: repeated, or comma-separated."""
+    if values is None:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def _check_fit_options(args: argparse.Namespace) -> None:
     if args.lr <= 0 or not math.isfinite(args.lr):
         raise CLIError(f"--lr must be a positive number, got {args.lr}")
     if args.epochs < 1:
         raise CLIError(f"--epochs must be at least 1, got {args.epochs}")
     if not 0.0 <= args.validation_split < 1.0:
         raise CLIError(f"--validation-split must be in [0, 1), got {args.validation_split}")
-    out_path = args.out
-    plot_path = args.plot if args.plot is not None else os.path.splitext(out_path)[0] + "-loss.png"
-    # Every check that needs no training comes first: a mistake costs no training time.
-    if not os.path.exists(args.data):
-        load_table(args.data)  # raises the one-line "no such file" error
-    if args.target is None and os.path.splitext(args.data)[1].lower() != ".npz":
-        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
-    _check_output(out_path, args.force, "--out path")
-    if plot_path:
-        _check_output(plot_path, args.force, "--plot path")
+    if not (math.isfinite(args.alpha) and args.alpha >= 0):
+        raise CLIError(f"--alpha must be a number >= 0, got {args.alpha}")
+    if not (math.isfinite(args.tol) and args.tol >= 0):
+        raise CLIError(f"--tol must be a number >= 0, got {args.tol}")
+    if not _is_csv(args.data) and (args.features or args.drop):
+        raise CLIError("--features and --drop choose columns of a CSV file; a .npy/.npz file has none")
+
+
+def _numeric_target(column: Any) -> np.ndarray | None:
+    """A target column's values as float64 (NaN where missing), or None when it holds labels."""
+    import pandas as pd
+
+    from .prepare import _text_numbers
+
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return None
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(np.float64, na_value=np.nan)
+    filled = column.dropna()
+    numbers = _text_numbers(filled.to_numpy())
+    return None if numbers.isna().any() else _text_numbers(column.to_numpy()).to_numpy()
+
+
+def _csv_target(frame: Any, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
+    """(target values, rows that have one, task); prints what was decided."""
+    name = args.target
+    column = frame[name]
+    numbers = _numeric_target(column)
+    if numbers is None and args.task == "regression":
+        bad = column.dropna()
+        raise CLIError(f"{args.data}: the target {name!r} holds {str(bad.iloc[0])!r}, which is not a number; "
+                       "regression needs a numeric target (use --task classification for labels)")
+    if numbers is not None:
+        keep = np.isfinite(numbers)
+    else:
+        keep = column.notna().to_numpy()
+    n_dropped = int(len(keep) - keep.sum())
+    if keep.sum() == 0:
+        raise CLIError(f"{args.data}: the target {name!r} has no value in any row")
+    if numbers is not None:
+        y = numbers[keep]
+    else:
+        y = column[keep].astype(str).to_numpy().astype(str)
+    task = _guess_task(y) if args.task == "auto" else args.task
+    if task == "classification" and y.dtype.kind == "f" and np.all(y == np.round(y)):
+        y = y.astype(np.int64)
+    what = "numbers" if numbers is not None else "labels"
+    why = "chosen with --task" if args.task != "auto" else "guessed; --task overrides"
+    line = f"target {name!r}: {what}, {len(np.unique(y))} distinct -> {task} ({why})"
+    if n_dropped:
+        line += f"; {n_dropped} row(s) with no target dropped, {int(keep.sum())} left"
+    print(line)
+    return y, keep, task
+
+
+def _print_decisions(decisions: list[str]) -> None:
+    plain = [d for d in decisions if d.endswith(": numbers")]
+    for line in decisions:
+        if line not in plain:
+            print(line)
+    if plain:
+        names = ", ".join(d.split(": ")[0][len("column "):] for d in plain)
+        print(f"{len(plain)} column(s) of numbers used as they are: {names}")
+
+
+def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, str, list[str], Any]:
+    """Read and prepare a CSV: (preparer, X, y, train rows, task, feature names, validation rows)."""
+    from .io import read_csv
+    from .prepare import TablePreparer
+
+    features, drop = _column_list(args.features), _column_list(args.drop) or []
+    start = time.perf_counter()
+    wanted = None if features is None else list(dict.fromkeys([*features, args.target]))
+    frame = read_csv(args.data, encoding=args.encoding, columns=wanted)
+    columns = [str(c) for c in frame.columns]
+    if args.target not in columns:
+        raise CLIError(f"{args.data}: no column named {args.target!r}; the columns are {columns}")
+    unknown = [c for c in drop if c not in columns]
+    if unknown:
+        raise CLIError(f"{args.data}: --drop names column(s) {unknown}, which the file does not have; its columns "
+                       f"are {columns}")
+    if features is not None and args.target in features:
+        raise CLIError(f"--features names the target {args.target!r}; a model cannot take its target as input")
+    print(f"{args.data}: {len(frame)} rows x {len(columns)} columns (read in {time.perf_counter() - start:.2f} s)")
+    y, keep, task = _csv_target(frame, args)
+    table = frame.drop(columns=[args.target])
+    if not keep.all():
+        table = table[keep]
+    train, val = _split(len(table), args.validation_split, args.seed)
+    if len(train) == 0:
+        raise CLIError("no rows left to train on after the validation split; lower --validation-split")
+    start = time.perf_counter()
+    preparer = TablePreparer(features=features, drop=[c for c in drop if c != args.target],
+                             standardize=args.standardize)
+    try:
+        preparer.fit(table.iloc[train])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CLIError(f"{args.data}: {str(exc).strip(chr(34) + chr(39))}") from None
+    _print_decisions(preparer.decisions_)
+    X = preparer.transform(table)
+    names = [str(n) for n in preparer.get_feature_names_out()]
+    print(f"features: {len(names)} from {len(preparer.input_columns_)} column(s), prepared in "
+          f"{time.perf_counter() - start:.2f} s (--features / --drop choose the columns)")
+    return preparer, X, y, train, task, names, val
+
+
+def _prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, str, list[str], Any]:
+    """Read a .npy / .npz file: numbers only, standardised on the training rows."""
+    from .io import load_table
 
     table = load_table(args.data, args.target, numeric_target=args.task == "regression")
     if table.y is None:
         raise CLIError(f"{args.data}: name the target array with --target NAME (or store it as 'y')")
     X, y = table.X, table.y
     task = _guess_task(y) if args.task == "auto" else args.task
-    if task == "classification" and len(np.unique(y)) < 2:
-        raise CLIError(f"the target {table.target_name!r} has a single value; classification needs two or more")
     train, val = _split(X.shape[0], args.validation_split, args.seed)
     if len(train) == 0:
         raise CLIError("no rows left to train on after the validation split; lower --validation-split")
@@ -283,6 +435,33 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if not args.standardize:
         mean, scale = np.zeros_like(mean), np.ones_like(scale)
     Xs = np.ascontiguousarray((X - mean) / scale)
+    return (mean, scale), Xs, y, train, task, table.feature_names, val
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from . import estimators
+    from .io import _check_file
+    from .modelfile import SavedModel, save_model
+
+    _check_fit_options(args)
+    lr = _make_lr(args)
+    out_path = args.out
+    plot_path = args.plot if args.plot is not None else os.path.splitext(out_path)[0] + "-loss.png"
+    # Every check that needs no training comes first: a mistake costs no training time.
+    _check_file(args.data)
+    if args.target is None and os.path.splitext(args.data)[1].lower() != ".npz":
+        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
+    _check_output(out_path, args.force, "--out path", [args.data])
+    if plot_path:
+        _check_output(plot_path, args.force, "--plot path", [args.data, out_path])
+        if os.path.abspath(plot_path) == os.path.abspath(out_path):
+            raise CLIError("--plot and --out name the same file; give them different names")
+
+    prepare = _prepared_csv if _is_csv(args.data) else _prepared_arrays
+    preparation, Xs, y, train, task, feature_names, val = prepare(args)
+    if task == "classification" and len(np.unique(y[train])) < 2:
+        raise CLIError(f"the target {args.target!r} has a single value in the training rows; classification needs "
+                       "two or more")
     # A regression target is standardised too: adaptive optimizers move each weight by about
     # lr per step, so a target in the hundreds of thousands would need millions of steps.
     y_mean, y_scale = 0.0, 1.0
@@ -290,7 +469,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         y_mean, y_scale = float(y[train].mean()), float(y[train].std()) or 1.0
     y_fit = (y - y_mean) / y_scale if task == "regression" else y
     batch = None if args.batch_size == "full" else int(args.batch_size)
-    common = dict(optimizer=args.optimizer, lr=_make_lr(args), batch_size=batch, max_iter=args.epochs,
+    common = dict(optimizer=args.optimizer, lr=lr, batch_size=batch, max_iter=args.epochs,
                   tol=args.tol, penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha,
                   random_state=args.seed, callbacks=_progress_callbacks(args))
     if args.loss:
@@ -326,11 +505,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     elif len(val):
         rows.append(("validation", len(val), "n/a (one row)"))
     unit = " (standardised target)" if task == "regression" and args.standardize else ""
-    print(f"{task} on {args.data}: {len(train)} training rows, {X.shape[1]} features, "
+    print(f"{task} on {args.data}: {len(train)} training rows, {Xs.shape[1]} features, "
           f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss{unit} {est.loss_curve_[-1]:.6g}")
     print(_table(["data", "rows", metric], rows))
-    save_model(out_path, SavedModel(est, table.feature_names, table.target_name, mean, scale, task,
-                                    y_mean, y_scale))
+    if isinstance(preparation, tuple):
+        model = SavedModel(est, feature_names, args.target, *preparation, task, y_mean, y_scale)
+    else:
+        model = SavedModel(est, feature_names, args.target, preparation.mean_, preparation.scale_, task, y_mean,
+                           y_scale, preparation)
+    save_model(out_path, model)
     print(f"model saved to {out_path}")
     if plot_path:
         try:
@@ -338,7 +521,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             import matplotlib.pyplot as plt
 
             ax = plot.loss_curve(est)
-            ax.figure.savefig(plot_path, dpi=100)
+            replace_atomically(plot_path, lambda fh: ax.figure.savefig(fh, format="png", dpi=100))
             plt.close(ax.figure)
             print(f"loss curve saved to {plot_path}")
         except ImportError:
@@ -346,30 +529,45 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_predictions(path: str | None, header: str, pred: np.ndarray) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([header])
+    writer.writerows([v] for v in pred.tolist())
+    if path is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        replace_atomically(path, lambda fh: fh.write(buffer.getvalue().encode()))
+        print(f"{len(pred)} predictions written to {path}")
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from .io import load_table
+    from .io import load_table, read_csv
     from .modelfile import load_model
 
     if args.out:
-        _check_output(args.out, args.force, "--out path")
+        _check_output(args.out, args.force, "--out path", [args.model, args.data])
     model = load_model(args.model)
-    is_csv = os.path.splitext(args.data)[1].lower() not in (".npy", ".npz")
-    table = load_table(args.data, columns=model.feature_names if is_csv else None)
-    X = table.X
-    if X.shape[1] != len(model.feature_names):
-        raise CLIError(
-            f"{args.data}: has {X.shape[1]} feature columns but the model was trained on "
-            f"{len(model.feature_names)}; pass the same feature columns, without the target"
-        )
-    pred = model.predict(np.asarray(X, dtype=np.float64))
-    header = model.target_name or "prediction"
-    lines = [header] + [str(v) for v in pred]
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        print(f"{len(pred)} predictions written to {args.out}")
+    if model.preparer is not None and _is_csv(args.data):
+        frame = read_csv(args.data, encoding=args.encoding, columns=model.input_columns)
+        try:
+            X, notes = model.preparer.transform_with_notes(frame)
+        except (KeyError, ValueError) as exc:
+            raise CLIError(f"{args.data}: {str(exc).strip(chr(34))}") from None
+        for note in notes:
+            print(f"pygdx: note: {note}", file=sys.stderr)
     else:
-        sys.stdout.write("\n".join(lines) + "\n")
+        if model.preparer is not None:
+            raise CLIError(f"{args.data}: this model was trained on a CSV table; predict on a CSV file with the "
+                           f"columns {model.input_columns}")
+        table = load_table(args.data, columns=model.feature_names if _is_csv(args.data) else None)
+        if table.X.shape[1] != len(model.feature_names):
+            raise CLIError(
+                f"{args.data}: has {table.X.shape[1]} feature columns but the model was trained on "
+                f"{len(model.feature_names)}; pass the same feature columns, without the target"
+            )
+        X = model.transform(np.asarray(table.X, dtype=np.float64))
+    _write_predictions(args.out, model.target_name or "prediction", model.predict_prepared(X))
     return 0
 
 
@@ -414,14 +612,31 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
 def _batch_size(text: str) -> str:
     if text.lower() in ("full", "none", "all"):
         return "full"
     return str(_positive_int(text))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (exit status 2) like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pygdx", description="Gradient descent with a compiled core: train, predict, benchmark."
     )
     parser.add_argument("--version", action="version", version=f"pygdx {__version__}")
@@ -439,6 +654,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="train a linear model on a CSV, .npy or .npz file")
     fit.add_argument("data", help="CSV with a header row, .npy (2-D) or .npz (arrays X and y)")
     fit.add_argument("--target", help="the column to predict (CSV: name; .npy: number; .npz: array name)")
+    fit.add_argument("--features", action="append", metavar="COLUMNS",
+                     help="use only these columns (comma-separated, or the option repeated); a column named here "
+                          "is used even where the rules would drop it (CSV)")
+    fit.add_argument("--drop", action="append", metavar="COLUMNS",
+                     help="never use these columns (comma-separated, or the option repeated) (CSV)")
+    fit.add_argument("--encoding", help="the CSV file's text encoding, e.g. latin-1 or cp1252 (default utf-8)")
     fit.add_argument("--task", choices=("auto", "regression", "classification"), default="auto",
                      help="guessed from the target when auto (default)")
     fit.add_argument("--loss", help="loss name, e.g. squared_error, huber, log_loss, hinge (default per task)")
@@ -457,7 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--validation-split", type=float, default=0.2,
                      help="fraction of rows held out to report a score; the model is trained on the rest "
                           "(default 0.2; 0 trains on all)")
-    fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    fit.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     fit.add_argument("--no-standardize", dest="standardize", action="store_false",
                      help="train on the raw features (and regression target) instead of standardised ones; "
                           "the saved model undoes the standardisation when it predicts")
@@ -471,6 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="predict with a model saved by 'pygdx fit'")
     predict.add_argument("model", help="a .npz model written by 'pygdx fit'")
     predict.add_argument("data", help="CSV, .npy or .npz with the same feature columns")
+    predict.add_argument("--encoding", help="the CSV file's text encoding, e.g. latin-1 (default utf-8)")
     predict.add_argument("--out", help="write predictions to this file instead of stdout")
     predict.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     predict.set_defaults(func=_cmd_predict)
@@ -492,6 +714,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except (CLIError, DataError) as exc:
         print(f"pygdx: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file that vanished, a full disk, a read-only folder
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"pygdx: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("pygdx: error: out of memory; use a smaller file or fewer features (--features, --drop)",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pygdx: interrupted", file=sys.stderr)

@@ -1,30 +1,47 @@
 """Saving a trained linear model to a portable .npz file and loading it back.
 
 The file holds plain arrays (coefficients, intercept, classes, the feature scaling) and a
-JSON header (estimator class and parameters, feature and target names, pygdx version):
-no pickle, so loading a model file never runs code from it, and any NumPy can read it.
+JSON header (estimator class and parameters, feature and target names, the preparation of
+a table's columns, pygdx version): no pickle, so loading a model file never runs code from
+it, and any NumPy can read it.
+
+A model file may come from anywhere, so :func:`load_model` trusts nothing in it: only
+GDRegressor and GDClassifier are built; every key, type, shape, dtype and value is checked
+against the header; arrays are stored uncompressed and their .npy headers are read first,
+so nothing larger than the file itself is ever allocated. Whatever is wrong ends in one
+:class:`~pygdx.io.DataError` that says so.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import warnings
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._files import replace_atomically
 from .io import DataError
 
 __all__ = ["SavedModel", "save_model", "load_model"]
 
 FORMAT = "pygdx-linear-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 adds the table preparation; version 1 files (numbers only) still load
+_ESTIMATORS = {"GDRegressor": "regression", "GDClassifier": "classification"}
+_NOT_A_MODEL = "not a pygdx model file (write one with 'pygdx fit ... --out MODEL.npz')"
 
 
 @dataclass
 class SavedModel:
-    """A fitted estimator with the feature standardisation it was trained behind."""
+    """A fitted estimator with the preparation of its input it was trained behind.
+
+    ``preparer``: a fitted :class:`pygdx.prepare.TablePreparer` (tables with columns of any
+    kind) or None (numbers only: ``(X - mean) / scale`` of ``feature_names``).
+    """
 
     estimator: Any
     feature_names: list[str]
@@ -34,15 +51,27 @@ class SavedModel:
     task: str
     target_mean: float = 0.0  # a regression target is learned as (y - target_mean) / target_scale
     target_scale: float = 1.0
+    preparer: Any = None
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return (X - self.mean) / self.scale
+    @property
+    def input_columns(self) -> list[str]:
+        """The columns ``predict`` reads from a table."""
+        return self.preparer.input_columns_ if self.preparer is not None else self.feature_names
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        pred = self.estimator.predict(self.transform(X))
+    def transform(self, X: Any) -> np.ndarray:
+        if self.preparer is not None:
+            return self.preparer.transform(X)
+        return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
+
+    def predict_prepared(self, Xs: np.ndarray) -> np.ndarray:
+        """Predictions for rows already passed through :meth:`transform`."""
+        pred = self.estimator.predict(Xs)
         if self.task == "regression":
             pred = pred * self.target_scale + self.target_mean
         return pred
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.predict_prepared(self.transform(X))
 
 
 def _jsonable_params(params: dict) -> dict:
@@ -56,58 +85,179 @@ def _jsonable_params(params: dict) -> dict:
 
 
 def save_model(path: str | os.PathLike, model: SavedModel) -> None:
+    """Write ``model`` to ``path`` (.npz, no pickle). The file is written beside ``path``
+    and renamed into place, so a failure leaves any old file as it was."""
+    from . import __version__
+
     est = model.estimator
+    if type(est).__name__ not in _ESTIMATORS:
+        raise TypeError(f"only GDRegressor and GDClassifier models can be saved, not {type(est).__name__}")
+    preparer = model.preparer
+    mean, scale = (preparer.mean_, preparer.scale_) if preparer is not None else (model.mean, model.scale)
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "estimator": type(est).__name__,
         "params": _jsonable_params(est.get_params()),
-        "feature_names": model.feature_names,
+        "feature_names": [str(n) for n in model.feature_names],
         "target_name": model.target_name,
         "task": model.task,
-        "target_mean": model.target_mean,
-        "target_scale": model.target_scale,
+        "target_mean": float(model.target_mean),
+        "target_scale": float(model.target_scale),
+        "preparation": preparer.to_config() if preparer is not None else None,
+        "pygdx_version": __version__,
     }
-    from . import __version__
-
-    meta["pygdx_version"] = __version__
     arrays = {
-        "meta": np.array(json.dumps(meta)),
+        "meta": np.array(json.dumps(meta, allow_nan=False)),
         "coef": np.asarray(est.coef_),
         "intercept": np.asarray(est.intercept_),
-        "mean": model.mean,
-        "scale": model.scale,
+        "mean": np.asarray(mean, dtype=np.float64),
+        "scale": np.asarray(scale, dtype=np.float64),
     }
     if hasattr(est, "classes_"):
-        arrays["classes"] = np.asarray(est.classes_)
-    with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        classes = np.asarray(est.classes_)
+        arrays["classes"] = classes.astype(str) if classes.dtype.kind == "O" else classes
+    replace_atomically(path, lambda fh: np.savez(fh, **arrays))
+
+
+# --- loading: every field checked ------------------------------------------------------------
+
+def _read_array(zf: zipfile.ZipFile, name: str, kinds: str, shape: Any, path: str) -> np.ndarray:
+    """The array ``name`` after its .npy header was checked: dtype kind in ``kinds``, the
+    expected ``shape`` (a tuple, or a callable that checks one), bytes that match the
+    entry's stored size."""
+    info = zf.getinfo(f"{name}.npy")
+    if info.compress_type != zipfile.ZIP_STORED or info.file_size > os.path.getsize(path):
+        raise DataError(f"{path}: array {name!r} is compressed or larger than the file; {_NOT_A_MODEL}")
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            found, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            found, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+        header_bytes = fh.tell()
+    if dtype.hasobject or dtype.kind not in kinds:
+        raise DataError(f"{path}: array {name!r} has dtype {dtype}, which a model file never holds; {_NOT_A_MODEL}")
+    if callable(shape) and not shape(found) or not callable(shape) and found != shape:
+        want = "another shape" if callable(shape) else f"shape {shape}"
+        raise DataError(f"{path}: array {name!r} has shape {found} where the header implies {want}; the file is "
+                        "damaged or was edited")
+    if header_bytes + math.prod(found) * dtype.itemsize != info.file_size:
+        raise DataError(f"{path}: array {name!r} is not as long as its header says; the file is damaged")
+    with zf.open(info) as fh:
+        return np.lib.format.read_array(fh, allow_pickle=False)
+
+
+def _check_meta(meta: Any, path: str) -> None:
+    def bad(what: str) -> DataError:
+        return DataError(f"{path}: {what}; the file is damaged or was not written by pygdx")
+
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise DataError(f"{path}: {_NOT_A_MODEL}")
+    if meta.get("format_version") not in (1, FORMAT_VERSION):
+        raise DataError(f"{path}: model format version {meta.get('format_version')!r} is not one this pygdx "
+                        f"reads (1, {FORMAT_VERSION}); was it written by a newer pygdx?")
+    if meta.get("estimator") not in _ESTIMATORS:
+        raise bad(f"estimator {meta.get('estimator')!r} is not GDRegressor or GDClassifier")
+    if meta.get("task") != _ESTIMATORS[meta["estimator"]]:
+        raise bad(f"task {meta.get('task')!r} does not go with {meta['estimator']}")
+    if not isinstance(meta.get("params"), dict):
+        raise bad("the estimator's parameters are missing")
+    names = meta.get("feature_names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise bad("'feature_names' must be a non-empty list of texts")
+    if meta.get("target_name") is not None and not isinstance(meta["target_name"], str):
+        raise bad("'target_name' must be a text or null")
+    for key, default in (("target_mean", 0.0), ("target_scale", 1.0)):
+        value = meta.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad(f"{key!r} must be a finite number")
+    if not meta.get("target_scale", 1.0) > 0:
+        raise bad("'target_scale' must be positive")
+
+
+def _fitted_estimator(name: str, params: dict, coef: np.ndarray, intercept: np.ndarray,
+                      classes: np.ndarray | None) -> Any:
+    """A GDRegressor / GDClassifier with these weights, made through the public API: a
+    one-epoch fit on zeros gives it the right shape (and classes), then the weights are set."""
+    from . import estimators
+
+    cls = getattr(estimators, name)
+    unknown = sorted(set(params) - set(cls().get_params()))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for {name}")
+    est = cls(**params)
+    n_rows = len(classes) if classes is not None else 2
+    X0 = np.zeros((n_rows, coef.shape[-1]), dtype=coef.dtype)
+    y0 = classes if classes is not None else np.zeros(n_rows)
+    settings = est.get_params()
+    one_epoch = {"max_iter": 1, "tol": None, "early_stopping": False, "warm_start": False, "callbacks": None,
+                 "verbose": 0, **({"class_weight": None} if classes is not None else {})}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.set_params(**one_epoch).fit(X0, y0)
+    est.set_params(**{k: settings[k] for k in one_epoch})
+    est.coef_ = coef
+    est.intercept_ = intercept
+    if classes is not None and not np.array_equal(est.classes_, classes):
+        raise ValueError("the classes must be sorted and distinct")
+    return est
 
 
 def load_model(path: str | os.PathLike) -> SavedModel:
-    from . import estimators
-
+    """A model written by :func:`save_model` (or ``pygdx fit``), checked throughout."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise DataError(f"{path}: no such model file; train one with 'pygdx fit DATA --target COLUMN --out {path}'")
+    if not os.path.isfile(path):
+        raise DataError(f"{path} is not a file; give a model file written by 'pygdx fit'")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            arrays = {k: np.asarray(data[k]) for k in data.keys() if k != "meta"}
-    except (OSError, ValueError, KeyError, json.JSONDecodeError):
-        raise DataError(f"{path}: not a pygdx model file (write one with 'pygdx fit ... --out MODEL.npz')") from None
-    if meta.get("format") != FORMAT:
-        raise DataError(f"{path}: not a pygdx model file (write one with 'pygdx fit ... --out MODEL.npz')")
-    cls = getattr(estimators, meta["estimator"], None)
-    if cls is None:
-        raise DataError(f"{path}: unknown estimator {meta['estimator']!r}; was it written by a newer pygdx?")
-    est = cls(**meta["params"])
-    coef = arrays["coef"]
-    n_outputs = coef.shape[0] if coef.ndim == 2 else 1
-    est._new_model(len(meta["feature_names"]), n_outputs, coef.dtype)
-    est.coef_ = coef
-    est.intercept_ = arrays["intercept"]
-    if "classes" in arrays:
-        est.classes_ = arrays["classes"]
-    return SavedModel(est, list(meta["feature_names"]), meta["target_name"], arrays["mean"], arrays["scale"],
-                      meta["task"], float(meta.get("target_mean", 0.0)), float(meta.get("target_scale", 1.0)))
+        with zipfile.ZipFile(path) as zf:
+            return _load(zf, path)
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, TypeError, KeyError, MemoryError) as exc:
+        raise DataError(f"{path}: {_NOT_A_MODEL} ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
+    entries = set(zf.namelist())
+    required = {"meta.npy", "coef.npy", "intercept.npy", "mean.npy", "scale.npy"}
+    if not required <= entries or not entries <= required | {"classes.npy"}:
+        raise DataError(f"{path}: {_NOT_A_MODEL} (it holds {sorted(entries)})")
+    meta = json.loads(str(_read_array(zf, "meta", "U", (), path)))
+    _check_meta(meta, path)
+    task, d = meta["task"], len(meta["feature_names"])
+    classes = None
+    if task == "classification":
+        if "classes.npy" not in entries:
+            raise DataError(f"{path}: a classifier's file must hold its classes; the file is damaged")
+        classes = _read_array(zf, "classes", "biufU", lambda s: len(s) == 1 and 2 <= s[0], path)
+        n_outputs = 1 if len(classes) == 2 else len(classes)
+        coef_shape, intercept_shape = (n_outputs, d), (n_outputs,)
+    else:
+        coef_shape, intercept_shape = (d,), (1,)
+    coef = _read_array(zf, "coef", "f", coef_shape, path)
+    intercept = _read_array(zf, "intercept", "f", intercept_shape, path)
+    mean = _read_array(zf, "mean", "f", (d,), path)
+    scale = _read_array(zf, "scale", "f", (d,), path)
+    for name, arr in (("coef", coef), ("intercept", intercept), ("mean", mean), ("scale", scale)):
+        if not np.all(np.isfinite(arr)):
+            raise DataError(f"{path}: array {name!r} holds NaN or infinity; the file is damaged")
+    if not np.all(scale > 0):
+        raise DataError(f"{path}: array 'scale' must be positive; the file is damaged")
+    if coef.dtype != intercept.dtype:
+        raise DataError(f"{path}: 'coef' and 'intercept' differ in dtype; the file is damaged")
+    preparer = None
+    if meta.get("preparation") is not None:
+        from .prepare import TablePreparer
+
+        preparer = TablePreparer.from_config(meta["preparation"], mean.astype(np.float64), scale.astype(np.float64))
+        if list(preparer.get_feature_names_out()) != meta["feature_names"]:
+            raise DataError(f"{path}: the preparation's output columns are not the model's features; the file "
+                            "is damaged")
+    est = _fitted_estimator(meta["estimator"], meta["params"], coef, intercept, classes)
+    return SavedModel(est, list(meta["feature_names"]), meta["target_name"], mean, scale, task,
+                      float(meta.get("target_mean", 0.0)), float(meta.get("target_scale", 1.0)), preparer)
