@@ -34,7 +34,7 @@ def test_readme_starts_with_the_two_commands():
     first = SHELL_BLOCKS[0]
     assert README.index(first) < 40
     lines = list(shell_lines(first))
-    assert lines == ['pip install . && pygdx demo', 'pip install ".[test]" && pytest']
+    assert lines == ['pip install ".[cli]" && pygdx demo', 'pip install ".[test]" && pytest']
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'pip install ".[test]"' in ci and "\npytest" in ci
 

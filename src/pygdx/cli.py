@@ -719,6 +719,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"pygdx: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    except ImportError as exc:
+        if "pip install" not in str(exc):  # not a missing extra: a real bug, keep its traceback
+            raise
+        print(f"pygdx: error: {exc}", file=sys.stderr)
+        return 2
     except MemoryError:
         print("pygdx: error: out of memory; use a smaller file or fewer features (--features, --drop)",
               file=sys.stderr)

@@ -106,8 +106,9 @@ def _factorize(column: Any, memo: dict | None = None) -> tuple[np.ndarray, list[
 
 
 def _is_running_number(values: np.ndarray) -> bool:
-    """Integers that go up by one from row to row (rows may be missing): row numbers."""
-    if len(values) < 3 or not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+    """Integers that go up by one from row to row (some rows may be left out), in 10 rows
+    or more: row numbers."""
+    if len(values) < 10 or not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
         return False
     steps = np.diff(values)
     return bool(np.all(steps > 0) and np.median(steps) == 1)
