@@ -178,6 +178,30 @@ def _check_meta(meta: Any, path: str) -> None:
         raise bad("'target_scale' must be positive")
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# The parameters the one-epoch fit below replaces, so it cannot check them: checked here.
+_TRAINING_PARAMS = {
+    "max_iter": lambda v: _is_int(v) and v >= 1,
+    "tol": lambda v: v is None or isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    and v >= 0,
+    "early_stopping": lambda v: isinstance(v, bool),
+    "warm_start": lambda v: isinstance(v, bool),
+    "verbose": lambda v: _is_int(v) or isinstance(v, bool),
+    "callbacks": lambda v: v is None,
+    "class_weight": lambda v: v is None or v == "balanced" or isinstance(v, dict) and all(
+        isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w > 0 for w in v.values()),
+}
+
+
+def _check_training_params(params: dict) -> None:
+    for key, ok in _TRAINING_PARAMS.items():
+        if key in params and not ok(params[key]):
+            raise ValueError(f"parameter {key}={params[key]!r} is not valid")
+
+
 def _fitted_estimator(name: str, params: dict, coef: np.ndarray, intercept: np.ndarray,
                       classes: np.ndarray | None) -> Any:
     """A GDRegressor / GDClassifier with these weights, made through the public API: a
@@ -188,6 +212,7 @@ def _fitted_estimator(name: str, params: dict, coef: np.ndarray, intercept: np.n
     unknown = sorted(set(params) - set(cls().get_params()))
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown} for {name}")
+    _check_training_params(params)
     est = cls(**params)
     n_rows = len(classes) if classes is not None else 2
     X0 = np.zeros((n_rows, coef.shape[-1]), dtype=coef.dtype)
@@ -218,7 +243,8 @@ def load_model(path: str | os.PathLike) -> SavedModel:
             return _load(zf, path)
     except DataError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, TypeError, KeyError, MemoryError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, TypeError, KeyError, MemoryError,
+            RecursionError) as exc:
         raise DataError(f"{path}: {_NOT_A_MODEL} ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
