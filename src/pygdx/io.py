@@ -227,7 +227,8 @@ def _load_npy(path: str, target: str | None) -> Table:
 
 
 def _load_npz(path: str, target: str | None) -> Table:
-    with np.load(path, allow_pickle=False) as data:
+    # np.load leaves its file open when the zip is damaged: this `with` closes it
+    with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
         keys = list(data.keys())
         x_key = "X" if "X" in keys else ("x" if "x" in keys else None)
         if x_key is None:
