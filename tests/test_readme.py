@@ -55,9 +55,34 @@ def _houses_csv(folder):
     (folder / "houses.csv").write_text("\n".join(rows) + "\n")
 
 
+def _penguins_and_sales_csv(folder):
+    """The other files the README's commands name: an R export with row names, NA cells and
+    text; a Latin-1 file with thousands separators and dates."""
+    rng = np.random.default_rng(1)
+    n = 200
+    island = rng.choice(["Biscoe", "Dream", "Torgersen"], n)
+    flipper = rng.normal(200, 14, n)
+    mass = 40 * flipper - 4000 + 300 * (island == "Biscoe") + rng.normal(0, 200, n)
+    rows = ['"","island","flipper_length_mm","sex","year","body_mass_g"']
+    for i in range(n):
+        sex = rng.choice(['"male"', '"female"', "NA"])
+        cell = "NA" if i % 17 == 0 else f"{mass[i]:.0f}"
+        rows.append(f'"{i + 1}","{island[i]}",{flipper[i]:.1f},{sex},{2007 + i % 3},{cell}')
+    (folder / "penguins.csv").write_text("\n".join(rows) + "\n")
+    region = rng.choice(["Zürich", "Genève", "Bâle"], n)
+    price = rng.integers(900, 3000, n)
+    units = 5000 - price + 300 * (region == "Genève") + rng.normal(0, 50, n)
+    dates = [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)]
+    rows = ["region,price,date,shop,units"] + [f'{r},"{p:,}",{d},shop {i},{u:.0f}'
+                                               for i, (r, p, d, u) in enumerate(zip(region, price, dates, units))]
+    (folder / "sales.csv").write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
+
+
 def test_shell_blocks_pygdx_commands_run(tmp_path):
     pytest.importorskip("matplotlib")
+    pytest.importorskip("pandas")
     _houses_csv(tmp_path)
+    _penguins_and_sales_csv(tmp_path)
     commands = [line for block in SHELL_BLOCKS for line in shell_lines(block) if line.startswith("pygdx ")]
     assert {c.split()[1] for c in commands} == {"demo", "fit", "predict", "bench"}
     for command in commands:
