@@ -225,3 +225,23 @@ def test_in_a_scikit_learn_pipeline():
     copy = clone(pipe)
     assert copy.get_params()["tablepreparer__max_levels"] == 20 and not hasattr(copy[0], "columns_")
     assert sklearn.base.is_regressor(pipe)
+
+
+def test_fitting_on_some_rows_and_preparing_all_in_another_order_is_fit_then_transform():
+    # pygdx fit learns from its training rows and prepares them first, then the others,
+    # without copying the table: the same numbers as fit(...).transform(...)
+    rng = np.random.default_rng(3)
+    n = 120
+    df = pd.DataFrame({"k": rng.choice(["a", "b", "c", "d", None], n), "x": np.where(rng.random(n) < 0.1, np.nan,
+                                                                                    rng.normal(size=n)),
+                       "f": rng.choice(["yes", "no"], n), "d": rng.choice(["2024-01-01", "2023-05-06"], n),
+                       "t": rng.choice(["1,000", "2,500", "?"], n, p=[0.5, 0.45, 0.05])})
+    df.loc[5, "k"] = "only in the other rows"
+    order = np.concatenate([np.arange(10, n), np.arange(10)])
+    fast = TablePreparer(min_frequency=2)
+    X = fast._fit_transform_rows(df, order, n - 10)
+    slow = TablePreparer(min_frequency=2).fit(df.iloc[order[:-10]])
+    np.testing.assert_array_equal(X, slow.transform(df.iloc[order]))
+    assert fast.to_config() == slow.to_config()
+    np.testing.assert_array_equal(fast.mean_, slow.mean_)
+    np.testing.assert_array_equal(fast.scale_, slow.scale_)

@@ -14,6 +14,8 @@
   AveragedModel).
 - ``pygdx.reference``: plain-NumPy versions of everything, the oracle for tests.
 - ``pygdx.outofcore.fit_chunks``: training over chunks read one at a time.
+- ``pygdx.prepare.TablePreparer``: a table's columns (text, dates, missing cells) as the
+  numbers a linear model needs, as a scikit-learn transformer (needs pandas).
 - ``pygdx.dask``: training on Dask arrays, on one machine or a cluster (needs dask;
   imported on first use, like ``pygdx.plot``).
 """
@@ -53,13 +55,14 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "swa_utils",
+    "prepare",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # pygdx.plot and pygdx.dask are loaded on first access: they are the only modules that
-    # use matplotlib and dask, so `import pygdx` imports neither.
-    if name in ("plot", "dask"):
+    # pygdx.plot, pygdx.dask and pygdx.prepare are loaded on first access: they are the
+    # modules that use matplotlib, dask and pandas, so `import pygdx` imports none of them.
+    if name in ("plot", "dask", "prepare"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

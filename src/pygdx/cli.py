@@ -263,10 +263,15 @@ def _check_output(path: str, force: bool, what: str, inputs: Sequence[str] = ())
         raise CLIError(f"cannot write into {folder} ({exc.strerror or exc}); choose another {what}") from None
 
 
-def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, int]:
+    """The rows in the order training rows first, then validation rows (each in file
+    order), and how many train: the data is prepared in this order, so that the training
+    rows are one slice of it, given to fit without a copy."""
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(round(n * fraction))
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
+    if n_val == n:
+        raise CLIError("no rows left to train on after the validation split; lower --validation-split")
+    return np.concatenate([np.sort(order[n_val:]), np.sort(order[:n_val])]), n - n_val
 
 
 def _progress_callbacks(args: argparse.Namespace) -> list:
@@ -376,8 +381,9 @@ def _print_decisions(decisions: list[str]) -> None:
         print(f"{len(plain)} column(s) of numbers used as they are: {names}")
 
 
-def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, str, list[str], Any]:
-    """Read and prepare a CSV: (preparer, X, y, train rows, task, feature names, validation rows)."""
+def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, int, str, list[str]]:
+    """Read and prepare a CSV: (preparer, X, y, training rows, task, feature names), the
+    training rows first."""
     from .io import read_csv
     from .prepare import TablePreparer
 
@@ -399,25 +405,24 @@ def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray
     table = frame.drop(columns=[args.target])
     if not keep.all():
         table = table[keep]
-    train, val = _split(len(table), args.validation_split, args.seed)
-    if len(train) == 0:
-        raise CLIError("no rows left to train on after the validation split; lower --validation-split")
+    order, n_train = _split(len(table), args.validation_split, args.seed)
     start = time.perf_counter()
     preparer = TablePreparer(features=features, drop=[c for c in drop if c != args.target],
                              standardize=args.standardize)
     try:
-        preparer.fit(table.iloc[train])
+        # learned from the training rows; X holds them first, then the validation rows
+        X = preparer._fit_transform_rows(table, order, n_train)
     except (KeyError, TypeError, ValueError) as exc:
         raise CLIError(f"{args.data}: {str(exc).strip(chr(34) + chr(39))}") from None
+    y = y[order]
     _print_decisions(preparer.decisions_)
-    X = preparer.transform(table)
     names = [str(n) for n in preparer.get_feature_names_out()]
     print(f"features: {len(names)} from {len(preparer.input_columns_)} column(s), prepared in "
           f"{time.perf_counter() - start:.2f} s (--features / --drop choose the columns)")
-    return preparer, X, y, train, task, names, val
+    return preparer, X, y, n_train, task, names
 
 
-def _prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, str, list[str], Any]:
+def _prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, int, str, list[str]]:
     """Read a .npy / .npz file: numbers only, standardised on the training rows."""
     from .io import load_table
 
@@ -426,16 +431,16 @@ def _prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndar
         raise CLIError(f"{args.data}: name the target array with --target NAME (or store it as 'y')")
     X, y = table.X, table.y
     task = _guess_task(y) if args.task == "auto" else args.task
-    train, val = _split(X.shape[0], args.validation_split, args.seed)
-    if len(train) == 0:
-        raise CLIError("no rows left to train on after the validation split; lower --validation-split")
-    mean = X[train].mean(axis=0)
-    scale = X[train].std(axis=0)
+    order, n_train = _split(X.shape[0], args.validation_split, args.seed)
+    X, y = np.asarray(X)[order], y[order]  # a copy (of a memory map too), standardised in place
+    mean = X[:n_train].mean(axis=0)
+    scale = X[:n_train].std(axis=0)
     scale[scale == 0.0] = 1.0
     if not args.standardize:
         mean, scale = np.zeros_like(mean), np.ones_like(scale)
-    Xs = np.ascontiguousarray((X - mean) / scale)
-    return (mean, scale), Xs, y, train, task, table.feature_names, val
+    X -= mean
+    X /= scale
+    return (mean, scale), X, y, n_train, task, table.feature_names
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -458,7 +463,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             raise CLIError("--plot and --out name the same file; give them different names")
 
     prepare = _prepared_csv if _is_csv(args.data) else _prepared_arrays
-    preparation, Xs, y, train, task, feature_names, val = prepare(args)
+    preparation, Xs, y, n_train, task, feature_names = prepare(args)
+    train, val = slice(0, n_train), slice(n_train, None)
+    n_val = len(y) - n_train
     if task == "classification" and len(np.unique(y[train])) < 2:
         raise CLIError(f"the target {args.target!r} has a single value in the training rows; classification needs "
                        "two or more")
@@ -499,13 +506,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         else:
             print(f"pygdx: warning: {w.message}", file=sys.stderr)
     metric = "accuracy" if task == "classification" else "R^2"
-    rows = [("train", len(train), est.score(Xs[train], y_fit[train]))]
-    if len(val) >= 2 or (len(val) and task == "classification"):
-        rows.append(("validation", len(val), est.score(Xs[val], y_fit[val])))
-    elif len(val):
-        rows.append(("validation", len(val), "n/a (one row)"))
+    rows = [("train", n_train, est.score(Xs[train], y_fit[train]))]
+    if n_val >= 2 or (n_val and task == "classification"):
+        rows.append(("validation", n_val, est.score(Xs[val], y_fit[val])))
+    elif n_val:
+        rows.append(("validation", n_val, "n/a (one row)"))
     unit = " (standardised target)" if task == "regression" and args.standardize else ""
-    print(f"{task} on {args.data}: {len(train)} training rows, {Xs.shape[1]} features, "
+    print(f"{task} on {args.data}: {n_train} training rows, {Xs.shape[1]} features, "
           f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss{unit} {est.loss_curve_[-1]:.6g}")
     print(_table(["data", "rows", metric], rows))
     if isinstance(preparation, tuple):

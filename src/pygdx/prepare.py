@@ -213,9 +213,21 @@ class TablePreparer:
 
     def fit(self, X: Any, y: Any = None) -> TablePreparer:
         """Learn, column by column, how to turn ``X`` into numbers (``y`` is ignored)."""
-        self._check_params()
+        self._fit(_as_frame(X), slice(None))
+        return self
+
+    def _fit_transform_rows(self, X: Any, order: np.ndarray, n_fit: int) -> np.ndarray:
+        """``fit(X.iloc[order[:n_fit]]).transform(X.iloc[order])``, with each column read
+        and hashed once and no copy of the table (how ``pygdx fit`` learns from its
+        training rows and prepares them first, then the validation rows)."""
         df = _as_frame(X)
-        if len(df) == 0:
+        parts = self._fit(df, np.asarray(order[:n_fit]))
+        return self._assemble(parts, len(df), np.asarray(order))
+
+    def _fit(self, df: Any, rows: Any) -> list[_Encoded]:
+        """Learn from ``df``'s ``rows``; returns every column's encoding of all rows."""
+        self._check_params()
+        if (len(df) if isinstance(rows, slice) else len(rows)) == 0:
             raise ValueError("TablePreparer: the table has no rows")
         used, dropped = self._chosen_columns(df)
         asked = set(self.features or ())
@@ -223,69 +235,75 @@ class TablePreparer:
         for name in [str(c) for c in df.columns]:
             if name in used:
                 memos[name] = {}
-                specs.append(self._learn_column(name, df[name], name in asked, memos[name]))
+                specs.append(self._learn_column(name, df[name], rows, name in asked, memos[name]))
             else:
                 specs.append(next(d for d in dropped if d["name"] == name))
         if not any(s["kind"] != "drop" for s in specs):
             raise ValueError("TablePreparer: no column is left to use; " + "; ".join(_describe(s) for s in specs))
+        parts = [part for spec in specs if spec["kind"] != "drop"
+                 for part in self._encode(spec, df[spec["name"]], memo=memos[spec["name"]])]
+        mean, scale = np.zeros(sum(p.width for p in parts)), np.ones(sum(p.width for p in parts))
+        if self.standardize:
+            j = 0
+            for part in parts:
+                mean[j:j + part.width], scale[j:j + part.width] = part.statistics(rows)
+                j += part.width
         self.columns_ = specs
         self.feature_names_in_ = np.array([str(c) for c in df.columns], dtype=object)
         self.n_features_in_ = len(specs)
-        names = self.get_feature_names_out()
-        n_out = len(names)
-        mean, scale = np.zeros(n_out), np.ones(n_out)
-        if self.standardize:
-            j = 0
-            for spec in specs:
-                column = df[spec["name"]] if spec["kind"] != "drop" else None
-                for part in self._encode(spec, column, memo=memos.get(spec["name"])):
-                    width = part.width
-                    mean[j:j + width], scale[j:j + width] = part.statistics(spec["name"])
-                    j += width
         self.mean_, self.scale_ = mean, scale
         self.decisions_ = [_describe(s) for s in specs]
-        return self
+        return parts
 
-    def _learn_column(self, name: str, column: Any, asked: bool, memo: dict) -> dict:
+    def _learn_column(self, name: str, column: Any, rows: Any, asked: bool, memo: dict) -> dict:
+        """What to do with one column, learned from its ``rows``."""
         pd = _pandas()
         api = pd.api.types
-        n = len(column)
         if api.is_bool_dtype(column.dtype):
-            return self._numeric_spec(name, column.to_numpy(np.float64, na_value=np.nan), "bool", asked)
+            return self._numeric_spec(name, column.to_numpy(np.float64, na_value=np.nan)[rows], "bool", asked)
         if api.is_numeric_dtype(column.dtype) and not api.is_complex_dtype(column.dtype):
-            values = column.to_numpy(np.float64, na_value=np.nan)
+            values = column.to_numpy(np.float64, na_value=np.nan)[rows]
             if not asked:
                 if name == "" or re.fullmatch(r"Unnamed: \d+", name):
                     return {"name": name, "kind": "drop", "reason": "row names (a column with no header)"}
                 if _is_running_number(values):
                     return {"name": name, "kind": "drop", "reason": "a running row number"}
-                if _ID_NAME.search(name) and np.all(values == np.round(values)) and len(np.unique(values)) == n:
+                if _ID_NAME.search(name) and np.all(values == np.round(values)) \
+                        and len(np.unique(values)) == len(values):
                     return {"name": name, "kind": "drop", "reason": "ID-like (a different integer in every row)"}
             return self._numeric_spec(name, values, "numeric", asked)
         if api.is_datetime64_any_dtype(column.dtype):
-            return self._numeric_spec(name, _days_since_epoch(column.astype(str).where(column.notna())), "date",
-                                      asked)
-        codes, uniques = _factorize(column, memo)
-        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        n_filled = int(counts.sum())
+            days = _days_since_epoch(column.astype(str).where(column.notna()))
+            return self._numeric_spec(name, days[rows], "date", asked)
+        all_codes, all_uniques = _factorize(column, memo)
+        codes = all_codes[rows]
+        counts = np.bincount(codes[codes >= 0], minlength=len(all_uniques))
+        seen = np.flatnonzero(counts)  # levels present in these rows
+        uniques, counts = [all_uniques[k] for k in seen], counts[seen]
+        n, n_filled = len(codes), int(counts.sum())
         if n_filled == 0:
             return {"name": name, "kind": "drop", "reason": "empty in every row"}
+
+        def cells(lookup: np.ndarray) -> np.ndarray:  # the rows' values from one value per level
+            full = np.full(len(all_uniques) + 1, np.nan)
+            full[seen] = lookup
+            return full[codes]  # code -1 (a missing cell) reads the NaN at the end
+
         lower = {u.strip().lower() for u in uniques}
         if any(lower <= pair for pair in _BOOL_PAIRS):
-            values = np.array([1.0 if u.strip().lower() in _TRUE else 0.0 for u in uniques])
-            return self._numeric_spec(name, np.where(codes >= 0, values[codes], np.nan), "bool", asked)
+            return self._numeric_spec(name, cells(np.array([float(u.strip().lower() in _TRUE) for u in uniques])),
+                                      "bool", asked)
         as_numbers = _text_numbers(uniques).to_numpy()
         placeholders = [u for u, v in zip(uniques, as_numbers) if math.isnan(v)]
         numeric_rows = counts[~np.isnan(as_numbers)].sum()
         if numeric_rows >= _NUMERIC_SHARE * n_filled and len(placeholders) <= _MAX_PLACEHOLDERS:
-            spec = self._numeric_spec(name, np.where(codes >= 0, as_numbers[codes], np.nan), "numeric", asked)
+            spec = self._numeric_spec(name, cells(as_numbers), "numeric", asked)
             if spec["kind"] != "drop":
                 spec["from_text"] = True
                 spec["placeholders"] = placeholders
             return spec
         if all(_ISO_DATE.match(u.strip()) for u in uniques):
-            return self._numeric_spec(name, np.where(codes >= 0, _days_since_epoch(uniques)[codes], np.nan), "date",
-                                      asked)
+            return self._numeric_spec(name, cells(_days_since_epoch(uniques)), "date", asked)
         if not asked and len(uniques) > 0.5 * n_filled and n_filled >= 2:
             return {"name": name, "kind": "drop",
                     "reason": f"ID-like ({len(uniques)} different texts in {n_filled} rows)"}
@@ -383,19 +401,19 @@ class TablePreparer:
                 if not spec["missing_level"] and np.any(codes < 0):
                     notes.append(f"column {name!r}: {int(np.sum(codes < 0))} missing cell(s), encoded as no level")
             # code -1 (a missing cell) reads the last entry
-            return [_Encoded(lookup[codes], n_levels + spec["other"] + spec["missing_level"])]
+            return [_Encoded(name, lookup[codes], n_levels + spec["other"] + spec["missing_level"])]
         values = self._numeric_values(spec, column, memo)
         missing = ~np.isfinite(values)
         if not missing.any():
-            return [_Encoded(values)]
+            return [_Encoded(name, values)]
         not_numbers = int(missing.sum()) - int(column.isna().sum())
         if notes is not None and not_numbers > 0:
             notes.append(f"column {name!r}: {not_numbers} cell(s) are not finite numbers, filled like missing ones")
         if notes is not None and not spec["indicator"]:
             notes.append(f"column {name!r}: {int(missing.sum())} missing cell(s), filled with the training "
                          f"mean {_fmt(spec['fill'])}")
-        filled = _Encoded(np.where(missing, spec["fill"], values))
-        return [filled, _Encoded(np.where(missing, 0, -1), 1)] if spec["indicator"] else [filled]
+        filled = _Encoded(name, np.where(missing, spec["fill"], values))
+        return [filled, _Encoded(name, np.where(missing, 0, -1), 1)] if spec["indicator"] else [filled]
 
     def _frame_for_transform(self, X: Any) -> Any:
         self._check_fitted()
@@ -416,19 +434,23 @@ class TablePreparer:
         a column that had none, levels that are new, cells that are not numbers."""
         df = self._frame_for_transform(X)
         notes: list[str] = []
-        parts = [part for spec in self.columns_ for part in self._encode(spec, df[spec["name"]]
-                                                                         if spec["kind"] != "drop" else None, notes)]
-        out = np.empty((len(df), len(self.mean_)), dtype=np.float64)
+        parts = [part for spec in self.columns_ if spec["kind"] != "drop"
+                 for part in self._encode(spec, df[spec["name"]], notes)]
+        out = self._assemble(parts, len(df), None)
+        return out, notes
+
+    def _assemble(self, parts: list[_Encoded], n_rows: int, order: np.ndarray | None) -> np.ndarray:
+        """The standardised matrix of the encoded columns (of the rows ``order``, or all)."""
+        out = np.empty((n_rows if order is None else len(order), len(self.mean_)), dtype=np.float64)
         # Every row starts as "no level" in the one-hot columns; then each column of
         # numbers is written, and the one 1 per row of each category, where it lands.
-        zero = (0.0 - self.mean_) / self.scale_
-        out[...] = zero
+        out[...] = (0.0 - self.mean_) / self.scale_
         j = 0
         for part in parts:
             columns = slice(j, j + part.width)
-            part.fill(out, j, self.mean_[columns], self.scale_[columns])
+            part.fill(out, j, order, self.mean_[columns], self.scale_[columns])
             j += part.width
-        return out, notes
+        return out
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         return self.fit(X, y).transform(X)
@@ -484,31 +506,34 @@ class _Encoded:
     """Output columns of one input column: numbers (``width`` None), or ``width`` one-hot
     columns given by the slot of each row's 1 (-1: none)."""
 
-    def __init__(self, values: np.ndarray, width: int | None = None) -> None:
-        self.values, self.one_hot = values, width is not None
+    def __init__(self, name: str, values: np.ndarray, width: int | None = None) -> None:
+        self.name, self.values, self.one_hot = name, values, width is not None
         self.width = 1 if width is None else width
 
-    def statistics(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and scale (the standard deviation, 1 where it is 0) of the output columns."""
+    def statistics(self, rows: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and scale (the standard deviation, 1 where it is 0) of the output columns
+        over ``rows``."""
+        values = self.values[rows]
         if self.one_hot:
-            share = np.bincount(self.values[self.values >= 0], minlength=self.width) / len(self.values)
+            share = np.bincount(values[values >= 0], minlength=self.width) / len(values)
             std = np.sqrt(share * (1.0 - share))
             return share, np.where(std > 0, std, 1.0)
         with np.errstate(over="ignore", invalid="ignore"):
-            mean, std = self.values.mean(), self.values.std()
+            mean, std = values.mean(), values.std()
         if not (math.isfinite(mean) and math.isfinite(std)):
-            raise ValueError(f"column {name!r} holds numbers too large to standardise (up to "
-                             f"{np.max(np.abs(self.values)):.3g}); rescale it first")
+            raise ValueError(f"column {self.name!r} holds numbers too large to standardise (up to "
+                             f"{np.max(np.abs(values)):.3g}); rescale it first")
         return np.array([mean]), np.array([std if std > 0 else 1.0])
 
-    def fill(self, out: np.ndarray, j: int, mean: np.ndarray, scale: np.ndarray) -> None:
-        """Write the standardised output columns into ``out[:, j:j + width]``, whose one-hot
-        columns already hold their "no" value."""
+    def fill(self, out: np.ndarray, j: int, order: np.ndarray | None, mean: np.ndarray, scale: np.ndarray) -> None:
+        """Write the standardised output columns of the rows ``order`` (or all) into
+        ``out[:, j:j + width]``, whose one-hot columns already hold their "no" value."""
+        values = self.values if order is None else self.values[order]
         if not self.one_hot:
-            out[:, j] = (self.values - mean[0]) / scale[0]
+            out[:, j] = (values - mean[0]) / scale[0]
             return
-        rows = np.flatnonzero(self.values >= 0)
-        slots = self.values[rows]
+        rows = np.flatnonzero(values >= 0)
+        slots = values[rows]
         out.reshape(-1)[rows * out.shape[1] + j + slots] = ((1.0 - mean) / scale)[slots]
 
 def _check_spec(spec: Any) -> None:
