@@ -90,3 +90,14 @@ def test_npz(tmp_path):
     np.savez(tmp_path / "nox.npz", A=X)
     with pytest.raises(DataError, match="needs an array named 'X'"):
         load_table(tmp_path / "nox.npz")
+
+
+def test_compressed_csv(tmp_path):
+    pytest.importorskip("pandas")
+    import gzip
+
+    with gzip.open(tmp_path / "d.csv.gz", "wt") as fh:
+        fh.write("a;b;y\n1;2;3\n4;5.5;6\n")
+    t = load_table(tmp_path / "d.csv.gz", "y")
+    np.testing.assert_array_equal(t.X, [[1, 2], [4, 5.5]])
+    assert t.feature_names == ["a", "b"] and list(t.y) == [3, 6]

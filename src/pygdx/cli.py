@@ -299,7 +299,9 @@ def _progress_callbacks(args: argparse.Namespace) -> list:
 
 
 def _is_csv(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() not in (".npy", ".npz")
+    from .io import is_csv_name
+
+    return is_csv_name(path)
 
 
 def _column_list(values: Sequence[str] | None) -> list[str] | None:

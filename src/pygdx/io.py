@@ -15,6 +15,7 @@ breaks, a byte-order mark, any Python encoding and the usual spellings of a miss
 from __future__ import annotations
 
 import codecs
+import importlib
 import csv
 import io
 import os
@@ -65,19 +66,33 @@ def _check_file(path: str) -> None:
         raise DataError(f"{path}: the file is empty; it needs a header row and at least one data row")
 
 
+# compressed CSV files are read as they are (pandas infers the compression from the name)
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
 def _decoded_sample(path: str, encoding: str) -> str:
     try:
         decoder = codecs.getincrementaldecoder(encoding)()
     except LookupError:
         raise DataError(f"unknown encoding {encoding!r}; give a Python codec name such as utf-8, latin-1 or "
                         "cp1252") from None
-    with open(path, "rb") as fh:
+    module = _COMPRESSED.get(os.path.splitext(path)[1].lower())
+    opener = importlib.import_module(module).open if module else open
+    with opener(path, "rb") as fh:
         raw = fh.read(_SNIFF_BYTES)
     try:
         return decoder.decode(raw, final=len(raw) < _SNIFF_BYTES)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not readable as {encoding} (byte {raw[exc.start]:#04x} at byte {exc.start}); "
                         + _ENCODING_HINT) from None
+
+
+def is_csv_name(path: str) -> bool:
+    """A name that says CSV: .csv, .tsv, .txt or none, possibly compressed (.csv.gz)."""
+    stem, ext = os.path.splitext(path.lower())
+    if ext in _COMPRESSED:
+        ext = os.path.splitext(stem)[1]
+    return ext in (".csv", ".tsv", ".txt", "")
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -280,10 +295,10 @@ def load_table(
             return _load_npy(path, target)
         if ext == ".npz":
             return _load_npz(path, target)
-        if ext in (".csv", ".tsv", ".txt", ""):
+        if is_csv_name(path):
             return _load_csv(path, target, numeric_target, columns)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"{path}: cannot be read as {ext or 'CSV'} data ({exc})") from None
-    raise DataError(f"{path}: unknown file type {ext!r}; use .csv (with a header row), .npy or .npz")
+    raise DataError(f"{path}: unknown file type {ext!r}; use .csv (with a header row, or .csv.gz), .npy or .npz")
