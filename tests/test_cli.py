@@ -182,7 +182,7 @@ def test_existing_files_are_not_overwritten(tmp_path, regression_csv):
     [
         ("a,price\n1,2\n", ["--target", "cost"], "no column named 'cost'"),
         # (issue 14: text, NA and short rows are no longer refused; test_cli_csv.py covers them)
-        ("a,price\n1,2\nfoo,3\n", ["--target", "price"], "no column is left to use; column 'a': ID-like"),
+        ("a,price\n1,2\nfoo,3\n", ["--target", "price"], "no column is left to use (name the ones to keep in features): column 'a': ID-like"),
         ("", ["--target", "price"], "the file is empty"),
         ("a,price\n1,2\n3,4,5\n", ["--target", "price"], "Expected 2 fields in line 3, saw 3"),
         ("a,price\n1,x\n2,y\n", ["--target", "price", "--task", "regression"], "regression needs a numeric target"),

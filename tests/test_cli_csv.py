@@ -212,6 +212,24 @@ def test_fit_without_pandas_names_the_install_command(tmp_path):
     one_line_error(r.returncode, r.stderr, 'pip install "pygdx[cli]"', "pandas")
 
 
+def test_files_the_parser_would_misread_are_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # scikit-learn's bundled CSVs start with a line of counts and class names, shorter than
+    # the rows: pandas alone would make the extra cells an index and read on
+    (tmp_path / "short_header.csv").write_text("4,2,no,yes\n" + "1,2,3,4,5,0\n" * 4)
+    code, out, err = run(capsys, "fit", "short_header.csv", "--target", "yes")
+    one_line_error(code, err, "the data rows have more cells than the header has names (4)")
+    (tmp_path / "target_only.csv").write_text("co2\n" + "315.5\n" * 20)
+    code, out, err = run(capsys, "fit", "target_only.csv", "--target", "co2")
+    one_line_error(code, err, "no feature columns besides the target 'co2'")
+    # numbers aligned by spaces (scikit-learn's linnerud files)
+    (tmp_path / "spaced.txt").write_text("Chins  Situps Jumps\n" + "".join(f"{i * 7 % 20}   {100 + i % 13} {60 + i * 7 % 20}\n"
+                                                                          for i in range(40)))
+    code, out, err = run(capsys, "fit", "spaced.txt", "--target", "Jumps", "--quiet", "--plot", "")
+    assert code == 0, err
+    assert "2 column(s) of numbers used as they are: 'Chins', 'Situps'" in out
+
+
 @pytest.fixture
 def data_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

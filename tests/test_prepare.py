@@ -87,7 +87,8 @@ def test_row_names_running_numbers_and_ids_are_dropped():
     df = pd.DataFrame({
         "": np.arange(1, n + 1),                             # R's write.csv row names
         "Unnamed: 0": rng.permutation(n),                  # pandas' name for a header-less column
-        "row": np.arange(n),                                # a running number under any name
+        "row": np.arange(n),                                # a running number from 0 or 1, under any name
+        "year": np.arange(1990, 1990 + n),                  # counting up, but a year: kept
         "order id": rng.permutation(n) + 1000,              # distinct integers under an id-like name
         "email": [f"user{i}@example.com" for i in range(n)],  # a text of its own in every row
         "country": ["NO"] * n,                              # one value
@@ -95,7 +96,7 @@ def test_row_names_running_numbers_and_ids_are_dropped():
         "x": rng.normal(size=n),
     })
     prep = unscaled().fit(df)
-    assert prep.input_columns_ == ["x"]
+    assert prep.input_columns_ == ["year", "x"]
     reasons = dict(zip(df.columns, prep.decisions_))
     assert "row names" in reasons[""] and "row names" in reasons["Unnamed: 0"]
     assert "running row number" in reasons["row"]

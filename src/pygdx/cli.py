@@ -403,6 +403,8 @@ def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray
     if features is not None and args.target in features:
         raise CLIError(f"--features names the target {args.target!r}; a model cannot take its target as input")
     print(f"{args.data}: {len(frame)} rows x {len(columns)} columns (read in {time.perf_counter() - start:.2f} s)")
+    if len(columns) == 1:
+        raise CLIError(f"{args.data}: there are no feature columns besides the target {args.target!r}")
     y, keep, task = _csv_target(frame, args)
     table = frame.drop(columns=[args.target])
     if not keep.all():

@@ -97,7 +97,7 @@ def is_csv_name(path: str) -> bool:
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return csv.Sniffer().sniff(sample, delimiters=",;\t| ")
     except csv.Error:
         return csv.excel
 
@@ -105,7 +105,7 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
 def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: list[str] | None = None):
     """A CSV file with a header row as a pandas DataFrame, read as it is.
 
-    The delimiter (comma, semicolon, tab or bar) and quote character are detected; cells
+    The delimiter (comma, semicolon, tab, bar or spaces) and quote character are detected; cells
     may be quoted and hold delimiters and line breaks. ``encoding``: the file's text
     encoding (default UTF-8, with or without a byte-order mark). ``columns``: read only
     these columns (each must exist). Column names are stripped of spaces; an empty
@@ -122,17 +122,23 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
     if not sample.strip():
         raise DataError(f"{path}: the file is empty; it needs a header row and at least one data row")
     dialect = _dialect(sample)
-    header = [h.strip() for h in next(csv.reader(io.StringIO(sample), dialect), [])]
+    if dialect.delimiter == " ":
+        header = sample.lstrip().splitlines()[0].split()
+    else:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(sample), dialect), [])]
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
-        raise DataError(f"{path}: the header repeats column name(s) {dup}; column names must be unique")
+        raise DataError(f"{path}: the header repeats column name(s) {dup}; column names must be unique (a file "
+                        "needs a header row of names as its first line)")
     if columns is not None:
         missing = [c for c in columns if c not in header]
         if missing:
             raise DataError(f"{path}: needs column(s) {missing}, which the file does not have; its columns are "
                             f"{header}")
     try:
-        frame = pd.read_csv(path, sep=dialect.delimiter, quotechar=dialect.quotechar or '"',
+        # cells separated by spaces may be aligned with several
+        sep = r"\s+" if dialect.delimiter == " " else dialect.delimiter
+        frame = pd.read_csv(path, sep=sep, quotechar=dialect.quotechar or '"',
                             skipinitialspace=bool(dialect.skipinitialspace), header=0, names=header,
                             usecols=columns, encoding=encoding, low_memory=False, skip_blank_lines=True)
     except UnicodeDecodeError as exc:
@@ -146,6 +152,10 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
         raise DataError(f"{path}: the file has no columns; it needs a header row and data rows") from None
     if len(frame) == 0:
         raise DataError(f"{path}: the file has a header row but no data rows")
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas makes the extra leading cells of rows longer than the header an index
+        raise DataError(f"{path}: the data rows have more cells than the header has names ({len(header)}); "
+                        "every row needs one cell per column")
     return frame
 
 

@@ -15,9 +15,9 @@ scientist does by hand to a CSV, column by column, and says what it did
   least ``min_frequency`` rows get a column each, the rarer ones share an ``(other)``
   column, a missing cell is a ``(missing)`` level; a level never seen in ``fit`` counts as
   ``(other)`` (all zeros when fit saw no rare level);
-- row names (an empty header, or a running row number), ID-like columns (a text of its
-  own in most rows, or distinct integers under a name such as ``id``), columns with one
-  value or no values are dropped;
+- row names (an empty header, or integers counting up by one from 0 or 1), ID-like
+  columns (a text of its own in most rows, or distinct integers under a name such as
+  ``id``), columns with one value or no values are dropped;
 - every output column is standardised to mean 0 and variance 1 (``standardize=True``).
 
 Columns named in ``features`` are never dropped by these rules: naming a column is the
@@ -106,12 +106,13 @@ def _factorize(column: Any, memo: dict | None = None) -> tuple[np.ndarray, list[
 
 
 def _is_running_number(values: np.ndarray) -> bool:
-    """Integers that go up by one from row to row (some rows may be left out), in 10 rows
-    or more: row numbers."""
+    """Row numbers: integers counting up by one from 0 or 1, in 10 rows or more (some rows
+    may be left out, as in a training split, so the count may start a little later). A
+    year or a time step counts up too, but not from 0 or 1."""
     if len(values) < 10 or not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
         return False
     steps = np.diff(values)
-    return bool(np.all(steps > 0) and np.median(steps) == 1)
+    return bool(0 <= values[0] <= 3 and np.all(steps > 0) and np.median(steps) == 1)
 
 
 class TablePreparer:
@@ -239,7 +240,8 @@ class TablePreparer:
             else:
                 specs.append(next(d for d in dropped if d["name"] == name))
         if not any(s["kind"] != "drop" for s in specs):
-            raise ValueError("TablePreparer: no column is left to use; " + "; ".join(_describe(s) for s in specs))
+            raise ValueError("TablePreparer: no column is left to use (name the ones to keep in features): "
+                             + "; ".join(_describe(s) for s in specs))
         parts = [part for spec in specs if spec["kind"] != "drop"
                  for part in self._encode(spec, df[spec["name"]], memo=memos[spec["name"]])]
         mean, scale = np.zeros(sum(p.width for p in parts)), np.ones(sum(p.width for p in parts))
