@@ -103,6 +103,24 @@ def test_a_numeric_target_with_na_cells_stays_regression(tmp_path, capsys, monke
     assert "regression on na_target.csv: 72 training rows" in out
 
 
+def test_targets_written_as_text_numbers_or_true_false(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=80)
+    price = [f'"{1000 + 300 * v:,.0f}"' for v in x]
+    paid = np.where(x > 0, "TRUE", "FALSE")
+    (tmp_path / "t.csv").write_text("x,price,paid\n" + "".join(f"{a:.5f},{p},{q}\n" for a, p, q in zip(x, price,
+                                                                                                   paid)))
+    code, out, err = run(capsys, "fit", "t.csv", "--target", "price", "--drop", "paid", "--quiet", "--plot", "")
+    assert code == 0, err and "target 'price': numbers" in out and "-> regression" in out
+    code, out, err = run(capsys, "fit", "t.csv", "--target", "paid", "--quiet", "--plot", "", "--out", "p.npz")
+    assert code == 0, err and "target 'paid': labels, 2 distinct -> classification" in out
+    code, out, err = run(capsys, "predict", "p.npz", "t.csv")
+    assert set(out.split()[1:]) == {"True", "False"}
+    code, out, err = run(capsys, "fit", "t.csv", "--target", "paid", "--task", "regression", "--out", "q.npz")
+    one_line_error(code, err, "the target 'paid' holds '" + paid[0].title() + "', which is not a number")
+
+
 def test_features_and_drop(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(4)

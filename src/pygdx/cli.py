@@ -326,29 +326,34 @@ def _check_fit_options(args: argparse.Namespace) -> None:
         raise CLIError("--features and --drop choose columns of a CSV file; a .npy/.npz file has none")
 
 
-def _numeric_target(column: Any) -> np.ndarray | None:
-    """A target column's values as float64 (NaN where missing), or None when it holds labels."""
+def _numeric_target(column: Any) -> tuple[np.ndarray | None, str]:
+    """A target column's values as float64 (NaN where missing), or None and its first cell
+    that is not a number when it holds labels."""
     import pandas as pd
 
-    from .prepare import _text_numbers
+    from .prepare import _factorize, _text_numbers
 
     if pd.api.types.is_bool_dtype(column.dtype):
-        return None
+        return None, str(column.dropna().iloc[0])
     if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(np.float64, na_value=np.nan)
-    filled = column.dropna()
-    numbers = _text_numbers(filled.to_numpy())
-    return None if numbers.isna().any() else _text_numbers(column.to_numpy()).to_numpy()
+        return column.to_numpy(np.float64, na_value=np.nan), ""
+    codes, uniques = _factorize(column)
+    lookup = _text_numbers(uniques).to_numpy()
+    labels = [u for u, v in zip(uniques, lookup) if np.isnan(v)]
+    if labels:
+        return None, labels[0]
+    return np.where(codes >= 0, lookup[codes] if len(lookup) else np.nan, np.nan), ""
 
 
 def _csv_target(frame: Any, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
     """(target values, rows that have one, task); prints what was decided."""
     name = args.target
     column = frame[name]
-    numbers = _numeric_target(column)
+    if column.isna().all():
+        raise CLIError(f"{args.data}: the target {name!r} has no value in any row")
+    numbers, label = _numeric_target(column)
     if numbers is None and args.task == "regression":
-        bad = column.dropna()
-        raise CLIError(f"{args.data}: the target {name!r} holds {str(bad.iloc[0])!r}, which is not a number; "
+        raise CLIError(f"{args.data}: the target {name!r} holds {label!r}, which is not a number; "
                        "regression needs a numeric target (use --task classification for labels)")
     if numbers is not None:
         keep = np.isfinite(numbers)
@@ -356,7 +361,7 @@ def _csv_target(frame: Any, args: argparse.Namespace) -> tuple[np.ndarray, np.nd
         keep = column.notna().to_numpy()
     n_dropped = int(len(keep) - keep.sum())
     if keep.sum() == 0:
-        raise CLIError(f"{args.data}: the target {name!r} has no value in any row")
+        raise CLIError(f"{args.data}: the target {name!r} has no finite value in any row")
     if numbers is not None:
         y = numbers[keep]
     else:
