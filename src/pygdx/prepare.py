@@ -363,10 +363,9 @@ class TablePreparer:
         return [s["name"] for s in self.columns_ if s["kind"] != "drop"]
 
     def _numeric_values(self, spec: dict, column: Any, memo: dict | None) -> np.ndarray:
+        """A number, true/false or date column's values as float64 (NaN where missing)."""
         pd = _pandas()
         kind = spec["kind"]
-        if kind == "category":
-            raise AssertionError("categories have no numeric values")
         if pd.api.types.is_bool_dtype(column.dtype) or (kind == "numeric" and not spec.get("from_text")
                                                         and pd.api.types.is_numeric_dtype(column.dtype)):
             return column.to_numpy(np.float64, na_value=np.nan)
@@ -455,7 +454,9 @@ class TablePreparer:
         return out
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        return self.fit(X, y).transform(X)
+        """``fit(X).transform(X)``, reading and hashing each column once."""
+        df = _as_frame(X)
+        return self._assemble(self._fit(df, slice(None)), len(df), None)
 
     # --- storing what was learned (pickle-free) ------------------------------------------------
     def to_config(self) -> dict:
