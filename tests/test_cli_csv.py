@@ -241,8 +241,8 @@ def test_files_the_parser_would_misread_are_refused(tmp_path, capsys, monkeypatc
     code, out, err = run(capsys, "fit", "target_only.csv", "--target", "co2")
     one_line_error(code, err, "no feature columns besides the target 'co2'")
     # numbers aligned by spaces (scikit-learn's linnerud files)
-    (tmp_path / "spaced.txt").write_text("Chins  Situps Jumps\n" + "".join(f"{i * 7 % 20}   {100 + i % 13} {60 + i * 7 % 20}\n"
-                                                                          for i in range(40)))
+    rows = "".join(f"{i * 7 % 20}   {100 + i % 13} {60 + i * 7 % 20}\n" for i in range(40))
+    (tmp_path / "spaced.txt").write_text("Chins  Situps Jumps\n" + rows)
     code, out, err = run(capsys, "fit", "spaced.txt", "--target", "Jumps", "--quiet", "--plot", "")
     assert code == 0, err
     assert "2 column(s) of numbers used as they are: 'Chins', 'Situps'" in out

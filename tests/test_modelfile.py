@@ -229,3 +229,11 @@ def test_huge_arrays_are_refused_from_their_header_without_allocating(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert peak < 4 << 20, f"{name}: {peak} bytes allocated while refusing it"
+
+
+def test_save_replaces_only_a_regular_file(tmp_path):
+    model, _ = regression_model()
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(FileExistsError, match="not a regular file"):
+        save_model(tmp_path / "folder", model)
+    assert (tmp_path / "folder").is_dir() and list(tmp_path.iterdir()) == [tmp_path / "folder"]
