@@ -256,6 +256,9 @@ def data_folder(tmp_path, monkeypatch):
     pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": X @ [1.0, 2.0]}).to_csv("d.csv", index=False)
     np.savez("d.npz", X=X, y=X @ [1.0, 2.0])
     (tmp_path / "truncated.npz").write_bytes((tmp_path / "d.npz").read_bytes()[:300])
+    X[::2, 1] = 1e308
+    np.savez("huge.npz", X=X, y=X[:, 0])
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": X[:, 0]}).to_csv("huge.csv", index=False)
     return tmp_path
 
 
@@ -279,6 +282,8 @@ BAD_COMMAND_LINES = {
     "fit --out the data": ([*FIT, "--out", "d.csv", "--force"], "is also an input file"),
     "predict --out the model": (["predict", "m.npz", "d.csv", "--out", "m.npz", "--force"], "is also an input file"),
     "unknown option": ([*FIT, "--bogus"], "unrecognized arguments: --bogus"),
+    "numbers too large (.npz)": (["fit", "huge.npz", "--quiet"], "column '1' holds numbers too large to standardise"),
+    "numbers too large (CSV)": (["fit", "huge.csv", "--target", "y"], "column 'b' holds numbers too large"),
     "plot and out the same": ([*FIT, "--out", "x.npz", "--plot", "x.npz"], "--plot and --out name the same file"),
 }
 

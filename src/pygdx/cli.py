@@ -442,8 +442,12 @@ def _prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndar
     task = _guess_task(y) if args.task == "auto" else args.task
     order, n_train = _split(X.shape[0], args.validation_split, args.seed)
     X, y = np.asarray(X)[order], y[order]  # a copy (of a memory map too), standardised in place
-    mean = X[:n_train].mean(axis=0)
-    scale = X[:n_train].std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = X[:n_train].mean(axis=0)
+        scale = X[:n_train].std(axis=0)
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+        column = table.feature_names[int(np.flatnonzero(~np.isfinite(mean) | ~np.isfinite(scale))[0])]
+        raise CLIError(f"{args.data}: column {column!r} holds numbers too large to standardise; rescale it first")
     scale[scale == 0.0] = 1.0
     if not args.standardize:
         mean, scale = np.zeros_like(mean), np.ones_like(scale)

@@ -324,7 +324,8 @@ class TablePreparer:
         n_missing = int(len(values) - finite.sum())
         if n_missing == len(values):
             return {"name": name, "kind": "drop", "reason": "empty in every row"}
-        fill = float(values[finite].mean()) if n_missing < len(values) else 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            fill = float(values[finite].mean())
         if not math.isfinite(fill):
             raise ValueError(f"column {name!r} holds numbers too large to average (up to "
                              f"{np.max(np.abs(values[finite])):.3g}); rescale it first")
