@@ -21,6 +21,7 @@ import numpy as np
 
 from . import __version__
 from ._files import replace_atomically
+from ._optional import require
 from .datasets import make_regression
 from .io import DataError
 
@@ -395,6 +396,7 @@ def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray
     from .prepare import TablePreparer
 
     features, drop = _column_list(args.features), _column_list(args.drop) or []
+    require("pandas", "cli", "reading CSV files")  # imported before the clock starts: it is not reading
     start = time.perf_counter()
     wanted = None if features is None else list(dict.fromkeys([*features, args.target]))
     frame = read_csv(args.data, encoding=args.encoding, columns=wanted)
@@ -733,6 +735,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CLIError, DataError) as exc:
         print(f"pygdx: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # stdout closed early (pygdx predict ... | head): not an error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exiting flushes nowhere
+        return 141
     except OSError as exc:  # a file that vanished, a full disk, a read-only folder
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"pygdx: error: {where}{exc.strerror or exc}", file=sys.stderr)
