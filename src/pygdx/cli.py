@@ -414,18 +414,17 @@ def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray
         raise CLIError(f"{args.data}: there are no feature columns besides the target {args.target!r}")
     y, keep, task = _csv_target(frame, args)
     table = frame.drop(columns=[args.target])
-    if not keep.all():
-        table = table[keep]
-    order, n_train = _split(len(table), args.validation_split, args.seed)
+    order, n_train = _split(len(y), args.validation_split, args.seed)
+    y = y[order]
+    rows = np.flatnonzero(keep)[order]  # the rows that have a target, in that order (no copy of the table)
     start = time.perf_counter()
     preparer = TablePreparer(features=features, drop=[c for c in drop if c != args.target],
                              standardize=args.standardize)
     try:
         # learned from the training rows; X holds them first, then the validation rows
-        X = preparer._fit_transform_rows(table, order, n_train)
+        X = preparer._fit_transform_rows(table, rows, n_train)
     except (KeyError, TypeError, ValueError) as exc:
         raise CLIError(f"{args.data}: {str(exc).strip(chr(34) + chr(39))}") from None
-    y = y[order]
     _print_decisions(preparer.decisions_)
     names = [str(n) for n in preparer.get_feature_names_out()]
     print(f"features: {len(names)} from {len(preparer.input_columns_)} column(s), prepared in "
