@@ -220,3 +220,27 @@ def linear_epoch(
     shuffle_seed: int | None = None,
 ) -> tuple[float, int, bool]: ...
 def shuffle_rows(order: npt.NDArray[np.int64], seed: _Int) -> None: ...
+
+# --- the machine's floors (bindings/floors.cpp): (best seconds, sum of dot products, threads)
+default_prefetch_rows: int
+def streaming_floor(
+    X: npt.NDArray[np.floating], w: npt.NDArray[np.floating], n_threads: _Int = 0, repeat: _Int = 5
+) -> tuple[float, float, int]: ...
+def shuffled_floor(
+    X: npt.NDArray[np.floating],
+    w: npt.NDArray[np.floating],
+    n_threads: _Int = 0,
+    repeat: _Int = 5,
+    seed: _Int = 0,
+    prefetch_rows: _Int = ...,
+) -> tuple[float, float, int]: ...
+def shuffled_csr_floor(
+    data: npt.NDArray[np.floating],
+    indices: npt.NDArray[np.integer],
+    indptr: npt.NDArray[np.integer],
+    w: npt.NDArray[np.floating],
+    n_threads: _Int = 0,
+    repeat: _Int = 5,
+    seed: _Int = 0,
+    prefetch_rows: _Int = ...,
+) -> tuple[float, float, int]: ...

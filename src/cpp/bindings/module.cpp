@@ -6,6 +6,7 @@ namespace py = pybind11;
 void register_schedules(py::module_& m);
 void register_optimizers(py::module_& m);
 void register_linear(py::module_& m);
+void register_floors(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -15,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
     register_schedules(m);
     register_optimizers(m);
     register_linear(m);
+    register_floors(m);
 }
