@@ -612,13 +612,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"machine": info, "results": [
             {"case": r.name, "size": r.size, "pygdx_seconds": r.pygdx_seconds, "baseline": r.baseline,
-             "baseline_seconds": r.baseline_seconds, "speedup": r.speedup} for r in results]}, indent=2))
+             "baseline_seconds": r.baseline_seconds, "speedup": r.speedup, "floor": r.is_floor,
+             "times_floor": r.times_floor} for r in results]}, indent=2))
         return 0
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     rows = [(r.name, r.size, _format_seconds(r.pygdx_seconds), r.baseline, _format_seconds(r.baseline_seconds),
-             f"{r.speedup:.1f}x") for r in results]
+             r.ratio_text) for r in results]
     print(_table(["case", "size", "pygdx", "vs", "their time", "speed-up"], rows))
     print("speed-up = their time / pygdx's time: above 1x pygdx is faster, below 1x slower")
+    print("x floor = pygdx's time / the floor's: the least time this machine's memory allows for the same reads")
     print(f"best of {args.repeat} runs each, same data, one process; full suite: pytest benchmarks/ --benchmark-enable")
     return 0
 

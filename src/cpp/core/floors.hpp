@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -67,26 +68,77 @@ struct FloorTiming {
 
 namespace floor_detail {
 
-// Σ a[j]·b[j] with sixteen accumulators: without -ffast-math the compiler vectorises a
-// reduction only when it is written with independent sums.
+// A running Σ over rows of the row's dot product with w, kept in one vector of 64 bytes'
+// lanes (one register with AVX-512, two with AVX2): lane u holds the products of the
+// columns j ≡ u (mod lanes), `tail` those past the last full vector. The lanes are added
+// only at the end: a reduction across lanes after every row would cost more than reading a
+// row of 100 values from memory, and would make this a floor of the arithmetic. Without
+// -ffast-math the compiler would not regroup a plain loop's sum into lanes itself.
+#if defined(__GNUC__) || defined(__clang__)
 template <class T>
-PYGDX_FLOOR_INLINE T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
-    T s[16] = {};
-    std::size_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        for (std::size_t u = 0; u < 16; ++u) {
-            s[u] += a[j + u] * b[j + u];
+struct LaneSums {
+    typedef T Vector __attribute__((vector_size(32)));
+    static constexpr std::size_t width = 32 / sizeof(T);
+    Vector lanes = {};
+    T tail = 0;
+
+    PYGDX_FLOOR_INLINE void add_row(const T* __restrict x, const T* __restrict w, std::size_t d) {
+        std::size_t j = 0;
+        for (; j + width <= d; j += width) {
+            Vector xv, wv;
+            std::memcpy(&xv, x + j, sizeof(Vector));
+            std::memcpy(&wv, w + j, sizeof(Vector));
+            lanes += xv * wv;
+        }
+        for (; j < d; ++j) {
+            tail += x[j] * w[j];
         }
     }
-    for (; j < n; ++j) {
-        s[0] += a[j] * b[j];
-    }
-    for (std::size_t width = 8; width > 0; width /= 2) {
+
+    double total() const {
+        double sum = static_cast<double>(tail);
         for (std::size_t u = 0; u < width; ++u) {
-            s[u] += s[u + width];
+            sum += static_cast<double>(lanes[u]);
         }
+        return sum;
     }
-    return s[0];
+};
+#else
+template <class T>
+struct LaneSums {
+    double sum = 0;
+    void add_row(const T* x, const T* w, std::size_t d) {
+        T row = 0;
+        for (std::size_t j = 0; j < d; ++j) {
+            row += x[j] * w[j];
+        }
+        sum += static_cast<double>(row);
+    }
+    double total() const { return sum; }
+};
+#endif
+
+// Rows are taken four at a time into four running sums: four independent chains of adds.
+template <class T, class RowAt, class BeforeRow>
+PYGDX_FLOOR_INLINE double sum_of_dots(std::size_t begin, std::size_t end, const T* w, std::size_t d, RowAt row_at,
+                                      BeforeRow before_row) {
+    LaneSums<T> s0, s1, s2, s3;
+    std::size_t i = begin;
+    for (; i + 4 <= end; i += 4) {
+        before_row(i);
+        s0.add_row(row_at(i), w, d);
+        before_row(i + 1);
+        s1.add_row(row_at(i + 1), w, d);
+        before_row(i + 2);
+        s2.add_row(row_at(i + 2), w, d);
+        before_row(i + 3);
+        s3.add_row(row_at(i + 3), w, d);
+    }
+    for (; i < end; ++i) {
+        before_row(i);
+        s0.add_row(row_at(i), w, d);
+    }
+    return (s0.total() + s1.total()) + (s2.total() + s3.total());
 }
 
 // Σ data[k]·w[indices[k]] over one CSR row's stored values.
@@ -116,30 +168,22 @@ PYGDX_FLOOR_INLINE void prefetch_bytes(const void* p, std::size_t bytes) {
     }
 }
 
-// The parts add their rows' dot products in double, so that a float32 pass's sum can be
-// checked against NumPy's to float32 precision.
 template <class T>
 PYGDX_FLOOR_CLONES double streaming_part(const T* X, std::size_t d, const T* w, std::size_t begin, std::size_t end) {
-    double sum = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-        sum += dot(X + i * d, w, d);
-    }
-    return sum;
+    return sum_of_dots(begin, end, w, d, [&](std::size_t i) { return X + i * d; }, [](std::size_t) {});
 }
 
 // Rows order[begin..end) of X; the prefetches stay inside the part, as they would in an
 // epoch whose part ends at a batch handed to another thread.
 template <class T>
 PYGDX_FLOOR_CLONES double shuffled_part(const T* X, std::size_t d, const T* w, const std::int64_t* order,
-                                   std::size_t begin, std::size_t end, std::size_t prefetch_rows) {
-    double sum = 0;
-    for (std::size_t i = begin; i < end; ++i) {
+                                        std::size_t begin, std::size_t end, std::size_t prefetch_rows) {
+    auto row_at = [&](std::size_t i) { return X + static_cast<std::size_t>(order[i]) * d; };
+    return sum_of_dots(begin, end, w, d, row_at, [&](std::size_t i) {
         if (prefetch_rows > 0 && i + prefetch_rows < end) {
-            prefetch_bytes(X + static_cast<std::size_t>(order[i + prefetch_rows]) * d, d * sizeof(T));
+            prefetch_bytes(row_at(i + prefetch_rows), d * sizeof(T));
         }
-        sum += dot(X + static_cast<std::size_t>(order[i]) * d, w, d);
-    }
-    return sum;
+    });
 }
 
 template <class T, class Index>
