@@ -243,9 +243,10 @@ def _linear_cases(n_rows: int, n_full: int, n_features: int, n_threads: int | No
     X = rng.standard_normal((n_rows, n_features))
     y = X @ rng.standard_normal(n_features) + 0.1 * rng.standard_normal(n_rows)
     cases = []
-    all_cores = "all cores" if n_threads is None else f"{n_threads} threads"
+    all_cores = "all cores" if n_threads is None else "1 core" if n_threads == 1 else f"{n_threads} threads"
     # A shuffled epoch must gather every row once in a random order: its floor is that
-    # gather alone, on one core (where a sequential chain of steps runs) and on all of them.
+    # gather alone, on one core (where a sequential chain of steps runs) and on all of them
+    # (one entry when the threads are capped at one).
     shuffled_floors: dict[str, Callable[[int], float]] = {
         "shuffled-read floor, 1 core": lambda k: shuffled_floor(X, n_threads=1, repeat=k).seconds,
         f"shuffled-read floor, {all_cores}": lambda k: shuffled_floor(X, n_threads=n_threads, repeat=k).seconds,
@@ -314,7 +315,8 @@ def numpy_linear_fit(X: np.ndarray, y: np.ndarray, optimizer: str, lr: float, ba
     rules = {name.lower(): cls for name, cls in vars(ref_optim).items()
              if isinstance(cls, type) and issubclass(cls, ref_optim.Optimizer)}
     w, b = np.zeros(X.shape[1], X.dtype), np.zeros(1, X.dtype)
-    opt = rules[optimizer]([w, b], lr=lr)
+    # the estimators regularise through `penalty` and give their optimizer weight_decay=0
+    opt = rules[optimizer]([w, b], lr=lr, weight_decay=0.0)
     n = X.shape[0]
     if batch_size is None:
         for _ in range(epochs):
