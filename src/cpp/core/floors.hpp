@@ -68,12 +68,14 @@ struct FloorTiming {
 
 namespace floor_detail {
 
-// A running Σ over rows of the row's dot product with w, kept in one vector of 64 bytes'
-// lanes (one register with AVX-512, two with AVX2): lane u holds the products of the
+// A running Σ over rows of the row's dot product with w, kept in one vector of 32 bytes'
+// lanes (one register with AVX2 and AVX-512, two with SSE2; GCC kept a 64-byte vector on
+// the stack in the AVX2 clone, three times slower): lane u holds the products of the
 // columns j ≡ u (mod lanes), `tail` those past the last full vector. The lanes are added
-// only at the end: a reduction across lanes after every row would cost more than reading a
-// row of 100 values from memory, and would make this a floor of the arithmetic. Without
-// -ffast-math the compiler would not regroup a plain loop's sum into lanes itself.
+// only at the end: a reduction across lanes after every row costs more than reading a row
+// of 100 values from memory (NumPy's X @ w was 3x faster than that version on data in
+// cache), and would make this a floor of the arithmetic. Without -ffast-math the compiler
+// would not regroup a plain loop's sum into lanes itself.
 #if defined(__GNUC__) || defined(__clang__)
 template <class T>
 struct LaneSums {
@@ -186,12 +188,17 @@ PYGDX_FLOOR_CLONES double shuffled_part(const T* X, std::size_t d, const T* w, c
     });
 }
 
+// The row pointers of a row ahead are themselves a random read: they are requested twice as
+// far ahead as the row's values, so that the values' prefetch does not wait for them.
 template <class T, class Index>
 PYGDX_FLOOR_CLONES double shuffled_csr_part(const T* data, const Index* indices, const Index* indptr, const T* w,
-                                       const std::int64_t* order, std::size_t begin, std::size_t end,
-                                       std::size_t prefetch_rows) {
+                                            const std::int64_t* order, std::size_t begin, std::size_t end,
+                                            std::size_t prefetch_rows) {
     double sum = 0;
     for (std::size_t i = begin; i < end; ++i) {
+        if (prefetch_rows > 0 && i + 2 * prefetch_rows < end) {
+            prefetch_bytes(indptr + order[i + 2 * prefetch_rows], 2 * sizeof(Index));
+        }
         if (prefetch_rows > 0 && i + prefetch_rows < end) {
             const auto ahead = static_cast<std::size_t>(order[i + prefetch_rows]);
             const auto first = static_cast<std::size_t>(indptr[ahead]);
