@@ -20,8 +20,11 @@ The epochs, with default settings (``n_jobs`` unset) and with ``n_jobs=-1``:
   ``batch_size=None``) beside NumPy's two-pass gradient ``X.T @ (X @ w - y) / n``.
 
 Each floor case times the core's pass ``ROUNDS`` times; its own best (the pass alone, without
-the untimed shuffle before it) is ``extra_info["floor_seconds"]``. ``ratios_floor.py`` prints
-every epoch's ratio to its floors beside its ratios to NumPy and scikit-learn.
+the untimed shuffle before it) is ``extra_info["floor_seconds"]``. Each pygdx epoch case also
+measures its floors before every round (``extra_info["paired_floor 1 core"]`` and
+``["paired_floor all cores"]``: the best of those passes), so that the ratio compares times
+taken under the same load. ``ratios_floor.py`` prints every epoch's ratio to its floors
+beside its ratios to NumPy and scikit-learn.
 
 Sizes are the issue's; with ``--benchmark-disable`` (the test suite) they shrink so that
 every case runs once, quickly, and still checks its result (``--quick-sizes`` times them at
@@ -157,6 +160,24 @@ def test_csr_floor(benchmark, csr, dtype, threads):
 EPOCH_IMPLS = {"pygdx": {}, "pygdx n_jobs=-1": {"n_jobs": -1}}
 
 
+class PairedFloors:
+    """The epoch's floors measured again right before each of its rounds (untimed, as
+    pytest-benchmark's setup): on a shared machine the load moves within seconds, and a
+    floor taken next to each round sees the load that round saw."""
+
+    def __init__(self, X: np.ndarray, kind: str) -> None:
+        self.X, self.w = X, np.ones(X.shape[1], X.dtype)
+        self.pass_ = bench.streaming_floor if kind == "streaming" else bench.shuffled_floor
+        self.seconds: dict[str, list[float]] = {threads: [] for threads in THREADS}
+
+    def measure(self) -> None:
+        for threads, n_threads in THREADS.items():
+            self.seconds[threads].append(self.pass_(self.X, self.w, n_threads=n_threads, repeat=1).seconds)
+
+    def best(self) -> dict[str, float]:
+        return {f"paired_floor {threads}": min(times) for threads, times in self.seconds.items() if times}
+
+
 @pytest.mark.parametrize("impl", [*EPOCH_IMPLS, "baseline"])
 @pytest.mark.parametrize("batch", [1, 32, 256, None])
 @pytest.mark.parametrize("dtype", list(DTYPES))
@@ -169,7 +190,10 @@ def test_epoch(benchmark, data, dtype, batch, impl):
         benchmark.extra_info["impl"] = impl
         # default settings (penalty l2, alpha 1e-4) but the plain SGD step of the baselines
         est = pygdx.GDRegressor(optimizer="sgd", lr=lr, batch_size=batch, random_state=0, **EPOCH_IMPLS[impl])
-        benchmark.pedantic(lambda: est.partial_fit(X, y), rounds=ROUNDS, iterations=1, warmup_rounds=0)
+        paired = PairedFloors(X, "streaming" if batch is None else "shuffled")
+        benchmark.pedantic(lambda: est.partial_fit(X, y), setup=paired.measure, rounds=ROUNDS, iterations=1,
+                           warmup_rounds=0)
+        benchmark.extra_info.update(paired.best())
         coef, intercept = est.coef_[None, :], est.intercept_
     elif batch is None:
         benchmark.extra_info["impl"] = "numpy X.T @ (X @ w - y)"

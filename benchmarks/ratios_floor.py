@@ -8,7 +8,8 @@ same run) beside its ratio to NumPy and scikit-learn, and the fixed cost of a sm
 
 Times are the minimum over rounds (the least disturbed by other work on a shared machine);
 a floor's time is the best pass the core timed (``extra_info["floor_seconds"]``), without
-the untimed shuffle that comes before each pass.
+the untimed shuffle that comes before each pass. An epoch's x floor uses the floors measured
+right before each of its rounds (paired, the same load) when the report has them.
 
 - x floor = pygdx's epoch / the floor: 1.0x is an epoch that costs no more than its reads;
 - speed-up = the other implementation's time / pygdx's: above 1x pygdx is faster.
@@ -39,7 +40,11 @@ def collect(reports: list[dict]) -> dict[str, dict]:
             if case == "floor":
                 cases["floor"][(info["kind"], info["dtype"])][info["impl"]] = best(bench)
             elif case == "epoch" and "dtype" in info:
-                cases["epoch"][(info["dtype"], info["batch_size"])][info["impl"]] = best(bench)
+                row = cases["epoch"][(info["dtype"], info["batch_size"])]
+                row[info["impl"]] = best(bench)
+                for threads in ("1 core", "all cores"):
+                    if f"paired_floor {threads}" in info:
+                        row[f"{info['impl']} paired floor {threads}"] = info[f"paired_floor {threads}"]
             elif case == "small":
                 key = (info["data"], info["optimizer"], info["batch_size"])
                 cases["small"][key][info["impl"]] = best(bench) / info["epochs"]
@@ -57,15 +62,20 @@ def floor_table(floors: dict) -> list[str]:
 
 
 def epoch_table(epochs: dict, floors: dict) -> list[str]:
+    """x floor uses the floors measured between the epoch's rounds (paired) when the report
+    has them, else the floor cases of the run."""
     lines = ["| epoch | dtype | pygdx | time | x floor 1 core | x floor all cores | vs | speed-up |",
              "|---|---|---|---|---|---|---|---|"]
     for (dtype, batch), row in sorted(epochs.items(), key=lambda kv: (kv[0][0], kv[0][1] or 10**9)):
-        floor = floors.get(("streaming" if batch is None else "shuffled", dtype), {})
+        run_floor = floors.get(("streaming" if batch is None else "shuffled", dtype), {})
         label = "full batch (vs streaming floor)" if batch is None else f"bs={batch} (vs shuffled floor)"
         others = {impl: t for impl, t in row.items() if not impl.startswith("pygdx")}
-        for impl in sorted(i for i in row if i.startswith("pygdx")):
+        for impl in sorted(i for i in row if i.startswith("pygdx") and " paired floor " not in i):
             ours = row[impl]
-            ratios = [f"**{ours / floor[k]:.2f}x**" if k in floor else "-" for k in ("floor 1 core", "floor all cores")]
+            ratios = []
+            for threads in ("1 core", "all cores"):
+                floor = row.get(f"{impl} paired floor {threads}", run_floor.get(f"floor {threads}"))
+                ratios.append(f"**{ours / floor:.2f}x**" if floor else "-")
             vs = "; ".join(others) or "-"
             speedups = "; ".join(f"{t / ours:.2f}x" for t in others.values()) or "-"
             lines.append(f"| {label} | {dtype} | {impl.removeprefix('pygdx').strip() or 'default'} | "

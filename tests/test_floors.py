@@ -217,3 +217,13 @@ def test_ctrl_c_stops_a_long_measurement():
     finally:
         timer.cancel()
     assert time.perf_counter() - start < 1.5
+
+
+@pytest.mark.parametrize("measure", [bench.streaming_floor, bench.shuffled_floor])
+def test_python_floors_pass_input_to_the_core_unconverted(measure):
+    with pytest.raises(TypeError, match=r"X must be a NumPy array, got list"):
+        measure([[1.0, 2.0]])
+    with pytest.raises(TypeError, match=r"X has dtype int64"):
+        measure(np.ones((3, 2), dtype=np.int64))
+    with pytest.raises(ValueError, match=r"X must be 2-dimensional"):
+        measure(np.ones(3))

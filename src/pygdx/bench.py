@@ -86,8 +86,12 @@ def _core_threads(n_threads: int | None) -> int:
     return n_threads
 
 
-def _weights(w: np.ndarray | None, n_columns: int, dtype: np.dtype) -> np.ndarray:
-    return np.ones(n_columns, dtype=dtype) if w is None else w
+def _dense_weights(X: object, w: np.ndarray | None) -> np.ndarray:
+    """``w``, or ones matching X's columns and dtype (X itself is checked by the core)."""
+    if w is not None:
+        return w
+    shape = getattr(X, "shape", ())
+    return np.ones(shape[1] if len(shape) == 2 else 0, dtype=getattr(X, "dtype", np.float64))
 
 
 def streaming_floor(X: np.ndarray, w: np.ndarray | None = None, *, n_threads: int | None = None,
@@ -97,10 +101,7 @@ def streaming_floor(X: np.ndarray, w: np.ndarray | None = None, *, n_threads: in
     ``X`` must be a C-contiguous float32/float64 array (measured as it lies, never copied);
     ``n_threads`` None uses every core. The floor of a full-batch epoch, which reads X once.
     """
-    X_arr = X if isinstance(X, np.ndarray) else np.asarray(X)
-    d = X_arr.shape[1] if X_arr.ndim == 2 else 0
-    seconds, total, threads = _core.streaming_floor(X_arr, _weights(w, d, X_arr.dtype), _core_threads(n_threads),
-                                                    repeat)
+    seconds, total, threads = _core.streaming_floor(X, _dense_weights(X, w), _core_threads(n_threads), repeat)
     return Floor("streaming", seconds, total, threads)
 
 
@@ -111,11 +112,9 @@ def shuffled_floor(X: np.ndarray, w: np.ndarray | None = None, *, n_threads: int
     order prefetched (None: the core's default). With several threads each takes a
     contiguous part of the order. The floor of a shuffled mini-batch or stochastic epoch.
     """
-    X_arr = X if isinstance(X, np.ndarray) else np.asarray(X)
-    d = X_arr.shape[1] if X_arr.ndim == 2 else 0
     ahead = _core.default_prefetch_rows if prefetch_rows is None else prefetch_rows
-    seconds, total, threads = _core.shuffled_floor(X_arr, _weights(w, d, X_arr.dtype), _core_threads(n_threads),
-                                                   repeat, seed, ahead)
+    seconds, total, threads = _core.shuffled_floor(X, _dense_weights(X, w), _core_threads(n_threads), repeat, seed,
+                                                   ahead)
     return Floor("shuffled", seconds, total, threads)
 
 
@@ -133,7 +132,7 @@ def shuffled_csr_floor(A: object, w: np.ndarray | None = None, *, n_threads: int
         data, indices, indptr = A
     elif getattr(A, "format", None) == "csr":
         data, indices, indptr = A.data, A.indices, A.indptr
-        w = _weights(w, A.shape[1], A.dtype)
+        w = np.ones(A.shape[1], dtype=A.dtype) if w is None else w
     elif hasattr(A, "tocsr"):
         raise TypeError(f"A is a sparse matrix in {getattr(A, 'format', '?')!r} format; pass A.tocsr()")
     else:
