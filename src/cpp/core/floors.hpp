@@ -56,8 +56,9 @@
 namespace pygdx {
 
 // Rows ahead in the shuffled order whose cache lines are requested before they are read.
-// Measured on a 2-core AMD EPYC (benchmarks/RESULTS_floor.md): 8 to 16 rows of 100 values
-// are best; fewer leave the memory latency exposed, more evict rows before they are used.
+// Swept on a shared 2-core AMD EPYC (benchmarks/RESULTS_floor.md): 8 rows of 100 values were
+// best or within 6% of the best; none took 1.5-1.9x longer, 2-4 rows left part of the memory
+// latency exposed, and 16-32 gained nothing.
 inline constexpr std::size_t default_prefetch_rows = 8;
 
 struct FloorTiming {
