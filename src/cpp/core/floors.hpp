@@ -56,9 +56,9 @@
 namespace pygdx {
 
 // Rows ahead in the shuffled order whose cache lines are requested before they are read.
-// Swept on a shared 2-core AMD EPYC (benchmarks/RESULTS_floor.md): 8 rows of 100 values were
-// best or within 6% of the best; none took 1.5-1.9x longer, 2-4 rows left part of the memory
-// latency exposed, and 16-32 gained nothing.
+// Swept on a shared 2-core AMD EPYC (benchmarks/RESULTS_floor.md), rows of 100 values: 8
+// was best in two of four sweeps, within 6% in a third and 15% in the fourth; none took
+// 1.5-1.9x longer and 2 rows left part of the memory latency exposed.
 inline constexpr std::size_t default_prefetch_rows = 8;
 
 struct FloorTiming {
