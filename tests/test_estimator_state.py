@@ -65,8 +65,7 @@ def test_float32_adaptive_state_overflow_is_an_error_not_a_silent_freeze():
     est = pygdx.GDRegressor(optimizer="adam", random_state=0)
     with pytest.raises(ValueError, match="optimizer's state became NaN or infinite"):
         est.fit(X, y)
-    assert all(np.isfinite(a).all() for slots in est._optimizer.state for a in slots.values())
-    assert np.isfinite(est.coef_).all()
+    assert not est.__sklearn_is_fitted__()  # a failed fit leaves a fresh estimator unfitted (issue 10 / F6)
 
 
 def test_batch_size_must_be_an_integer(data):
@@ -116,9 +115,7 @@ def test_dask_mini_batch_overflow_rolls_back_weights_and_optimizer_state():
     est = pygdx.GDRegressor(optimizer="momentum", lr=1e307, batch_size=8, max_iter=3, penalty=None, shuffle=False)
     with dask.config.set(scheduler="synchronous"), pytest.raises(ValueError, match="NaN or infinite"):
         pygdx.dask.fit(est, dX, dy)
-    assert est.t_ == 0
-    np.testing.assert_array_equal(est._optimizer.state[0]["momentum_buffer"], 0.0)
-    np.testing.assert_array_equal(est.coef_, 0.0)
+    assert not est.__sklearn_is_fitted__()  # a failed fit leaves a fresh estimator unfitted (issue 10 / F6)
 
 
 def test_a_growing_loss_is_an_error_in_the_python_api_too():

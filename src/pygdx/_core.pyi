@@ -1,7 +1,7 @@
 # Type stubs for the compiled core (src/cpp/bindings). Private: use pygdx.optim,
 # pygdx.schedules and the estimators. tests/test_core_stubs.py checks that these names
 # match the module.
-from typing import Any, ClassVar, Generic, Sequence, SupportsIndex, SupportsInt, TypeVar, Union
+from typing import Any, Callable, ClassVar, Generic, Sequence, SupportsIndex, SupportsInt, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -244,3 +244,58 @@ def shuffled_csr_floor(
     seed: _Int = 0,
     prefetch_rows: _Int = ...,
 ) -> tuple[float, float, int]: ...
+class StoppingRule:
+    def __init__(
+        self,
+        tol: float | None,
+        n_iter_no_change: _Int = 5,
+        stop_at_convergence: bool = True,
+        divergence_factor: float = 10.0,
+    ) -> None: ...
+
+class TrainOutcome(_PybindEnum):
+    epochs_done: ClassVar[TrainOutcome]
+    converged: ClassVar[TrainOutcome]
+    non_finite: ClassVar[TrainOutcome]
+    diverged: ClassVar[TrainOutcome]
+    interrupted: ClassVar[TrainOutcome]
+
+class DenseSource:
+    def __init__(
+        self,
+        problem: LinearProblem,
+        X: npt.NDArray[np.floating],
+        y: npt.ArrayLike,
+        sample_weight: npt.ArrayLike | None,
+        order: npt.NDArray[np.int64],
+        batch_size: int | None,
+        n_threads: _Int = 1,
+    ) -> None: ...
+
+class LinearTrainer:
+    schedule: Schedule
+    def __init__(
+        self,
+        problem: LinearProblem,
+        hyper: Hyper,
+        schedule: Schedule,
+        counters: npt.NDArray[np.float64],
+        theta: npt.NDArray[np.floating],
+        states: list[npt.NDArray[np.floating]],
+        rule: StoppingRule,
+        first_loss: float = 0.0,
+        lowest_loss: float = 0.0,
+        epochs_before: _Int = 0,
+    ) -> None: ...
+    def run(
+        self,
+        source: DenseSource | Callable[[int | None], tuple[float, bool]],
+        seeds: npt.NDArray[np.int64] | None,
+        n_epochs: _Int,
+        judge_by_loss: bool = True,
+    ) -> tuple[int, int]: ...
+    def judge(self, criterion: float, keep_best: bool = False) -> bool: ...
+    def restore_best(self) -> None: ...
+    def losses(self, start: _Int = 0) -> list[float]: ...
+    @property
+    def no_improvement(self) -> int: ...

@@ -37,17 +37,19 @@ the classes (and the counts class_weight="balanced" needs) are found once with
 
 Failures: if a worker dies, Dask recomputes what it held (every task here is deterministic
 and never changes its inputs, so a retried step gives the same numbers); if Dask gives up,
-the error is raised with the step that failed, and the estimator keeps the weights of the
-last completed step.
+the error is raised and the estimator is left as it was before the call (as after any failed
+fit).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 
 from . import outofcore as _outofcore
+from .exceptions import NotFittedError, sklearn_exception
 
 try:
     import dask
@@ -63,14 +65,70 @@ def _chunk_loss_grad(model, theta, index, X, y, sample_weight):
 
 
 def _train_block(model, state, index, X, y, sample_weight, seed):
-    """One chunk's pass of the mini-batch loop on a copy of the incoming state (tasks never
-    change their inputs, so Dask may rerun them after a failure)."""
-    theta, optimizer_state, finite = state
+    """One chunk's pass of the mini-batch loop on a copy of the incoming optimizer (tasks
+    never change their inputs, so Dask may rerun them after a failure)."""
+    optimizer, finite = state
     if not finite:  # an earlier chunk stopped at a non-finite loss: pass its weights on
         return state, (0, 0.0, False)
-    est = model.estimator_from_state((theta, optimizer_state))
-    rows, loss, finite = model.train(est, index, X, y, sample_weight, seed)
-    return (est._theta, est._optimizer.state_dict(), finite), (rows, loss, finite)
+    optimizer = copy.deepcopy(optimizer)
+    rows, loss, finite = model.train(optimizer, index, X, y, sample_weight, seed)
+    return (optimizer, finite), (rows, loss, finite)
+
+
+class _DaskChunks:
+    """A data source (pygdx._training.DataSource) whose chunks are a Dask array's blocks,
+    computed where they live."""
+
+    def __init__(self, blocks: list, class_weight: Any, estimator: Any) -> None:
+        self.blocks, self.class_weight, self.estimator = blocks, class_weight, estimator
+
+    def bind(self, plan: Any, optimizer: Any, problem: Any) -> Any:
+        theta = optimizer.params[0]
+        # The model (plain data) and theta are small: they go inside every task, so that no
+        # task waits for them to travel from another worker.
+        model = _outofcore.ChunkModel(plan, theta.dtype, self.class_weight)
+        blocks = self.blocks
+
+        def full_batch_step(seed: int | None) -> tuple[float, bool]:
+            tasks = [dask.delayed(_chunk_loss_grad, pure=False)(model, theta.copy(), i, Xb, yb, swb)
+                     for i, (Xb, yb, swb) in enumerate(blocks)]
+            parts = self._compute(*tasks)
+            return _outofcore.full_batch_step(optimizer, *model.combine(parts, theta))
+
+        def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
+            epoch_penalty = model.penalty(theta)
+            state: Any = (copy.deepcopy(optimizer), True)
+            summaries = []
+            for i, ((Xb, yb, swb), chunk_seed) in enumerate(zip(blocks, _outofcore.chunk_seeds(seed))):
+                state, summary = dask.delayed(_train_block, pure=False, nout=2)(model, state, i, Xb, yb, swb,
+                                                                                chunk_seed)
+                summaries.append(summary)
+            (trained, finite), *summaries = self._compute(state, *summaries)
+            theta[...] = trained.params[0]
+            optimizer.load_state_dict(trained.state_dict())
+            if not finite:
+                return float("nan"), False
+            rows = sum(s[0] for s in summaries)
+            return sum(s[0] * s[1] for s in summaries) / rows + epoch_penalty, True
+
+        return full_batch_step if plan.batch_size is None else mini_batch_epoch
+
+    def explain_non_finite(self) -> None:
+        """Each chunk names its own bad input where it is read (ChunkModel._diagnose)."""
+
+    def _compute(self, *tasks: Any) -> tuple:
+        """dask.compute on the active scheduler; a failure of the cluster (not of our own input
+        checks) becomes an error naming it; the estimator is left as it was before the call."""
+        try:
+            return dask.compute(*tasks)
+        except (ValueError, TypeError):
+            raise
+        except Exception as exc:
+            raise RuntimeError(
+                f"pygdx.dask: training {type(self.estimator).__name__} failed on the Dask scheduler "
+                f"({type(exc).__name__}: {exc}); the estimator was left as it was before this call: restart the "
+                "fit once the cluster is healthy"
+            ) from exc
 
 
 def _rows_chunked(X: Any, owner: str) -> Any:
@@ -158,64 +216,23 @@ def _fit_dask(estimator: Any, X: Any, y: Any, sample_weight: Any, classes: Any, 
         if classes is None and partial and estimator.__sklearn_is_fitted__():
             classes = estimator.classes_
         classes, class_weight = _classes_and_weights(estimator, y, classes)
-    _outofcore.start_fit(estimator, X.shape[1], _outofcore.model_dtype(X.dtype), classes, partial)
-    # The model (a light estimator copy) and theta are small: they go inside every task, so
-    # that no task waits for them to travel from another worker.
-    model = _outofcore.ChunkModel(estimator, class_weight)
     X_blocks = X.to_delayed().ravel()
     y_blocks = y.to_delayed().ravel()
     sw_blocks = [None] * len(X_blocks) if sample_weight is None else sample_weight.to_delayed().ravel()
-    blocks = list(zip(X_blocks, y_blocks, sw_blocks))
-
-    def full_batch_step(seed: int | None) -> tuple[float, bool]:
-        theta = estimator._theta.copy()
-        tasks = [dask.delayed(_chunk_loss_grad, pure=False)(model, theta, i, Xb, yb, swb)
-                 for i, (Xb, yb, swb) in enumerate(blocks)]
-        parts = _compute(estimator, *tasks)
-        return _outofcore.full_batch_step(estimator, *model.combine(parts, estimator._theta))
-
-    def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
-        epoch_penalty = model.penalty(estimator._theta)
-        state: Any = (estimator._theta.copy(), estimator._optimizer.state_dict(), True)
-        summaries = []
-        for i, ((Xb, yb, swb), chunk_seed) in enumerate(zip(blocks, _outofcore.chunk_seeds(seed))):
-            state, summary = dask.delayed(_train_block, pure=False, nout=2)(model, state, i, Xb, yb, swb, chunk_seed)
-            summaries.append(summary)
-        (theta, optimizer_state, finite), *summaries = _compute(estimator, state, *summaries)
-        estimator._theta[...] = theta
-        estimator._optimizer.load_state_dict(optimizer_state)
-        if not finite:
-            return float("nan"), False
-        rows = sum(s[0] for s in summaries)
-        return sum(s[0] * s[1] for s in summaries) / rows + epoch_penalty, True
-
-    run_epoch = full_batch_step if estimator.batch_size is None else mini_batch_epoch
-    max_epochs = 1 if partial else int(estimator.max_iter)
-    estimator._train(None, None, None, max_epochs=max_epochs, partial=partial, run_epoch=run_epoch)
-    return estimator
-
-
-def _compute(estimator: Any, *tasks: Any) -> tuple:
-    """dask.compute on the active scheduler; a failure of the cluster (not of our own input
-    checks) becomes an error naming the step, with the weights of the last completed one kept."""
-    try:
-        return dask.compute(*tasks)
-    except (ValueError, TypeError):
-        raise
-    except Exception as exc:
-        done = estimator._optimizer.t
-        raise RuntimeError(
-            f"pygdx.dask: training {type(estimator).__name__} failed on the Dask scheduler after {done} optimizer "
-            f"steps ({type(exc).__name__}: {exc}); the estimator keeps the weights of the last completed step, "
-            "which are not a finished fit: restart the fit once the cluster is healthy"
-        ) from exc
+    source = _DaskChunks(list(zip(X_blocks, y_blocks, sw_blocks)), class_weight, estimator)
+    dtype = _outofcore.model_dtype(X.dtype)
+    return estimator.fit_source(source, X.shape[1], dtype, classes, partial)
 
 
 def _by_rows(estimator: Any, method: str, X: Any, n_columns: int | None, dtype: Any) -> Any:
-    estimator._check_is_fitted()
+    if not estimator.__sklearn_is_fitted__():
+        raise sklearn_exception("NotFittedError", NotFittedError)(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with appropriate arguments "
+            "before using this estimator.")
     X = _rows_chunked(X, type(estimator).__name__)
-    light = _outofcore.ChunkModel(estimator).template
-    light._theta = estimator._theta.copy()  # the model as it is now, even if training goes on
+    # The model as it is now, even if training goes on (a fit installs new weights, never
+    # changes these), without its callbacks (which need not pickle).
+    light = copy.copy(estimator).set_params(callbacks=None)
     fn = getattr(light, method)
     if n_columns is None:
         return X.map_blocks(fn, drop_axis=1, dtype=dtype, meta=np.empty((0,), dtype=dtype))
@@ -224,16 +241,22 @@ def _by_rows(estimator: Any, method: str, X: Any, n_columns: int | None, dtype: 
 
 def predict(estimator: Any, X: Any) -> Any:
     """The fitted estimator's ``predict`` on every chunk of X, lazily (a dask array)."""
-    dtype = estimator.classes_.dtype if estimator._estimator_type == "classifier" else estimator._theta.dtype
+    if not estimator.__sklearn_is_fitted__():
+        return _by_rows(estimator, "predict", X, None, None)
+    dtype = estimator.classes_.dtype if estimator._estimator_type == "classifier" else estimator.coef_.dtype
     return _by_rows(estimator, "predict", X, None, dtype)
 
 
 def decision_function(estimator: Any, X: Any) -> Any:
     """GDClassifier's ``decision_function`` on every chunk of X, lazily."""
-    n_out = estimator._n_outputs
-    return _by_rows(estimator, "decision_function", X, None if n_out == 1 else n_out, estimator._theta.dtype)
+    if not estimator.__sklearn_is_fitted__():
+        return _by_rows(estimator, "decision_function", X, None, None)
+    n_out = estimator.intercept_.shape[0]
+    return _by_rows(estimator, "decision_function", X, None if n_out == 1 else n_out, estimator.coef_.dtype)
 
 
 def predict_proba(estimator: Any, X: Any) -> Any:
     """GDClassifier's ``predict_proba`` on every chunk of X, lazily."""
-    return _by_rows(estimator, "predict_proba", X, len(estimator.classes_), estimator._theta.dtype)
+    if not estimator.__sklearn_is_fitted__():
+        return _by_rows(estimator, "predict_proba", X, None, None)
+    return _by_rows(estimator, "predict_proba", X, len(estimator.classes_), estimator.coef_.dtype)

@@ -3,14 +3,15 @@
 :class:`GDRegressor` and :class:`GDClassifier` minimise scikit-learn's SGD objective
 (the mean loss over rows plus alpha times the penalty) with any optimizer of :mod:`pygdx.optim`, in full batches
 (``batch_size=None``), mini-batches (``batch_size=k``) or one row at a time
-(``batch_size=1``). Each epoch is one call into C++ with the GIL released; callbacks,
-verbose output, convergence checks and early stopping run between epochs.
+(``batch_size=1``). A fit crosses into C++ once per many epochs (see :mod:`pygdx._training`):
+callbacks, verbose output, early stopping and plateau schedules run between epochs.
 
 Data handling:
 
 - ``X`` that is already a C-contiguous float32 or float64 array (read-only and memory-mapped
   arrays included) is used as it is, without a copy; anything else (other dtypes, Fortran
   order, lists, DataFrames) is converted once per call to a C-contiguous float64 array.
+  Complex, datetime, text and object targets or weights are refused, not converted.
 - float32 ``X`` trains a float32 model: coefficients, predictions and optimizer state stay
   float32.
 - Shuffling: every epoch draws a 64-bit seed from ``numpy.random.default_rng(random_state)``
@@ -22,270 +23,143 @@ Data handling:
   epoch; smaller batches and single rows run on one thread, where meeting once per batch
   would cost more than it saves. The sums are cut by the problem's size only, never by the
   thread count, so every ``n_jobs`` gives the same bits.
-- A NaN or infinite loss stops training at once with a ValueError naming the epoch (or
-  saying which input holds the NaN/inf); the model keeps its last finite weights, and if a
-  step overflowed them, weights, optimizer state and step count return to where the epoch
-  started.
+- Failures change nothing: ``fit`` and ``partial_fit`` train a copy of the model and keep it
+  only when they succeed. A NaN or infinite loss, weight or optimizer state, or a loss that
+  grows tenfold, raises :class:`pygdx.exceptions.TrainingDiverged` (a ValueError) naming the
+  epoch, or a ValueError saying which input holds the NaN/inf; the estimator is left exactly
+  as it was before the call.
+- Ctrl-C stops a fit within milliseconds, even inside a long epoch: ``KeyboardInterrupt`` is
+  raised and the estimator keeps the model of its last completed epoch, ready to use.
+- Threads: one estimator fitted from two threads at once fits one after the other (a lock);
+  a callback that fits its own estimator raises RuntimeError.
 - scikit-learn is optional: the estimators implement ``get_params``/``set_params``, scoring
   and input checks themselves, and pass scikit-learn's ``check_estimator`` when it is installed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import inspect
 import math
-import os
-import sys
+import threading
 import time
 import warnings
-from typing import Any
+import weakref
+from typing import Any, Iterator
 
 import numpy as np
 
-from . import _core, callbacks as _callbacks, losses as _losses, optim as _optim
-from .reference import linear as _reference
+from . import _core, _training, callbacks as _callbacks, losses as _losses, optim as _optim
+from . import penalties as _penalties
+from ._estimator_protocol import AvailableIf, EstimatorProtocol
+from ._validation import (check_finite, check_row_weights, check_sample_weight, check_X, check_y, class_weights,
+                          n_threads, validate_params)
+from .exceptions import ConvergenceWarning, NotFittedError, TrainingDiverged, sklearn_exception
 from .schedules import Schedule
 
-__all__ = ["GDRegressor", "GDClassifier", "ConvergenceWarning", "NotFittedError"]
+__all__ = ["GDRegressor", "GDClassifier", "ConvergenceWarning", "NotFittedError", "TrainingDiverged"]
+
+# What a fit sets: kept together, so that a failed fit can put all of it back.
+_FITTED = ("_theta", "_n_outputs", "n_features_in_", "_optimizer", "_optimizer_config", "_rng", "loss_curve_",
+           "validation_scores_", "n_iter_", "classes_")
 
 
-def _sklearn_exception(name: str, fallback: type) -> type:
-    """scikit-learn's exception class of that name when scikit-learn is already imported, so
-    that code catching scikit-learn's warnings and errors catches ours; else a class of our own.
+class _FitGuard:
+    """One fit at a time per estimator: a second thread waits; a fit started from inside a
+    fit of the same estimator (a callback) raises instead of deadlocking or garbling it."""
 
-    Only an already imported scikit-learn is used: code that catches its classes has imported
-    it, and importing it here would cost a second on the first warning of a program that
-    never uses it.
-    """
-    exceptions = sys.modules.get("sklearn.exceptions")
-    if exceptions is None and "sklearn" in sys.modules:
-        try:
-            from sklearn import exceptions
-        except ImportError:
-            return fallback
-    return getattr(exceptions, name, fallback) if exceptions is not None else fallback
+    _guards: "weakref.WeakKeyDictionary[Any, _FitGuard]" = weakref.WeakKeyDictionary()
+    _guards_lock = threading.Lock()
 
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: int | None = None
 
-class ConvergenceWarning(UserWarning):
-    """Training stopped at max_iter before the tol criterion was met (scikit-learn's class is
-    used instead when scikit-learn is installed)."""
-
-
-class NotFittedError(ValueError, AttributeError):
-    """The estimator is used before fit (scikit-learn's class when installed)."""
-
-
-class DataConversionWarning(UserWarning):
-    """An input was converted, e.g. a column vector y raveled (scikit-learn's class when installed)."""
-
-
-# ---------------------------------------------------------------------------------------
-# Input checks with scikit-learn's messages, without scikit-learn.
-
-def _is_sparse(X: Any) -> bool:
-    return hasattr(X, "tocsr") and hasattr(X, "nnz") or type(X).__module__.startswith("scipy.sparse")
-
-
-def _check_finite(a: np.ndarray, what: str) -> None:
-    # The sum is finite exactly when every element is, unless finite values overflow it;
-    # only then is the (allocating) element-wise test needed.
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(a.sum()):
-            return
-    if np.isnan(a).any():
-        raise ValueError(f"Input {what} contains NaN.")
-    if not np.isfinite(a).all():
-        raise ValueError(f"Input {what} contains infinity or a value too large for {a.dtype!r}.")
-
-
-def _check_X(X: Any, owner: str, check_finite: bool = True) -> np.ndarray:
-    """X as a C-contiguous float32/float64 matrix, copied only when it is not one already.
-
-    ``check_finite=False`` leaves the NaN/inf test (a full read of X) to the caller: training
-    detects a non-finite loss anyway and only then needs to look at X."""
-    if X is None:
-        raise ValueError(f"{owner} needs X, got None")
-    if _is_sparse(X):
-        raise TypeError(
-            "Sparse data was passed for X, but dense data is required. Use '.toarray()' to convert to a dense "
-            "numpy array."
-        )
-    arr = X if isinstance(X, np.ndarray) else np.asarray(X)
-    if arr.dtype.kind == "c":
-        raise ValueError("Complex data not supported\n" + repr(arr)[:200])
-    if arr.dtype.kind not in "fiub" and arr.dtype != object:
-        raise ValueError(f"X has dtype {arr.dtype}; numbers are needed (float32 or float64 are used as they are)")
-    if arr.ndim == 0:
-        raise ValueError(
-            f"Expected 2D array, got scalar array instead:\narray={arr!r}.\nReshape your data either using "
-            "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if it contains a "
-            "single sample."
-        )
-    if arr.ndim == 1:
-        raise ValueError(
-            f"Expected 2D array, got 1D array instead:\narray={arr!r}.\nReshape your data either using "
-            "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if it contains a "
-            "single sample."
-        )
-    if arr.ndim > 2:
-        raise ValueError(f"Found array with dim {arr.ndim}. {owner} expected <= 2.")
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float64)
-    arr = np.ascontiguousarray(arr)
-    if arr.shape[0] == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required by {owner}."
-        )
-    if arr.shape[1] == 0:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required by {owner}."
-        )
-    if check_finite:
-        _check_finite(arr, "X")
-    return arr
-
-
-def _check_y_1d(y: Any, n_samples: int, owner: str) -> np.ndarray:
-    if y is None:
-        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
-    if _is_sparse(y):
-        raise TypeError("A sparse y was passed, but dense data is required; use y.toarray().ravel().")
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please change the shape of y to "
-            "(n_samples, ), for example using ravel().",
-            _sklearn_exception("DataConversionWarning", DataConversionWarning),
-            stacklevel=4,
-        )
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"y should be a 1d array, got an array of shape {arr.shape} instead.")
-    if arr.shape[0] != n_samples:
-        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n_samples}, {arr.shape[0]}]")
-    return arr
-
-
-def _check_sample_weight(sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.ndarray | None:
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight, dtype=dtype)
-    if sw.ndim == 0:
-        sw = np.full(n_samples, sw, dtype=dtype)
-    if sw.ndim != 1 or sw.shape[0] != n_samples:
-        raise ValueError(f"sample_weight.shape == {sw.shape}, expected ({n_samples},)!")
-    _check_finite(sw, "sample_weight")
-    if (sw < 0).any():
-        raise ValueError("Negative values in data passed to sample_weight")
-    if not sw.any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return np.ascontiguousarray(sw)
-
-
-def _n_threads(n_jobs: int | None) -> int:
-    """The core's thread count (0 = all cores) from scikit-learn's n_jobs convention."""
-    if n_jobs is None:
-        return 1
-    if n_jobs == -1:
-        return 0
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return int(n_jobs)
-
-
-class _AvailableIf:
-    """A method that exists only when `check(estimator)` holds (hasattr() is False otherwise),
-    like scikit-learn's available_if: predict_proba exists only for probabilistic losses."""
-
-    def __init__(self, check: Any, fn: Any) -> None:
-        self.check = check
-        self.fn = fn
-        self.__doc__ = fn.__doc__
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self.fn
-        self.check(obj)
-        return self.fn.__get__(obj, owner)
-
-
-# ---------------------------------------------------------------------------------------
-
-_PENALTIES = {None: _core.PenaltyKind.none, "l2": _core.PenaltyKind.l2, "l1": _core.PenaltyKind.l1,
-              "elasticnet": _core.PenaltyKind.elasticnet}
-_CORE_LOSSES = {
-    _losses.SquaredError: _core.LossKind.squared_error,
-    _losses.Huber: _core.LossKind.huber,
-    _losses.EpsilonInsensitive: _core.LossKind.epsilon_insensitive,
-    _losses.LogLoss: _core.LossKind.log_loss,
-    _losses.Hinge: _core.LossKind.hinge,
-    _losses.ModifiedHuber: _core.LossKind.modified_huber,
-    _losses.MultinomialLogLoss: _core.LossKind.multinomial,
-}
-
-
-class _GDBase:
-    """Everything GDRegressor and GDClassifier share: parameters, the training loop, checks."""
-
-    _estimator_type = ""
-    _loss_table: dict = {}
-
-    # --- scikit-learn's parameter protocol ----------------------------------------------
     @classmethod
-    def _get_param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+    @contextlib.contextmanager
+    def of(cls, estimator: Any) -> Iterator[None]:
+        with cls._guards_lock:
+            guard = cls._guards.setdefault(estimator, cls())
+        if guard.owner == threading.get_ident():
+            raise RuntimeError(f"{type(estimator).__name__}: fit or partial_fit was called on this estimator from "
+                               "inside its own fit (a callback?); fit another estimator (sklearn.base.clone) instead")
+        with guard.lock:
+            guard.owner = threading.get_ident()
+            try:
+                yield
+            finally:
+                guard.owner = None
 
-    def get_params(self, deep: bool = True) -> dict:
-        out = {}
-        for name in self._get_param_names():
-            value = getattr(self, name)
-            if deep and hasattr(value, "get_params") and hasattr(value, "set_params") and not isinstance(value, type):
-                out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
-            out[name] = value
+
+class _Targets:
+    """How y enters the core: a regressor's values, or a classifier's classes as ±1 (two
+    classes, one output) or class indices (K outputs), with the rows' class weights."""
+
+    def __init__(self, classes: np.ndarray | None, n_outputs: int, class_weight: Any = None) -> None:
+        self.classes, self.n_outputs, self.class_weight = classes, n_outputs, class_weight
+
+    def encode(self, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        if self.classes is None:
+            if y.dtype.kind not in "fiub":
+                raise ValueError(f"y must be numeric for a regressor, got dtype {y.dtype}")
+            y_core = np.ascontiguousarray(y, dtype=dtype)
+            check_finite(y_core, "y")
+            return y_core
+        classes = self.classes
+        if self.n_outputs == 1:
+            positive = y == classes[1]
+            if np.count_nonzero(positive) + np.count_nonzero(y == classes[0]) != y.shape[0]:
+                self._raise_unknown_labels(y)
+            # +1 / -1 in two in-place passes: a fourth of the time of a masked assignment
+            signs = positive.astype(dtype)
+            signs *= 2
+            signs -= 1
+            return signs
+        idx = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        if np.any(classes[idx] != y):
+            self._raise_unknown_labels(y)
+        return idx.astype(dtype)
+
+    def _raise_unknown_labels(self, y: np.ndarray) -> None:
+        unknown = np.setdiff1d(y, self.classes)
+        raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes!r}")
+
+    def class_index(self, y_core: np.ndarray) -> np.ndarray:
+        return (y_core > 0).astype(np.intp) if self.n_outputs == 1 else y_core.astype(np.intp)
+
+    def row_weights(self, sw: np.ndarray | None, y_core: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
+        """sample_weight times the class weight of each row's class."""
+        if self.classes is None or self.class_weight is None:
+            return sw
+        weights = class_weights(self.class_weight, self.classes, self.class_index(y_core))
+        with np.errstate(over="ignore"):
+            per_row = weights[self.class_index(y_core)].astype(dtype)
+            out = per_row if sw is None else np.ascontiguousarray(sw * per_row)
+        check_row_weights(out, "sample_weight times class_weight")
         return out
 
-    def set_params(self, **params: Any) -> "_GDBase":
-        valid = self._get_param_names()
-        for key, value in params.items():
-            name, _, sub = key.partition("__")
-            if name not in valid:
-                raise ValueError(
-                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
-                    f"Valid parameters are: {valid!r}."
-                )
-            if sub:
-                getattr(self, name).set_params(**{sub: value})
-            else:
-                setattr(self, name, value)
-        return self
 
-    def __repr__(self) -> str:
-        defaults = {n: p.default for n, p in inspect.signature(type(self).__init__).parameters.items()}
-        changed = []
-        for name in self._get_param_names():
-            value = getattr(self, name)
-            default = defaults.get(name, inspect.Parameter.empty)
-            same = value is default or (type(value) is type(default) and _safe_equal(value, default))
-            if not same:
-                changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
+class _GDBase(EstimatorProtocol):
+    """Everything GDRegressor and GDClassifier share: parameters, fitting, the fitted model."""
+
+    _loss_table: dict = {}
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "_theta")
 
     def _check_is_fitted(self) -> None:
         if not self.__sklearn_is_fitted__():
-            raise _sklearn_exception("NotFittedError", NotFittedError)(
+            raise sklearn_exception("NotFittedError", NotFittedError)(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate arguments "
                 "before using this estimator."
             )
 
     # --- parameters -----------------------------------------------------------------------
     def _validate_params(self) -> None:
+        """Every parameter, before a fit touches anything (see _validation.PARAMETER_CONSTRAINTS)."""
         name = type(self).__name__
-        if not (isinstance(self.loss, _losses.Loss) or self.loss in self._loss_table):
+        validate_params(name, self.get_params(deep=False))
+        if not (isinstance(self.loss, _losses.Loss) or (isinstance(self.loss, str) and self.loss in self._loss_table)):
             raise ValueError(
                 f"{name}: unknown loss {self.loss!r}; choose one of {sorted(self._loss_table)} or pass a "
                 "pygdx.losses.Loss object"
@@ -298,38 +172,12 @@ class _GDBase:
             )
         if not isinstance(self.optimizer, type) and str(self.optimizer).strip().lower() not in _optim.available():
             raise ValueError(f"{name}: unknown optimizer {self.optimizer!r}; choose one of {_optim.available()}")
-        if self.optimizer_params is not None and not isinstance(self.optimizer_params, dict):
-            got = type(self.optimizer_params).__name__
-            raise TypeError(f"{name}: optimizer_params must be a dict or None, not {got}")
         if self.optimizer_params and "lr" in self.optimizer_params:
             raise ValueError(f"{name}: give the learning rate as lr=..., not inside optimizer_params")
-        if self.batch_size is not None and (
-            isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer))
-            or self.batch_size < 1
-        ):
-            raise ValueError(
-                f"{name}: batch_size must be None (full batch) or an integer >= 1, got {self.batch_size!r}"
-            )
-        if isinstance(self.max_iter, bool) or int(self.max_iter) != self.max_iter or self.max_iter < 1:
-            raise ValueError(f"{name}: max_iter must be an integer >= 1 (epochs), got {self.max_iter!r}")
-        if self.tol is not None and (not math.isfinite(float(self.tol)) or self.tol < 0):
-            raise ValueError(f"{name}: tol must be None or a number >= 0, got {self.tol!r}")
-        if int(self.n_iter_no_change) != self.n_iter_no_change or self.n_iter_no_change < 1:
-            raise ValueError(f"{name}: n_iter_no_change must be an integer >= 1, got {self.n_iter_no_change!r}")
-        if self.penalty not in _PENALTIES:
-            raise ValueError(f"{name}: penalty must be None, 'l2', 'l1' or 'elasticnet', got {self.penalty!r}")
-        if not math.isfinite(float(self.alpha)) or self.alpha < 0:
-            raise ValueError(f"{name}: alpha must be a number >= 0, got {self.alpha!r}")
-        if not 0.0 <= float(self.l1_ratio) <= 1.0:
-            raise ValueError(f"{name}: l1_ratio must be in [0, 1], got {self.l1_ratio!r}")
-        if not 0.0 < float(self.validation_fraction) < 1.0:
-            raise ValueError(f"{name}: validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
         if not isinstance(self.lr, Schedule):
-            lr = float(self.lr)
-            if not math.isfinite(lr) or lr <= 0:
+            if isinstance(self.lr, (bool, np.bool_)) or not isinstance(self.lr, (int, float, np.number)) or not (
+                    math.isfinite(float(self.lr)) and float(self.lr) > 0):
                 raise ValueError(f"{name}: lr must be a number > 0 or a pygdx.schedules.Schedule, got {self.lr!r}")
-        if self.n_jobs is not None and (int(self.n_jobs) != self.n_jobs or self.n_jobs == 0):
-            raise ValueError(f"{name}: n_jobs must be None, -1 or a non-zero integer, got {self.n_jobs!r}")
         _callbacks.as_callbacks(self.callbacks)
 
     def _loss_object(self) -> _losses.Loss:
@@ -339,55 +187,6 @@ class _GDBase:
         return cls(self.epsilon) if issubclass(cls, (_losses.Huber, _losses.EpsilonInsensitive)) else cls()
 
     # --- the fitted model -------------------------------------------------------------------
-    def _new_model(self, n_features: int, n_outputs: int, dtype: np.dtype) -> None:
-        self._theta = np.zeros(n_outputs * n_features + n_outputs, dtype=dtype)
-        self._n_outputs = n_outputs
-        self.n_features_in_ = n_features
-        self._optimizer = None
-
-    def _make_optimizer(self) -> None:
-        lr = copy.deepcopy(self.lr) if isinstance(self.lr, Schedule) else self.lr
-        # The penalty is part of the objective; the optimizer's own weight decay stays 0
-        # unless asked for explicitly.
-        params = {"weight_decay": 0.0, **(self.optimizer_params or {})}
-        # the custom-loss path steps in Python: its update uses n_jobs threads, like the core
-        params.setdefault("n_threads", _n_threads(self.n_jobs) or None)
-        self._optimizer = _optim.get(self.optimizer, [self._theta], lr=lr, **params)
-        self._optimizer_config = self._current_optimizer_config()
-
-    # An epoch loss this many times the lowest one so far, and above the first epoch's, is
-    # divergence: descent at a workable rate never climbs that far back up.
-    DIVERGENCE_FACTOR = 10.0
-
-    def _check_not_diverging(self) -> None:
-        curve = self.loss_curve_
-        if len(curve) < 2:
-            return
-        last, first, lowest = curve[-1], curve[0], min(curve)
-        if last > first and last > self.DIVERGENCE_FACTOR * lowest:
-            raise ValueError(
-                f"{type(self).__name__}: training diverged: the loss grew from {lowest:.4g} to {last:.4g} by "
-                f"epoch {len(curve)}; the learning rate ({self.lr!r}) is too large for this data: try a smaller "
-                "lr (a tenth) or standardise X (e.g. sklearn's StandardScaler)"
-            )
-
-    def _current_optimizer_config(self) -> tuple:
-        return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
-
-    def _refresh_optimizer(self) -> None:
-        """partial_fit after set_params(optimizer=..., lr=..., optimizer_params=...): train with
-        the new settings, keeping the moments and step count when the rule and its state slots
-        are unchanged (a new rule starts from fresh state)."""
-        if self._optimizer_config == self._current_optimizer_config():
-            return
-        old = self._optimizer
-        self._make_optimizer()
-        new = self._optimizer
-        if type(new) is type(old) and [set(a) for a in new.state] == [set(a) for a in old.state]:
-            saved = old.state_dict()
-            saved["defaults"], saved["lr"] = new.defaults, new.lr
-            new.load_state_dict(saved)
-
     @property
     def coef_(self) -> np.ndarray:
         self._check_coef_exists()
@@ -421,29 +220,28 @@ class _GDBase:
         self._check_coef_exists()
         return self._optimizer.t if self._optimizer is not None else 0
 
-    def _problem(self) -> Any:
-        loss = self._loss_object()
-        kind = _CORE_LOSSES.get(type(loss))
-        if kind is _core.LossKind.log_loss and self._n_outputs > 1:
-            kind = _core.LossKind.multinomial
-        epsilon = getattr(loss, "epsilon", 0.1)
-        return _core.LinearProblem(
-            kind if kind is not None else _core.LossKind.squared_error,
-            n_features=self.n_features_in_,
-            n_outputs=self._n_outputs,
-            fit_intercept=bool(self.fit_intercept),
-            epsilon=epsilon,
-            penalty=_PENALTIES[self.penalty],
-            alpha=float(self.alpha) if self.penalty is not None else 0.0,
-            l1_ratio=float(self.l1_ratio),
-        )
+    def _problem(self, n_features: int | None = None, n_outputs: int | None = None) -> Any:
+        return _training.make_problem(self._problem_args(n_features, n_outputs))
 
-    def _uses_core_loss(self) -> bool:
-        return type(self._loss_object()) in _CORE_LOSSES
+    def _problem_args(self, n_features: int | None = None, n_outputs: int | None = None) -> dict:
+        """The core's description of the objective. A custom loss gets the core kind of its
+        family, which only the decision values (not training) use."""
+        loss = self._loss_object()
+        n_outputs = self._n_outputs if n_outputs is None else n_outputs
+        kind = type(loss).core_kind
+        if kind is None:
+            kind = _core.LossKind.hinge if loss.classification else _core.LossKind.squared_error
+        if loss.multiclass or (n_outputs > 1 and kind == _core.LossKind.log_loss):
+            kind = _core.LossKind.multinomial
+        penalty = self.penalty
+        return dict(loss=kind.name, n_features=self.n_features_in_ if n_features is None else n_features,
+                    n_outputs=n_outputs, fit_intercept=bool(self.fit_intercept), epsilon=getattr(loss, "epsilon", 0.1),
+                    penalty=_penalties.PENALTIES[penalty].core_kind.name,
+                    alpha=float(self.alpha) if penalty is not None else 0.0, l1_ratio=float(self.l1_ratio))
 
     def _check_predict_X(self, X: Any) -> np.ndarray:
         self._check_is_fitted()
-        Xc = _check_X(X, type(self).__name__)
+        Xc = check_X(X, type(self).__name__)
         if Xc.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {Xc.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} "
@@ -455,50 +253,182 @@ class _GDBase:
         """(n, K) decision values of checked X (or of its rows), computed without copying X;
         of X's dtype (the weights, a few numbers, are cast when the dtypes differ)."""
         theta = self._theta if X.dtype == self._theta.dtype else self._theta.astype(X.dtype)
-        return _core.linear_decision(self._problem(), X, theta, rows, _n_threads(self.n_jobs))
+        return _core.linear_decision(self._problem(), X, theta, rows, n_threads(self.n_jobs))
 
-    # --- training -----------------------------------------------------------------------------
-    def _epoch(self, X, y_core, sw, order, seed) -> tuple[float, bool]:
-        """One epoch over the rows `order`; returns (mean objective, finite)."""
-        problem = self._problem()
-        if self._uses_core_loss():
-            steps = 1 if self.batch_size is None else -(-len(order) // self.batch_size)
-            hyper, schedule, counters, states = self._optimizer.core_buffers(steps=steps)
-            loss, _, finite = _core.linear_epoch(
-                problem, X, y_core, sw, order, self.batch_size, hyper, schedule, counters, self._theta, states,
-                _n_threads(self.n_jobs), seed,
-            )
-            return loss, bool(finite)
-        return self._numpy_epoch(X, y_core, sw, order, seed)
-
-    def _numpy_epoch(self, X, y_core, sw, order, seed) -> tuple[float, bool]:
-        """The same epoch for a custom loss, in NumPy (slower; same shuffling, same optimizer)."""
-        if seed is not None:
-            _core.shuffle_rows(order, seed)
-        K, d = self._n_outputs, self.n_features_in_
-        coef = self._theta[: K * d].reshape(K, d)
-        intercept = self._theta[K * d :]
-        loss = self._loss_object()
-        n = len(order)
-        bs = n if self.batch_size is None else int(self.batch_size)
-        data_loss = 0.0
-        alpha = float(self.alpha) if self.penalty is not None else 0.0
-        start_penalty = _reference.penalty_value(coef, self.penalty, alpha, float(self.l1_ratio))
-        for start in range(0, n, bs):
-            rows = order[start : start + bs]
-            y_rows = y_core[rows]
-            if K > 1:
-                y_rows = y_rows.astype(np.intp)
-            with np.errstate(all="ignore"):
-                value, g_coef, g_intercept = _reference.data_loss_grad(
-                    loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], bool(self.fit_intercept)
+    # --- fitting ----------------------------------------------------------------------------
+    def _fit(self, X: Any, y: Any, sample_weight: Any, partial: bool, classes: Any = None) -> "_GDBase":
+        with _FitGuard.of(self):
+            self._validate_params()
+            owner = type(self).__name__
+            # Every training row enters the loss, so a NaN or inf in X shows up as a non-finite
+            # loss and is reported from there: no extra pass over X per call. Validation rows
+            # are only scored, so early stopping checks X up front.
+            Xc = check_X(X, owner, check_finite_values=bool(self.early_stopping) and not partial)
+            y_arr = check_y(y, Xc.shape[0], owner, labels=self._estimator_type == "classifier")
+            continuing = self.__sklearn_is_fitted__() and (partial or self.warm_start)
+            if continuing and Xc.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {Xc.shape[1]} features, but {owner} is expecting {self.n_features_in_} features as input."
                 )
-            if not np.isfinite(value):
-                return math.nan, False
-            g_coef += _reference.penalty_gradient(coef, self.penalty, alpha, float(self.l1_ratio))
-            data_loss += value * len(rows)
-            self._optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(self._theta.dtype))
-        return data_loss / n + start_penalty, bool(np.isfinite(self._theta).all())
+            if continuing and Xc.dtype != self._theta.dtype:
+                Xc = Xc.astype(self._theta.dtype)
+            targets = self._targets(y_arr, partial, classes)
+            y_core = targets.encode(y_arr, Xc.dtype)
+            sw = check_sample_weight(sample_weight, Xc.shape[0], Xc.dtype)
+            if partial and getattr(self, "class_weight", None) == "balanced":
+                # one call's class counts are not the data's (scikit-learn refuses this too)
+                raise ValueError(
+                    "class_weight 'balanced' is not supported for partial_fit: compute the weights once from "
+                    "all the labels (e.g. sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
+                    "y=y)) and pass them as a dict, class_weight={label: weight}"
+                )
+            sw = targets.row_weights(sw, y_core, Xc.dtype)
+            early = bool(self.early_stopping) and not partial
+            with self._training(Xc.shape[1], Xc.dtype, targets, partial) as (plan, state):
+                rows = val_rows = None
+                if early:
+                    split = self._split_labels(targets, y_core)
+                    rows, val_rows = self._validation_split(split, state.rng)
+                source = _training.InMemory(Xc, y_core, sw, rows)
+                score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
+                self._run(plan, state, source, score)
+        return self
+
+    def fit_source(self, source: Any, n_features: int, dtype: Any, classes: Any = None, partial: bool = False) -> Any:
+        """Train on a data source other than one in-memory array (pygdx.outofcore and
+        pygdx.dask use it): ``source.bind(plan, optimizer)`` gives the epochs (see
+        pygdx._training.DataSource); ``plan.targets`` encodes each part's y and weights.
+        As ``fit`` (or ``partial_fit``), without early stopping; returns the estimator."""
+        with _FitGuard.of(self):
+            self._validate_params()
+            name = type(self).__name__
+            if self.early_stopping and not partial:
+                raise ValueError(
+                    f"{name}: early_stopping needs the validation rows in memory, which chunked training does not "
+                    "have; set early_stopping=False and watch a held-out set in a callback instead")
+            if self._estimator_type == "classifier" and classes is None and not (
+                    partial and self.__sklearn_is_fitted__()):
+                raise ValueError(f"{name}: pass classes= (every class label) to train on chunks")
+            if partial and self.__sklearn_is_fitted__() and self.n_features_in_ != n_features:
+                raise ValueError(f"X has {n_features} features, but {name} is expecting {self.n_features_in_} "
+                                 "features as input.")
+            dtype = np.dtype(dtype) if np.dtype(dtype) in (np.float32, np.float64) else np.dtype(np.float64)
+            if partial and self.__sklearn_is_fitted__():
+                dtype = self._theta.dtype
+            targets = self._targets(None if classes is None else np.asarray(classes), partial, classes)
+            with self._training(n_features, dtype, targets, partial) as (plan, state):
+                self._run(plan, state, source, None)
+        return self
+
+    @contextlib.contextmanager
+    def _training(self, n_features: int, dtype: np.dtype, targets: _Targets, partial: bool) -> Iterator[tuple]:
+        """The plan and the working model of a fit, installed on the estimator while it trains
+        (callbacks see it); kept on success and after Ctrl-C (at its last completed epoch), and
+        replaced by the previous model (or none) on any other error."""
+        previous = {k: self.__dict__[k] for k in _FITTED if k in self.__dict__}
+        keep = (self.__sklearn_is_fitted__() and (partial or self.warm_start) and self._n_outputs == targets.n_outputs
+                and self.n_features_in_ == n_features and self._theta.dtype == dtype)
+        theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
+        carry_on = keep and partial and self._optimizer is not None
+        rng = self._rng if carry_on else self._rng_for_fit()
+        rng_state = rng.bit_generator.state
+        state = _training.FitState(
+            theta=theta, optimizer=self._optimizer_on(theta, self._optimizer if carry_on else None), rng=rng,
+            loss_curve=list(self.loss_curve_) if keep and partial else [],
+            validation_scores=list(self.validation_scores_) if keep and partial else [],
+            n_iter=self.n_iter_ if keep and partial else 0)
+        self.__dict__.update(_theta=theta, _n_outputs=targets.n_outputs, n_features_in_=n_features,
+                             _optimizer=state.optimizer, _optimizer_config=self._optimizer_settings(), _rng=rng,
+                             loss_curve_=state.loss_curve, validation_scores_=state.validation_scores,
+                             n_iter_=state.n_iter)
+        if targets.classes is not None:
+            self.classes_ = targets.classes
+        plan = self._plan(n_features, targets, partial)
+        try:
+            yield plan, state
+        except KeyboardInterrupt:
+            self.n_iter_ = state.n_iter
+            raise
+        except BaseException:
+            for k in _FITTED:
+                self.__dict__.pop(k, None)
+            self.__dict__.update(previous)
+            rng.bit_generator.state = rng_state
+            raise
+        self.n_iter_ = state.n_iter
+
+    def _plan(self, n_features: int, targets: _Targets, partial: bool) -> _training.Plan:
+        loss = self._loss_object()
+        return _training.Plan(
+            problem_args=self._problem_args(n_features, targets.n_outputs), loss=loss, on_core=loss.trained_on_core(),
+            penalty=self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio),
+            fit_intercept=bool(self.fit_intercept), batch_size=self.batch_size, n_threads=n_threads(self.n_jobs),
+            max_epochs=1 if partial else int(self.max_iter), tol=None if self.tol is None else float(self.tol),
+            n_iter_no_change=int(self.n_iter_no_change), partial=partial,
+            # A full batch is the same sum in any order: reading it in order is faster (no
+            # random row access) and gives the same bits on every run.
+            shuffle=bool(self.shuffle) and self.batch_size is not None,
+            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets)
+
+    def _optimizer_settings(self) -> tuple:
+        return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
+
+    def _optimizer_on(self, theta: np.ndarray, previous: Any) -> Any:
+        """A new optimizer for theta with the current settings. Continuing from ``previous``
+        (partial_fit), it takes over its state: all of it when the settings are unchanged, else
+        the moments and step count when the rule and its state slots are the same (after
+        set_params(optimizer=..., lr=..., optimizer_params=...)); a new rule starts fresh."""
+        lr = copy.deepcopy(self.lr) if isinstance(self.lr, Schedule) else self.lr
+        # The penalty is part of the objective; the optimizer's own weight decay stays 0
+        # unless asked for explicitly. The custom-loss path steps in Python with n_jobs threads.
+        params = {"weight_decay": 0.0, **(self.optimizer_params or {})}
+        params.setdefault("n_threads", n_threads(self.n_jobs) or None)
+        new = _optim.get(self.optimizer, [theta], lr=lr, **params)
+        if previous is None:
+            return new
+        saved = previous.state_dict()
+        if self._optimizer_config != self._optimizer_settings():
+            if type(new) is not type(previous) or [set(a) for a in new.state] != [set(a) for a in previous.state]:
+                return new
+            saved["defaults"], saved["lr"] = new.defaults, new.lr
+        new.load_state_dict(saved)
+        return new
+
+    def _run(self, plan: _training.Plan, state: _training.FitState, source: Any, score: Any) -> None:
+        cbs = _callbacks.as_callbacks(self.callbacks)
+        if not plan.partial:
+            for cb in cbs:
+                cb.on_train_begin(self, plan.max_epochs)
+        start = time.perf_counter()
+
+        def on_epoch(epoch: int, loss: float, validation: float | None) -> bool:
+            self.n_iter_ = state.n_iter
+            if self.verbose:
+                self._print_epoch(loss, validation, start)
+            info = {"epoch": epoch, "loss": float(loss), "validation_score": validation,
+                    "lr": state.optimizer.current_lr, "t": state.optimizer.t, "elapsed": time.perf_counter() - start}
+            stop = False
+            for cb in cbs:
+                if cb.on_epoch_end(self, info):
+                    stop = True
+            return stop
+
+        try:
+            ended = _training.train(plan, state, source, on_epoch if cbs or self.verbose else None, score)
+        finally:
+            if not plan.partial:
+                for cb in cbs:
+                    cb.on_train_end(self)
+        self.n_iter_ = state.n_iter
+        if ended == "converged" and self.verbose:
+            print(f"Convergence after {state.n_iter} epochs took {time.perf_counter() - start:.2f} seconds")
+        if not plan.partial and ended == "max_iter" and self.tol is not None:
+            warnings.warn(
+                "Maximum number of iteration reached before convergence. Consider increasing max_iter to "
+                "improve the fit.",
+                sklearn_exception("ConvergenceWarning", ConvergenceWarning),
+                stacklevel=4,
+            )
 
     def _validation_split(self, y_encoded: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         n = y_encoded.shape[0]
@@ -525,158 +455,6 @@ class _GDBase:
         mask[val] = False
         return np.flatnonzero(mask).astype(np.int64), val.astype(np.int64)
 
-    def _fit(self, X, y, sample_weight, partial: bool, classes=None) -> "_GDBase":
-        self._validate_params()
-        owner = type(self).__name__
-        # Every training row enters the loss, so a NaN or inf in X shows up as a non-finite
-        # loss and is reported from there (see _train): no extra pass over X per call.
-        # Validation rows are only scored, so early stopping checks X up front.
-        Xc = _check_X(X, owner, check_finite=bool(self.early_stopping) and not partial)
-        y_arr = _check_y_1d(y, Xc.shape[0], owner)
-        fitted = self.__sklearn_is_fitted__()
-        if fitted and (partial or self.warm_start) and Xc.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {Xc.shape[1]} features, but {owner} is expecting {self.n_features_in_} features as input."
-            )
-        if fitted and (partial or self.warm_start) and Xc.dtype != self._theta.dtype:
-            Xc = Xc.astype(self._theta.dtype)
-        y_core, n_outputs = self._encode_targets(y_arr, Xc.dtype, partial, classes)
-        sw = _check_sample_weight(sample_weight, Xc.shape[0], Xc.dtype)
-        if partial and getattr(self, "class_weight", None) == "balanced":
-            # one call's class counts are not the data's (scikit-learn refuses this too)
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit: compute the weights once from "
-                "all the labels (e.g. sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
-                "y=y)) and pass them as a dict, class_weight={label: weight}"
-            )
-        sw = self._apply_class_weight(sw, y_core, Xc.dtype)
-
-        keep = fitted and (partial or self.warm_start) and self._n_outputs == n_outputs
-        self._prepare_model(Xc.shape[1], n_outputs, Xc.dtype, keep, partial)
-        self._train(Xc, y_core, sw, max_epochs=1 if partial else int(self.max_iter), partial=partial)
-        return self
-
-    def _prepare_model(self, n_features: int, n_outputs: int, dtype: Any, keep: bool, partial: bool) -> None:
-        """Weights, curves and optimizer before training, for fit and chunked training alike:
-        kept when continuing (``keep``: partial_fit, warm_start), else new; the curves go on
-        only across partial_fit calls."""
-        if not keep:
-            self._new_model(n_features, n_outputs, dtype)
-        if not (keep and partial):
-            self.loss_curve_ = []
-            self.validation_scores_ = []
-            self.n_iter_ = 0
-        if self._optimizer is None or not partial:
-            self._make_optimizer()
-            # One generator per model, drawn from at every epoch: successive partial_fit
-            # calls see new shuffles, and a fit is reproducible from random_state.
-            self._rng = self._rng_for_fit()
-        else:
-            self._refresh_optimizer()
-
-    def _train(self, X, y_core, sw, max_epochs: int, partial: bool, run_epoch=None) -> None:
-        """Run up to max_epochs epochs with convergence checks, callbacks and NaN handling.
-
-        ``run_epoch(seed) -> (mean loss, finite)``, when given, replaces the epoch over the
-        in-memory X (which is then unused): pygdx.outofcore and pygdx.dask train data that
-        is not one array through this same loop. They refuse early_stopping, which needs X.
-        """
-        rng = self._rng
-        early = bool(self.early_stopping) and not partial
-        if early:
-            train_rows, val_rows = self._validation_split(self._split_labels(y_core), rng)
-        elif run_epoch is None:
-            train_rows, val_rows = np.arange(X.shape[0], dtype=np.int64), None
-        if run_epoch is None:
-            def run_epoch(seed):
-                return self._epoch(X, y_core, sw, train_rows, seed)
-        cbs = _callbacks.as_callbacks(self.callbacks)
-        if not partial:
-            for cb in cbs:
-                cb.on_train_begin(self, max_epochs)
-        start_time = time.perf_counter()
-        best = math.inf  # the loss to beat, or minus the validation score
-        best_theta = None
-        no_improvement = 0
-        converged = stopped = False
-        try:
-            for epoch in range(1, max_epochs + 1):
-                # Weights, optimizer state and step count as they were before the epoch: if
-                # a step overflows the weights, all of them go back together.
-                # (state_dict copies; chunked training may swap the state arrays themselves).
-                saved_theta, saved_state = self._theta.copy(), self._optimizer.state_dict()
-                # A full batch is the same sum in any order: reading it in order is faster (no
-                # random row access) and gives the same bits on every run.
-                seed = int(rng.integers(0, 2**63)) if self.shuffle and self.batch_size is not None else None
-                loss, finite = run_epoch(seed)
-                # Adaptive rules can overflow their state (g² in float32) while the weights stay
-                # finite; the affected weights would then silently stop moving.
-                state_finite = all(np.isfinite(a).all() for slots in self._optimizer.state for a in slots.values())
-                if not finite or not state_finite or not np.isfinite(self._theta).all():
-                    # the whole epoch is undone: weights, moments and step count as they were
-                    self._theta[...] = saved_theta
-                    self._optimizer.load_state_dict(saved_state)
-                    if X is not None:  # chunked training (run_epoch) checks each chunk itself
-                        _check_finite(X, "X")
-                    raise ValueError(
-                        f"{type(self).__name__}: the loss, the weights or the optimizer's state became NaN or "
-                        f"infinite during epoch "
-                        f"{self.n_iter_ + 1}; the learning rate ({self.lr!r}) is probably too large or the "
-                        "features badly scaled: try a smaller lr or standardise X (e.g. sklearn's "
-                        "StandardScaler). The last finite weights were kept."
-                    )
-                self.n_iter_ += 1
-                self.loss_curve_.append(float(loss))
-                self._check_not_diverging()
-                schedule = self._optimizer._schedule
-                if hasattr(schedule, "observe"):
-                    schedule.observe(loss)
-                score = None
-                if early:
-                    score = self._validation_score(X, y_core, sw, val_rows)
-                    self.validation_scores_.append(score)
-                    criterion = -score
-                else:
-                    criterion = float(loss)
-                if self.tol is not None and criterion > best - float(self.tol):
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                if criterion < best:
-                    best = criterion
-                    if early:
-                        best_theta, best_state = self._theta.copy(), self._optimizer.state_dict()
-                if self.verbose:
-                    self._print_epoch(loss, score, start_time)
-                info = {"epoch": epoch, "loss": float(loss), "validation_score": score,
-                        "lr": self._optimizer.current_lr, "t": self._optimizer.t,
-                        "elapsed": time.perf_counter() - start_time}
-                for cb in cbs:
-                    if cb.on_epoch_end(self, info):
-                        stopped = True
-                if stopped:
-                    break
-                if not partial and self.tol is not None and no_improvement >= self.n_iter_no_change:
-                    converged = True
-                    if self.verbose:
-                        print(f"Convergence after {epoch} epochs took {time.perf_counter() - start_time:.2f} seconds")
-                    break
-        finally:
-            if not partial:
-                for cb in cbs:
-                    cb.on_train_end(self)
-        if early and best_theta is not None:
-            # the optimizer goes back with the weights, so a warm start continues from there
-            self._theta[...] = best_theta
-            self._optimizer.load_state_dict(best_state)
-        if not partial and not converged and not stopped and self.tol is not None:
-            warnings.warn(
-                "Maximum number of iteration reached before convergence. Consider increasing max_iter to "
-                "improve the fit.",
-                _sklearn_exception("ConvergenceWarning", ConvergenceWarning),
-                stacklevel=4,
-            )
-
     def _rng_for_fit(self) -> np.random.Generator:
         if isinstance(self.random_state, np.random.Generator):
             return self.random_state
@@ -693,16 +471,13 @@ class _GDBase:
         print(line + f"\nTotal training time: {time.perf_counter() - start_time:.2f} seconds.")
 
     # Hooks the two estimators fill in.
-    def _encode_targets(self, y, dtype, partial, classes):
+    def _targets(self, y: np.ndarray | None, partial: bool, classes: Any) -> _Targets:
         raise NotImplementedError
 
-    def _apply_class_weight(self, sw, y_core, dtype):
-        return sw
-
-    def _split_labels(self, y_core: np.ndarray) -> np.ndarray:
+    def _split_labels(self, targets: _Targets, y_core: np.ndarray) -> np.ndarray:
         return y_core
 
-    def _validation_score(self, X, y_core, sw, rows) -> float:
+    def _validation_score(self, X, y_core, sw, rows, targets) -> float:
         raise NotImplementedError
 
     # --- pickling: the optimizer travels as its state_dict, so that a model loaded read-only
@@ -713,25 +488,6 @@ class _GDBase:
             # pickle keeps the optimizer's parameter and the model's weights one array
             # (the optimizer pickles itself with its rule and state); make sure of it
             self._theta = self._optimizer.params[0]
-
-    # --- scikit-learn's tags (only ever called by scikit-learn, so importing it is safe) ------
-    def __sklearn_tags__(self) -> Any:
-        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
-
-        return Tags(
-            estimator_type=self._estimator_type,
-            target_tags=TargetTags(required=True),
-            classifier_tags=ClassifierTags() if self._estimator_type == "classifier" else None,
-            regressor_tags=RegressorTags() if self._estimator_type == "regressor" else None,
-            input_tags=InputTags(),
-        )
-
-
-def _safe_equal(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except Exception:  # arrays and other objects without a boolean ==
-        return False
 
 
 _COMMON_DOC = """
@@ -782,6 +538,7 @@ _COMMON_DOC = """
     optimizer_params : dict or None
         Passed to the optimizer (e.g. ``{{"momentum": 0.9}}``); its weight_decay defaults to 0.
 """
+
 
 
 class GDRegressor(_GDBase):
@@ -848,17 +605,10 @@ class GDRegressor(_GDBase):
         """One epoch over (X, y), continuing from the current weights and optimizer state."""
         return self._fit(X, y, sample_weight, partial=True)
 
-    def _encode_targets(self, y, dtype, partial, classes):
-        if y.dtype.kind not in "fiub":
-            try:
-                y = y.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"y must be numeric for a regressor, got dtype {y.dtype}") from exc
-        y_core = np.ascontiguousarray(y, dtype=dtype)
-        _check_finite(y_core, "y")
-        return y_core, 1
+    def _targets(self, y, partial, classes) -> _Targets:
+        return _Targets(None, 1)
 
-    def _validation_score(self, X, y_core, sw, rows) -> float:
+    def _validation_score(self, X, y_core, sw, rows, targets) -> float:
         z = self._decision(X, rows)[:, 0]
         return _r2(y_core[rows], z, None if sw is None else sw[rows])
 
@@ -870,8 +620,9 @@ class GDRegressor(_GDBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """R² of the predictions (scikit-learn's r2_score)."""
         pred = self.predict(X)
-        y_arr = _check_y_1d(y, pred.shape[0], type(self).__name__).astype(np.float64)
-        sw = _check_sample_weight(sample_weight, pred.shape[0], np.float64)
+        y_arr = check_y(y, pred.shape[0], type(self).__name__).astype(np.float64)
+        check_finite(y_arr, "y")
+        sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
         return _r2(y_arr, pred, sw)
 
 
@@ -955,8 +706,10 @@ class GDClassifier(_GDBase):
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     # --- targets --------------------------------------------------------------------------------
-    def _encode_targets(self, y, dtype, partial, classes):
-        if not partial:
+    def _targets(self, y, partial, classes) -> _Targets:
+        """The classes (from y, or from ``classes`` on a first partial_fit, checked against
+        classes_ on the next ones) and how y is encoded; changes nothing on the estimator."""
+        if not partial and y is not None:
             # partial_fit compares y with the declared classes instead (NaN matches none).
             if y.dtype.kind == "f" and y.size and not np.all(np.isfinite(y)):
                 raise ValueError("Input y contains NaN or infinity.")
@@ -969,71 +722,24 @@ class GDClassifier(_GDBase):
             if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
                 raise ValueError(f"classes={classes!r} is not the same as on the first call to partial_fit "
                                  f"({self.classes_!r})")
+            found = self.classes_
         elif partial:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            self.classes_ = np.unique(np.asarray(classes))
+            found = np.unique(np.asarray(classes))
         else:
-            self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"The number of classes has to be greater than one; got {len(self.classes_)} class"
-            )
-        if len(self.classes_) == 2 and not getattr(self._loss_object(), "multiclass", False):
-            positive = y == self.classes_[1]
-            if np.count_nonzero(positive) + np.count_nonzero(y == self.classes_[0]) != y.shape[0]:
-                self._raise_unknown_labels(y)
-            # +1 / -1 in two in-place passes: a fourth of the time of a masked assignment,
-            # which was most of partial_fit's own cost on a stochastic epoch
-            signs = positive.astype(dtype)
-            signs *= 2
-            signs -= 1
-            return signs, 1
-        idx = np.minimum(np.searchsorted(self.classes_, y), len(self.classes_) - 1)
-        if np.any(self.classes_[idx] != y):
-            self._raise_unknown_labels(y)
-        return idx.astype(dtype), len(self.classes_)
+            found = np.unique(y if classes is None else np.asarray(classes))
+        if len(found) < 2:
+            raise ValueError(f"The number of classes has to be greater than one; got {len(found)} class")
+        n_outputs = 1 if len(found) == 2 and not self._loss_object().multiclass else len(found)
+        return _Targets(found, n_outputs, self.class_weight)
 
-    def _raise_unknown_labels(self, y):
-        unknown = np.setdiff1d(y, self.classes_)
-        raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes_!r}")
+    def _split_labels(self, targets: _Targets, y_core: np.ndarray) -> np.ndarray:
+        return targets.class_index(y_core)
 
-    def _apply_class_weight(self, sw, y_core, dtype):
-        if self.class_weight is None:
-            return sw
-        labels = self._class_index(y_core)
-        n_classes = len(self.classes_)
-        if isinstance(self.class_weight, str):
-            if self.class_weight != "balanced":
-                raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
-            counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
-            if np.any(counts == 0):
-                raise ValueError("class_weight='balanced' needs every class in classes to occur in y")
-            weights = len(labels) / (n_classes * counts)
-        elif isinstance(self.class_weight, dict):
-            weights = np.ones(n_classes)
-            for label, w in self.class_weight.items():
-                where = np.flatnonzero(self.classes_ == label)
-                if where.size == 0:
-                    raise ValueError(f"The classes, {[label]}, are not in class, {self.classes_!r}.")
-                weights[where[0]] = float(w)
-        else:
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
-        per_row = weights[labels].astype(dtype)
-        return per_row if sw is None else np.ascontiguousarray(sw * per_row)
-
-    def _class_index(self, y_core: np.ndarray) -> np.ndarray:
-        if self._n_outputs_for(y_core) == 1:
-            return (y_core > 0).astype(np.intp)
-        return y_core.astype(np.intp)
-
-    def _n_outputs_for(self, y_core: np.ndarray) -> int:
-        return 1 if len(self.classes_) == 2 and not getattr(self._loss_object(), "multiclass", False) else len(
-            self.classes_)
-
-    def _validation_score(self, X, y_core, sw, rows) -> float:
+    def _validation_score(self, X, y_core, sw, rows, targets) -> float:
         pred = self._labels_from_decision(self._decision(X, rows))
-        truth = self.classes_[self._class_index(y_core[rows])]
+        truth = self.classes_[targets.class_index(y_core[rows])]
         return _accuracy(truth, pred, None if sw is None else sw[rows])
 
     # --- prediction ----------------------------------------------------------------------------
@@ -1054,8 +760,10 @@ class GDClassifier(_GDBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy."""
         pred = self.predict(X)
-        y_arr = _check_y_1d(y, pred.shape[0], type(self).__name__)
-        sw = _check_sample_weight(sample_weight, pred.shape[0], np.float64)
+        y_arr = check_y(y, pred.shape[0], type(self).__name__, labels=True)
+        if y_arr.dtype.kind in "fc":
+            check_finite(y_arr, "y")
+        sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
         return _accuracy(y_arr, pred, sw)
 
     def _check_proba(self) -> None:
@@ -1092,8 +800,8 @@ class GDClassifier(_GDBase):
         with np.errstate(divide="ignore"):
             return np.log(self._predict_proba(X))
 
-    predict_proba = _AvailableIf(_check_proba, _predict_proba)
-    predict_log_proba = _AvailableIf(_check_proba, _predict_log_proba)
+    predict_proba = AvailableIf(_check_proba, _predict_proba)
+    predict_log_proba = AvailableIf(_check_proba, _predict_log_proba)
 
 
 GDClassifier.__doc__ += _COMMON_DOC.format(losses='"log_loss" (default), "hinge" or "modified_huber"') + """

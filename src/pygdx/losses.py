@@ -14,8 +14,11 @@ Targets, as the estimators pass them:
   the one-vs-rest problem of its class and the losses add up;
 - :class:`MultinomialLogLoss`: ``y`` is the class index and ``z`` has shape (n, K).
 
-A custom loss is a subclass of :class:`Loss` that implements ``value`` and ``derivative``;
-the estimators train it through a slower NumPy path with the same API.
+Each built-in loss carries its core kind (``core_kind``, the formula compiled in
+``src/cpp/core/losses.hpp``), as each optimizer carries its rule, so the estimators train it in
+C++; so does a subclass that keeps its formulas. A custom loss is a subclass of
+:class:`Loss` (or of a built-in one) that implements ``value`` and ``derivative``; the
+estimators train it through a slower NumPy path with the same API.
 
 >>> import numpy as np
 >>> from pygdx.losses import Huber
@@ -28,6 +31,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+
+from . import _core
 
 __all__ = [
     "Loss",
@@ -55,6 +60,20 @@ class Loss:
     name: ClassVar[str] = "custom"
     classification: ClassVar[bool] = False
     multiclass: ClassVar[bool] = False
+    core_kind: ClassVar[_core.LossKind | None] = None  # the built-in formula in the C++ core
+
+    # The methods that define a loss's numbers: a subclass that overrides one of them is a
+    # custom loss, whatever it derives from.
+    _formulas: ClassVar[tuple[str, ...]] = ("value", "derivative", "_margin_value", "_margin_derivative")
+
+    def trained_on_core(self) -> bool:
+        """Whether the core's formula of ``core_kind`` is this loss: a built-in loss, or a
+        subclass of one that keeps its formulas (and may add anything else)."""
+        kind = type(self).core_kind
+        if kind is None:
+            return False
+        defining = next(c for c in type(self).__mro__ if "core_kind" in c.__dict__)
+        return all(getattr(type(self), f, None) is getattr(defining, f, None) for f in self._formulas)
 
     def value(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Loss of each sample: shape (n,)."""
@@ -93,6 +112,7 @@ class SquaredError(Loss):
     """½ (y − z)²."""
 
     name = "squared_error"
+    core_kind = _core.LossKind.squared_error
 
     def value(self, y, z):
         return 0.5 * (y - z) ** 2
@@ -105,6 +125,7 @@ class Huber(_EpsilonLoss):
     """½ r² for |r| ≤ ε, else ε|r| − ½ε², with r = y − z."""
 
     name = "huber"
+    core_kind = _core.LossKind.huber
 
     def value(self, y, z):
         r = np.abs(y - z)
@@ -120,6 +141,7 @@ class EpsilonInsensitive(_EpsilonLoss):
     """max(0, |y − z| − ε)."""
 
     name = "epsilon_insensitive"
+    core_kind = _core.LossKind.epsilon_insensitive
 
     def value(self, y, z):
         return np.maximum(0.0, np.abs(y - z) - self.epsilon)
@@ -162,6 +184,7 @@ class LogLoss(_BinaryLoss):
     """log(1 + exp(−s·z)), computed without overflow."""
 
     name = "log_loss"
+    core_kind = _core.LossKind.log_loss
 
     def _margin_value(self, margin):
         return np.logaddexp(0.0, -margin)
@@ -176,6 +199,7 @@ class Hinge(_BinaryLoss):
     """max(0, 1 − s·z)."""
 
     name = "hinge"
+    core_kind = _core.LossKind.hinge
 
     def _margin_value(self, margin):
         return np.maximum(0.0, 1.0 - margin)
@@ -188,6 +212,7 @@ class ModifiedHuber(_BinaryLoss):
     """scikit-learn's: max(0, 1 − s·z)² for s·z ≥ −1, else −4 s·z."""
 
     name = "modified_huber"
+    core_kind = _core.LossKind.modified_huber
 
     # Clipping the margin first keeps the branch np.where discards from overflowing.
     def _margin_value(self, margin):
@@ -205,6 +230,7 @@ class MultinomialLogLoss(Loss):
     name = "log_loss"
     classification = True
     multiclass = True
+    core_kind = _core.LossKind.multinomial
 
     @staticmethod
     def softmax(z: np.ndarray) -> np.ndarray:

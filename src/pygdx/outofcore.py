@@ -43,60 +43,58 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from . import _core
-from .estimators import _check_y_1d, _n_threads
-from .reference import linear as _reference
+from . import _training
+from . import penalties as _penalties
+from ._validation import check_y, refuse_non_numeric
 
-__all__ = ["fit_chunks", "ChunkModel"]
+__all__ = ["fit_chunks", "ChunkModel", "Chunks"]
+
 
 class ChunkModel:
-    """What a process needs to compute on one chunk for an estimator: a light copy of it
-    (parameters, classes, shapes; no data, weights, callbacks or optimizer), small enough
-    to send to Dask workers.
+    """What a process needs to compute on one chunk of a fit: its plan (pygdx._training.Plan,
+    plain data) and dtype; small enough to send to Dask workers.
 
     ``class_weight`` overrides the estimator's: "balanced" must be turned into a dict of
-    weights from the counts over *all* the data, which one chunk does not know. ``n_jobs``
-    overrides the estimator's threads per chunk (Dask runs one thread per task).
+    weights from the counts over *all* the data, which one chunk does not know.
     """
 
-    def __init__(self, estimator: Any, class_weight: Any = None, n_jobs: int | None = None) -> None:
-        params = {**estimator.get_params(deep=False), "callbacks": None, "n_jobs": n_jobs}
-        if estimator._estimator_type == "classifier":
-            params["class_weight"] = class_weight
-        self.template = type(estimator)(**params)
-        for name in ("classes_", "_n_outputs", "n_features_in_"):
-            if hasattr(estimator, name):
-                setattr(self.template, name, getattr(estimator, name))
-        self.dtype = np.dtype(estimator._theta.dtype)
+    def __init__(self, plan: _training.Plan, dtype: Any, class_weight: Any = None) -> None:
+        self.plan = plan
+        self.dtype = np.dtype(dtype)
+        self.targets = copy.copy(plan.targets)
+        if class_weight is not None:
+            self.targets.class_weight = class_weight
         # Chunks sum their unpenalised losses; combine() adds the penalty once.
-        self.unpenalised = copy.copy(self.template)
-        self.unpenalised.penalty = None
+        self.unpenalised = {**plan.problem_args, "penalty": "none", "alpha": 0.0}
 
     # --- one chunk as the core's inputs --------------------------------------------------
     def prepare(self, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
         """(X, encoded y, sample_weight with class weights) of chunk ``index``, as fit would
         pass them to the core; X is not copied when it already has the model's dtype."""
-        est = self.template
-        owner = f"{type(est).__name__} (chunk {index})"
+        owner = f"{self.plan.owner} (chunk {index})"
+        n_features = self.plan.problem_args["n_features"]
         X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != est.n_features_in_:
+        refuse_non_numeric(X, f"X of chunk {index}")
+        if X.ndim != 2 or X.shape[1] != n_features:
             raise ValueError(
-                f"{owner}: X must be 2-dimensional with {est.n_features_in_} features like the first chunk, "
+                f"{owner}: X must be 2-dimensional with {n_features} features like the first chunk, "
                 f"got shape {X.shape}"
             )
         if X.shape[0] == 0:
             raise ValueError(f"{owner}: the chunk has no rows")
         Xc = np.ascontiguousarray(X, dtype=self.dtype)
-        y_arr = _check_y_1d(y, Xc.shape[0], owner)
-        classes = getattr(est, "classes_", None)
-        y_core, _ = est._encode_targets(y_arr, self.dtype, True, classes)
+        y_arr = check_y(y, Xc.shape[0], owner, labels=self.targets.classes is not None)
+        y_core = self.targets.encode(y_arr, self.dtype)
         sw = None
         if sample_weight is not None:
-            sw = np.ascontiguousarray(sample_weight, dtype=self.dtype)
+            raw = np.asarray(sample_weight)
+            refuse_non_numeric(raw, f"sample_weight of chunk {index}")
+            sw = np.ascontiguousarray(raw, dtype=self.dtype)
             if sw.shape != (Xc.shape[0],):
                 raise ValueError(f"{owner}: sample_weight has shape {sw.shape}, expected ({Xc.shape[0]},)")
             if (sw < 0).any():
                 raise ValueError(f"{owner}: negative values in sample_weight")
-        return Xc, y_core, est._apply_class_weight(sw, y_core, self.dtype)
+        return Xc, y_core, self.targets.row_weights(sw, y_core, self.dtype)
 
     def _diagnose(self, index: int, X: np.ndarray, y_core: np.ndarray, sw: np.ndarray | None) -> None:
         """Called when a chunk gives a non-finite loss: name bad input data (checked only
@@ -109,9 +107,9 @@ class ChunkModel:
     def loss_grad(self, theta: np.ndarray, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
         """(rows, mean unpenalised loss, its gradient) of one chunk at theta."""
         Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
-        est = self.unpenalised
-        if est._uses_core_loss():
-            value, grad = _core.linear_loss_grad(est._problem(), Xc, y_core, sw, theta, None, _n_threads(est.n_jobs))
+        if self.plan.on_core:
+            value, grad = _core.linear_loss_grad(_training.make_problem(self.unpenalised), Xc, y_core, sw, theta,
+                                                 None, self.plan.n_threads)
         else:
             value, grad = self._numpy_loss_grad(theta, Xc, y_core, sw)
         if not (np.isfinite(value) and np.isfinite(grad).all()):
@@ -119,14 +117,11 @@ class ChunkModel:
         return Xc.shape[0], float(value), grad
 
     def _numpy_loss_grad(self, theta, X, y_core, sw) -> tuple:
-        est = self.template
-        K, d = est._n_outputs, est.n_features_in_
+        K, d = self.plan.problem_args["n_outputs"], self.plan.problem_args["n_features"]
         y_rows = y_core.astype(np.intp) if K > 1 else y_core
         with np.errstate(all="ignore"):
-            value, g_coef, g_intercept = _reference.loss_grad(
-                est._loss_object(), X, y_rows, theta[: K * d].reshape(K, d), theta[K * d :], sw,
-                fit_intercept=bool(est.fit_intercept),
-            )
+            value, g_coef, g_intercept = _training.data_loss_grad(
+                self.plan.loss, X, y_rows, theta[: K * d].reshape(K, d), theta[K * d:], sw, self.plan.fit_intercept)
         return value, np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype)
 
     def combine(self, parts: Iterable[tuple], theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -144,42 +139,41 @@ class ChunkModel:
                 grad_sum += rows * grad.astype(np.float64)
             scale = 1.0 / n_rows
             grad = grad_sum * scale
-            grad[: coef.shape[0]] += _reference.penalty_gradient(coef, penalty, alpha, l1_ratio)
+            grad[: coef.shape[0]] += _penalties.gradient(coef, penalty, alpha, l1_ratio)
             return loss_sum * scale + self.penalty(theta), grad.astype(theta.dtype)
 
     def penalty(self, theta: np.ndarray) -> float:
         """alpha · R(w) at theta. An epoch's loss in ``loss_curve_`` is the mean data loss of its
         rows plus the penalty at the epoch's starting weights (as ``fit`` reports it)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return _reference.penalty_value(*self._penalty_terms(theta))
+            return _penalties.value(*self._penalty_terms(theta))
 
     def _penalty_terms(self, theta: np.ndarray) -> tuple:
-        est = self.template
-        coef = theta[: est._n_outputs * est.n_features_in_].astype(np.float64)
-        alpha = float(est.alpha) if est.penalty is not None else 0.0
-        return coef, est.penalty, alpha, float(est.l1_ratio)
+        plan = self.plan
+        coef = theta[: plan.problem_args["n_outputs"] * plan.problem_args["n_features"]].astype(np.float64)
+        alpha = plan.alpha if plan.penalty is not None else 0.0
+        return coef, plan.penalty, alpha, plan.l1_ratio
 
     # --- mini-batch: one epoch over one chunk ----------------------------------------------------
-    def train(self, estimator: Any, index: int, X: Any, y: Any, sample_weight: Any, seed: int | None) -> tuple:
-        """One pass of the estimator's mini-batch loop over chunk ``index`` (shuffled within the
-        chunk when seed is not None), updating its weights and optimizer in place: returns
-        (rows, mean data loss of the chunk's rows without the penalty, finite)."""
+    def train(self, optimizer: Any, index: int, X: Any, y: Any, sample_weight: Any, seed: int | None) -> tuple:
+        """One pass of the fit's mini-batch loop over chunk ``index`` (shuffled within the
+        chunk when seed is not None), stepping ``optimizer`` (and its parameter, the weights)
+        in place: returns (rows, mean data loss of the chunk's rows without the penalty, finite)."""
         Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
         order = np.arange(Xc.shape[0], dtype=np.int64)
-        start_penalty = self.penalty(estimator._theta)
-        loss, finite = estimator._epoch(Xc, y_core, sw, order, seed)
+        theta = optimizer.params[0]
+        start_penalty = self.penalty(theta)
+        plan = self.plan
+        if plan.on_core:
+            hyper, schedule, counters, states = optimizer.core_buffers()
+            loss, _, finite = _core.linear_epoch(
+                plan.problem, Xc, y_core, sw, order, min(int(plan.batch_size), len(order)), hyper, schedule, counters,
+                theta, states, plan.n_threads, seed)
+        else:
+            loss, finite = _training.numpy_epoch(plan, optimizer, Xc, y_core, sw, order)(seed)
         if not finite:
             self._diagnose(index, Xc, y_core, sw)
-        return Xc.shape[0], loss - start_penalty, finite
-
-    def estimator_from_state(self, state: tuple) -> Any:
-        """A worker-side estimator holding ``state`` = (theta, optimizer.state_dict()) copied."""
-        theta, optimizer_state = state
-        est = copy.copy(self.template)
-        est._theta = np.array(theta, dtype=self.dtype, order="C")
-        est._make_optimizer()
-        est._optimizer.load_state_dict(optimizer_state)
-        return est
+        return Xc.shape[0], loss - start_penalty, bool(finite)
 
 
 def chunk_seeds(epoch_seed: int | None) -> Iterator[int | None]:
@@ -190,39 +184,45 @@ def chunk_seeds(epoch_seed: int | None) -> Iterator[int | None]:
     return (int(rng.integers(0, 2**63)) for _ in itertools.count())
 
 
-def full_batch_step(estimator: Any, value: float, grad: np.ndarray) -> tuple[float, bool]:
+def full_batch_step(optimizer: Any, value: float, grad: np.ndarray) -> tuple[float, bool]:
     """One optimizer step from the combined gradient, unless the loss or gradient is not
     finite (then the weights are left as they are and training stops with the estimator's error)."""
     if not (np.isfinite(value) and np.isfinite(grad).all()):
         return value, False
-    estimator._optimizer.step(grad)
+    optimizer.step(grad)
     return value, True
 
 
-def start_fit(estimator: Any, n_features: int, dtype: np.dtype, classes: Any, partial: bool = False) -> None:
-    """Set up the model as ``fit`` would before its first epoch: classes, zero weights (or the
-    current ones with warm_start), a new optimizer, empty curves. With ``partial``, as
-    ``partial_fit`` would: a fitted model and its optimizer carry on, the curves grow."""
-    name = type(estimator).__name__
-    estimator._validate_params()
-    if estimator.early_stopping and not partial:
-        raise ValueError(
-            f"{name}: early_stopping needs the validation rows in memory, which chunked training does not "
-            "have; set early_stopping=False and watch a held-out set in a callback instead"
-        )
-    n_outputs = 1
-    if estimator._estimator_type == "classifier":
-        if classes is None:
-            raise ValueError(f"{name}: pass classes= (every class label) to train on chunks")
-        # Encoding the labels themselves sets (or, when continuing, checks) classes_.
-        _, n_outputs = estimator._encode_targets(np.asarray(classes), dtype, partial, classes if partial else None)
-    fitted = estimator.__sklearn_is_fitted__()
-    if fitted and partial and estimator.n_features_in_ != n_features:
-        raise ValueError(f"X has {n_features} features, but {name} is expecting {estimator.n_features_in_} "
-                         "features as input.")
-    keep = (fitted and (partial or estimator.warm_start) and estimator.n_features_in_ == n_features
-            and estimator._n_outputs == n_outputs and (partial or estimator._theta.dtype == dtype))
-    estimator._prepare_model(n_features, n_outputs, dtype, keep, partial)
+class Chunks:
+    """A data source (pygdx._training.DataSource) reading ``epochs()``'s chunks, one at a time,
+    every epoch."""
+
+    def __init__(self, epochs: Callable[[], Iterator[tuple]]) -> None:
+        self.epochs = epochs
+
+    def bind(self, plan: _training.Plan, optimizer: Any, problem: Any) -> Callable[[int | None], tuple]:
+        theta = optimizer.params[0]
+        model = ChunkModel(plan, theta.dtype)
+
+        def full_batch_epoch(seed: int | None) -> tuple[float, bool]:
+            parts = (model.loss_grad(theta, i, X, y, sw) for i, (X, y, sw) in enumerate(self.epochs()))
+            return full_batch_step(optimizer, *model.combine(parts, theta))
+
+        def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
+            epoch_penalty = model.penalty(theta)
+            total, n_rows = 0.0, 0
+            for i, ((X, y, sw), chunk_seed) in enumerate(zip(self.epochs(), chunk_seeds(seed))):
+                rows, data_loss, finite = model.train(optimizer, i, X, y, sw, chunk_seed)
+                if not finite:
+                    return float("nan"), False
+                total += data_loss * rows
+                n_rows += rows
+            return total / n_rows + epoch_penalty, True
+
+        return full_batch_epoch if plan.batch_size is None else mini_batch_epoch
+
+    def explain_non_finite(self) -> None:
+        """Each chunk names its own bad input as it is read (ChunkModel._diagnose)."""
 
 
 def model_dtype(dtype: Any) -> np.dtype:
@@ -235,11 +235,11 @@ class _Epochs:
     """The chunks of each epoch from a re-iterable, a function returning a new iterable, or
     (for one epoch) a one-shot iterator; the first chunk is read ahead to size the model."""
 
-    def __init__(self, chunks: Any, n_epochs: int) -> None:
+    def __init__(self, chunks: Any, n_epochs: Any) -> None:
         if callable(chunks):
             self._fresh: Callable[[], Iterable] = chunks
         else:
-            if iter(chunks) is chunks and n_epochs > 1:
+            if iter(chunks) is chunks and n_epochs != 1:
                 raise ValueError(
                     "chunks is a one-shot iterator, which can be read for one epoch only, but max_iter="
                     f"{n_epochs}: pass a list, or a function returning a new iterator of chunks for every epoch"
@@ -292,29 +292,9 @@ def fit_chunks(estimator: Any, chunks: Any, *, classes: Any = None) -> Any:
             "class_weight='balanced' needs the class counts of all the chunks; compute the weights "
             "n_samples / (n_classes * count) yourself and pass them as a dict"
         )
-    epochs = _Epochs(chunks, int(estimator.max_iter))
+    epochs = _Epochs(chunks, estimator.get_params(deep=False)["max_iter"])
     X0 = np.asarray(epochs.first[0])
     if X0.ndim != 2:
         raise ValueError(f"chunk 0: X must be 2-dimensional (n_samples, n_features), got shape {X0.shape}")
-    start_fit(estimator, X0.shape[1], model_dtype(X0.dtype), classes)
-    model = ChunkModel(estimator, getattr(estimator, "class_weight", None), estimator.n_jobs)
-
-    def full_batch_epoch(seed: int | None) -> tuple[float, bool]:
-        theta = estimator._theta
-        parts = (model.loss_grad(theta, i, X, y, sw) for i, (X, y, sw) in enumerate(epochs()))
-        return full_batch_step(estimator, *model.combine(parts, theta))
-
-    def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
-        epoch_penalty = model.penalty(estimator._theta)
-        total, n_rows = 0.0, 0
-        for i, ((X, y, sw), chunk_seed) in enumerate(zip(epochs(), chunk_seeds(seed))):
-            rows, data_loss, finite = model.train(estimator, i, X, y, sw, chunk_seed)
-            if not finite:
-                return float("nan"), False
-            total += data_loss * rows
-            n_rows += rows
-        return total / n_rows + epoch_penalty, True
-
-    run_epoch = full_batch_epoch if estimator.batch_size is None else mini_batch_epoch
-    estimator._train(None, None, None, max_epochs=int(estimator.max_iter), partial=False, run_epoch=run_epoch)
-    return estimator
+    dtype = model_dtype(X0.dtype)
+    return estimator.fit_source(Chunks(epochs), X0.shape[1], dtype, classes)

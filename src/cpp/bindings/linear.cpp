@@ -12,106 +12,22 @@
 #include <tuple>
 
 #include "bindings/arrays.hpp"
+#include "bindings/linear_inputs.hpp"
 #include "core/epoch.hpp"
 #include "core/linear.hpp"
 
 namespace py = pybind11;
-using pygdx_bindings::readable;
+using pygdx_bindings::check_inputs;
+using pygdx_bindings::checked_theta;
+using pygdx_bindings::is_float32;
+using pygdx_bindings::Inputs;
+using pygdx_bindings::optimizer_buffers;
+using pygdx_bindings::Rows;
+using pygdx_bindings::checked_counters;
+using pygdx_bindings::check_order;
 using pygdx_bindings::writable_data;
 
 namespace {
-
-template <class T>
-using In = py::array_t<T, py::array::c_style | py::array::forcecast>;
-using Rows = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-
-// Everything a call reads, checked against the problem and kept alive while the GIL is released.
-template <class T>
-struct Inputs {
-    In<T> X, y, sample_weight;
-    Rows rows;
-    pygdx::LinearData<T> data;
-};
-
-template <class T>
-Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::handle y_obj, py::handle sw_obj,
-                       py::handle rows_obj) {
-    Inputs<T> in;
-    in.X = readable<T>(X_obj);
-    if (in.X.ndim() != 2) {
-        throw py::value_error("X must be 2-dimensional (n_samples, n_features), got " + std::to_string(in.X.ndim()) +
-                              " dimensions");
-    }
-    const auto n = static_cast<std::size_t>(in.X.shape(0));
-    if (static_cast<std::size_t>(in.X.shape(1)) != pb.n_features) {
-        throw py::value_error("X has " + std::to_string(in.X.shape(1)) + " features, but the problem has " +
-                              std::to_string(pb.n_features));
-    }
-    in.data.X = in.X.data();
-    in.data.n_used = n;
-    in.data.n_readable = n;
-    if (!y_obj.is_none()) {
-        in.y = readable<T>(y_obj);
-        if (in.y.ndim() != 1 || static_cast<std::size_t>(in.y.shape(0)) != n) {
-            throw py::value_error("y must be 1-dimensional with one value per row of X");
-        }
-        in.data.y = in.y.data();
-        if (pb.n_outputs > 1) {
-            std::size_t bad;
-            {
-                py::gil_scoped_release release;  // safe: reads in.y's buffer only
-                bad = pygdx::first_invalid_class_index(in.data.y, n, pb.n_outputs);
-            }
-            if (bad < n) {
-                throw py::value_error("multiclass targets must be class indices 0.." +
-                                      std::to_string(pb.n_outputs - 1) + " (row " + std::to_string(bad) + ")");
-            }
-        }
-    }
-    if (!sw_obj.is_none()) {
-        in.sample_weight = readable<T>(sw_obj);
-        if (in.sample_weight.ndim() != 1 || static_cast<std::size_t>(in.sample_weight.shape(0)) != n) {
-            throw py::value_error("sample_weight must be 1-dimensional with one value per row of X");
-        }
-        in.data.sample_weight = in.sample_weight.data();
-    }
-    if (!rows_obj.is_none()) {
-        in.rows = Rows::ensure(rows_obj);
-        if (!in.rows || in.rows.ndim() != 1) {
-            throw py::value_error("rows must be a 1-dimensional integer array of row indices");
-        }
-        const std::int64_t* r = in.rows.data();
-        const auto m = static_cast<std::size_t>(in.rows.shape(0));
-        std::size_t bad;
-        {
-            py::gil_scoped_release release;  // safe: reads in.rows's buffer only
-            bad = pygdx::first_row_out_of_range(r, m, n);
-        }
-        if (bad < m) {
-            throw py::index_error("row index " + std::to_string(r[bad]) + " is out of range for X with " +
-                                  std::to_string(n) + " rows");
-        }
-        in.data.rows = r;
-        in.data.n_used = m;
-        in.data.n_readable = m;
-    }
-    if (in.data.n_used == 0) {
-        throw py::value_error("no rows to use: X (or the row selection) is empty");
-    }
-    return in;
-}
-
-template <class T>
-T* checked_theta(const pygdx::LinearProblem& pb, const py::array& theta) {
-    T* p = writable_data<T>(theta, "theta");
-    if (static_cast<std::size_t>(theta.size()) != pb.n_params()) {
-        throw py::value_error("theta has " + std::to_string(theta.size()) + " elements, the problem needs " +
-                              std::to_string(pb.n_params()) + " (K*d coefficients, then K intercepts)");
-    }
-    return p;
-}
-
-bool is_float32(const py::array& a) { return a.dtype().kind() == 'f' && a.itemsize() == 4; }
 
 template <class T>
 py::tuple loss_grad(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array theta,
@@ -145,8 +61,6 @@ py::array decision(const pygdx::LinearProblem& pb, py::handle X, py::array theta
     return out;
 }
 
-void check_order(const py::array& order);
-
 template <class T>
 py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
                 py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule,
@@ -159,27 +73,8 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
     check_order(order);
     Inputs<T> in = check_inputs<T>(pb, X, y, sw, order);
     auto* idx = static_cast<std::int64_t*>(order.mutable_data());
-    pygdx::ParamBuffers<T> params;
-    params.param = checked_theta<T>(pb, theta);
-    params.size = pb.n_params();
-    const int n_state = pygdx::state_buffer_count(hyper);
-    if (static_cast<int>(states.size()) != n_state) {
-        throw py::value_error("expected " + std::to_string(n_state) + " optimizer state buffers");
-    }
-    for (int j = 0; j < n_state; ++j) {
-        if (!pygdx::state_buffer_used(hyper, j)) {
-            continue;
-        }
-        py::array s = py::reinterpret_borrow<py::array>(states[static_cast<std::size_t>(j)]);
-        params.state[j] = writable_data<T>(s, "optimizer state " + std::to_string(j));
-        if (static_cast<std::size_t>(s.size()) != params.size) {
-            throw py::value_error("optimizer state " + std::to_string(j) + " does not match theta's size");
-        }
-    }
-    if (counters.size() != pygdx::n_counters) {
-        throw py::value_error("counters must be a float64 array of size 2");
-    }
-    double* ctr = writable_data<double>(counters, "counters");
+    const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
+    double* ctr = checked_counters(counters);
     const std::size_t n_used = in.data.n_used;
     const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
     if (bs == 0) {
@@ -187,7 +82,7 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
     }
     const bool shuffle = !shuffle_seed.is_none();
     const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
-    std::vector<T> grad(pb.n_params());
+    pygdx::EpochScratch<T> work(pb, n_threads);
     pygdx::EpochResult r;
     {
         // Safe: only buffers held above (in, theta, state, counters, order) are
@@ -196,16 +91,9 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
         if (shuffle) {
             pygdx::shuffle_rows(idx, n_used, seed);
         }
-        r = pygdx::linear_epoch(pb, in.data, bs, hyper, schedule, ctr, params, grad.data(), n_threads);
+        r = pygdx::linear_epoch(pb, in.data, bs, hyper, schedule, ctr, params, work, n_threads);
     }
     return py::make_tuple(r.loss, r.steps, r.finite);
-}
-
-void check_order(const py::array& order) {
-    if (!py::isinstance<Rows>(order) || order.dtype().kind() != 'i' || order.itemsize() != 8 ||
-        !(order.flags() & py::array::c_style) || !order.writeable() || order.ndim() != 1) {
-        throw py::type_error("order must be a writeable, C-contiguous 1-dimensional int64 array of row indices");
-    }
 }
 
 }  // namespace

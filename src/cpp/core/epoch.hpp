@@ -3,12 +3,7 @@
 // its rows.
 //
 // The batch's size (and the problem's) picks how a batch is summed, never the thread
-// count, so a fit gives the same bits with any n_jobs:
-// - single rows: stochastic plain SGD fused with its gradient (sgd_row_steps);
-// - small batches: summed in T in one pass, or in two passes over column halves
-//   (column_split_epoch);
-// - medium batches: cut into row parts that a team of threads shares (split_batch_epoch);
-// - large batches: RowPass, threads per batch.
+// count, so a fit gives the same bits with any n_jobs: see BatchPath and choose_batch_path.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
 #include "core/team.hpp"
@@ -54,6 +50,7 @@ struct RowSteps {
     double loss_sum = 0.0;
     std::size_t steps = 0;
     bool finite = true;
+    bool interrupted = false;
 };
 
 // Stochastic plain SGD on a single-output model, one step per row of `data` in order, all
@@ -61,13 +58,18 @@ struct RowSteps {
 // parameters: the decision value, the loss derivative g, then p_j -= lr·(g·x_j + penalty).
 template <class T, bool Maximize, bool Decay>
 PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
-                                         const Schedule& schedule, double* counters, T* p) {
+                                         const Schedule& schedule, double* counters, T* p,
+                                         Interrupt* interrupt) {
     // A copy that states the one output to the compiler (one intercept, n_coef = d).
     LinearProblem single = pb;
     single.n_outputs = 1;
     const std::size_t d = pb.n_features;
     RowSteps done;
     for (std::size_t i = 0; i < data.n_used; ++i) {
+        if (interrupt != nullptr && interrupt->requested(d)) {
+            done.interrupted = true;
+            break;
+        }
         prefetch_ahead(data, i, d);
         const std::size_t r = data.row(i);
         const T* __restrict x = data.X + r * d;
@@ -115,6 +117,7 @@ struct EpochResult {
     std::size_t steps = 0;  // optimizer steps taken
     bool finite = true;     // false: stopped at a non-finite batch loss (before stepping), or
                             // the weights are not finite after the epoch
+    bool interrupted = false;  // stopped between two batches because a stop was requested
 };
 
 // Rows [start, start + count) of `data` as data of their own.
@@ -185,6 +188,7 @@ struct TeamMember {
     std::size_t rows_seen = 0;
     std::size_t steps = 0;
     bool finite = true;
+    bool interrupted = false;
 };
 
 // The epoch of split_batch_epoch with `members` members (1: all on the calling thread).
@@ -193,7 +197,7 @@ template <class T>
 bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
                            const Hyper& hyper, const Schedule& schedule, double* counters,
                            const ParamBuffers<T>& params, int members, EpochResult* result,
-                           std::size_t* rows_seen) {
+                           std::size_t* rows_seen, Interrupt* interrupt) {
     const std::size_t P = pb.n_params();
     const std::size_t n_coef = pb.n_coef();
     const std::size_t K = pb.n_outputs;
@@ -253,6 +257,10 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
     const std::size_t part_stride = (P + 1 + 7) / 8 * 8;
     CacheLineBuffer<double> partials(2 * most_parts * part_stride);
     RoundBarrier barrier(members);
+    // Member 0 (the calling thread) polls for a stop before each batch and publishes its
+    // answer with the batch's sums (double-buffered like them), so every member stops at
+    // the same batch.
+    bool stop_before[2] = {false, false};
 
     const bool ran = run_team(members, barrier, [&](int m) {
         TeamMember<T>& me = team[static_cast<std::size_t>(m)];
@@ -273,6 +281,9 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
             if (members == 1) {
                 position = start;
             }
+            if (m == 0) {
+                stop_before[b % 2] = interrupt != nullptr && interrupt->requested(rows * n_coef);
+            }
             for (std::size_t p = first_part(parts, m, members); p < p_end; ++p) {
                 const std::size_t count = part_begin(rows, parts, p + 1) - part_begin(rows, parts, p);
                 double* out = round + p * part_stride;
@@ -282,6 +293,10 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
                 position += count;
             }
             if (members > 1 && !barrier.arrive_and_wait(m, b)) {
+                break;
+            }
+            if (stop_before[b % 2]) {
+                me.interrupted = true;
                 break;
             }
             double loss = round[P];
@@ -321,6 +336,7 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
     result->loss = lead.loss_sum;
     result->steps = lead.steps;
     result->finite = lead.finite;
+    result->interrupted = lead.interrupted;
     *rows_seen = lead.rows_seen;
     return true;
 }
@@ -334,7 +350,8 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
 template <class T>
 EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
                               const Hyper& hyper, const Schedule& schedule, double* counters,
-                              const ParamBuffers<T>& params, int n_threads, std::size_t* rows_seen) {
+                              const ParamBuffers<T>& params, int n_threads, std::size_t* rows_seen,
+                              Interrupt* interrupt) {
     const std::size_t n_batches = (data.n_used + batch_size - 1) / batch_size;
     const std::size_t most_parts = batch_parts(batch_size);
     const std::size_t worth = batch_size * pb.n_coef() / min_batch_elements_per_member;
@@ -347,9 +364,9 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
     }
     EpochResult result;
     if (!detail::run_split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, members, &result,
-                                       rows_seen)) {
+                                       rows_seen, interrupt)) {
         detail::run_split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, 1, &result,
-                                      rows_seen);
+                                      rows_seen, interrupt);
     }
     return result;
 }
@@ -435,7 +452,8 @@ PYGDX_SIMD_CLONES void column_gradient_sums(const LinearData<T>& batch, std::siz
 template <class T>
 EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
                                const Hyper& hyper, const Schedule& schedule, double* counters,
-                               const ParamBuffers<T>& params, T* grad, std::size_t* rows_seen) {
+                               const ParamBuffers<T>& params, T* grad, std::size_t* rows_seen,
+                               Interrupt* interrupt) {
     const std::size_t d = pb.n_features;
     const std::size_t n = data.n_used;
     const std::size_t split = column_split_point(d);
@@ -448,6 +466,10 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
     *rows_seen = 0;
     for (std::size_t start = 0; start < n; start += batch_size) {
         const std::size_t rows = std::min(batch_size, n - start);
+        if (interrupt != nullptr && interrupt->requested(rows * d)) {
+            result.interrupted = true;
+            break;
+        }
         const LinearData<T> batch = row_range(data, start, rows, d);
         for (int c = 0; c < 2; ++c) {
             detail::column_dots(batch, d, theta, column_begin[c], column_begin[c + 1], halves.data() + c * batch_size);
@@ -493,105 +515,158 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
 
 }  // namespace detail
 
+// How an epoch sums its batches. Chosen by the batch's and the problem's size (and the rule,
+// for the fused SGD paths) only, never by n_threads: the ways round differently, and a fit
+// must give the same bits whatever n_jobs is.
+enum class BatchPath {
+    stochastic_sgd,  // single rows, plain SGD, single output: sgd_row_steps
+    team_parts,      // medium batches cut into row parts shared by a team: split_batch_epoch
+    column_halves,   // small batches of one output with many features: column_split_epoch
+    small_rows,      // other small batches, summed in T straight into the gradient
+    row_pass,        // large batches: RowPass, threads per batch
+};
+
+// The one place an epoch's batch path is chosen. In the order they are tried:
+// - Medium batches, which RowPass would not thread (below twice its per-thread minimum)
+//   but a team could (at least twice min_batch_elements_per_member), are cut into parts
+//   that a team of threads shares for the whole epoch (split_batch_epoch).
+// - Small batches of a single-output model with enough features are summed in two
+//   passes over column halves (column_split_epoch, see column_split_applies).
+// - Other small batches (up to rows_per_block rows) are summed straight into the gradient in
+//   T and finished in place; single rows with plain SGD take the fused stochastic loop
+//   (sgd_row_steps). There the per-step passes over the parameters are the cost.
+// - Larger ones go through RowPass (double partials, threads per batch).
+inline BatchPath choose_batch_path(const LinearProblem& pb, std::size_t batch_size, const Hyper& hyper) {
+    const std::size_t n_coef = pb.n_coef();
+    const bool medium_or_small = batch_size * n_coef < 2 * min_row_elements_per_thread;
+    if (!medium_or_small) {
+        return BatchPath::row_pass;
+    }
+    if (batch_parts(batch_size) >= 2 && batch_size * n_coef >= 2 * min_batch_elements_per_member) {
+        return BatchPath::team_parts;
+    }
+    if (column_split_applies(pb, batch_size)) {
+        return BatchPath::column_halves;
+    }
+    if (batch_size > detail::rows_per_block) {
+        return BatchPath::row_pass;
+    }
+    if (detail::sgd_fuses_with_gradient(hyper) && batch_size == 1 && pb.n_outputs == 1 &&
+        !loss_is_multinomial(pb.loss)) {
+        return BatchPath::stochastic_sgd;
+    }
+    return BatchPath::small_rows;
+}
+
+// Scratch an epoch needs, kept by a trainer from one epoch to the next so that an epoch
+// on small data allocates nothing.
+template <class T>
+struct EpochScratch {
+    EpochScratch(const LinearProblem& pb, int n_threads)
+        : grad(pb.n_params()), summed(pb.n_params()), outputs(2 * pb.n_outputs), pass(pb, n_threads) {}
+    std::vector<T> grad;          // the batch's gradient, n_params
+    std::vector<double> summed;   // RowPass's sums (and the intercept sums of small batches)
+    std::vector<double> outputs;  // 2 x n_outputs per-row scratch
+    RowPass<T> pass;
+};
+
 // One pass over the rows of `data` in their given order, in batches of `batch_size` rows
 // (the last batch may be smaller), one optimizer step per batch. The optimizer's state,
 // step counters and schedule are the caller's (a pygdx.optim optimizer's), so the update is
-// exactly pygdx.optim's. `grad` is an n_params scratch buffer.
+// exactly pygdx.optim's. A requested interrupt stops it between two batches (or rows), with
+// `interrupted` set; the caller then restores what it saved before the epoch.
 template <class T>
 EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t requested_batch_size,
                          const Hyper& hyper, const Schedule& schedule, double* counters,
-                         const ParamBuffers<T>& params, T* grad, int n_threads) {
+                         const ParamBuffers<T>& params, EpochScratch<T>& work, int n_threads,
+                         Interrupt* interrupt = nullptr) {
     const std::size_t P = pb.n_params();
     const std::size_t n_coef = pb.n_coef();
     const std::size_t n = data.n_used;
     // A batch is never larger than the epoch (and batch_size x n_coef cannot overflow).
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
     const T* theta = params.param;
+    T* grad = work.grad.data();
     const T* const grads[1] = {grad};
-    std::vector<double> summed(P);
-    std::vector<double> scratch(2 * pb.n_outputs);
-    RowPass<T> pass(pb, n_threads);
-    // How a batch is summed is chosen by the batch's and the problem's size only, never by
-    // n_threads: the ways round differently, and a fit must give the same bits whatever
-    // n_jobs is. In the order they are tried:
-    // - Medium batches, which RowPass would not thread (below twice its per-thread minimum)
-    //   but a team could (at least twice min_batch_elements_per_member), are cut into parts
-    //   that a team of threads shares for the whole epoch (split_batch_epoch).
-    // - Small batches of a single-output model with enough features are summed in two
-    //   passes over column halves (column_split_epoch, see column_split_applies).
-    // - Other small batches (up to rows_per_block rows) are summed straight into `grad` in T
-    //   and finished in place; single rows with plain SGD take the fused stochastic loop
-    //   (sgd_row_steps). There the per-step passes over the parameters are the cost.
-    // - Larger ones go through RowPass (double partials, threads per batch).
-    const bool medium_or_small = batch_size * n_coef < 2 * min_row_elements_per_thread;
-    const bool split = medium_or_small && batch_parts(batch_size) >= 2 &&
-                       batch_size * n_coef >= 2 * min_batch_elements_per_member;
-    const bool by_columns = medium_or_small && !split && column_split_applies(pb, batch_size);
-    const bool small = medium_or_small && !split && !by_columns && batch_size <= detail::rows_per_block;
-    const bool fused_sgd = small && detail::sgd_fuses_with_gradient(hyper);
-    const bool fused_row_step = fused_sgd && batch_size == 1 && pb.n_outputs == 1 && !loss_is_multinomial(pb.loss);
+    const BatchPath path = choose_batch_path(pb, batch_size, hyper);
     // The penalty is reported at the epoch's starting weights: evaluating it at every step
     // would cost a pass over the parameters per step, as much as the update itself.
     const double epoch_penalty = penalty_value(pb.penalty, theta, n_coef);
     EpochResult result;
     double data_loss_sum = 0.0;
     std::size_t rows_seen = 0;
-    if (fused_row_step) {
+    switch (path) {
+    case BatchPath::stochastic_sgd: {
         detail::RowSteps done;
         detail::with_flags([&](auto maximize, auto decay) {
             done = detail::sgd_row_steps<T, decltype(maximize)::value, decltype(decay)::value>(
-                pb, data, hyper, schedule, counters, params.param);
+                pb, data, hyper, schedule, counters, params.param, interrupt);
         }, hyper.maximize, hyper.weight_decay != 0.0);
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;
         result.finite = done.finite;
+        result.interrupted = done.interrupted;
+        break;
     }
-    if (split) {
-        result = split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, &rows_seen);
+    case BatchPath::team_parts:
+        result = split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, &rows_seen,
+                                   interrupt);
         data_loss_sum = result.loss;
-    }
-    if (by_columns) {
-        result = detail::column_split_epoch(pb, data, batch_size, hyper, schedule, counters, params, grad, &rows_seen);
+        break;
+    case BatchPath::column_halves:
+        result = detail::column_split_epoch(pb, data, batch_size, hyper, schedule, counters, params, grad,
+                                            &rows_seen, interrupt);
         data_loss_sum = result.loss;
-    }
-    for (std::size_t start = 0; start < n && !fused_row_step && !split && !by_columns; start += batch_size) {
-        const std::size_t rows = std::min(batch_size, n - start);
-        const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
-        const double m = static_cast<double>(rows);
-        double loss_sum;
+        break;
+    case BatchPath::small_rows:
+    case BatchPath::row_pass: {
+        const bool small = path == BatchPath::small_rows;
         // The fused path steps itself, and only after a finite loss.
-        const bool stepped = fused_sgd;
-        if (small) {
-            std::fill(grad, grad + n_coef, T(0));
-            double* intercept_sums = summed.data() + n_coef;
-            std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
-            loss_sum = detail::sum_rows_into(pb, batch, theta, 0, rows, grad, intercept_sums, scratch.data());
-            if (!fused_sgd) {
-                finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
-            } else if (std::isfinite(loss_sum)) {
-                const double lr = begin_step(hyper, schedule, counters).lr;
-                detail::with_flags([&](auto maximize, auto decay) {
-                    detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
-                        pb, hyper, lr, params.param, grad, intercept_sums, m);
-                }, hyper.maximize, hyper.weight_decay != 0.0);
+        const bool fused_sgd = small && detail::sgd_fuses_with_gradient(hyper);
+        for (std::size_t start = 0; start < n; start += batch_size) {
+            const std::size_t rows = std::min(batch_size, n - start);
+            if (interrupt != nullptr && interrupt->requested(rows * n_coef)) {
+                result.interrupted = true;
+                break;
             }
-        } else {
-            loss_sum = pass.sum(batch, theta, summed.data());
-            finish_gradient(pb, theta, summed.data(), summed.data() + n_coef, m, grad);
+            const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
+            const double m = static_cast<double>(rows);
+            double loss_sum;
+            if (small) {
+                std::fill(grad, grad + n_coef, T(0));
+                double* intercept_sums = work.summed.data() + n_coef;
+                std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
+                loss_sum = detail::sum_rows_into(pb, batch, theta, 0, rows, grad, intercept_sums,
+                                                 work.outputs.data());
+                if (!fused_sgd) {
+                    finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
+                } else if (std::isfinite(loss_sum)) {
+                    const double lr = begin_step(hyper, schedule, counters).lr;
+                    detail::with_flags([&](auto maximize, auto decay) {
+                        detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                            pb, hyper, lr, params.param, grad, intercept_sums, m);
+                    }, hyper.maximize, hyper.weight_decay != 0.0);
+                }
+            } else {
+                loss_sum = work.pass.sum(batch, theta, work.summed.data());
+                finish_gradient(pb, theta, work.summed.data(), work.summed.data() + n_coef, m, grad);
+            }
+            // Every row's loss is in the sum, so a NaN or inf in the batch's data, decision
+            // values or weights shows here, before the step could spread it.
+            if (!std::isfinite(loss_sum)) {
+                result.finite = false;
+                break;
+            }
+            data_loss_sum += loss_sum;
+            rows_seen += rows;
+            if (!fused_sgd) {
+                optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+            }
+            ++result.steps;
         }
-        // Every row's loss is in the sum, so a NaN or inf in the batch's data, decision values
-        // or weights shows here, before the step could spread it.
-        if (!std::isfinite(loss_sum)) {
-            result.finite = false;
-            break;
-        }
-        data_loss_sum += loss_sum;
-        rows_seen += rows;
-        if (!stepped) {
-            optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
-        }
-        ++result.steps;
+        break;
+    }
     }
     // A step can still overflow the weights (a rate far too large): the caller then restores
     // the weights it saved before the epoch.

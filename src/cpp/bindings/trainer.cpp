@@ -1,0 +1,299 @@
+// Bindings for the trainer (core/trainer.hpp) and the in-memory data source.
+//
+// A LinearTrainer is built once per fit around a pygdx.optim optimizer's buffers; run()
+// trains for many epochs per call with the GIL released, reading the epochs from a
+// DenseSource (X, y, sample_weight and the epoch's rows, checked once) or from a Python
+// function (chunked and Dask data, custom losses). Ctrl-C is noticed within milliseconds:
+// the trainer polls a function that takes the GIL and runs Python's signal handlers.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bindings/arrays.hpp"
+#include "bindings/linear_inputs.hpp"
+#include "core/epoch.hpp"
+#include "core/trainer.hpp"
+
+namespace py = pybind11;
+using pygdx_bindings::check_inputs;
+using pygdx_bindings::check_order;
+using pygdx_bindings::checked_counters;
+using pygdx_bindings::Inputs;
+using pygdx_bindings::is_float32;
+using pygdx_bindings::optimizer_buffers;
+
+namespace {
+
+// The rows of an in-memory problem, checked once per fit; the arrays are kept alive here.
+template <class T>
+struct TypedSource {
+    TypedSource(const pygdx::LinearProblem& pb, Inputs<T>&& in, std::size_t rows_per_batch, int n_threads)
+        : inputs(std::move(in)), work(pb, n_threads), batch_size(rows_per_batch) {}
+    Inputs<T> inputs;
+    pygdx::EpochScratch<T> work;
+    std::size_t batch_size;
+};
+
+struct DenseSource {
+    pygdx::LinearProblem problem;
+    py::array order;
+    int n_threads = 1;
+    std::unique_ptr<TypedSource<float>> f32;
+    std::unique_ptr<TypedSource<double>> f64;
+
+    template <class T>
+    TypedSource<T>* typed() {
+        if constexpr (sizeof(T) == 4) {
+            return f32.get();
+        } else {
+            return f64.get();
+        }
+    }
+};
+
+DenseSource make_source(const pygdx::LinearProblem& pb, py::array X, py::handle y, py::handle sw, py::array order,
+                        py::object batch_size, int n_threads) {
+    if (y.is_none()) {
+        throw py::value_error("y is required");
+    }
+    check_order(order);
+    DenseSource src;
+    src.problem = pb;
+    src.order = order;
+    src.n_threads = n_threads;
+    const bool f32 = is_float32(X);
+    auto size_of_batch = [&](std::size_t n_used) {
+        const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
+        if (bs == 0) {
+            throw py::value_error("batch_size must be >= 1 (or None for full batch)");
+        }
+        return bs;
+    };
+    if (f32) {
+        Inputs<float> in = check_inputs<float>(pb, X, y, sw, order);
+        const std::size_t bs = size_of_batch(in.data.n_used);
+        src.f32 = std::make_unique<TypedSource<float>>(pb, std::move(in), bs, n_threads);
+    } else {
+        Inputs<double> in = check_inputs<double>(pb, X, y, sw, order);
+        const std::size_t bs = size_of_batch(in.data.n_used);
+        src.f64 = std::make_unique<TypedSource<double>>(pb, std::move(in), bs, n_threads);
+    }
+    return src;
+}
+
+// Python's signal handlers, run from inside the training loop: a KeyboardInterrupt they
+// raise is kept here and raised once the loop has undone the unfinished epoch.
+struct SignalPoll {
+    std::unique_ptr<py::error_already_set> error;
+
+    static bool poll(void* context) {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) {
+            static_cast<SignalPoll*>(context)->error = std::make_unique<py::error_already_set>();
+            return true;
+        }
+        return false;
+    }
+};
+
+template <class T>
+struct TypedTrainer {
+    TypedTrainer(const pygdx::ParamBuffers<T>& buffers, int n_state, double* step_counters,
+                 const pygdx::StoppingRule& rule, double first, double lowest, std::size_t before)
+        : trainer(buffers, n_state, step_counters, rule, first, lowest, before), params(buffers),
+          counters(step_counters) {}
+    pygdx::Trainer<T> trainer;
+    pygdx::ParamBuffers<T> params;
+    double* counters;
+};
+
+class LinearTrainer {
+public:
+    LinearTrainer(const pygdx::LinearProblem& pb, const pygdx::Hyper& hyper, const pygdx::Schedule& rate,
+                  py::array counters, py::array theta, py::list states, const pygdx::StoppingRule& rule,
+                  double first_loss, double lowest_loss, std::size_t epochs_before)
+        : schedule(rate), problem_(pb), hyper_(hyper), keep_alive_(py::make_tuple(counters, theta, states)) {
+        double* ctr = checked_counters(counters);
+        const int n_state = pygdx::state_buffer_count(hyper);
+        if (is_float32(theta)) {
+            f32_ = std::make_unique<TypedTrainer<float>>(optimizer_buffers<float>(pb, hyper, theta, states), n_state,
+                                                         ctr, rule, first_loss, lowest_loss, epochs_before);
+        } else {
+            f64_ = std::make_unique<TypedTrainer<double>>(optimizer_buffers<double>(pb, hyper, theta, states),
+                                                          n_state, ctr, rule, first_loss, lowest_loss,
+                                                          epochs_before);
+        }
+    }
+
+    // Up to n_epochs epochs over the in-memory source; returns (outcome, epochs recorded).
+    py::tuple run_dense(DenseSource& source, py::object seeds, std::size_t n_epochs, bool judge_by_loss) {
+        return f32_ ? run_dense_typed<float>(*f32_, source, seeds, n_epochs, judge_by_loss)
+                    : run_dense_typed<double>(*f64_, source, seeds, n_epochs, judge_by_loss);
+    }
+
+    // Up to n_epochs epochs of `epoch(seed or None) -> (loss, finite)`, a Python function
+    // that steps this trainer's optimizer buffers itself (chunked data, custom losses).
+    py::tuple run_python(const py::function& epoch, py::object seeds, std::size_t n_epochs, bool judge_by_loss) {
+        return f32_ ? run_python_typed<float>(*f32_, epoch, seeds, n_epochs, judge_by_loss)
+                    : run_python_typed<double>(*f64_, epoch, seeds, n_epochs, judge_by_loss);
+    }
+
+    bool judge(double criterion, bool keep_best) {
+        return f32_ ? f32_->trainer.judge(criterion, keep_best) : f64_->trainer.judge(criterion, keep_best);
+    }
+    void restore_best() { f32_ ? f32_->trainer.restore_best() : f64_->trainer.restore_best(); }
+    // The epoch losses recorded from epoch `start` on (0: the first of this trainer).
+    py::list losses(std::size_t start) const {
+        const auto& l = f32_ ? f32_->trainer.losses() : f64_->trainer.losses();
+        py::list out;
+        for (std::size_t e = start; e < l.size(); ++e) {
+            out.append(l[e]);
+        }
+        return out;
+    }
+    std::int64_t no_improvement() const {
+        return f32_ ? f32_->trainer.no_improvement() : f64_->trainer.no_improvement();
+    }
+
+    pygdx::Schedule schedule;  // a plateau schedule is lowered by Python between epochs
+
+private:
+    static const std::uint64_t* seed_data(py::object& seeds, py::array_t<std::int64_t>& held, std::size_t n) {
+        if (seeds.is_none()) {
+            return nullptr;
+        }
+        held = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(seeds);
+        if (!held || held.ndim() != 1 || static_cast<std::size_t>(held.shape(0)) < n) {
+            throw py::value_error("seeds must be None or an int64 array with one seed per epoch");
+        }
+        return reinterpret_cast<const std::uint64_t*>(held.data());
+    }
+
+    static py::tuple outcome(pygdx::TrainOutcome o, std::size_t before, std::size_t after) {
+        return py::make_tuple(static_cast<int>(o), after - before);
+    }
+
+    template <class T>
+    py::tuple run_dense_typed(TypedTrainer<T>& t, DenseSource& source, py::object seeds, std::size_t n_epochs,
+                              bool judge_by_loss) {
+        TypedSource<T>* src = source.typed<T>();
+        if (src == nullptr || source.problem.n_params() != t.params.size) {
+            throw py::value_error("the data source's dtype or problem does not match the trainer's weights");
+        }
+        py::array_t<std::int64_t> held;
+        const std::uint64_t* seed_ptr = seed_data(seeds, held, n_epochs);
+        auto* order = static_cast<std::int64_t*>(source.order.mutable_data());
+        SignalPoll signals;
+        pygdx::Interrupt interrupt(&SignalPoll::poll, &signals);
+        const std::size_t before = t.trainer.losses().size();
+        pygdx::TrainOutcome o;
+        {
+            // Safe: only the buffers held by the source (X, y, weights, order), by this
+            // trainer (weights, optimizer state, counters) and plain C++ data are touched
+            // until the release ends; the poll takes the GIL before it runs Python.
+            py::gil_scoped_release release;
+            const pygdx::LinearData<T>& data = src->inputs.data;
+            o = t.trainer.run(
+                [&](const std::uint64_t* seed, pygdx::Interrupt* stop) {
+                    if (seed != nullptr) {
+                        pygdx::shuffle_rows(order, data.n_used, *seed);
+                    }
+                    return pygdx::linear_epoch(source.problem, data, src->batch_size, hyper_, schedule, t.counters,
+                                               t.params, src->work, source.n_threads, stop);
+                },
+                seed_ptr, n_epochs, &interrupt, judge_by_loss);
+        }
+        if (signals.error) {
+            throw *signals.error;
+        }
+        return outcome(o, before, t.trainer.losses().size());
+    }
+
+    template <class T>
+    py::tuple run_python_typed(TypedTrainer<T>& t, const py::function& epoch, py::object seeds, std::size_t n_epochs,
+                               bool judge_by_loss) {
+        py::array_t<std::int64_t> held;
+        const std::uint64_t* seed_ptr = seed_data(seeds, held, n_epochs);
+        const std::size_t before = t.trainer.losses().size();
+        // The GIL stays held: each epoch runs Python, whose own Ctrl-C handling raises
+        // KeyboardInterrupt through the trainer, which undoes the unfinished epoch.
+        const pygdx::TrainOutcome o = t.trainer.run(
+            [&](const std::uint64_t* seed, pygdx::Interrupt*) {
+                py::object arg = seed != nullptr ? py::object(py::int_(static_cast<std::int64_t>(*seed)))
+                                                 : py::object(py::none());
+                py::tuple r = epoch(arg);
+                pygdx::EpochResult result;
+                result.loss = r[0].cast<double>();
+                result.finite = r[1].cast<bool>() && std::isfinite(result.loss);
+                return result;
+            },
+            seed_ptr, n_epochs, nullptr, judge_by_loss);
+        return outcome(o, before, t.trainer.losses().size());
+    }
+
+    pygdx::LinearProblem problem_;
+    pygdx::Hyper hyper_;
+    py::tuple keep_alive_;
+    std::unique_ptr<TypedTrainer<float>> f32_;
+    std::unique_ptr<TypedTrainer<double>> f64_;
+};
+
+}  // namespace
+
+void register_trainer(py::module_& m) {
+    py::class_<pygdx::StoppingRule>(m, "StoppingRule")
+        .def(py::init([](py::object tol, std::int64_t n_iter_no_change, bool stop_at_convergence,
+                         double divergence_factor) {
+                 pygdx::StoppingRule r;
+                 r.use_tol = !tol.is_none();
+                 r.tol = r.use_tol ? tol.cast<double>() : 0.0;
+                 r.n_iter_no_change = n_iter_no_change;
+                 r.stop_at_convergence = stop_at_convergence;
+                 r.divergence_factor = divergence_factor;
+                 return r;
+             }),
+             py::arg("tol"), py::arg("n_iter_no_change") = 5, py::arg("stop_at_convergence") = true,
+             py::arg("divergence_factor") = 10.0);
+    py::enum_<pygdx::TrainOutcome>(m, "TrainOutcome")
+        .value("epochs_done", pygdx::TrainOutcome::epochs_done)
+        .value("converged", pygdx::TrainOutcome::converged)
+        .value("non_finite", pygdx::TrainOutcome::non_finite)
+        .value("diverged", pygdx::TrainOutcome::diverged)
+        .value("interrupted", pygdx::TrainOutcome::interrupted);
+    py::class_<DenseSource>(m, "DenseSource")
+        .def(py::init(&make_source), py::arg("problem"), py::arg("X"), py::arg("y"), py::arg("sample_weight"),
+             py::arg("order"), py::arg("batch_size"), py::arg("n_threads") = 1,
+             "In-memory rows for a LinearTrainer: X (its dtype picks the model's), targets, weights, and the "
+             "epoch's rows `order` (int64, shuffled in place), checked once.");
+    py::class_<LinearTrainer>(m, "LinearTrainer")
+        .def(py::init<const pygdx::LinearProblem&, const pygdx::Hyper&, const pygdx::Schedule&, py::array, py::array,
+                      py::list, const pygdx::StoppingRule&, double, double, std::size_t>(),
+             py::arg("problem"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
+             py::arg("states"), py::arg("rule"), py::arg("first_loss") = 0.0, py::arg("lowest_loss") = 0.0,
+             py::arg("epochs_before") = 0)
+        .def(
+            "run",
+            [](LinearTrainer& t, py::object source, py::object seeds, std::size_t n_epochs, bool judge_by_loss) {
+                if (py::isinstance<DenseSource>(source)) {
+                    return t.run_dense(source.cast<DenseSource&>(), seeds, n_epochs, judge_by_loss);
+                }
+                if (!py::isinstance<py::function>(source)) {
+                    throw py::type_error("source must be a DenseSource or a function epoch(seed) -> (loss, finite)");
+                }
+                return t.run_python(source.cast<py::function>(), seeds, n_epochs, judge_by_loss);
+            },
+            py::arg("source"), py::arg("seeds"), py::arg("n_epochs"), py::arg("judge_by_loss") = true,
+            "Train up to n_epochs epochs, shuffled by seeds[e] (None: in order), from a DenseSource (GIL released) "
+            "or a Python function epoch(seed or None) -> (loss, finite) that steps the trainer's optimizer "
+            "buffers itself; returns (TrainOutcome value, epochs recorded).")
+        .def("judge", &LinearTrainer::judge, py::arg("criterion"), py::arg("keep_best") = false,
+             "The tol rule on a criterion computed in Python (lower is better); True when converged.")
+        .def("restore_best", &LinearTrainer::restore_best)
+        .def("losses", &LinearTrainer::losses, py::arg("start") = 0,
+             "The epoch losses recorded by this trainer from epoch `start` on.")
+        .def_property_readonly("no_improvement", &LinearTrainer::no_improvement)
+        .def_readwrite("schedule", &LinearTrainer::schedule);
+}

@@ -1,0 +1,195 @@
+// The fit loop of the linear models: epochs, stopping rules, divergence rollback and
+// interrupts, run in the core so that a fit crosses from Python into C++ once per many
+// epochs rather than once per epoch.
+//
+// A Trainer is built once per fit around the optimizer's own buffers (weights, state,
+// step counters, all owned by Python) and a stopping rule. `run` drives any epoch function
+// (the in-memory data source's, or one that reads chunks) for up to a given number of
+// epochs and comes back early only when the fit is over or Python must act:
+// - an epoch whose loss, weights or optimizer state is not finite, or that was interrupted,
+//   is undone whole (weights, state and step counters as they were before it);
+// - a loss that climbs tenfold above its lowest value (and above the first) is divergence;
+// - `tol` / `n_iter_no_change` on the epoch loss, or on a criterion Python computes (the
+//   validation score of early stopping) through `judge`, which can also keep the best
+//   epoch's weights and state.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "core/epoch.hpp"
+#include "core/interrupt.hpp"
+#include "core/optimizers.hpp"
+
+namespace pygdx {
+
+struct StoppingRule {
+    bool use_tol = false;          // tol given (scikit-learn's tol=None disables it)
+    double tol = 0.0;
+    std::int64_t n_iter_no_change = 5;
+    bool stop_at_convergence = true;  // false for partial_fit: one epoch, never "converged"
+    double divergence_factor = 10.0;  // an epoch loss this many times the lowest (and above
+                                      // the first) is divergence
+};
+
+enum class TrainOutcome : int {
+    epochs_done = 0,  // ran every epoch asked for
+    converged = 1,    // tol / n_iter_no_change met
+    non_finite = 2,   // an epoch's loss, weights or state was not finite: it was undone
+    diverged = 3,     // the loss grew past divergence_factor x its lowest value
+    interrupted = 4,  // a stop was requested: the unfinished epoch was undone
+};
+
+// One epoch's result from an epoch function: see EpochResult.
+template <class T>
+class Trainer {
+public:
+    // `params` and `counters` are the optimizer's buffers (stepped in place); `history` is
+    // the first and the lowest epoch loss of earlier calls (partial_fit's curve goes on), or
+    // NaN when there are none.
+    Trainer(const ParamBuffers<T>& params, int n_state, double* counters, const StoppingRule& rule,
+            double first_loss, double lowest_loss, std::size_t epochs_before)
+        : params_(params), n_state_(n_state), counters_(counters), rule_(rule), first_(first_loss),
+          lowest_(lowest_loss), epochs_before_(epochs_before) {
+        for (int j = 0; j < n_state_; ++j) {
+            if (params_.state[j] != nullptr) {
+                used_state_.push_back(j);
+            }
+        }
+        saved_.resize(params_.size * (1 + used_state_.size()));
+    }
+
+    // Runs up to n_epochs epochs of `epoch(seed or nullptr, interrupt) -> EpochResult`, with
+    // seeds[e] the shuffling seed of epoch e (nullptr: no shuffling). With judge_by_loss the
+    // tol rule watches the epoch loss here; otherwise the caller calls judge() after each
+    // epoch (and asks for one epoch at a time). An exception from the epoch undoes it too.
+    template <class Epoch>
+    TrainOutcome run(Epoch&& epoch, const std::uint64_t* seeds, std::size_t n_epochs, Interrupt* interrupt,
+                     bool judge_by_loss) {
+        for (std::size_t e = 0; e < n_epochs; ++e) {
+            if (interrupt != nullptr && interrupt->requested(0)) {
+                return TrainOutcome::interrupted;
+            }
+            save(saved_.data(), saved_counters_);
+            EpochResult r;
+            try {
+                r = epoch(seeds != nullptr ? seeds + e : nullptr, interrupt);
+            } catch (...) {
+                restore(saved_.data(), saved_counters_);
+                throw;
+            }
+            if (r.interrupted) {
+                restore(saved_.data(), saved_counters_);
+                return TrainOutcome::interrupted;
+            }
+            // Adaptive rules can overflow their state (g² in float32) while the weights stay
+            // finite; the affected weights would then silently stop moving.
+            if (!r.finite || !state_finite()) {
+                restore(saved_.data(), saved_counters_);
+                return TrainOutcome::non_finite;
+            }
+            losses_.push_back(r.loss);
+            if (diverging(r.loss)) {
+                return TrainOutcome::diverged;
+            }
+            if (judge_by_loss && judge(r.loss, false)) {
+                return TrainOutcome::converged;
+            }
+        }
+        return TrainOutcome::epochs_done;
+    }
+
+    // The tol rule on one epoch's criterion (lower is better); keep_best saves the weights,
+    // state and counters when it is the best so far. True when training has converged.
+    bool judge(double criterion, bool keep_best) {
+        if (rule_.use_tol && criterion > best_ - rule_.tol) {
+            ++no_improvement_;
+        } else {
+            no_improvement_ = 0;
+        }
+        if (criterion < best_) {
+            best_ = criterion;
+            if (keep_best) {
+                best_saved_.resize(saved_.size());
+                save(best_saved_.data(), best_counters_);
+                has_best_ = true;
+            }
+        }
+        return rule_.stop_at_convergence && rule_.use_tol && no_improvement_ >= rule_.n_iter_no_change;
+    }
+
+    // Back to the best epoch judge() kept, if any.
+    void restore_best() {
+        if (has_best_) {
+            restore(best_saved_.data(), best_counters_);
+        }
+    }
+
+    const std::vector<double>& losses() const { return losses_; }
+    std::int64_t no_improvement() const { return no_improvement_; }
+    std::size_t n_params() const { return params_.size; }
+
+private:
+    bool diverging(double loss) {
+        const std::size_t count = epochs_before_ + losses_.size();
+        if (count == 1) {
+            first_ = loss;
+            lowest_ = loss;
+            return false;
+        }
+        lowest_ = std::min(lowest_, loss);
+        return loss > first_ && loss > rule_.divergence_factor * lowest_;
+    }
+
+    bool state_finite() const {
+        for (int j : used_state_) {
+            const T* s = params_.state[j];
+            for (std::size_t i = 0; i < params_.size; ++i) {
+                if (!std::isfinite(static_cast<double>(s[i]))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    void save(T* to, double* counters_to) const {
+        const std::size_t P = params_.size;
+        std::copy(params_.param, params_.param + P, to);
+        for (std::size_t k = 0; k < used_state_.size(); ++k) {
+            const T* s = params_.state[used_state_[k]];
+            std::copy(s, s + P, to + (k + 1) * P);
+        }
+        std::copy(counters_, counters_ + n_counters, counters_to);
+    }
+
+    void restore(const T* from, const double* counters_from) {
+        const std::size_t P = params_.size;
+        std::copy(from, from + P, params_.param);
+        for (std::size_t k = 0; k < used_state_.size(); ++k) {
+            std::copy(from + (k + 1) * P, from + (k + 2) * P, params_.state[used_state_[k]]);
+        }
+        std::copy(counters_from, counters_from + n_counters, counters_);
+    }
+
+    ParamBuffers<T> params_;
+    int n_state_;
+    double* counters_;
+    StoppingRule rule_;
+    std::vector<int> used_state_;
+    double first_, lowest_;
+    std::size_t epochs_before_;
+    std::vector<double> losses_;
+    double best_ = std::numeric_limits<double>::infinity();
+    std::int64_t no_improvement_ = 0;
+    std::vector<T> saved_, best_saved_;
+    double saved_counters_[n_counters] = {0.0, 0.0};
+    double best_counters_[n_counters] = {0.0, 0.0};
+    bool has_best_ = false;
+};
+
+}  // namespace pygdx

@@ -1,0 +1,89 @@
+"""scikit-learn's estimator protocol without scikit-learn: parameters (get_params /
+set_params), the repr of changed parameters, methods that exist only for some parameters
+(available_if) and tags. The estimators derive from :class:`EstimatorProtocol`."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+__all__ = ["EstimatorProtocol", "AvailableIf"]
+
+
+class EstimatorProtocol:
+    _estimator_type = ""
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep: bool = True) -> dict:
+        out = {}
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and hasattr(value, "set_params") and not isinstance(value, type):
+                out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+            out[name] = value
+        return out
+
+    def set_params(self, **params: Any) -> Any:
+        valid = self._get_param_names()
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
+                    f"Valid parameters are: {valid!r}."
+                )
+            if sub:
+                getattr(self, name).set_params(**{sub: value})
+            else:
+                setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {n: p.default for n, p in inspect.signature(type(self).__init__).parameters.items()}
+        changed = []
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            default = defaults.get(name, inspect.Parameter.empty)
+            same = value is default or (type(value) is type(default) and _safe_equal(value, default))
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # scikit-learn's tags (only ever called by scikit-learn, so importing it is safe)
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type=self._estimator_type,
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags() if self._estimator_type == "classifier" else None,
+            regressor_tags=RegressorTags() if self._estimator_type == "regressor" else None,
+            input_tags=InputTags(),
+        )
+
+
+class AvailableIf:
+    """A method that exists only when `check(estimator)` holds (hasattr() is False otherwise),
+    like scikit-learn's available_if: predict_proba exists only for probabilistic losses."""
+
+    def __init__(self, check: Any, fn: Any) -> None:
+        self.check = check
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self.fn
+        self.check(obj)
+        return self.fn.__get__(obj, owner)
+
+
+def _safe_equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # arrays and other objects without a boolean ==
+        return False

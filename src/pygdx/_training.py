@@ -1,0 +1,250 @@
+"""The training loop of the linear models, around the core's trainer (core/trainer.hpp).
+
+:func:`train` takes a plain description of a fit (:class:`Plan`: the core problem, the
+stopping rule, the batch size), the model being trained (:class:`FitState`: weights,
+optimizer, curves, random generator) and a :class:`DataSource`, and runs the epochs in C++,
+many per call, with the GIL released. It comes back to Python after every epoch only when
+Python must act there: a callback or verbose output (``on_epoch``), early stopping's
+validation score, or a learning-rate schedule that watches the epoch loss. It never imports
+the estimators: they, :mod:`pygdx.outofcore` and :mod:`pygdx.dask` call it.
+
+Data sources: :class:`InMemory` (rows of one array, read by the core directly); chunked and
+Dask data are sources whose epochs are Python functions (see :mod:`pygdx.outofcore`). A
+source ``bind``\\ s to a fit and gives the trainer either a core source (``_core.DenseSource``;
+the sparse rows of the sparse-data issue will be a second) or a function ``epoch(seed) ->
+(mean loss, finite)`` that steps the optimizer itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from . import _core
+from . import penalties as _penalties
+from ._validation import check_finite
+from .exceptions import TrainingDiverged
+from .losses import Loss
+
+__all__ = ["Plan", "FitState", "DataSource", "InMemory", "train", "numpy_epoch"]
+
+# Epochs per call into the core when Python has nothing to do between epochs: large enough
+# that the call's cost vanishes, small enough that the seeds drawn ahead stay small.
+EPOCHS_PER_CALL = 1024
+
+
+@dataclasses.dataclass
+class Plan:
+    """What is trained and how long: everything a fit fixes before its first epoch. Plain
+    data (it pickles, so Dask can send it to workers): the core problem is built from
+    ``problem_args`` (``_core.LinearProblem``'s arguments, kinds by name) where it is used."""
+
+    problem_args: dict
+    loss: Loss
+    on_core: bool  # the loss has a core kind (else the NumPy epoch of custom losses)
+    penalty: str | None
+    alpha: float
+    l1_ratio: float
+    fit_intercept: bool
+    batch_size: int | None
+    n_threads: int
+    max_epochs: int
+    tol: float | None
+    n_iter_no_change: int
+    partial: bool  # partial_fit: one epoch, curves go on, never "converged"
+    shuffle: bool
+    owner: str  # the estimator's name, for messages
+    lr_text: str  # the learning rate as the user gave it, for messages
+    targets: Any = None  # encodes y and row weights for sources that read their own parts
+
+    @property
+    def problem(self) -> Any:
+        return make_problem(self.problem_args)
+
+
+def make_problem(args: dict) -> Any:
+    """``_core.LinearProblem`` from its arguments, with the loss and penalty kinds by name."""
+    return _core.LinearProblem(**{**args, "loss": getattr(_core.LossKind, args["loss"]),
+                                  "penalty": getattr(_core.PenaltyKind, args["penalty"])})
+
+
+@dataclasses.dataclass
+class FitState:
+    """The model a fit trains: the estimator installs it before training and keeps it on success."""
+
+    theta: np.ndarray
+    optimizer: Any
+    rng: np.random.Generator
+    loss_curve: list
+    validation_scores: list
+    n_iter: int
+
+
+class DataSource(Protocol):
+    """Where a fit's rows come from."""
+
+    def bind(self, plan: Plan, optimizer: Any, problem: Any) -> Any:
+        """A ``_core.DenseSource`` (the core reads the rows), or ``epoch(seed) -> (loss, finite)``
+        stepping ``optimizer`` (whose parameter is the model's weights) itself."""
+
+    def explain_non_finite(self) -> None:
+        """Called when an epoch's loss was not finite: raise a ValueError naming bad input, if any."""
+
+
+class InMemory:
+    """Rows of one in-memory array: X, encoded targets, row weights, and the rows to train on
+    (all of them, or early stopping's training part)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
+                 rows: np.ndarray | None = None) -> None:
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else rows
+
+    def bind(self, plan: Plan, optimizer: Any, problem: Any) -> Any:
+        order = self.rows  # shuffled in place, epoch after epoch
+        if not plan.on_core:
+            return numpy_epoch(plan, optimizer, self.X, self.y, self.sample_weight, order)
+        batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(order))
+        return _core.DenseSource(problem, self.X, self.y, self.sample_weight, order, batch_size,
+                                 plan.n_threads)
+
+    def explain_non_finite(self) -> None:
+        check_finite(self.X, "X")
+
+
+def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None,
+                order: np.ndarray) -> Callable[[int | None], tuple[float, bool]]:
+    """The epoch of a custom loss (one the core does not know), in NumPy: the same shuffling,
+    batches and optimizer as the core's epoch, slower."""
+    theta = optimizer.params[0]
+    K, d = plan.problem_args["n_outputs"], plan.problem_args["n_features"]
+    coef, intercept = theta[: K * d].reshape(K, d), theta[K * d:]
+    n = len(order)
+    bs = n if plan.batch_size is None else int(plan.batch_size)
+    alpha = plan.alpha if plan.penalty is not None else 0.0
+
+    def epoch(seed: int | None) -> tuple[float, bool]:
+        if seed is not None:
+            _core.shuffle_rows(order, seed)
+        data_loss = 0.0
+        start_penalty = _penalties.value(coef, plan.penalty, alpha, plan.l1_ratio)
+        for start in range(0, n, bs):
+            rows = order[start: start + bs]
+            y_rows = y[rows].astype(np.intp) if K > 1 else y[rows]
+            with np.errstate(all="ignore"):
+                value, g_coef, g_intercept = data_loss_grad(
+                    plan.loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], plan.fit_intercept)
+            if not np.isfinite(value):
+                return math.nan, False
+            g_coef += _penalties.gradient(coef, plan.penalty, alpha, plan.l1_ratio)
+            data_loss += value * len(rows)
+            optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype))
+        return data_loss / n + start_penalty, bool(np.isfinite(theta).all())
+
+    return epoch
+
+
+def data_loss_grad(loss: Loss, X: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                   sample_weight: np.ndarray | None, fit_intercept: bool) -> tuple[float, np.ndarray, np.ndarray]:
+    """The mean weighted data loss of a batch (no penalty) and its gradients (value, d coef, d intercept)."""
+    m = X.shape[0]
+    z = X @ coef.T + intercept
+    if z.shape[1] == 1:
+        z = z[:, 0]
+    dz = loss.derivative(y, z)
+    values = loss.value(y, z)
+    if sample_weight is not None:
+        dz = dz * (sample_weight if z.ndim == 1 else sample_weight[:, None])
+        values = values * sample_weight
+    dz2 = dz.reshape(m, -1)
+    grad_coef = dz2.T @ X / m
+    grad_intercept = dz2.sum(axis=0) / m if fit_intercept else np.zeros_like(intercept)
+    return float(values.sum()) / m, grad_coef, grad_intercept
+
+
+def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[int, float, Any], bool] | None = None,
+          validation_score: Callable[[], float] | None = None) -> str:
+    """Train ``state`` for up to plan.max_epochs epochs; returns how it ended: "converged",
+    "stopped" (on_epoch returned True) or "max_iter". Raises TrainingDiverged (after asking
+    the source about bad input) when an epoch's loss, weights or optimizer state is not
+    finite or the loss diverges; KeyboardInterrupt after undoing the unfinished epoch, with
+    ``state`` at its last completed epoch."""
+    optimizer = state.optimizer
+    hyper, schedule, counters, buffers = optimizer.core_buffers()
+    curve = state.loss_curve
+    rule = _core.StoppingRule(plan.tol, int(plan.n_iter_no_change), not plan.partial)
+    problem = plan.problem
+    trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
+                                  curve[0] if curve else 0.0, min(curve) if curve else 0.0, len(curve))
+    runner = source.bind(plan, optimizer, problem)
+    watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None  # reduce-on-plateau
+    each_epoch = on_epoch is not None or validation_score is not None or watched is not None
+    recorded = 0
+    epoch = 0
+    while epoch < plan.max_epochs:
+        n_epochs = 1 if each_epoch else min(plan.max_epochs - epoch, EPOCHS_PER_CALL)
+        seeds = None
+        if plan.shuffle:
+            rng_state = state.rng.bit_generator.state
+            seeds = state.rng.integers(0, 2**63, size=n_epochs)
+        try:
+            outcome, ran = trainer.run(runner, seeds, n_epochs, validation_score is None)
+        except KeyboardInterrupt:
+            recorded = _record(trainer, state, recorded)
+            if seeds is not None:
+                _rewind(state.rng, rng_state, recorded - epoch + 1, n_epochs)
+            raise
+        recorded = _record(trainer, state, recorded)
+        outcome = _core.TrainOutcome(outcome)
+        if seeds is not None:
+            _rewind(state.rng, rng_state, ran + (outcome == _core.TrainOutcome.non_finite), n_epochs)
+        epoch += ran
+        if outcome == _core.TrainOutcome.non_finite:
+            source.explain_non_finite()
+            raise TrainingDiverged(
+                f"{plan.owner}: the loss, the weights or the optimizer's state became NaN or infinite during epoch "
+                f"{state.n_iter + 1}; the learning rate ({plan.lr_text}) is probably too large or the features "
+                "badly scaled: try a smaller lr or standardise X (e.g. sklearn's StandardScaler). The model was "
+                "left as it was before this call.", state.n_iter + 1)
+        if outcome == _core.TrainOutcome.diverged:
+            raise TrainingDiverged(
+                f"{plan.owner}: training diverged: the loss grew from {min(curve):.4g} to {curve[-1]:.4g} by epoch "
+                f"{len(curve)}; the learning rate ({plan.lr_text}) is too large for this data: try a smaller lr (a "
+                "tenth) or standardise X (e.g. sklearn's StandardScaler)", len(curve))
+        converged = outcome == _core.TrainOutcome.converged
+        if each_epoch:
+            loss = curve[-1]
+            if watched is not None:
+                watched.observe(loss)
+                trainer.schedule = watched.to_core()
+            score = None
+            if validation_score is not None:
+                score = validation_score()
+                state.validation_scores.append(score)
+                converged = trainer.judge(-score, True)
+            if on_epoch is not None and on_epoch(epoch, loss, score):
+                trainer.restore_best()
+                return "stopped"
+        if converged:
+            trainer.restore_best()
+            return "converged"
+    trainer.restore_best()
+    return "max_iter"
+
+
+def _record(trainer: Any, state: FitState, recorded: int) -> int:
+    new = trainer.losses(recorded)
+    state.loss_curve.extend(new)
+    state.n_iter += len(new)
+    return recorded + len(new)
+
+
+def _rewind(rng: np.random.Generator, saved: dict, used: int, drawn: int) -> None:
+    """Leave ``rng`` as if only the ``used`` seeds had been drawn, one per epoch run."""
+    if used < drawn:
+        rng.bit_generator.state = saved
+        if used > 0:
+            rng.integers(0, 2**63, size=used)
