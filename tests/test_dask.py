@@ -238,7 +238,7 @@ def test_a_worker_killed_mid_fit_gives_the_undisturbed_model(batch_size):
         cluster.close()
 
 
-def test_losing_the_data_source_mid_fit_is_a_clear_error_and_keeps_the_last_step(tmp_path):
+def test_losing_the_data_source_mid_fit_is_a_clear_error_and_changes_nothing(tmp_path):
     rng = np.random.default_rng(6)
     Xn = rng.normal(size=(2000, 4))
     yn = Xn @ [1.0, -1.0, 2.0, 0.5]
@@ -260,8 +260,7 @@ def test_losing_the_data_source_mid_fit_is_a_clear_error_and_keeps_the_last_step
     with dask.config.set(scheduler="threads"):
         with pytest.raises(RuntimeError, match=r"failed on the Dask scheduler after 3 optimizer steps.*FileNotFound"):
             pygdx_dask.fit(est, X, da.from_array(yn, chunks=500))
-    three_steps = pygdx.GDRegressor(**dict(params, max_iter=3)).fit(Xn, yn)
-    assert_close_model(est, three_steps, rtol=1e-10)
+    assert not est.__sklearn_is_fitted__()  # a failed fit leaves a fresh estimator unfitted (issue 10 / F6)
 
 
 def test_nan_in_a_chunk_is_named():
@@ -275,12 +274,12 @@ def test_nan_in_a_chunk_is_named():
 
 
 @pytest.mark.parametrize("batch_size", [None, 50])
-def test_divergence_is_the_estimators_error_with_finite_weights(batch_size):
+def test_divergence_is_the_estimators_error_and_changes_nothing(batch_size):
     Xn = np.random.default_rng(0).normal(size=(900, 3))
     est = pygdx.GDRegressor(optimizer="gd", lr=1e6, batch_size=batch_size, tol=None, max_iter=50)
     with dask.config.set(scheduler="threads"), pytest.raises(ValueError, match="became NaN or infinite|training diverged"):
         pygdx_dask.fit(est, da.from_array(Xn, chunks=(300, 3)), Xn.sum(axis=1))
-    assert np.isfinite(est.coef_).all()
+    assert not est.__sklearn_is_fitted__()  # a failed fit leaves a fresh estimator unfitted (issue 10 / F6)
 
 
 def test_bad_dask_inputs_say_how_to_fix_them():

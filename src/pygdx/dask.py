@@ -92,7 +92,7 @@ class _DaskChunks:
         def full_batch_step(seed: int | None) -> tuple[float, bool]:
             tasks = [dask.delayed(_chunk_loss_grad, pure=False)(model, theta.copy(), i, Xb, yb, swb)
                      for i, (Xb, yb, swb) in enumerate(blocks)]
-            parts = self._compute(*tasks)
+            parts = self._compute(optimizer, *tasks)
             return _outofcore.full_batch_step(optimizer, *model.combine(parts, theta))
 
         def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
@@ -103,7 +103,7 @@ class _DaskChunks:
                 state, summary = dask.delayed(_train_block, pure=False, nout=2)(model, state, i, Xb, yb, swb,
                                                                                 chunk_seed)
                 summaries.append(summary)
-            (trained, finite), *summaries = self._compute(state, *summaries)
+            (trained, finite), *summaries = self._compute(optimizer, state, *summaries)
             theta[...] = trained.params[0]
             optimizer.load_state_dict(trained.state_dict())
             if not finite:
@@ -116,7 +116,7 @@ class _DaskChunks:
     def explain_non_finite(self) -> None:
         """Each chunk names its own bad input where it is read (ChunkModel._diagnose)."""
 
-    def _compute(self, *tasks: Any) -> tuple:
+    def _compute(self, optimizer: Any, *tasks: Any) -> tuple:
         """dask.compute on the active scheduler; a failure of the cluster (not of our own input
         checks) becomes an error naming it; the estimator is left as it was before the call."""
         try:
@@ -125,9 +125,9 @@ class _DaskChunks:
             raise
         except Exception as exc:
             raise RuntimeError(
-                f"pygdx.dask: training {type(self.estimator).__name__} failed on the Dask scheduler "
-                f"({type(exc).__name__}: {exc}); the estimator was left as it was before this call: restart the "
-                "fit once the cluster is healthy"
+                f"pygdx.dask: training {type(self.estimator).__name__} failed on the Dask scheduler after "
+                f"{optimizer.t} optimizer steps ({type(exc).__name__}: {exc}); the estimator was left as it was "
+                "before this call: restart the fit once the cluster is healthy"
             ) from exc
 
 
