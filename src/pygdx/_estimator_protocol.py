@@ -1,13 +1,17 @@
 """scikit-learn's estimator protocol without scikit-learn: parameters (get_params /
 set_params), the repr of changed parameters, methods that exist only for some parameters
-(available_if) and tags. The estimators derive from :class:`EstimatorProtocol`."""
+(available_if) and tags; and one fit at a time per estimator (:class:`FitGuard`). The
+estimators derive from :class:`EstimatorProtocol`."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from typing import Any
+import threading
+import weakref
+from typing import Any, Iterator
 
-__all__ = ["EstimatorProtocol", "AvailableIf"]
+__all__ = ["EstimatorProtocol", "AvailableIf", "FitGuard"]
 
 
 class EstimatorProtocol:
@@ -87,3 +91,30 @@ def _safe_equal(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:  # arrays and other objects without a boolean ==
         return False
+
+
+class FitGuard:
+    """One fit at a time per estimator: a second thread waits; a fit started from inside a
+    fit of the same estimator (a callback) raises instead of deadlocking or garbling it."""
+
+    _guards: "weakref.WeakKeyDictionary[Any, FitGuard]" = weakref.WeakKeyDictionary()
+    _guards_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: int | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def of(cls, estimator: Any) -> Iterator[None]:
+        with cls._guards_lock:
+            guard = cls._guards.setdefault(estimator, cls())
+        if guard.owner == threading.get_ident():
+            raise RuntimeError(f"{type(estimator).__name__}: fit or partial_fit was called on this estimator from "
+                               "inside its own fit (a callback?); fit another estimator (sklearn.base.clone) instead")
+        with guard.lock:
+            guard.owner = threading.get_ident()
+            try:
+                yield
+            finally:
+                guard.owner = None

@@ -35,6 +35,9 @@ __all__ = ["Plan", "FitState", "DataSource", "InMemory", "train", "numpy_epoch"]
 # that the call's cost vanishes, small enough that the seeds drawn ahead stay small.
 EPOCHS_PER_CALL = 1024
 
+# Row weights above this, when training overflows, are the likely cause (not the learning rate).
+HUGE_WEIGHT = 1e12
+
 
 @dataclasses.dataclass
 class Plan:
@@ -113,6 +116,10 @@ class InMemory:
 
     def explain_non_finite(self) -> None:
         check_finite(self.X, "X")
+        if self.sample_weight is not None and self.sample_weight.max() > HUGE_WEIGHT:
+            raise ValueError(
+                f"sample_weight (times class_weight) reaches {float(self.sample_weight.max()):.3g}: the objective and "
+                "its steps scale with the weights, and they overflowed; divide the weights by their mean")
 
 
 def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None,

@@ -293,3 +293,31 @@ def check_row_weights(sw: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} overflow the model's dtype {sw.dtype}: scale the weights down")
     if not sw.any():
         raise ValueError(f"{what} are all zero: nothing would be trained")
+
+
+def validation_split(y_encoded: np.ndarray, fraction: float, stratified: bool,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Early stopping's (training rows, validation rows), each sorted; stratified by class for
+    classifiers (each class gives its share of validation rows)."""
+    n = y_encoded.shape[0]
+    n_val = int(math.ceil(fraction * n))
+    if n_val < 1 or n - n_val < 1:
+        raise ValueError(
+            f"The training set with validation_fraction={fraction} leaves "
+            f"{n - n_val} training and {n_val} validation samples; both need at least one."
+        )
+    perm = rng.permutation(n)
+    if stratified:
+        val_parts = []
+        for c in np.unique(y_encoded):
+            members = perm[y_encoded[perm] == c]
+            take = int(round(fraction * len(members)))
+            val_parts.append(members[: min(take, len(members) - 1)] if len(members) > 1 else members[:0])
+        val = np.sort(np.concatenate(val_parts)) if val_parts else perm[:0]
+        if val.size == 0:
+            val = np.sort(perm[:n_val])
+    else:
+        val = np.sort(perm[:n_val])
+    mask = np.ones(n, dtype=bool)
+    mask[val] = False
+    return np.flatnonzero(mask).astype(np.int64), val.astype(np.int64)

@@ -38,108 +38,25 @@ Data handling:
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import math
-import threading
-import time
-import warnings
-import weakref
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from . import _core, _training, callbacks as _callbacks, losses as _losses, optim as _optim
 from . import penalties as _penalties
-from ._estimator_protocol import AvailableIf, EstimatorProtocol
-from ._validation import (check_finite, check_row_weights, check_sample_weight, check_X, check_y, class_weights,
-                          n_threads, validate_params)
+from ._docs import COMMON_PARAMETERS
+from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
+from ._fitting import Fitting
+from ._metrics import accuracy, r2
+from ._targets import Targets
+from ._validation import check_finite, check_sample_weight, check_X, check_y, n_threads, validate_params, validation_split
 from .exceptions import ConvergenceWarning, NotFittedError, TrainingDiverged, sklearn_exception
 from .schedules import Schedule
 
 __all__ = ["GDRegressor", "GDClassifier", "ConvergenceWarning", "NotFittedError", "TrainingDiverged"]
 
-# What a fit sets: kept together, so that a failed fit can put all of it back.
-_FITTED = ("_theta", "_n_outputs", "n_features_in_", "_optimizer", "_optimizer_config", "_rng", "loss_curve_",
-           "validation_scores_", "n_iter_", "classes_")
-
-
-class _FitGuard:
-    """One fit at a time per estimator: a second thread waits; a fit started from inside a
-    fit of the same estimator (a callback) raises instead of deadlocking or garbling it."""
-
-    _guards: "weakref.WeakKeyDictionary[Any, _FitGuard]" = weakref.WeakKeyDictionary()
-    _guards_lock = threading.Lock()
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.owner: int | None = None
-
-    @classmethod
-    @contextlib.contextmanager
-    def of(cls, estimator: Any) -> Iterator[None]:
-        with cls._guards_lock:
-            guard = cls._guards.setdefault(estimator, cls())
-        if guard.owner == threading.get_ident():
-            raise RuntimeError(f"{type(estimator).__name__}: fit or partial_fit was called on this estimator from "
-                               "inside its own fit (a callback?); fit another estimator (sklearn.base.clone) instead")
-        with guard.lock:
-            guard.owner = threading.get_ident()
-            try:
-                yield
-            finally:
-                guard.owner = None
-
-
-class _Targets:
-    """How y enters the core: a regressor's values, or a classifier's classes as ±1 (two
-    classes, one output) or class indices (K outputs), with the rows' class weights."""
-
-    def __init__(self, classes: np.ndarray | None, n_outputs: int, class_weight: Any = None) -> None:
-        self.classes, self.n_outputs, self.class_weight = classes, n_outputs, class_weight
-
-    def encode(self, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        if self.classes is None:
-            if y.dtype.kind not in "fiub":
-                raise ValueError(f"y must be numeric for a regressor, got dtype {y.dtype}")
-            y_core = np.ascontiguousarray(y, dtype=dtype)
-            check_finite(y_core, "y")
-            return y_core
-        classes = self.classes
-        if self.n_outputs == 1:
-            positive = y == classes[1]
-            if np.count_nonzero(positive) + np.count_nonzero(y == classes[0]) != y.shape[0]:
-                self._raise_unknown_labels(y)
-            # +1 / -1 in two in-place passes: a fourth of the time of a masked assignment
-            signs = positive.astype(dtype)
-            signs *= 2
-            signs -= 1
-            return signs
-        idx = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
-        if np.any(classes[idx] != y):
-            self._raise_unknown_labels(y)
-        return idx.astype(dtype)
-
-    def _raise_unknown_labels(self, y: np.ndarray) -> None:
-        unknown = np.setdiff1d(y, self.classes)
-        raise ValueError(f"y contains labels {unknown[:5]!r} that are not in classes {self.classes!r}")
-
-    def class_index(self, y_core: np.ndarray) -> np.ndarray:
-        return (y_core > 0).astype(np.intp) if self.n_outputs == 1 else y_core.astype(np.intp)
-
-    def row_weights(self, sw: np.ndarray | None, y_core: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
-        """sample_weight times the class weight of each row's class."""
-        if self.classes is None or self.class_weight is None:
-            return sw
-        weights = class_weights(self.class_weight, self.classes, self.class_index(y_core))
-        with np.errstate(over="ignore"):
-            per_row = weights[self.class_index(y_core)].astype(dtype)
-            out = per_row if sw is None else np.ascontiguousarray(sw * per_row)
-        check_row_weights(out, "sample_weight times class_weight")
-        return out
-
-
-class _GDBase(EstimatorProtocol):
+class _GDBase(EstimatorProtocol, Fitting):
     """Everything GDRegressor and GDClassifier share: parameters, fitting, the fitted model."""
 
     _loss_table: dict = {}
@@ -264,7 +181,7 @@ class _GDBase(EstimatorProtocol):
 
     # --- fitting ----------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any, partial: bool, classes: Any = None) -> "_GDBase":
-        with _FitGuard.of(self):
+        with FitGuard.of(self):
             self._validate_params()
             owner = type(self).__name__
             # Every training row enters the loss, so a NaN or inf in X shows up as a non-finite
@@ -295,7 +212,8 @@ class _GDBase(EstimatorProtocol):
                 rows = val_rows = None
                 if early:
                     split = self._split_labels(targets, y_core)
-                    rows, val_rows = self._validation_split(split, state.rng)
+                    rows, val_rows = validation_split(split, float(self.validation_fraction),
+                                                      self._estimator_type == "classifier", state.rng)
                 source = _training.InMemory(Xc, y_core, sw, rows)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
@@ -306,7 +224,7 @@ class _GDBase(EstimatorProtocol):
         pygdx.dask use it): ``source.bind(plan, optimizer)`` gives the epochs (see
         pygdx._training.DataSource); ``plan.targets`` encodes each part's y and weights.
         As ``fit`` (or ``partial_fit``), without early stopping; returns the estimator."""
-        with _FitGuard.of(self):
+        with FitGuard.of(self):
             self._validate_params()
             name = type(self).__name__
             if self.early_stopping and not partial:
@@ -327,161 +245,11 @@ class _GDBase(EstimatorProtocol):
                 self._run(plan, state, source, None)
         return self
 
-    @contextlib.contextmanager
-    def _training(self, n_features: int, dtype: np.dtype, targets: _Targets, partial: bool) -> Iterator[tuple]:
-        """The plan and the working model of a fit, installed on the estimator while it trains
-        (callbacks see it); kept on success and after Ctrl-C (at its last completed epoch), and
-        replaced by the previous model (or none) on any other error."""
-        previous = {k: self.__dict__[k] for k in _FITTED if k in self.__dict__}
-        keep = (self.__sklearn_is_fitted__() and (partial or self.warm_start) and self._n_outputs == targets.n_outputs
-                and self.n_features_in_ == n_features and self._theta.dtype == dtype)
-        theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
-        carry_on = keep and partial and self._optimizer is not None
-        rng = self._rng if carry_on else self._rng_for_fit()
-        rng_state = rng.bit_generator.state
-        state = _training.FitState(
-            theta=theta, optimizer=self._optimizer_on(theta, self._optimizer if carry_on else None), rng=rng,
-            loss_curve=list(self.loss_curve_) if keep and partial else [],
-            validation_scores=list(self.validation_scores_) if keep and partial else [],
-            n_iter=self.n_iter_ if keep and partial else 0)
-        self.__dict__.update(_theta=theta, _n_outputs=targets.n_outputs, n_features_in_=n_features,
-                             _optimizer=state.optimizer, _optimizer_config=self._optimizer_settings(), _rng=rng,
-                             loss_curve_=state.loss_curve, validation_scores_=state.validation_scores,
-                             n_iter_=state.n_iter)
-        if targets.classes is not None:
-            self.classes_ = targets.classes
-        plan = self._plan(n_features, targets, partial)
-        try:
-            yield plan, state
-        except KeyboardInterrupt:
-            self.n_iter_ = state.n_iter
-            raise
-        except BaseException:
-            for k in _FITTED:
-                self.__dict__.pop(k, None)
-            self.__dict__.update(previous)
-            rng.bit_generator.state = rng_state
-            raise
-        self.n_iter_ = state.n_iter
-
-    def _plan(self, n_features: int, targets: _Targets, partial: bool) -> _training.Plan:
-        loss = self._loss_object()
-        return _training.Plan(
-            problem_args=self._problem_args(n_features, targets.n_outputs), loss=loss, on_core=loss.trained_on_core(),
-            penalty=self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio),
-            fit_intercept=bool(self.fit_intercept), batch_size=self.batch_size, n_threads=n_threads(self.n_jobs),
-            max_epochs=1 if partial else int(self.max_iter), tol=None if self.tol is None else float(self.tol),
-            n_iter_no_change=int(self.n_iter_no_change), partial=partial,
-            # A full batch is the same sum in any order: reading it in order is faster (no
-            # random row access) and gives the same bits on every run.
-            shuffle=bool(self.shuffle) and self.batch_size is not None,
-            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets)
-
-    def _optimizer_settings(self) -> tuple:
-        return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
-
-    def _optimizer_on(self, theta: np.ndarray, previous: Any) -> Any:
-        """A new optimizer for theta with the current settings. Continuing from ``previous``
-        (partial_fit), it takes over its state: all of it when the settings are unchanged, else
-        the moments and step count when the rule and its state slots are the same (after
-        set_params(optimizer=..., lr=..., optimizer_params=...)); a new rule starts fresh."""
-        lr = copy.deepcopy(self.lr) if isinstance(self.lr, Schedule) else self.lr
-        # The penalty is part of the objective; the optimizer's own weight decay stays 0
-        # unless asked for explicitly. The custom-loss path steps in Python with n_jobs threads.
-        params = {"weight_decay": 0.0, **(self.optimizer_params or {})}
-        params.setdefault("n_threads", n_threads(self.n_jobs) or None)
-        new = _optim.get(self.optimizer, [theta], lr=lr, **params)
-        if previous is None:
-            return new
-        saved = previous.state_dict()
-        if self._optimizer_config != self._optimizer_settings():
-            if type(new) is not type(previous) or [set(a) for a in new.state] != [set(a) for a in previous.state]:
-                return new
-            saved["defaults"], saved["lr"] = new.defaults, new.lr
-        new.load_state_dict(saved)
-        return new
-
-    def _run(self, plan: _training.Plan, state: _training.FitState, source: Any, score: Any) -> None:
-        cbs = _callbacks.as_callbacks(self.callbacks)
-        if not plan.partial:
-            for cb in cbs:
-                cb.on_train_begin(self, plan.max_epochs)
-        start = time.perf_counter()
-
-        def on_epoch(epoch: int, loss: float, validation: float | None) -> bool:
-            self.n_iter_ = state.n_iter
-            if self.verbose:
-                self._print_epoch(loss, validation, start)
-            info = {"epoch": epoch, "loss": float(loss), "validation_score": validation,
-                    "lr": state.optimizer.current_lr, "t": state.optimizer.t, "elapsed": time.perf_counter() - start}
-            stop = False
-            for cb in cbs:
-                if cb.on_epoch_end(self, info):
-                    stop = True
-            return stop
-
-        try:
-            ended = _training.train(plan, state, source, on_epoch if cbs or self.verbose else None, score)
-        finally:
-            if not plan.partial:
-                for cb in cbs:
-                    cb.on_train_end(self)
-        self.n_iter_ = state.n_iter
-        if ended == "converged" and self.verbose:
-            print(f"Convergence after {state.n_iter} epochs took {time.perf_counter() - start:.2f} seconds")
-        if not plan.partial and ended == "max_iter" and self.tol is not None:
-            warnings.warn(
-                "Maximum number of iteration reached before convergence. Consider increasing max_iter to "
-                "improve the fit.",
-                sklearn_exception("ConvergenceWarning", ConvergenceWarning),
-                stacklevel=4,
-            )
-
-    def _validation_split(self, y_encoded: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        n = y_encoded.shape[0]
-        n_val = int(math.ceil(self.validation_fraction * n))
-        if n_val < 1 or n - n_val < 1:
-            raise ValueError(
-                f"The training set with validation_fraction={self.validation_fraction} leaves "
-                f"{n - n_val} training and {n_val} validation samples; both need at least one."
-            )
-        perm = rng.permutation(n)
-        if self._estimator_type == "classifier":
-            # Stratified: each class contributes its share of validation rows.
-            val_parts = []
-            for c in np.unique(y_encoded):
-                members = perm[y_encoded[perm] == c]
-                take = int(round(self.validation_fraction * len(members)))
-                val_parts.append(members[: min(take, len(members) - 1)] if len(members) > 1 else members[:0])
-            val = np.sort(np.concatenate(val_parts)) if val_parts else perm[:0]
-            if val.size == 0:
-                val = np.sort(perm[:n_val])
-        else:
-            val = np.sort(perm[:n_val])
-        mask = np.ones(n, dtype=bool)
-        mask[val] = False
-        return np.flatnonzero(mask).astype(np.int64), val.astype(np.int64)
-
-    def _rng_for_fit(self) -> np.random.Generator:
-        if isinstance(self.random_state, np.random.Generator):
-            return self.random_state
-        if isinstance(self.random_state, np.random.RandomState):
-            return np.random.default_rng(self.random_state.randint(0, 2**31 - 1))
-        return np.random.default_rng(self.random_state)
-
-    def _print_epoch(self, loss: float, score: float | None, start_time: float) -> None:
-        coef = self._theta[: self._n_outputs * self.n_features_in_]
-        line = (f"-- Epoch {self.n_iter_}\nNorm: {np.linalg.norm(coef):.2f}, "
-                f"Bias: {float(self._theta[-1]):.6f}, T: {self._optimizer.t}, Avg. loss: {loss:.6f}")
-        if score is not None:
-            line += f", Validation score: {score:.6f}"
-        print(line + f"\nTotal training time: {time.perf_counter() - start_time:.2f} seconds.")
-
     # Hooks the two estimators fill in.
-    def _targets(self, y: np.ndarray | None, partial: bool, classes: Any) -> _Targets:
+    def _targets(self, y: np.ndarray | None, partial: bool, classes: Any) -> Targets:
         raise NotImplementedError
 
-    def _split_labels(self, targets: _Targets, y_core: np.ndarray) -> np.ndarray:
+    def _split_labels(self, targets: Targets, y_core: np.ndarray) -> np.ndarray:
         return y_core
 
     def _validation_score(self, X, y_core, sw, rows, targets) -> float:
@@ -495,57 +263,6 @@ class _GDBase(EstimatorProtocol):
             # pickle keeps the optimizer's parameter and the model's weights one array
             # (the optimizer pickles itself with its rule and state); make sure of it
             self._theta = self._optimizer.params[0]
-
-
-_COMMON_DOC = """
-    Parameters
-    ----------
-    loss : str or pygdx.losses.Loss
-        {losses}. A Loss object of another type (a custom loss) trains through a slower
-        NumPy path with the same API.
-    optimizer : str
-        A name from ``pygdx.optim.available()`` ("adam", "sgd", "momentum", ...).
-    lr : float or pygdx.schedules.Schedule
-        Learning rate, or a schedule evaluated at every optimizer step in C++. Adaptive
-        rules (Adam, the default, RMSprop, ...) move each weight by about ``lr`` per step,
-        whatever the gradient's size, so weights far from 0 (say a target around 100, and
-        so an intercept near 100) take ~100/lr steps: standardise y, or raise lr.
-    batch_size : int or None
-        Rows per optimizer step: None = full batch, 1 = stochastic, k = mini-batch.
-    max_iter : int
-        Maximum number of epochs (passes over the training rows).
-    tol : float or None
-        Stop when the epoch loss (or, with early_stopping, the validation score) has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; None disables it. With
-        ``batch_size=None`` an epoch is a single step, and momentum or Adam may go several
-        steps without a new best loss while still converging: raise ``n_iter_no_change``
-        or set ``tol=None`` there. A loss that grows tenfold above its lowest value (and
-        above the first epoch's) raises an error: the learning rate is too large.
-    n_iter_no_change : int
-    penalty : None, "l2", "l1" or "elasticnet"
-        alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖² (the
-        l1 part enters the gradient as the subgradient sign(w)); the intercept is never penalised.
-    alpha, l1_ratio : float
-    fit_intercept : bool
-    shuffle : bool
-        Reshuffle the rows every epoch (seeded by random_state).
-    random_state : int, numpy Generator or None
-    early_stopping : bool
-        Hold out ``validation_fraction`` of the rows (stratified for classifiers), stop when
-        their score stops improving, and restore the weights of the best epoch.
-    validation_fraction : float
-    warm_start : bool
-        ``fit`` starts from the current coefficients (with a new optimizer) instead of zeros.
-    n_jobs : int or None
-        Threads for full-batch passes and large batches (None: 1, -1: all cores).
-    verbose : int
-        Print one summary per epoch when > 0.
-    callbacks : list of pygdx.callbacks.Callback or callables f(estimator, info)
-        Called after every epoch; returning True stops training.
-    optimizer_params : dict or None
-        Passed to the optimizer (e.g. ``{{"momentum": 0.9}}``); its weight_decay defaults to 0.
-"""
-
 
 
 class GDRegressor(_GDBase):
@@ -612,12 +329,12 @@ class GDRegressor(_GDBase):
         """One epoch over (X, y), continuing from the current weights and optimizer state."""
         return self._fit(X, y, sample_weight, partial=True)
 
-    def _targets(self, y, partial, classes) -> _Targets:
-        return _Targets(None, 1)
+    def _targets(self, y, partial, classes) -> Targets:
+        return Targets(None, 1)
 
     def _validation_score(self, X, y_core, sw, rows, targets) -> float:
         z = self._decision(X, rows)[:, 0]
-        return _r2(y_core[rows], z, None if sw is None else sw[rows])
+        return r2(y_core[rows], z, None if sw is None else sw[rows])
 
     def predict(self, X: Any) -> np.ndarray:
         """x·w + b for every row, of the model's dtype. (No decision_function: scikit-learn
@@ -630,10 +347,10 @@ class GDRegressor(_GDBase):
         y_arr = check_y(y, pred.shape[0], type(self).__name__).astype(np.float64)
         check_finite(y_arr, "y")
         sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
-        return _r2(y_arr, pred, sw)
+        return r2(y_arr, pred, sw)
 
 
-GDRegressor.__doc__ += _COMMON_DOC.format(losses='"squared_error" (default), "huber" or "epsilon_insensitive" '
+GDRegressor.__doc__ += COMMON_PARAMETERS.format(losses='"squared_error" (default), "huber" or "epsilon_insensitive" '
                                                  '(both use ``epsilon``)') + """
     Attributes
     ----------
@@ -713,7 +430,7 @@ class GDClassifier(_GDBase):
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     # --- targets --------------------------------------------------------------------------------
-    def _targets(self, y, partial, classes) -> _Targets:
+    def _targets(self, y, partial, classes) -> Targets:
         """The classes (from y, or from ``classes`` on a first partial_fit, checked against
         classes_ on the next ones) and how y is encoded; changes nothing on the estimator."""
         if not partial and y is not None:
@@ -739,15 +456,15 @@ class GDClassifier(_GDBase):
         if len(found) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(found)} class")
         n_outputs = 1 if len(found) == 2 and not self._loss_object().multiclass else len(found)
-        return _Targets(found, n_outputs, self.class_weight)
+        return Targets(found, n_outputs, self.class_weight)
 
-    def _split_labels(self, targets: _Targets, y_core: np.ndarray) -> np.ndarray:
+    def _split_labels(self, targets: Targets, y_core: np.ndarray) -> np.ndarray:
         return targets.class_index(y_core)
 
     def _validation_score(self, X, y_core, sw, rows, targets) -> float:
         pred = self._labels_from_decision(self._decision(X, rows))
         truth = self.classes_[targets.class_index(y_core[rows])]
-        return _accuracy(truth, pred, None if sw is None else sw[rows])
+        return accuracy(truth, pred, None if sw is None else sw[rows])
 
     # --- prediction ----------------------------------------------------------------------------
     def _labels_from_decision(self, z: np.ndarray) -> np.ndarray:
@@ -771,7 +488,7 @@ class GDClassifier(_GDBase):
         if y_arr.dtype.kind in "fc":
             check_finite(y_arr, "y")
         sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
-        return _accuracy(y_arr, pred, sw)
+        return accuracy(y_arr, pred, sw)
 
     def _check_proba(self) -> None:
         name = self.loss if isinstance(self.loss, str) else type(self.loss).__name__
@@ -811,7 +528,7 @@ class GDClassifier(_GDBase):
     predict_log_proba = AvailableIf(_check_proba, _predict_log_proba)
 
 
-GDClassifier.__doc__ += _COMMON_DOC.format(losses='"log_loss" (default), "hinge" or "modified_huber"') + """
+GDClassifier.__doc__ += COMMON_PARAMETERS.format(losses='"log_loss" (default), "hinge" or "modified_huber"') + """
     class_weight : dict, "balanced" or None
         Multiplies each row's weight by its class's weight; "balanced" uses
         n_samples / (n_classes * count(class)).
@@ -822,22 +539,3 @@ GDClassifier.__doc__ += _COMMON_DOC.format(losses='"log_loss" (default), "hinge"
     classes_ : the class labels
     n_iter_, t_, loss_curve_, validation_scores_ (accuracy), n_features_in_ : as GDRegressor
     """
-
-
-def _r2(y: np.ndarray, pred: np.ndarray, sw: np.ndarray | None) -> float:
-    w = np.ones_like(y, dtype=np.float64) if sw is None else np.asarray(sw, dtype=np.float64)
-    y = y.astype(np.float64)
-    pred = pred.astype(np.float64)
-    ss_res = float(np.dot(w, (y - pred) ** 2))
-    mean = float(np.dot(w, y) / w.sum()) if w.sum() > 0 else 0.0
-    ss_tot = float(np.dot(w, (y - mean) ** 2))
-    if ss_tot == 0.0:
-        return 1.0 if ss_res == 0.0 else 0.0
-    return 1.0 - ss_res / ss_tot
-
-
-def _accuracy(y: np.ndarray, pred: np.ndarray, sw: np.ndarray | None) -> float:
-    correct = (np.asarray(y) == np.asarray(pred)).astype(np.float64)
-    if sw is None:
-        return float(correct.mean())
-    return float(np.dot(correct, sw) / np.sum(sw))

@@ -94,6 +94,8 @@ class ChunkModel:
                 raise ValueError(f"{owner}: sample_weight has shape {sw.shape}, expected ({Xc.shape[0]},)")
             if (sw < 0).any():
                 raise ValueError(f"{owner}: negative values in sample_weight")
+            if not sw.any():
+                raise ValueError(f"{owner}: sample_weight is all zero, so the chunk would train nothing; leave it out")
         return Xc, y_core, self.targets.row_weights(sw, y_core, self.dtype)
 
     def _diagnose(self, index: int, X: np.ndarray, y_core: np.ndarray, sw: np.ndarray | None) -> None:

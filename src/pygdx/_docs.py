@@ -1,0 +1,50 @@
+"""The parameter documentation GDRegressor and GDClassifier share (appended to their docstrings)."""
+
+COMMON_PARAMETERS = """
+    Parameters
+    ----------
+    loss : str or pygdx.losses.Loss
+        {losses}. A Loss object of another type (a custom loss) trains through a slower
+        NumPy path with the same API.
+    optimizer : str
+        A name from ``pygdx.optim.available()`` ("adam", "sgd", "momentum", ...).
+    lr : float or pygdx.schedules.Schedule
+        Learning rate, or a schedule evaluated at every optimizer step in C++. Adaptive
+        rules (Adam, the default, RMSprop, ...) move each weight by about ``lr`` per step,
+        whatever the gradient's size, so weights far from 0 (say a target around 100, and
+        so an intercept near 100) take ~100/lr steps: standardise y, or raise lr.
+    batch_size : int or None
+        Rows per optimizer step: None = full batch, 1 = stochastic, k = mini-batch.
+    max_iter : int
+        Maximum number of epochs (passes over the training rows).
+    tol : float or None
+        Stop when the epoch loss (or, with early_stopping, the validation score) has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs; None disables it. With
+        ``batch_size=None`` an epoch is a single step, and momentum or Adam may go several
+        steps without a new best loss while still converging: raise ``n_iter_no_change``
+        or set ``tol=None`` there. A loss that grows tenfold above its lowest value (and
+        above the first epoch's) raises an error: the learning rate is too large.
+    n_iter_no_change : int
+    penalty : None, "l2", "l1" or "elasticnet"
+        alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖² (the
+        l1 part enters the gradient as the subgradient sign(w)); the intercept is never penalised.
+    alpha, l1_ratio : float
+    fit_intercept : bool
+    shuffle : bool
+        Reshuffle the rows every epoch (seeded by random_state).
+    random_state : int, numpy Generator or None
+    early_stopping : bool
+        Hold out ``validation_fraction`` of the rows (stratified for classifiers), stop when
+        their score stops improving, and restore the weights of the best epoch.
+    validation_fraction : float
+    warm_start : bool
+        ``fit`` starts from the current coefficients (with a new optimizer) instead of zeros.
+    n_jobs : int or None
+        Threads for full-batch passes and large batches (None: 1, -1: all cores).
+    verbose : int
+        Print one summary per epoch when > 0.
+    callbacks : list of pygdx.callbacks.Callback or callables f(estimator, info)
+        Called after every epoch; returning True stops training.
+    optimizer_params : dict or None
+        Passed to the optimizer (e.g. ``{{"momentum": 0.9}}``); its weight_decay defaults to 0.
+"""

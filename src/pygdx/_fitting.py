@@ -1,0 +1,156 @@
+"""How an estimator fit runs, between its checks and the training loop: the working model
+installed while it trains and kept only on success, the plan of the fit, the optimizer
+(carried over by partial_fit), callbacks, verbose output and the ConvergenceWarning.
+GDRegressor and GDClassifier derive from :class:`Fitting`."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+import warnings
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import _training, callbacks as _callbacks, optim as _optim
+from ._targets import Targets
+from ._validation import n_threads
+from .exceptions import ConvergenceWarning, sklearn_exception
+from .schedules import Schedule
+
+__all__ = ["Fitting", "FITTED"]
+
+# What a fit sets: kept together, so that a failed fit can put all of it back.
+FITTED = ("_theta", "_n_outputs", "n_features_in_", "_optimizer", "_optimizer_config", "_rng", "loss_curve_",
+          "validation_scores_", "n_iter_", "classes_")
+
+
+class Fitting:
+    """The fit machinery of the estimators (which provide the parameters, _loss_object,
+    _problem_args and _rng_for_fit)."""
+
+    @contextlib.contextmanager
+    def _training(self, n_features: int, dtype: np.dtype, targets: Targets, partial: bool) -> Iterator[tuple]:
+        """The plan and the working model of a fit, installed on the estimator while it trains
+        (callbacks see it); kept on success and after Ctrl-C (at its last completed epoch), and
+        replaced by the previous model (or none) on any other error."""
+        previous = {k: self.__dict__[k] for k in FITTED if k in self.__dict__}
+        keep = (self.__sklearn_is_fitted__() and (partial or self.warm_start) and self._n_outputs == targets.n_outputs
+                and self.n_features_in_ == n_features and self._theta.dtype == dtype)
+        theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
+        carry_on = keep and partial and self._optimizer is not None
+        rng = self._rng if carry_on else self._rng_for_fit()
+        rng_state = rng.bit_generator.state
+        state = _training.FitState(
+            theta=theta, optimizer=self._optimizer_on(theta, self._optimizer if carry_on else None), rng=rng,
+            loss_curve=list(self.loss_curve_) if keep and partial else [],
+            validation_scores=list(self.validation_scores_) if keep and partial else [],
+            n_iter=self.n_iter_ if keep and partial else 0)
+        self.__dict__.update(_theta=theta, _n_outputs=targets.n_outputs, n_features_in_=n_features,
+                             _optimizer=state.optimizer, _optimizer_config=self._optimizer_settings(), _rng=rng,
+                             loss_curve_=state.loss_curve, validation_scores_=state.validation_scores,
+                             n_iter_=state.n_iter)
+        if targets.classes is not None:
+            self.classes_ = targets.classes
+        plan = self._plan(n_features, targets, partial)
+        try:
+            yield plan, state
+        except KeyboardInterrupt:
+            self.n_iter_ = state.n_iter
+            raise
+        except BaseException:
+            for k in FITTED:
+                self.__dict__.pop(k, None)
+            self.__dict__.update(previous)
+            rng.bit_generator.state = rng_state
+            raise
+        self.n_iter_ = state.n_iter
+
+    def _plan(self, n_features: int, targets: Targets, partial: bool) -> _training.Plan:
+        loss = self._loss_object()
+        return _training.Plan(
+            problem_args=self._problem_args(n_features, targets.n_outputs), loss=loss, on_core=loss.trained_on_core(),
+            penalty=self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio),
+            fit_intercept=bool(self.fit_intercept), batch_size=self.batch_size, n_threads=n_threads(self.n_jobs),
+            max_epochs=1 if partial else int(self.max_iter), tol=None if self.tol is None else float(self.tol),
+            n_iter_no_change=int(self.n_iter_no_change), partial=partial,
+            # A full batch is the same sum in any order: reading it in order is faster (no
+            # random row access) and gives the same bits on every run.
+            shuffle=bool(self.shuffle) and self.batch_size is not None,
+            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets)
+
+    def _optimizer_settings(self) -> tuple:
+        return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
+
+    def _optimizer_on(self, theta: np.ndarray, previous: Any) -> Any:
+        """A new optimizer for theta with the current settings. Continuing from ``previous``
+        (partial_fit), it takes over its state: all of it when the settings are unchanged, else
+        the moments and step count when the rule and its state slots are the same (after
+        set_params(optimizer=..., lr=..., optimizer_params=...)); a new rule starts fresh."""
+        lr = copy.deepcopy(self.lr) if isinstance(self.lr, Schedule) else self.lr
+        # The penalty is part of the objective; the optimizer's own weight decay stays 0
+        # unless asked for explicitly. The custom-loss path steps in Python with n_jobs threads.
+        params = {"weight_decay": 0.0, **(self.optimizer_params or {})}
+        params.setdefault("n_threads", n_threads(self.n_jobs) or None)
+        new = _optim.get(self.optimizer, [theta], lr=lr, **params)
+        if previous is None:
+            return new
+        saved = previous.state_dict()
+        if self._optimizer_config != self._optimizer_settings():
+            if type(new) is not type(previous) or [set(a) for a in new.state] != [set(a) for a in previous.state]:
+                return new
+            saved["defaults"], saved["lr"] = new.defaults, new.lr
+        new.load_state_dict(saved)
+        return new
+
+    def _run(self, plan: _training.Plan, state: _training.FitState, source: Any, score: Any) -> None:
+        cbs = _callbacks.as_callbacks(self.callbacks)
+        if not plan.partial:
+            for cb in cbs:
+                cb.on_train_begin(self, plan.max_epochs)
+        start = time.perf_counter()
+
+        def on_epoch(epoch: int, loss: float, validation: float | None) -> bool:
+            self.n_iter_ = state.n_iter
+            if self.verbose:
+                self._print_epoch(loss, validation, start)
+            info = {"epoch": epoch, "loss": float(loss), "validation_score": validation,
+                    "lr": state.optimizer.current_lr, "t": state.optimizer.t, "elapsed": time.perf_counter() - start}
+            stop = False
+            for cb in cbs:
+                if cb.on_epoch_end(self, info):
+                    stop = True
+            return stop
+
+        try:
+            ended = _training.train(plan, state, source, on_epoch if cbs or self.verbose else None, score)
+        finally:
+            if not plan.partial:
+                for cb in cbs:
+                    cb.on_train_end(self)
+        self.n_iter_ = state.n_iter
+        if ended == "converged" and self.verbose:
+            print(f"Convergence after {state.n_iter} epochs took {time.perf_counter() - start:.2f} seconds")
+        if not plan.partial and ended == "max_iter" and self.tol is not None:
+            warnings.warn(
+                "Maximum number of iteration reached before convergence. Consider increasing max_iter to "
+                "improve the fit.",
+                sklearn_exception("ConvergenceWarning", ConvergenceWarning),
+                stacklevel=4,
+            )
+
+    def _rng_for_fit(self) -> np.random.Generator:
+        if isinstance(self.random_state, np.random.Generator):
+            return self.random_state
+        if isinstance(self.random_state, np.random.RandomState):
+            return np.random.default_rng(self.random_state.randint(0, 2**31 - 1))
+        return np.random.default_rng(self.random_state)
+
+    def _print_epoch(self, loss: float, score: float | None, start_time: float) -> None:
+        coef = self._theta[: self._n_outputs * self.n_features_in_]
+        line = (f"-- Epoch {self.n_iter_}\nNorm: {np.linalg.norm(coef):.2f}, "
+                f"Bias: {float(self._theta[-1]):.6f}, T: {self._optimizer.t}, Avg. loss: {loss:.6f}")
+        if score is not None:
+            line += f", Validation score: {score:.6f}"
+        print(line + f"\nTotal training time: {time.perf_counter() - start_time:.2f} seconds.")
