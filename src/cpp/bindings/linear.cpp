@@ -99,19 +99,14 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
 }  // namespace
 
 void register_linear(py::module_& m) {
-    py::enum_<pygdx::LossKind>(m, "LossKind")
-        .value("squared_error", pygdx::LossKind::squared_error)
-        .value("huber", pygdx::LossKind::huber)
-        .value("epsilon_insensitive", pygdx::LossKind::epsilon_insensitive)
-        .value("log_loss", pygdx::LossKind::log_loss)
-        .value("hinge", pygdx::LossKind::hinge)
-        .value("modified_huber", pygdx::LossKind::modified_huber)
-        .value("multinomial", pygdx::LossKind::multinomial);
-    py::enum_<pygdx::PenaltyKind>(m, "PenaltyKind")
-        .value("none", pygdx::PenaltyKind::none)
-        .value("l2", pygdx::PenaltyKind::l2)
-        .value("l1", pygdx::PenaltyKind::l1)
-        .value("elasticnet", pygdx::PenaltyKind::elasticnet);
+    py::enum_<pygdx::LossKind> losses(m, "LossKind");
+#define PYGDX_BIND_LOSS(name, id, binary) losses.value(#name, pygdx::LossKind::name);
+    PYGDX_LOSS_KINDS(PYGDX_BIND_LOSS)
+#undef PYGDX_BIND_LOSS
+    py::enum_<pygdx::PenaltyKind> penalties(m, "PenaltyKind");
+#define PYGDX_BIND_PENALTY(name, id) penalties.value(#name, pygdx::PenaltyKind::name);
+    PYGDX_PENALTY_KINDS(PYGDX_BIND_PENALTY)
+#undef PYGDX_BIND_PENALTY
 
     py::class_<pygdx::LinearProblem>(m, "LinearProblem")
         .def(py::init([](pygdx::LossKind loss, std::size_t n_features, std::size_t n_outputs, bool fit_intercept,

@@ -30,17 +30,10 @@
 #include "core/losses.hpp"
 #include "core/optimizers.hpp"
 #include "core/parallel.hpp"
+#include "core/penalty.hpp"
 #include "core/row_kernels.hpp"
 
 namespace pygdx {
-
-enum class PenaltyKind : int { none = 0, l2 = 1, l1 = 2, elasticnet = 3 };
-
-struct Penalty {
-    PenaltyKind kind = PenaltyKind::none;
-    double alpha = 0.0;
-    double l1_ratio = 0.15;
-};
 
 struct LinearProblem {
     Loss loss;
@@ -52,10 +45,6 @@ struct LinearProblem {
     std::size_t n_coef() const { return n_features * n_outputs; }
     std::size_t n_params() const { return n_coef() + n_outputs; }
 };
-
-inline bool loss_is_binary_classification(const Loss& loss) {
-    return loss.kind == LossKind::log_loss || loss.kind == LossKind::hinge || loss.kind == LossKind::modified_huber;
-}
 
 // The rows a pass reads: rows[0..n_used) of X when `rows` is given, else rows 0..n_used.
 template <class T>
@@ -237,43 +226,6 @@ double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const
 
 namespace detail {
 
-template <class T>
-PYGDX_ALWAYS_INLINE T abs_sum(const T* __restrict a, std::size_t n) {
-    return fixed_order_sum<T>(n, [a](std::size_t j) { return std::abs(a[j]); });
-}
-
-template <class T>
-inline T sign_of(T w) {
-    return static_cast<T>((w > T(0)) - (w < T(0)));
-}
-
-}  // namespace detail
-
-// alpha · R(w) for the coefficients (never the intercept).
-template <class T>
-PYGDX_SIMD_CLONES double penalty_value(const Penalty& p, const T* coef, std::size_t n_coef) {
-    if (p.kind == PenaltyKind::none || p.alpha == 0.0) {
-        return 0.0;
-    }
-    const bool needs_l1 = p.kind != PenaltyKind::l2;
-    const bool needs_l2 = p.kind != PenaltyKind::l1;
-    const double l1 = needs_l1 ? static_cast<double>(detail::abs_sum(coef, n_coef)) : 0.0;
-    const double l2 = needs_l2 ? static_cast<double>(detail::dot(coef, coef, n_coef)) : 0.0;
-    switch (p.kind) {
-    case PenaltyKind::l2:
-        return p.alpha * 0.5 * l2;
-    case PenaltyKind::l1:
-        return p.alpha * l1;
-    case PenaltyKind::elasticnet:
-        return p.alpha * (p.l1_ratio * l1 + (1.0 - p.l1_ratio) * 0.5 * l2);
-    case PenaltyKind::none:
-        break;
-    }
-    return 0.0;
-}
-
-namespace detail {
-
 // The objective's gradient from summed per-row gradients, element by element: `sum_at(j)`
 // gives coefficient j's sum (double, or T when a small batch is summed in T), and `out(j,
 // g_j)` receives the gradient of parameter j in T. Divides by the row count, adds the
@@ -286,12 +238,10 @@ PYGDX_ALWAYS_INLINE void finish_gradient_each(const LinearProblem& pb, const T* 
     using S = decltype(sum_at(std::size_t{0}));
     const std::size_t n_coef = pb.n_coef();
     const S scale = static_cast<S>(1.0 / n_rows);
-    const Penalty& p = pb.penalty;
-    const S a = static_cast<S>(p.kind == PenaltyKind::none ? 0.0 : p.alpha);
-    const S a1 = static_cast<S>(p.kind == PenaltyKind::l1 ? p.alpha
-                                : p.kind == PenaltyKind::elasticnet ? p.alpha * p.l1_ratio : 0.0);
-    const S a2 = static_cast<S>(p.kind == PenaltyKind::l2 ? p.alpha
-                                : p.kind == PenaltyKind::elasticnet ? p.alpha * (1.0 - p.l1_ratio) : 0.0);
+    const PenaltyWeights weights = penalty_weights(pb.penalty);
+    const S a = static_cast<S>(weights.alpha);
+    const S a1 = static_cast<S>(weights.l1);
+    const S a2 = static_cast<S>(weights.l2);
     if (a == S(0)) {
         for (std::size_t j = 0; j < n_coef; ++j) {
             out(j, static_cast<T>(sum_at(j) * scale));

@@ -14,14 +14,22 @@
 
 namespace pygdx {
 
+// Every loss the core knows, once: X(name, value, binary_classification). The enum, its
+// Python names (bindings/linear.cpp) and loss_is_binary_classification come from this list,
+// so a new loss is a line here, its case in loss_and_derivative, and its Python class.
+#define PYGDX_LOSS_KINDS(X)              \
+    X(squared_error, 0, false)           \
+    X(huber, 1, false)                   \
+    X(epsilon_insensitive, 2, false)     \
+    X(log_loss, 3, true) /* y = ±1 */    \
+    X(hinge, 4, true) /* y = ±1 */       \
+    X(modified_huber, 5, true) /* ±1 */  \
+    X(multinomial, 6, false) /* softmax cross-entropy over K scores, y = class index */
+
 enum class LossKind : int {
-    squared_error = 0,
-    huber = 1,
-    epsilon_insensitive = 2,
-    log_loss = 3,     // binary logistic, y = ±1
-    hinge = 4,        // y = ±1
-    modified_huber = 5,  // y = ±1
-    multinomial = 6,  // softmax cross-entropy over K scores, y = class index
+#define PYGDX_LOSS_ENUM(name, value, binary) name = value,
+    PYGDX_LOSS_KINDS(PYGDX_LOSS_ENUM)
+#undef PYGDX_LOSS_ENUM
 };
 
 struct Loss {
@@ -30,6 +38,18 @@ struct Loss {
 };
 
 inline bool loss_is_multinomial(const Loss& loss) { return loss.kind == LossKind::multinomial; }
+
+// A loss of the margin s·z with y = ±1, which a K-class model trains one-vs-rest.
+inline bool loss_is_binary_classification(const Loss& loss) {
+    switch (loss.kind) {
+#define PYGDX_LOSS_BINARY(name, value, binary) \
+    case LossKind::name:                        \
+        return binary;
+        PYGDX_LOSS_KINDS(PYGDX_LOSS_BINARY)
+#undef PYGDX_LOSS_BINARY
+    }
+    return false;
+}
 
 // Loss of one sample with one decision value; *dloss receives dloss/dz.
 inline double loss_and_derivative(const Loss& loss, double z, double y, double* dloss) {
