@@ -18,6 +18,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .exceptions import DataConversionWarning, sklearn_exception
+from .penalties import PENALTIES
 
 __all__ = [
     "InvalidParameterError",
@@ -107,7 +108,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "max_iter": [interval(1, None, whole=True, what="an integer >= 1 (epochs)")],
     "tol": [NONE, interval(0, None)],
     "n_iter_no_change": [interval(1, None, whole=True)],
-    "penalty": [options(None, "l2", "l1", "elasticnet")],
+    "penalty": [options(*PENALTIES)],
     "alpha": [interval(0, None)],
     "l1_ratio": [interval(0, 1)],
     "epsilon": [interval(0, None)],

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from . import outofcore as _outofcore
+from .estimators import GDClassifier
 from .exceptions import NotFittedError, sklearn_exception
 
 try:
@@ -212,7 +213,7 @@ def _fit_dask(estimator: Any, X: Any, y: Any, sample_weight: Any, classes: Any, 
     owner = type(estimator).__name__
     X, y, sample_weight = _with_targets(X, y, sample_weight, owner)
     class_weight = None
-    if estimator._estimator_type == "classifier":
+    if isinstance(estimator, GDClassifier):
         if classes is None and partial and estimator.__sklearn_is_fitted__():
             classes = estimator.classes_
         classes, class_weight = _classes_and_weights(estimator, y, classes)
@@ -243,7 +244,7 @@ def predict(estimator: Any, X: Any) -> Any:
     """The fitted estimator's ``predict`` on every chunk of X, lazily (a dask array)."""
     if not estimator.__sklearn_is_fitted__():
         return _by_rows(estimator, "predict", X, None, None)
-    dtype = estimator.classes_.dtype if estimator._estimator_type == "classifier" else estimator.coef_.dtype
+    dtype = estimator.classes_.dtype if isinstance(estimator, GDClassifier) else estimator.coef_.dtype
     return _by_rows(estimator, "predict", X, None, dtype)
 
 

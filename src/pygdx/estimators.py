@@ -212,8 +212,7 @@ class _GDBase(EstimatorProtocol, Fitting):
                 rows = val_rows = None
                 if early:
                     split = self._split_labels(targets, y_core)
-                    rows, val_rows = validation_split(split, float(self.validation_fraction),
-                                                      self._estimator_type == "classifier", state.rng)
+                    rows, val_rows = self._validation_split(split, state.rng)
                 source = _training.InMemory(Xc, y_core, sw, rows)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
@@ -244,6 +243,9 @@ class _GDBase(EstimatorProtocol, Fitting):
             with self._training(n_features, dtype, targets, partial) as (plan, state):
                 self._run(plan, state, source, None)
         return self
+
+    def _validation_split(self, y_encoded: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        return validation_split(y_encoded, float(self.validation_fraction), self._estimator_type == "classifier", rng)
 
     # Hooks the two estimators fill in.
     def _targets(self, y: np.ndarray | None, partial: bool, classes: Any) -> Targets:
