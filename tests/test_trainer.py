@@ -379,3 +379,16 @@ def test_no_module_of_the_estimators_is_over_600_lines():
         with open(os.path.join(root, name)) as f:
             sizes[name] = sum(1 for _ in f)
     assert {k: v for k, v in sizes.items() if v > 600} == {}
+
+
+def test_a_tabulated_schedule_gives_the_same_bits_over_many_epochs_per_call(data):
+    """A schedule of rates computed ahead in Python (LambdaLR) is filled for every step of a
+    call into the core: many epochs per call equal one epoch per call (forced by a callback)."""
+    X, y = data
+    params = dict(optimizer="sgd", batch_size=16, max_iter=300, tol=None, random_state=0)
+    many = pygdx.GDRegressor(**params, lr=pygdx.schedules.LambdaLR(0.05, lambda e: 1.0 / (1 + 0.01 * e))).fit(X, y)
+    one = pygdx.GDRegressor(**params, lr=pygdx.schedules.LambdaLR(0.05, lambda e: 1.0 / (1 + 0.01 * e)),
+                            callbacks=[lambda est, info: False]).fit(X, y)
+    assert many.t_ == one.t_ == 300 * 8
+    assert many.loss_curve_ == one.loss_curve_
+    np.testing.assert_array_equal(many.coef_, one.coef_)

@@ -35,6 +35,10 @@ __all__ = ["Plan", "FitState", "DataSource", "InMemory", "train", "numpy_epoch"]
 # that the call's cost vanishes, small enough that the seeds drawn ahead stay small.
 EPOCHS_PER_CALL = 1024
 
+# A tabulated schedule (rates Python computed ahead) is filled for the steps of one call at a
+# time: calls are cut to at most this many steps so that the table stays small.
+TABLE_STEPS = 1 << 20
+
 # Row weights above this, when training overflows, are the likely cause (not the learning rate).
 HUGE_WEIGHT = 1e12
 
@@ -96,6 +100,9 @@ class DataSource(Protocol):
     def explain_non_finite(self) -> None:
         """Called when an epoch's loss was not finite: raise a ValueError naming bad input, if any."""
 
+    def steps_per_epoch(self, plan: Plan) -> int | None:
+        """Optimizer steps of one epoch of a core source (None: the epochs step in Python)."""
+
 
 class InMemory:
     """Rows of one in-memory array: X, encoded targets, row weights, and the rows to train on
@@ -113,6 +120,9 @@ class InMemory:
         batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(order))
         return _core.DenseSource(problem, self.X, self.y, self.sample_weight, order, batch_size,
                                  plan.n_threads)
+
+    def steps_per_epoch(self, plan: Plan) -> int | None:
+        return 1 if plan.batch_size is None else -(-len(self.rows) // int(plan.batch_size))
 
     def explain_non_finite(self) -> None:
         check_finite(self.X, "X")
@@ -189,10 +199,15 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     runner = source.bind(plan, optimizer, problem)
     watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None  # reduce-on-plateau
     each_epoch = on_epoch is not None or validation_score is not None or watched is not None
+    tabulated = schedule.kind == _core.ScheduleKind.table
+    steps_per_epoch = source.steps_per_epoch(plan) if tabulated else None
     recorded = 0
     epoch = 0
     while epoch < plan.max_epochs:
         n_epochs = 1 if each_epoch else min(plan.max_epochs - epoch, EPOCHS_PER_CALL)
+        if steps_per_epoch:  # the table must hold every step of this call
+            n_epochs = max(1, min(n_epochs, TABLE_STEPS // steps_per_epoch))
+            trainer.schedule = optimizer.core_buffers(steps=n_epochs * steps_per_epoch)[1]
         seeds = None
         if plan.shuffle:
             rng_state = state.rng.bit_generator.state

@@ -114,6 +114,9 @@ class _DaskChunks:
 
         return full_batch_step if plan.batch_size is None else mini_batch_epoch
 
+    def steps_per_epoch(self, plan: Any) -> None:
+        """The epochs step in Python (each chunk fills a tabulated schedule for its own steps)."""
+
     def explain_non_finite(self) -> None:
         """Each chunk names its own bad input where it is read (ChunkModel._diagnose)."""
 

@@ -167,10 +167,11 @@ class ChunkModel:
         start_penalty = self.penalty(theta)
         plan = self.plan
         if plan.on_core:
-            hyper, schedule, counters, states = optimizer.core_buffers()
+            batch_size = min(int(plan.batch_size), len(order))
+            hyper, schedule, counters, states = optimizer.core_buffers(steps=-(-len(order) // batch_size))
             loss, _, finite = _core.linear_epoch(
-                plan.problem, Xc, y_core, sw, order, min(int(plan.batch_size), len(order)), hyper, schedule, counters,
-                theta, states, plan.n_threads, seed)
+                plan.problem, Xc, y_core, sw, order, batch_size, hyper, schedule, counters, theta, states,
+                plan.n_threads, seed)
         else:
             loss, finite = _training.numpy_epoch(plan, optimizer, Xc, y_core, sw, order)(seed)
         if not finite:
@@ -222,6 +223,9 @@ class Chunks:
             return total / n_rows + epoch_penalty, True
 
         return full_batch_epoch if plan.batch_size is None else mini_batch_epoch
+
+    def steps_per_epoch(self, plan: _training.Plan) -> None:
+        """The epochs step in Python (each chunk fills a tabulated schedule for its own steps)."""
 
     def explain_non_finite(self) -> None:
         """Each chunk names its own bad input as it is read (ChunkModel._diagnose)."""
