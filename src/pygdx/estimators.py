@@ -104,13 +104,6 @@ class _GDBase(EstimatorProtocol, Fitting):
         return cls(self.epsilon) if issubclass(cls, (_losses.Huber, _losses.EpsilonInsensitive)) else cls()
 
     # --- the fitted model -------------------------------------------------------------------
-    def _new_model(self, n_features: int, n_outputs: int, dtype: np.dtype) -> None:
-        """Zero weights for a model set from outside (pygdx.modelfile loads saved coefficients)."""
-        self._theta = np.zeros(n_outputs * n_features + n_outputs, dtype=dtype)
-        self._n_outputs = n_outputs
-        self.n_features_in_ = n_features
-        self._optimizer = None
-
     @property
     def coef_(self) -> np.ndarray:
         self._check_coef_exists()
