@@ -6,14 +6,17 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings/arrays.hpp"
 #include "core/optimizers.hpp"
 
 namespace py = pybind11;
-using pygdx_bindings::readable;
+using pygdx_bindings::readable_numbers;
 using pygdx_bindings::writable_data;
 
 namespace {
@@ -22,61 +25,126 @@ namespace {
 // re-taking it would cost more than the update.
 constexpr std::size_t min_elements_to_release_gil = 1 << 14;
 
+// Everything a step writes, checked once: parameter and state buffers, the counters, and
+// the arrays that own them.
+template <class T>
+struct Binding {
+    pygdx::Hyper hyper;
+    std::vector<py::array> owned;  // keeps every bound buffer alive while we hold its pointer
+    std::vector<pygdx::ParamBuffers<T>> buffers;
+    pygdx_bindings::ByteRanges written;
+    double* counters = nullptr;
+    std::size_t total_size = 0;
+};
+
+template <class T>
+Binding<T> bind(const pygdx::Hyper& h, const py::list& params, const py::list& states, const py::array& counters) {
+    if (states.size() != params.size()) {
+        throw py::value_error("need one list of state buffers per parameter");
+    }
+    Binding<T> out;
+    out.hyper = h;
+    if (counters.size() != pygdx::n_counters) {
+        throw py::value_error("counters must be a float64 array of size 2");
+    }
+    out.counters = writable_data<double>(counters, "counters");
+    out.owned.push_back(counters);
+    const int n_state = pygdx::state_buffer_count(h);
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        const std::string name = "parameter " + std::to_string(k);
+        pygdx::ParamBuffers<T> b;
+        b.param = writable_data<T>(params[k], name);
+        const py::array p = py::reinterpret_borrow<py::array>(params[k]);
+        b.size = static_cast<std::size_t>(p.size());
+        out.owned.push_back(p);
+        if (!py::isinstance<py::list>(states[k])) {
+            throw py::type_error(name + ": its state buffers must be given as a list");
+        }
+        const py::list st = py::reinterpret_borrow<py::list>(states[k]);
+        if (static_cast<int>(st.size()) != n_state) {
+            throw py::value_error(name + ": expected " + std::to_string(n_state) + " state buffers");
+        }
+        for (int j = 0; j < n_state; ++j) {
+            if (!pygdx::state_buffer_used(h, j)) {
+                continue;
+            }
+            const py::handle slot = st[static_cast<std::size_t>(j)];
+            b.state[j] = writable_data<T>(slot, name + " state " + std::to_string(j));
+            const py::array s_arr = py::reinterpret_borrow<py::array>(slot);
+            if (static_cast<std::size_t>(s_arr.size()) != b.size) {
+                throw py::value_error(name + " state " + std::to_string(j) + " has the wrong size");
+            }
+            out.owned.push_back(s_arr);
+            out.written.add(b.state[j], b.size * sizeof(T));
+        }
+        out.buffers.push_back(b);
+        out.written.add(b.param, b.size * sizeof(T));
+        out.total_size += b.size;
+    }
+    out.written.add(out.counters, pygdx::n_counters * sizeof(double));
+    out.written.finish();
+    return out;
+}
+
+// Steps from two threads at once run one after the other: without the lock they would
+// interleave their updates of the same buffers and counters. Whoever waits for the lock
+// first lets go of the GIL, so the holder can always finish (it may need the GIL).
 template <class T>
 class OptimizerKernel {
 public:
-    pygdx::Hyper hyper;
     pygdx::Schedule schedule;
     int n_threads;
 
     OptimizerKernel(const pygdx::Hyper& h, const pygdx::Schedule& s, const py::list& params,
                     const py::list& states, const py::array& counters, int threads)
-        : hyper(h), schedule(s), n_threads(threads) {
-        if (states.size() != params.size()) {
-            throw py::value_error("need one list of state buffers per parameter");
-        }
-        if (!py::isinstance<py::array_t<double>>(counters) || counters.size() != pygdx::n_counters) {
-            throw py::value_error("counters must be a float64 array of size 2");
-        }
-        counters_ = writable_data<double>(counters, "counters");
-        owned_.push_back(counters);
-        const int n_state = pygdx::state_buffer_count(h);
-        for (std::size_t k = 0; k < params.size(); ++k) {
-            const std::string name = "parameter " + std::to_string(k);
-            py::array p = py::reinterpret_borrow<py::array>(params[k]);
-            pygdx::ParamBuffers<T> b;
-            b.param = writable_data<T>(p, name);
-            b.size = static_cast<std::size_t>(p.size());
-            owned_.push_back(p);
-            const py::list st = py::reinterpret_borrow<py::list>(states[k]);
-            if (static_cast<int>(st.size()) != n_state) {
-                throw py::value_error(name + ": expected " + std::to_string(n_state) + " state buffers");
-            }
-            for (int j = 0; j < n_state; ++j) {
-                py::array s_arr = py::reinterpret_borrow<py::array>(st[static_cast<std::size_t>(j)]);
-                if (!pygdx::state_buffer_used(h, j)) {
-                    continue;
-                }
-                b.state[j] = writable_data<T>(s_arr, name + " state " + std::to_string(j));
-                if (static_cast<std::size_t>(s_arr.size()) != b.size) {
-                    throw py::value_error(name + " state " + std::to_string(j) + " has the wrong size");
-                }
-                owned_.push_back(s_arr);
-            }
-            shapes_.emplace_back(p.shape(), p.shape() + p.ndim());
-            buffers_.push_back(b);
-            total_size_ += b.size;
+        : schedule(s), n_threads(threads), bound_(bind<T>(h, params, states, counters)) {
+        for (const auto& p : params) {
+            const py::array arr = py::reinterpret_borrow<py::array>(p);
+            shapes_.emplace_back(arr.shape(), arr.shape() + arr.ndim());
         }
     }
+
+    const pygdx::Hyper& hyper() const { return bound_.hyper; }
+
+    // Binds new hyperparameters, state buffers and counters (load_state_dict). Call it
+    // between lock() and unlock(): a step that was waiting then uses the new ones. The
+    // parameters must have the shapes bound at construction.
+    void rebind(const pygdx::Hyper& h, const py::list& params, const py::list& states, const py::array& counters) {
+        if (params.size() != shapes_.size()) {
+            throw py::value_error("rebind needs the " + std::to_string(shapes_.size()) + " parameters bound before");
+        }
+        for (std::size_t k = 0; k < shapes_.size(); ++k) {
+            if (!has_shape(params[k], k)) {
+                throw py::value_error("rebind: parameter " + std::to_string(k) + " changed shape");
+            }
+        }
+        Binding<T> fresh = bind<T>(h, params, states, counters);
+        std::swap(bound_, fresh);
+    }  // the old binding's arrays are released here, with the GIL held
+
+    // For Python code that reads or writes the bound buffers (state_dict, load_state_dict):
+    // no step runs between lock() and unlock(), which must come from the same thread.
+    void lock() {
+        if (!steps_.try_lock()) {
+            py::gil_scoped_release release;
+            steps_.lock();
+        }
+    }
+
+    void unlock() { steps_.unlock(); }
 
     // grads: a sequence with one array-like per parameter; with one parameter, also the
     // gradient itself (an array, a number, or a nested list of length other than 1). Each
     // is read as a C-contiguous T array, converted (copied) once if it is not one already.
     // Every gradient is converted and checked before the first parameter changes.
+    //
+    // With one parameter, a one-element list is the gradient itself when its shape is the
+    // parameter's ([[...]] for a (1, n) parameter), and the list of one gradient otherwise:
+    // the two readings never both fit, so g.tolist() works for every shape.
     void step(py::handle grads) {
-        const std::size_t n = buffers_.size();
+        const std::size_t n = shapes_.size();
         const bool single = n == 1 && (py::isinstance<py::array>(grads) || !py::isinstance<py::sequence>(grads) ||
-                                       py::len(grads) != 1);
+                                       py::len(grads) != 1 || has_shape(grads, 0));
         if (single) {
             py::object held;
             const T* g = gradient_data(grads, 0, held);
@@ -113,13 +181,21 @@ private:
     // The data of gradient k, read as a C-contiguous T array of parameter k's shape: the
     // caller's array when it already is one (checked without a conversion call), else a
     // converted copy. `holder` keeps that array alive until the step is done.
+    // A gradient that overlaps memory the step writes (a parameter, its own included, or a
+    // state buffer) is copied first: the loops read it after those writes, and their
+    // __restrict pointers promise no overlap.
     const T* gradient_data(py::handle obj, std::size_t k, py::object& holder) const {
-        const bool usable = py::isinstance<py::array_t<T, py::array::c_style>>(obj);
-        const py::array arr = usable ? py::reinterpret_borrow<py::array>(obj) : py::array(readable<T>(obj));
+        const bool usable = py::isinstance<py::array_t<T, py::array::c_style>>(obj) &&
+                            pygdx_bindings::is_aligned(py::reinterpret_borrow<py::array>(obj));
+        const std::string what = "gradient " + std::to_string(k);
+        py::array arr = usable ? py::reinterpret_borrow<py::array>(obj) : py::array(readable_numbers<T>(obj, what));
         if (!arr) {
-            throw py::type_error("gradient " + std::to_string(k) + " (a " +
-                                 std::string(py::str(py::type::handle_of(obj).attr("__name__"))) +
-                                 ") cannot be read as a " + pygdx_bindings::dtype_name<T>() + " array");
+            throw py::type_error(what + " (a " + pygdx_bindings::type_name(obj) + ") cannot be read as a " +
+                                 pygdx_bindings::dtype_name<T>() + " array");
+        }
+        if (bound_.written.overlaps(arr.data(), static_cast<std::size_t>(arr.nbytes()))) {
+            arr = py::array_t<T>(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim()),
+                                 static_cast<const T*>(arr.data()));
         }
         const auto& shape = shapes_[k];
         const bool same = static_cast<std::size_t>(arr.ndim()) == shape.size() &&
@@ -127,7 +203,7 @@ private:
         if (!same) {
             py::tuple want(shape.size());
             for (std::size_t i = 0; i < shape.size(); ++i) want[i] = shape[i];
-            const bool list_for_one = buffers_.size() == 1 && !py::isinstance<py::array>(obj);
+            const bool list_for_one = shapes_.size() == 1 && !py::isinstance<py::array>(obj);
             throw py::value_error("gradient " + std::to_string(k) + " has shape " +
                                   std::string(py::str(arr.attr("shape"))) + " but parameter " + std::to_string(k) +
                                   " has shape " + std::string(py::str(want)) +
@@ -137,23 +213,37 @@ private:
         return static_cast<const T*>(arr.data());
     }
 
-    void run(const T* const* grads) {
-        const std::size_t n = buffers_.size();
-        if (total_size_ >= min_elements_to_release_gil) {
-            // Safe: the core touches only the buffers held by the caller and in owned_, and
-            // no Python object, until the release ends.
-            py::gil_scoped_release release;
-            pygdx::optimizer_step(hyper, schedule, counters_, buffers_.data(), grads, n, n_threads);
-        } else {
-            pygdx::optimizer_step(hyper, schedule, counters_, buffers_.data(), grads, n, n_threads);
-        }
+    // Whether `obj` converts to an array of parameter k's shape.
+    bool has_shape(py::handle obj, std::size_t k) const {
+        const py::array arr = py::array::ensure(obj);
+        const auto& shape = shapes_[k];
+        return arr && static_cast<std::size_t>(arr.ndim()) == shape.size() &&
+               std::equal(shape.begin(), shape.end(), arr.shape());
     }
 
-    std::vector<py::array> owned_;  // keeps every bound buffer alive while we hold its pointer
-    std::vector<std::vector<py::ssize_t>> shapes_;
-    std::vector<pygdx::ParamBuffers<T>> buffers_;
-    double* counters_ = nullptr;
-    std::size_t total_size_ = 0;
+    void run(const T* const* grads) {
+        // Copied while the GIL is held: Python may assign them while the step runs.
+        const pygdx::Schedule s = schedule;
+        const int threads = n_threads;
+        // Small steps keep the GIL (releasing it would cost more than the update) unless
+        // they have to wait for the lock.
+        if (bound_.total_size < min_elements_to_release_gil && steps_.try_lock()) {
+            const std::lock_guard<std::mutex> held(steps_, std::adopt_lock);
+            pygdx::optimizer_step(bound_.hyper, s, bound_.counters, bound_.buffers.data(), grads, shapes_.size(),
+                                  threads);
+            return;
+        }
+        // Safe: the core touches only the buffers held by the caller and in bound_, and no
+        // Python object, until the release ends; bound_ changes only under the lock.
+        py::gil_scoped_release release;
+        const std::lock_guard<std::mutex> held(steps_);
+        pygdx::optimizer_step(bound_.hyper, s, bound_.counters, bound_.buffers.data(), grads, shapes_.size(),
+                              threads);
+    }
+
+    std::vector<std::vector<py::ssize_t>> shapes_;  // fixed for the kernel's life
+    Binding<T> bound_;
+    std::mutex steps_;
 };
 
 template <class T>
@@ -163,10 +253,14 @@ void register_kernel(py::module_& m, const char* name) {
                       const py::array&, int>(),
              py::arg("hyper"), py::arg("schedule"), py::arg("params"), py::arg("states"), py::arg("counters"),
              py::arg("n_threads") = 0)
-        .def_readwrite("hyper", &OptimizerKernel<T>::hyper)
+        .def_property_readonly("hyper", &OptimizerKernel<T>::hyper)
         .def_readwrite("schedule", &OptimizerKernel<T>::schedule)
         .def_readwrite("n_threads", &OptimizerKernel<T>::n_threads)
-        .def("step", &OptimizerKernel<T>::step, py::arg("grads"));
+        .def("step", &OptimizerKernel<T>::step, py::arg("grads"))
+        .def("rebind", &OptimizerKernel<T>::rebind, py::arg("hyper"), py::arg("params"), py::arg("states"),
+             py::arg("counters"))
+        .def("lock", &OptimizerKernel<T>::lock)
+        .def("unlock", &OptimizerKernel<T>::unlock);
 }
 
 }  // namespace
