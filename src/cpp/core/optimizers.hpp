@@ -26,8 +26,8 @@
 // Linux), so a portable wheel still uses the wide registers. Every version performs the
 // same IEEE operations in the same order (no FMA contraction: see CMakeLists.txt), so the
 // results do not depend on the CPU.
-// PYGDX_NO_SIMD_CLONES turns them off, e.g. for sanitizer builds (ThreadSanitizer cannot run
-// the clones' load-time dispatch).
+// The CMake option PYGDX_NO_SIMD_CLONES (implied by PYGDX_SANITIZE) turns them off:
+// sanitizer runtimes cannot run the clones' load-time dispatch.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(PYGDX_NO_SIMD_CLONES)
 #define PYGDX_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
