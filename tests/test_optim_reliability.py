@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import pygdx
 from pygdx import _core, optim
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -534,3 +535,43 @@ def test_build_options_are_cmake_options(tmp_path):
     assert "PYGDX_NO_SIMD_CLONES:BOOL=ON" in flags and "PYGDX_SANITIZE:STRING=address;undefined" in flags
     bad = _configure(tmp_path / "bad", "-DPYGDX_SANITIZE=memory-leak")
     assert bad.returncode != 0 and "unknown sanitizer" in bad.stderr
+
+
+# --- minimize, numerical gradients and the test functions take real numbers only ----------
+
+def square(x):
+    return float(np.sum(np.square(x)))
+
+
+@pytest.mark.parametrize("x0", [1 + 2j, np.ones(2) + 0j, "1.0", np.array(["1", "2"]), [1.0, None],
+                                np.zeros(2, "M8[D]"), np.zeros(2, [("a", "f8")])])
+def test_minimize_refuses_a_start_that_is_not_real(x0):
+    with pytest.raises(TypeError, match="x0 must"):
+        pygdx.minimize(square, x0, jac=lambda x: 2 * x)
+
+
+@pytest.mark.parametrize("jac", [lambda x: 2 * x + 0j, lambda x: np.array(["1"] * 2), lambda x: [1.0, None]])
+def test_minimize_refuses_gradients_that_are_not_real(jac):
+    x0 = np.ones(2)
+    with pytest.raises(TypeError, match="gradient must hold real numbers"):
+        pygdx.minimize(square, x0, jac=jac)
+    np.testing.assert_array_equal(x0, 1.0)
+
+
+@pytest.mark.parametrize("value", [1 + 0j, "1.0", b"1", np.array([1.0 + 0j])])
+def test_fun_must_return_a_real_number(value):
+    with pytest.raises(TypeError, match="real number"):
+        pygdx.minimize(lambda x: value, np.ones(2), jac=lambda x: x)
+    with pytest.raises(TypeError, match="real number"):
+        pygdx.numerical_gradient(lambda x: value, np.ones(2))
+
+
+def test_numerical_gradient_and_test_functions_refuse_complex_points():
+    with pytest.raises(TypeError, match="real numbers"):
+        pygdx.numerical_gradient(square, np.ones(2) + 1j)
+    with pytest.raises(TypeError, match="real numbers"):
+        pygdx.check_gradient(square, lambda x: 2 * x + 1j, np.ones(2))
+    with pytest.raises(TypeError, match="real numbers"):
+        pygdx.functions.rosenbrock(np.ones(2) + 1j)
+    with pytest.raises(TypeError, match="real numbers"):
+        pygdx.functions.polynomial(["1", "2"])
