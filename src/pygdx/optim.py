@@ -35,7 +35,7 @@ import copy
 import inspect
 import math
 import types
-from typing import Any, ClassVar, Mapping, Sequence, Union
+from typing import Any, Callable, ClassVar, Mapping, Sequence, Union
 
 import numpy as np
 
@@ -220,18 +220,47 @@ class Optimizer:
         self._schedule_is_stateful = hasattr(self._schedule, "observe")
 
     # --- the public API -------------------------------------------------------------
-    def step(self, grads: Any) -> None:
+    def step(self, grads: Any = None, closure: Callable[[], tuple[Any, Any]] | None = None) -> Any:
         """Update every parameter in place from its gradient.
 
         ``grads``: a sequence with one gradient per parameter, in the parameters' order,
         each of its parameter's shape. With one parameter, the gradient itself also works:
         an array, a number or a nested list (``g.tolist()`` of any shape).
+
+        ``closure`` (or a callable in place of ``grads``, as ``opt.step(closure)`` in
+        torch): called once, before the update, at the current parameters; it returns
+        ``(loss, grads)``, the loss and the gradients in the form above. The step then
+        uses those gradients and returns the loss, as torch's ``step(closure)`` does (in
+        torch the closure calls ``backward()``; NumPy arrays carry no gradient, so here it
+        returns them). Without a closure, ``step`` returns None.
         """
-        # A plain attribute, not a property: at small sizes this wrapper is a visible part
-        # of the cost of a step.
-        if self._schedule_is_stateful:
-            self._kernel.schedule = self._schedule.to_core()
-        self._kernel.step(grads)
+        if closure is None and grads is not None and not callable(grads):
+            # A plain attribute, not a property: at small sizes this wrapper is a visible
+            # part of the cost of a step.
+            if self._schedule_is_stateful:
+                self._kernel.schedule = self._schedule.to_core()
+            self._kernel.step(grads)
+            return None
+        return self._step_with_closure(grads, closure)
+
+    def _step_with_closure(self, grads: Any, closure: Any) -> Any:
+        if closure is None:
+            if grads is None:
+                raise TypeError("step() needs the gradients, or a closure returning (loss, gradients)")
+            grads, closure = None, grads
+        if grads is not None:
+            raise TypeError("step() takes the gradients or a closure, not both")
+        if not callable(closure):
+            raise TypeError(f"closure must be callable, not {type(closure).__name__}")
+        result = closure()
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(
+                f"the closure must return a pair (loss, gradients), not a {type(result).__name__}; in torch it "
+                "calls backward(), here it returns the gradients"
+            )
+        loss, closure_grads = result
+        self.step(closure_grads)
+        return loss
 
     @property
     def lr(self) -> LearningRate:
