@@ -575,3 +575,16 @@ def test_numerical_gradient_and_test_functions_refuse_complex_points():
         pygdx.functions.rosenbrock(np.ones(2) + 1j)
     with pytest.raises(TypeError, match="real numbers"):
         pygdx.functions.polynomial(["1", "2"])
+
+
+def test_a_misaligned_theta_is_read_through_an_aligned_copy():
+    """Dask workers receive theta deserialized at an odd offset (tests/test_dask.py)."""
+    rng = np.random.default_rng(3)
+    X, y, theta = rng.normal(size=(30, 4)), rng.normal(size=30), rng.normal(size=5)
+    problem = _core.LinearProblem(_core.LossKind.squared_error, 4)
+    expected = _core.linear_loss_grad(problem, X, y, None, theta)
+    got = _core.linear_loss_grad(problem, X, y, None, misaligned(theta))
+    assert got[0] == expected[0]
+    np.testing.assert_array_equal(got[1], expected[1])
+    np.testing.assert_array_equal(_core.linear_decision(problem, X, misaligned(theta)),
+                                  _core.linear_decision(problem, X, theta))

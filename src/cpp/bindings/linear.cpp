@@ -111,6 +111,16 @@ T* checked_theta(const pygdx::LinearProblem& pb, const py::array& theta) {
     return p;
 }
 
+// theta where it is only read (loss_grad, decision): checked as above, but read through an
+// aligned copy when it is not aligned (Dask workers receive it at odd offsets). The
+// returned array holds the data.
+template <class T>
+py::array readable_theta(const pygdx::LinearProblem& pb, const py::array& theta) {
+    const py::array aligned = pygdx_bindings::is_aligned(theta) ? theta : py::array(theta.attr("copy")());
+    checked_theta<T>(pb, aligned);
+    return aligned;
+}
+
 bool is_float32(const py::array& a) { return a.dtype().kind() == 'f' && a.itemsize() == 4; }
 
 template <class T>
@@ -120,7 +130,8 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::handle X, py::handle y, 
     if (y.is_none()) {
         throw py::value_error("y is required");
     }
-    const T* th = checked_theta<T>(pb, theta);
+    const py::array theta_read = readable_theta<T>(pb, theta);
+    const T* th = static_cast<const T*>(theta_read.data());
     py::array_t<T> grad(static_cast<py::ssize_t>(pb.n_params()));
     T* g = grad.mutable_data();
     double value;
@@ -135,7 +146,8 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::handle X, py::handle y, 
 template <class T>
 py::array decision(const pygdx::LinearProblem& pb, py::handle X, py::array theta, py::handle rows, int n_threads) {
     Inputs<T> in = check_inputs<T>(pb, X, py::none(), py::none(), rows);
-    const T* th = checked_theta<T>(pb, theta);
+    const py::array theta_read = readable_theta<T>(pb, theta);
+    const T* th = static_cast<const T*>(theta_read.data());
     py::array_t<T> out({static_cast<py::ssize_t>(in.data.n_used), static_cast<py::ssize_t>(pb.n_outputs)});
     T* o = out.mutable_data();
     {
