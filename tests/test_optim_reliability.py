@@ -98,12 +98,12 @@ def test_kernel_refuses_non_arrays_with_a_type_error(bad):
     counters = np.array([0.0, 1.0])
     p = np.zeros(2)
     with pytest.raises(TypeError, match="state 0 is a"):
-        _core.OptimizerKernelF64(hyper, _core.Schedule(), [p], [[bad]], counters)
+        _core.OptimizerKernelF64([hyper], [_core.Schedule()], [1], [counters], [p], [[bad]])
     with pytest.raises(TypeError, match="parameter 0 is a"):
-        _core.OptimizerKernelF64(hyper, _core.Schedule(), [bad], [[np.zeros(2)]], counters)
+        _core.OptimizerKernelF64([hyper], [_core.Schedule()], [1], [counters], [bad], [[np.zeros(2)]])
     if not isinstance(bad, list):
         with pytest.raises(TypeError, match="must be given as a list"):
-            _core.OptimizerKernelF64(hyper, _core.Schedule(), [p], [bad], counters)
+            _core.OptimizerKernelF64([hyper], [_core.Schedule()], [1], [counters], [p], [bad])
 
 
 # --- F4: the step counter --------------------------------------------------------------

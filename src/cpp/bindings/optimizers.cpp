@@ -25,63 +25,92 @@ namespace {
 // re-taking it would cost more than the update.
 constexpr std::size_t min_elements_to_release_gil = 1 << 14;
 
+// One parameter group: its rule's options, its step counters, and its parameters
+// [first, first + count) in the kernel's order.
+struct Group {
+    pygdx::Hyper hyper;
+    double* counters = nullptr;
+    std::size_t first = 0;
+    std::size_t count = 0;
+};
+
 // Everything a step writes, checked once: parameter and state buffers, the counters, and
 // the arrays that own them.
 template <class T>
 struct Binding {
-    pygdx::Hyper hyper;
+    std::vector<Group> groups;
     std::vector<py::array> owned;  // keeps every bound buffer alive while we hold its pointer
     std::vector<pygdx::ParamBuffers<T>> buffers;
     pygdx_bindings::ByteRanges written;
-    double* counters = nullptr;
     std::size_t total_size = 0;
 };
 
+// hypers, group_sizes and counters: one entry per group; params and states: one per
+// parameter, the groups' parameters one after the other.
 template <class T>
-Binding<T> bind(const pygdx::Hyper& h, const py::list& params, const py::list& states, const py::array& counters) {
+Binding<T> bind_buffers(const std::vector<pygdx::Hyper>& hypers, const std::vector<std::size_t>& group_sizes,
+                const py::list& counters, const py::list& params, const py::list& states) {
+    if (group_sizes.size() != hypers.size() || counters.size() != hypers.size()) {
+        throw py::value_error("need one hyperparameter record, size and counters array per group");
+    }
     if (states.size() != params.size()) {
         throw py::value_error("need one list of state buffers per parameter");
     }
     Binding<T> out;
-    out.hyper = h;
-    if (counters.size() != pygdx::n_counters) {
-        throw py::value_error("counters must be a float64 array of size 2");
-    }
-    out.counters = writable_data<double>(counters, "counters");
-    out.owned.push_back(counters);
-    const int n_state = pygdx::state_buffer_count(h);
-    for (std::size_t k = 0; k < params.size(); ++k) {
-        const std::string name = "parameter " + std::to_string(k);
-        pygdx::ParamBuffers<T> b;
-        b.param = writable_data<T>(params[k], name);
-        const py::array p = py::reinterpret_borrow<py::array>(params[k]);
-        b.size = static_cast<std::size_t>(p.size());
-        out.owned.push_back(p);
-        if (!py::isinstance<py::list>(states[k])) {
-            throw py::type_error(name + ": its state buffers must be given as a list");
+    std::size_t k = 0;
+    for (std::size_t g = 0; g < hypers.size(); ++g) {
+        const pygdx::Hyper& h = hypers[g];
+        Group group{h, nullptr, k, group_sizes[g]};
+        const std::string group_name = "group " + std::to_string(g);
+        group.counters = writable_data<double>(counters[g], group_name + " counters");
+        const py::array c = py::reinterpret_borrow<py::array>(counters[g]);
+        if (c.size() != pygdx::n_counters) {
+            throw py::value_error(group_name + " counters must be a float64 array of size 2");
         }
-        const py::list st = py::reinterpret_borrow<py::list>(states[k]);
-        if (static_cast<int>(st.size()) != n_state) {
-            throw py::value_error(name + ": expected " + std::to_string(n_state) + " state buffers");
+        out.owned.push_back(c);
+        out.written.add(group.counters, pygdx::n_counters * sizeof(double));
+        if (group.count > params.size() - k) {
+            throw py::value_error("the group sizes add up to more than the " + std::to_string(params.size()) +
+                                  " parameters");
         }
-        for (int j = 0; j < n_state; ++j) {
-            if (!pygdx::state_buffer_used(h, j)) {
-                continue;
+        const int n_state = pygdx::state_buffer_count(h);
+        for (const std::size_t end = k + group.count; k < end; ++k) {
+            const std::string name = "parameter " + std::to_string(k);
+            pygdx::ParamBuffers<T> b;
+            b.param = writable_data<T>(params[k], name);
+            const py::array p = py::reinterpret_borrow<py::array>(params[k]);
+            b.size = static_cast<std::size_t>(p.size());
+            out.owned.push_back(p);
+            if (!py::isinstance<py::list>(states[k])) {
+                throw py::type_error(name + ": its state buffers must be given as a list");
             }
-            const py::handle slot = st[static_cast<std::size_t>(j)];
-            b.state[j] = writable_data<T>(slot, name + " state " + std::to_string(j));
-            const py::array s_arr = py::reinterpret_borrow<py::array>(slot);
-            if (static_cast<std::size_t>(s_arr.size()) != b.size) {
-                throw py::value_error(name + " state " + std::to_string(j) + " has the wrong size");
+            const py::list st = py::reinterpret_borrow<py::list>(states[k]);
+            if (static_cast<int>(st.size()) != n_state) {
+                throw py::value_error(name + ": expected " + std::to_string(n_state) + " state buffers");
             }
-            out.owned.push_back(s_arr);
-            out.written.add(b.state[j], b.size * sizeof(T));
+            for (int j = 0; j < n_state; ++j) {
+                if (!pygdx::state_buffer_used(h, j)) {
+                    continue;
+                }
+                const py::handle slot = st[static_cast<std::size_t>(j)];
+                b.state[j] = writable_data<T>(slot, name + " state " + std::to_string(j));
+                const py::array s_arr = py::reinterpret_borrow<py::array>(slot);
+                if (static_cast<std::size_t>(s_arr.size()) != b.size) {
+                    throw py::value_error(name + " state " + std::to_string(j) + " has the wrong size");
+                }
+                out.owned.push_back(s_arr);
+                out.written.add(b.state[j], b.size * sizeof(T));
+            }
+            out.buffers.push_back(b);
+            out.written.add(b.param, b.size * sizeof(T));
+            out.total_size += b.size;
         }
-        out.buffers.push_back(b);
-        out.written.add(b.param, b.size * sizeof(T));
-        out.total_size += b.size;
+        out.groups.push_back(group);
     }
-    out.written.add(out.counters, pygdx::n_counters * sizeof(double));
+    if (k != params.size()) {
+        throw py::value_error("the group sizes add up to " + std::to_string(k) + ", not to the " +
+                              std::to_string(params.size()) + " parameters");
+    }
     out.written.finish();
     return out;
 }
@@ -92,34 +121,54 @@ Binding<T> bind(const pygdx::Hyper& h, const py::list& params, const py::list& s
 template <class T>
 class OptimizerKernel {
 public:
-    pygdx::Schedule schedule;
     int n_threads;
 
-    OptimizerKernel(const pygdx::Hyper& h, const pygdx::Schedule& s, const py::list& params,
-                    const py::list& states, const py::array& counters, int threads)
-        : schedule(s), n_threads(threads), bound_(bind<T>(h, params, states, counters)) {
+    OptimizerKernel(const std::vector<pygdx::Hyper>& hypers, const std::vector<pygdx::Schedule>& schedules,
+                    const std::vector<std::size_t>& group_sizes, const py::list& counters, const py::list& params,
+                    const py::list& states, int threads)
+        : n_threads(threads), bound_(bind_buffers<T>(hypers, group_sizes, counters, params, states)),
+          schedules_(schedules) {
+        if (schedules_.size() != hypers.size()) {
+            throw py::value_error("need one schedule per group");
+        }
         for (const auto& p : params) {
             const py::array arr = py::reinterpret_borrow<py::array>(p);
             shapes_.emplace_back(arr.shape(), arr.shape() + arr.ndim());
         }
     }
 
-    const pygdx::Hyper& hyper() const { return bound_.hyper; }
+    // The learning-rate schedule of a group, set between steps.
+    void set_schedule(std::size_t group, const pygdx::Schedule& s) {
+        if (group >= schedules_.size()) {
+            throw py::index_error("no group " + std::to_string(group));
+        }
+        lock();
+        schedules_[group] = s;
+        steps_.unlock();
+    }
 
-    // Binds new hyperparameters, state buffers and counters (load_state_dict). Call it
-    // between lock() and unlock(): a step that was waiting then uses the new ones. The
-    // parameters must have the shapes bound at construction.
-    void rebind(const pygdx::Hyper& h, const py::list& params, const py::list& states, const py::array& counters) {
-        if (params.size() != shapes_.size()) {
-            throw py::value_error("rebind needs the " + std::to_string(shapes_.size()) + " parameters bound before");
+    // Binds new hyperparameters, schedules, state buffers and counters (load_state_dict, a
+    // changed group option). Call it between lock() and unlock(): a step that was waiting
+    // then uses the new ones. The groups and the parameters' shapes stay those bound at
+    // construction.
+    void rebind(const std::vector<pygdx::Hyper>& hypers, const std::vector<pygdx::Schedule>& schedules,
+                const py::list& counters, const py::list& params, const py::list& states) {
+        if (params.size() != shapes_.size() || hypers.size() != bound_.groups.size() ||
+            schedules.size() != hypers.size()) {
+            throw py::value_error("rebind needs the groups and parameters bound before");
         }
         for (std::size_t k = 0; k < shapes_.size(); ++k) {
             if (!has_shape(params[k], k)) {
                 throw py::value_error("rebind: parameter " + std::to_string(k) + " changed shape");
             }
         }
-        Binding<T> fresh = bind<T>(h, params, states, counters);
+        std::vector<std::size_t> sizes;
+        for (const Group& g : bound_.groups) {
+            sizes.push_back(g.count);
+        }
+        Binding<T> fresh = bind_buffers<T>(hypers, sizes, counters, params, states);
         std::swap(bound_, fresh);
+        schedules_ = schedules;
     }  // the old binding's arrays are released here, with the GIL held
 
     // For Python code that reads or writes the bound buffers (state_dict, load_state_dict):
@@ -222,43 +271,48 @@ private:
     }
 
     void run(const T* const* grads) {
-        // Copied while the GIL is held: Python may assign them while the step runs.
-        const pygdx::Schedule s = schedule;
-        const int threads = n_threads;
+        const int threads = n_threads;  // read while the GIL is held
         // Small steps keep the GIL (releasing it would cost more than the update) unless
         // they have to wait for the lock.
         if (bound_.total_size < min_elements_to_release_gil && steps_.try_lock()) {
             const std::lock_guard<std::mutex> held(steps_, std::adopt_lock);
-            pygdx::optimizer_step(bound_.hyper, s, bound_.counters, bound_.buffers.data(), grads, shapes_.size(),
-                                  threads);
+            step_groups(grads, threads);
             return;
         }
         // Safe: the core touches only the buffers held by the caller and in bound_, and no
-        // Python object, until the release ends; bound_ changes only under the lock.
+        // Python object, until the release ends; bound_ and schedules_ change only under
+        // the lock.
         py::gil_scoped_release release;
         const std::lock_guard<std::mutex> held(steps_);
-        pygdx::optimizer_step(bound_.hyper, s, bound_.counters, bound_.buffers.data(), grads, shapes_.size(),
-                              threads);
+        step_groups(grads, threads);
+    }
+
+    void step_groups(const T* const* grads, int threads) {
+        for (std::size_t g = 0; g < bound_.groups.size(); ++g) {
+            const Group& group = bound_.groups[g];
+            pygdx::optimizer_step(group.hyper, schedules_[g], group.counters, bound_.buffers.data() + group.first,
+                                  grads + group.first, group.count, threads);
+        }
     }
 
     std::vector<std::vector<py::ssize_t>> shapes_;  // fixed for the kernel's life
     Binding<T> bound_;
+    std::vector<pygdx::Schedule> schedules_;
     std::mutex steps_;
 };
 
 template <class T>
 void register_kernel(py::module_& m, const char* name) {
     py::class_<OptimizerKernel<T>>(m, name)
-        .def(py::init<const pygdx::Hyper&, const pygdx::Schedule&, const py::list&, const py::list&,
-                      const py::array&, int>(),
-             py::arg("hyper"), py::arg("schedule"), py::arg("params"), py::arg("states"), py::arg("counters"),
-             py::arg("n_threads") = 0)
-        .def_property_readonly("hyper", &OptimizerKernel<T>::hyper)
-        .def_readwrite("schedule", &OptimizerKernel<T>::schedule)
+        .def(py::init<const std::vector<pygdx::Hyper>&, const std::vector<pygdx::Schedule>&,
+                      const std::vector<std::size_t>&, const py::list&, const py::list&, const py::list&, int>(),
+             py::arg("hypers"), py::arg("schedules"), py::arg("group_sizes"), py::arg("counters"), py::arg("params"),
+             py::arg("states"), py::arg("n_threads") = 0)
         .def_readwrite("n_threads", &OptimizerKernel<T>::n_threads)
+        .def("set_schedule", &OptimizerKernel<T>::set_schedule, py::arg("group"), py::arg("schedule"))
         .def("step", &OptimizerKernel<T>::step, py::arg("grads"))
-        .def("rebind", &OptimizerKernel<T>::rebind, py::arg("hyper"), py::arg("params"), py::arg("states"),
-             py::arg("counters"))
+        .def("rebind", &OptimizerKernel<T>::rebind, py::arg("hypers"), py::arg("schedules"), py::arg("counters"),
+             py::arg("params"), py::arg("states"))
         .def("lock", &OptimizerKernel<T>::lock)
         .def("unlock", &OptimizerKernel<T>::unlock);
 }
