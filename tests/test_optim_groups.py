@@ -51,7 +51,13 @@ def torch_groups(torch, tensors, first, second):
     return [{"params": tensors[:2], **first}, {"params": tensors[2:], **second}]
 
 
-def assert_matches(params, tensors):
+def step_both(torch, opt, topt, params, tensors, step):
+    """One step of each from the same gradients (of the first len(grads) parameters); then equal."""
+    grads = grads_at(step, params)
+    for t, g in zip(tensors, grads):
+        t.grad = torch.from_numpy(g.copy())
+    opt.step(grads)
+    topt.step()
     for p, t in zip(params, tensors):
         np.testing.assert_allclose(p, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
@@ -65,12 +71,7 @@ def test_groups_match_torch_step_by_step(name, torch64):
     opt = getattr(optim, name)([{"params": params[:2], **first}, {"params": params[2:], **second}], lr=0.01, **base)
     topt = getattr(torch.optim, name)(torch_groups(torch, tensors, first, second), lr=0.01, **base)
     for step in range(N_STEPS):
-        grads = grads_at(step, params)
-        for t, g in zip(tensors, grads):
-            t.grad = torch.from_numpy(g.copy())
-        opt.step(grads)
-        topt.step()
-        assert_matches(params, tensors)
+        step_both(torch, opt, topt, params, tensors, step)
     for ours, theirs in zip(opt.param_groups, topt.param_groups):
         for key, value in ours.items():
             if key != "params":
@@ -95,12 +96,7 @@ def test_add_param_group_and_changed_options_match_torch(name, torch64):
             opt.param_groups[1]["weight_decay"] = 0.3
             topt.param_groups[1]["weight_decay"] = 0.3
         active = 2 if step < 4 else 3
-        grads = grads_at(step, params[:active])
-        for t, g in zip(tensors, grads):
-            t.grad = torch.from_numpy(g.copy())
-        opt.step(grads)
-        topt.step()
-        assert_matches(params, tensors)
+        step_both(torch, opt, topt, params[:active], tensors[:active], step)
 
 
 @pytest.mark.parametrize("name", list(CASES))
