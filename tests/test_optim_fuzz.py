@@ -291,3 +291,38 @@ def test_finite_differences_accept_real_values_only(value):
         return
     assert isinstance(value, float)
     assert np.all(g == 0) or not math.isfinite(value)
+
+
+GROUP_OPTIONS = {
+    "SGD": {"momentum": st.sampled_from([0.0, 0.5]), "weight_decay": st.sampled_from([0.0, 0.1]),
+            "maximize": st.booleans()},
+    "Adam": {"betas": st.tuples(st.floats(0.0, 0.99), st.floats(0.5, 0.999)), "amsgrad": st.booleans(),
+             "weight_decay": st.floats(0.0, 0.5), "eps": st.floats(1e-10, 1e-3)},
+    "RMSprop": {"alpha": st.floats(0.5, 1.0), "centered": st.booleans(), "momentum": st.floats(0.0, 0.9)},
+    "NAdam": {"momentum_decay": st.floats(0.0, 0.01), "decoupled_weight_decay": st.booleans()},
+}
+
+
+@pytest.mark.parametrize("name", list(GROUP_OPTIONS))
+@SETTINGS
+@given(data=st.data())
+def test_groups_step_as_separate_optimizers_would(name, data):
+    """Each group of a multi-group optimizer moves exactly as an optimizer of its own with
+    the group's options would."""
+    n_groups = data.draw(st.integers(1, 3))
+    sizes = [data.draw(st.integers(1, 4)) for _ in range(n_groups)]
+    options = [{k: data.draw(s) for k, s in GROUP_OPTIONS[name].items() if data.draw(st.booleans())}
+               for _ in range(n_groups)]
+    rates = [data.draw(st.floats(1e-3, 0.5)) for _ in range(n_groups)]
+    params = [np.linspace(-1, 1, n) for n in sizes]
+    singles = [p.copy() for p in params]
+    cls = getattr(optim, name)
+    opt = cls([{"params": [p], "lr": r, **o} for p, r, o in zip(params, rates, options)], lr=0.01)
+    separate = [cls(p, lr=r, **o) for p, r, o in zip(singles, rates, options)]
+    for step in range(4):
+        grads = [np.cos(p * (step + 1)) for p in params]
+        opt.step(grads)
+        for o, g in zip(separate, [np.cos(p * (step + 1)) for p in singles]):
+            o.step(g)
+        for p, q in zip(params, singles):
+            np.testing.assert_array_equal(p, q)
