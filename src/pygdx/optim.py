@@ -279,16 +279,16 @@ class Optimizer:
                 params, state, groups, schedules, counters)
         finally:
             old_kernel.unlock()
-        self._schedule_is_stateful = any(hasattr(s, "observe") for s in self._schedules)
+        self._schedule_is_stateful = any(s.refresh_each_step for s in self._schedules)
 
     def _set_group_option(self, index: int, key: str, value: Any) -> None:
         if key == "params":
             raise TypeError("a group's parameters are fixed; add new ones with add_param_group()")
         if key == "lr":
             schedule = as_schedule(value)
-            self._kernel.set_schedule(index, schedule.to_core())
+            self._kernel.set_schedule(index, schedule.to_core(int(self._group_counters[index][0]) + 1))
             self._groups[index]["lr"], self._schedules[index] = value, schedule
-            self._schedule_is_stateful = any(hasattr(s, "observe") for s in self._schedules)
+            self._schedule_is_stateful = any(s.refresh_each_step for s in self._schedules)
             return
         if key not in self.defaults:
             raise KeyError(f"{type(self).__name__} has no option {key!r}; its groups have {sorted(self._groups[index])}")
@@ -339,17 +339,18 @@ class Optimizer:
                     params: list[np.ndarray], state: list[dict[str, np.ndarray]]) -> Any:
         dtype = params[0].dtype
         kernel_type = _core.OptimizerKernelF32 if dtype == np.float32 else _core.OptimizerKernelF64
-        return kernel_type([self._make_hyper(g) for g in groups], [s.to_core() for s in schedules],
+        return kernel_type([self._make_hyper(g) for g in groups], _core_schedules(schedules, counters),
                            [len(g["params"]) for g in groups], counters, params, self._kernel_states(state),
                            self.n_threads or 0)
 
     def _bind(self) -> None:
         self._kernel = self._new_kernel(self._groups, self._schedules, self._group_counters, self.params, self.state)
-        self._schedule_is_stateful = any(hasattr(s, "observe") for s in self._schedules)
+        self._schedule_is_stateful = any(s.refresh_each_step for s in self._schedules)
 
     def _rebind_locked(self) -> None:
         """The kernel takes the current groups, schedules and state; call it under the kernel's lock."""
-        self._kernel.rebind([self._make_hyper(g) for g in self._groups], [s.to_core() for s in self._schedules],
+        self._kernel.rebind([self._make_hyper(g) for g in self._groups],
+                            _core_schedules(self._schedules, self._group_counters),
                             self._group_counters, self.params, self._kernel_states(self.state))
 
     # --- the public API -------------------------------------------------------------
@@ -373,8 +374,8 @@ class Optimizer:
             # part of the cost of a step.
             if self._schedule_is_stateful:
                 for k, schedule in enumerate(self._schedules):
-                    if hasattr(schedule, "observe"):
-                        self._kernel.set_schedule(k, schedule.to_core())
+                    if schedule.refresh_each_step:
+                        self._kernel.set_schedule(k, schedule.to_core(int(self._group_counters[k][0]) + 1))
             self._kernel.step(grads)
             return None
         return self._step_with_closure(grads, closure)
@@ -417,17 +418,17 @@ class Optimizer:
         if any(r is not rates[0] and r != rates[0] for r in rates):
             raise ValueError("the parameter groups have different learning rates; read param_groups[k]['lr']")
         s = self._schedules[0]
-        return s.lr if type(s).__name__ == "ConstantLR" else s
+        return s.lr if s.constant else s
 
     @lr.setter
     def lr(self, value: LearningRate) -> None:
         schedule = as_schedule(value)
-        core = schedule.to_core()  # checks a schedule's attributes before anything changes
+        core = schedule.to_core(self.t + 1)  # checks a schedule's attributes before anything changes
         for k, group in enumerate(self._groups):
             self._kernel.set_schedule(k, core)
             group["lr"] = value
         self._schedules = [schedule] * len(self._groups)
-        self._schedule_is_stateful = hasattr(schedule, "observe")
+        self._schedule_is_stateful = schedule.refresh_each_step
 
     @property
     def current_lr(self) -> float:
@@ -439,15 +440,18 @@ class Optimizer:
         """How many steps have been taken (by the first group's parameters)."""
         return int(self._group_counters[0][0])
 
-    def core_buffers(self, index: int = 0) -> tuple[Any, Any, np.ndarray, list[np.ndarray]]:
+    def core_buffers(self, index: int = 0, steps: int | None = None) -> tuple[Any, Any, np.ndarray, list[np.ndarray]]:
         """What a C++ training loop needs to step parameter ``index`` with this exact rule:
         ``(hyper, schedule, counters, state buffers)``. The arrays are this optimizer's own,
         so steps taken in C++ advance it exactly as :meth:`step` would (used by the estimators).
+        ``steps``: how many steps the loop will take (a tabulated schedule is computed that far).
         """
         g = next(k for k, sl in enumerate(self._group_slices()) if sl.start <= index < sl.stop)
         empty = np.empty(0, dtype=self.params[index].dtype)
         states = [self.state[index].get(name, empty) for name in self._state_names]
-        return self._make_hyper(self._groups[g]), self._schedules[g].to_core(), self._group_counters[g], states
+        counters = self._group_counters[g]
+        schedule = self._schedules[g].to_core(None if steps is None else int(counters[0]) + int(steps))
+        return self._make_hyper(self._groups[g]), schedule, counters, states
 
     def state_dict(self) -> dict:
         """Everything needed to continue exactly where this optimizer is: a deep copy.
@@ -520,7 +524,7 @@ class Optimizer:
             target_state = self.state if in_place else state
             target_counters = self._group_counters if in_place else counters
             hypers = [self._make_hyper(g) for g in groups]
-            self._kernel.rebind(hypers, [s.to_core() for s in schedules], target_counters, params,
+            self._kernel.rebind(hypers, _core_schedules(schedules, counters), target_counters, params,
                                 self._kernel_states(target_state))
             if in_place:
                 for new, cur in zip(state, self.state):
@@ -532,7 +536,7 @@ class Optimizer:
             self.defaults = types.MappingProxyType(defaults)
             self._groups = [{**g, "params": params[sl]} for g, sl in zip(groups, self._group_slices())]
             self._schedules = schedules
-            self._schedule_is_stateful = any(hasattr(s, "observe") for s in schedules)
+            self._schedule_is_stateful = any(s.refresh_each_step for s in schedules)
         finally:
             self._kernel.unlock()
 
@@ -626,6 +630,11 @@ class Optimizer:
         rate = self._groups[0]["lr"] if len(self._groups) > 1 else self.lr
         groups = f", groups={len(self._groups)}" if len(self._groups) > 1 else ""
         return f"{type(self).__name__}([{shapes}], lr={rate!r}, {args}{groups})"
+
+
+def _core_schedules(schedules: list[Any], counters: list[np.ndarray]) -> list[Any]:
+    """Each group's core schedule record, computed (where tabulated) through its next step."""
+    return [s.to_core(int(c[0]) + 1) for s, c in zip(schedules, counters)]
 
 
 def _fresh_counters() -> np.ndarray:
