@@ -47,7 +47,10 @@ def test_gradient_property_one_point_at_a_time(f, data):
     (lo, hi), (lo2, hi2) = f.window
     point = np.array([data.draw(st.floats(lo, hi)), data.draw(st.floats(lo2, hi2))])
     if f is functions.ackley:
-        assume(np.linalg.norm(point) > 1e-3)  # its cone tip is not differentiable
+        # Its cone tip is not differentiable, and the curvature grows like 1/|x| towards it:
+        # within 1e-2 the central-difference error exceeds the tolerance (hypothesis found
+        # |x| = 2.8e-3 with an error of 2.4e-6).
+        assume(np.linalg.norm(point) > 1e-2)
     analytic = f.grad(point)
     numeric = numerical_gradient(f, point)
     scale = max(1.0, float(np.abs(analytic).max()))

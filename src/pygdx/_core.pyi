@@ -135,19 +135,32 @@ def state_buffer_used(hyper: Hyper, slot: _Int) -> bool: ...
 _Float = TypeVar("_Float", np.float32, np.float64)
 
 class _OptimizerKernel(Generic[_Float]):
-    hyper: Hyper
-    schedule: Schedule
     n_threads: int
+    # One entry per parameter group in hypers, schedules, group_sizes and counters; the
+    # groups' parameters (and their state buffers) one after the other in params and states.
     def __init__(
         self,
-        hyper: Hyper,
-        schedule: Schedule,
+        hypers: list[Hyper],
+        schedules: list[Schedule],
+        group_sizes: list[_Int],
+        counters: list[npt.NDArray[np.float64]],
         params: list[npt.NDArray[_Float]],
         states: list[list[npt.NDArray[_Float]]],
-        counters: npt.NDArray[np.float64],
         n_threads: _Int = 0,
     ) -> None: ...
     def step(self, grads: Union[npt.ArrayLike, Sequence[npt.ArrayLike]]) -> None: ...
+    def set_schedule(self, group: _Int, schedule: Schedule) -> None: ...
+    # Between lock() and unlock() (same thread) no step runs; rebind only there.
+    def rebind(
+        self,
+        hypers: list[Hyper],
+        schedules: list[Schedule],
+        counters: list[npt.NDArray[np.float64]],
+        params: list[npt.NDArray[_Float]],
+        states: list[list[npt.NDArray[_Float]]],
+    ) -> None: ...
+    def lock(self) -> None: ...
+    def unlock(self) -> None: ...
 
 class OptimizerKernelF32(_OptimizerKernel[np.float32]): ...
 class OptimizerKernelF64(_OptimizerKernel[np.float64]): ...

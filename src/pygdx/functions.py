@@ -29,6 +29,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._numbers import as_real_array
+
 __all__ = [
     "Objective",
     "polynomial",
@@ -90,7 +92,7 @@ class Objective:
         return "elementwise" if self.dim == 1 else True
 
     def _points(self, x: Any) -> np.ndarray:
-        arr = np.asarray(x, dtype=np.float64)
+        arr = as_real_array(x, "x")
         if self.dim == 1:
             return arr
         if arr.ndim == 0:
@@ -180,7 +182,7 @@ def polynomial(coefficients: Sequence[float], name: str = "polynomial", formula:
     positive, the global ones those with the lowest value (none when the polynomial is
     unbounded below, that is of odd degree or with a negative leading coefficient).
     """
-    coef = np.trim_zeros(np.asarray(coefficients, dtype=np.float64), "b")
+    coef = np.trim_zeros(as_real_array(coefficients, "the coefficients of a polynomial"), "b")
     if coef.ndim != 1 or coef.size < 2 or not np.all(np.isfinite(coef)):
         raise ValueError("polynomial needs finite coefficients c[0], c[1], ... of degree at least 1")
     poly = np.polynomial.Polynomial(coef)

@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import optim
+from ._numbers import as_real_array, real_number
 from .numdiff import _loop_gradient, objective_value
 from .clip import gradient_clipper
 from .schedules import Schedule
@@ -100,7 +101,7 @@ def _callback_wants_result(callback: Callable) -> bool:
 def _check_tolerance(name: str, value: Any) -> float:
     if value is None:
         return -math.inf
-    value = float(value)
+    value = real_number(name, value)
     if not value >= 0.0:
         raise ValueError(f"{name} must be a number >= 0 or None (off), not {value!r}")
     return value
@@ -139,7 +140,7 @@ def _gradient_function(fun: Callable, jac: Any, args: tuple, shape: tuple, extra
 
 
 def _as_gradient(grad: Any, shape: tuple, size: int) -> np.ndarray:
-    arr = np.asarray(grad, dtype=np.float64)
+    arr = as_real_array(grad, "the gradient")
     if arr.shape != shape:
         if arr.size != size:
             raise ValueError(
@@ -192,7 +193,9 @@ def minimize(
     fun : the objective, ``fun(x, *args) -> float``. ``x`` has the shape of ``x0``; for a
         scalar ``x0`` it is a float (NumPy float64), so functions of one variable work as
         written.
-    x0 : the start: a number or an array of any shape (float64 is used throughout).
+    x0 : the start: a number or an array of any shape (float64 is used throughout); never
+        modified. Complex, datetime, text and object values are refused (TypeError), for
+        x0 as for the gradients ``jac`` returns and the values ``fun`` returns.
     jac : a callable ``jac(x, *args)`` returning the gradient; True if ``fun`` returns
         ``(value, gradient)``; None or "2-point" for forward differences, "3-point" for
         central differences (scipy's conventions).
@@ -230,10 +233,7 @@ def minimize(
         raise ValueError(f"max_iter must be an integer >= 0, not {max_iter!r}")
     tol_f, tol_x, tol_g = _check_tolerance("tol", tol), _check_tolerance("xtol", xtol), _check_tolerance("gtol", gtol)
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-    try:
-        x = np.array(x0, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"x0 must be a number or an array of numbers, not {type(x0).__name__}") from exc
+    x = as_real_array(x0, "x0", copy=True)
     if not np.all(np.isfinite(x)):
         raise ValueError("x0 must be finite")
     shape, size, scalar = x.shape, x.size, x.ndim == 0

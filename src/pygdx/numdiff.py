@@ -24,6 +24,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._numbers import as_real_array
+
 __all__ = ["numerical_gradient", "check_gradient"]
 
 _METHODS = ("central", "forward", "backward")
@@ -38,9 +40,9 @@ def objective_value(value: Any) -> float:
     if value is None:  # np.asarray(None, float) would be NaN: a missing return, not a number
         raise TypeError("fun returned None; it must return the value of the function (a number)")
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"fun must return a number, but it returned a {type(value).__name__}") from None
+        arr = as_real_array(value, "the value fun returned")
+    except TypeError:
+        raise TypeError(f"fun must return a real number, but it returned a {type(value).__name__} ({value!r:.80})") from None
     if arr.size != 1:
         raise ValueError(
             f"fun must return a single number, but it returned an array of shape {arr.shape}; "
@@ -60,7 +62,7 @@ def _steps(x: np.ndarray, method: str, step: Any) -> np.ndarray:
     if step is None:
         h = _RELATIVE_STEP[method] * np.maximum(1.0, np.abs(x))
     else:
-        h = np.broadcast_to(np.asarray(step, dtype=np.float64), x.shape)
+        h = np.broadcast_to(as_real_array(step, "step"), x.shape)
         if not np.all(np.isfinite(h)) or np.any(h <= 0):
             raise ValueError(f"step must be positive and finite, got {step!r}")
     return (x + h) - x
@@ -105,7 +107,7 @@ def _loop_gradient(
 
 
 def _values(fun: Callable, points: np.ndarray, expected_shape: tuple, args: tuple) -> np.ndarray:
-    values = np.asarray(fun(points, *args), dtype=np.float64)
+    values = as_real_array(fun(points, *args), "the values a vectorized fun returned")
     if values.shape != expected_shape:
         raise ValueError(
             f"a vectorized fun must return one value per point: expected shape {expected_shape}, "
@@ -150,7 +152,7 @@ def _elementwise_derivative(fun: Callable, x: np.ndarray, method: str, step: Any
 
 
 def _as_points(x: Any) -> np.ndarray:
-    arr = np.array(x, dtype=np.float64)
+    arr = as_real_array(x, "x", copy=True)
     if not np.all(np.isfinite(arr)):
         raise ValueError("x must be finite to differentiate there")
     return arr
@@ -225,7 +227,7 @@ def check_gradient(
     """
     vectorized = _check_vectorized(vectorized)
     points = _as_points(x)
-    analytic = np.asarray(jac(points.copy(), *args), dtype=np.float64)
+    analytic = as_real_array(jac(points.copy(), *args), "the gradient jac returned")
     if analytic.shape != points.shape:
         raise ValueError(f"jac returned shape {analytic.shape}, but x has shape {points.shape}")
     numeric = np.asarray(numerical_gradient(fun, points, method, step, args, vectorized))

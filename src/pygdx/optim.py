@@ -5,10 +5,17 @@ change, with no copy. Parameters must therefore be C-contiguous, writeable float
 float64 arrays of one dtype; anything else is refused with an error saying how to fix it,
 before any array is touched.
 
-Gradients are only read. A gradient that is already a C-contiguous array of the
-parameters' dtype is used as is; any other array-like (another dtype, a strided view, a
-list) is converted once, per step, into a temporary of the parameters' dtype, exactly as
-``np.ascontiguousarray(g, dtype=p.dtype)`` would.
+Gradients are only read. A gradient that is already a C-contiguous, aligned array of the
+parameters' dtype is used as is; any other array of real numbers (another float or integer
+dtype, a strided view, a list) is converted once, per step, into a temporary of the
+parameters' dtype, as ``np.ascontiguousarray(g, dtype=p.dtype)`` would. Complex, datetime,
+text, object and structured gradients are refused (TypeError), never converted. A gradient
+that overlaps a parameter or the optimizer's state (``step([b, a])`` for parameters
+``[a, b]``) is copied first, so every update reads the gradients as they were at the call.
+
+Threads: one optimizer stepped from several threads at once runs the steps one after the
+other (a lock in the kernel), as do ``state_dict`` and ``load_state_dict``; the result is
+that of the same steps taken in some sequential order, never a mix of two.
 
 State (moments, accumulators, the step count) lives in NumPy arrays owned by the
 optimizer, so ``state_dict()`` / ``load_state_dict()`` round-trip exactly and optimizers
@@ -25,12 +32,16 @@ array([-0.1,  0.1,  0. ])
 from __future__ import annotations
 
 import copy
+import inspect
 import math
-from typing import Any, ClassVar, Sequence, Union
+import types
+from collections.abc import MutableMapping
+from typing import Any, Callable, ClassVar, Mapping, Sequence, Union
 
 import numpy as np
 
 from . import _core
+from ._numbers import as_real_array, real_number
 from .schedules import LearningRate, as_schedule
 
 __all__ = [
@@ -80,6 +91,11 @@ def _as_param_list(params: Params) -> list[np.ndarray]:
                 f"{name} is not C-contiguous, so it cannot be updated in place; "
                 "pass np.ascontiguousarray(x) and keep that array"
             )
+        if not p.flags.aligned:
+            raise ValueError(
+                f"{name} is not aligned in memory for {p.dtype} (a view at an odd byte offset), so it cannot "
+                "be updated in place; pass an aligned copy (x.copy()) and keep that array"
+            )
         if not p.flags.writeable:
             raise ValueError(
                 f"{name} is read-only and cannot be updated in place; pass a writeable copy (x.copy())"
@@ -88,27 +104,50 @@ def _as_param_list(params: Params) -> list[np.ndarray]:
             raise TypeError(
                 f"parameters mix dtypes ({plist[0].dtype} and {p.dtype}); use one dtype, or one optimizer per dtype"
             )
-    for i in range(len(plist)):
-        for j in range(i + 1, len(plist)):
-            if np.shares_memory(plist[i], plist[j]):
-                raise ValueError(f"parameters {i} and {j} share memory; each element may be optimized only once")
+    _check_no_shared_memory(plist)
     return plist
+
+
+def _check_no_shared_memory(plist: list[np.ndarray]) -> None:
+    """A ValueError when two parameters overlap; O(n log n) in the number of parameters.
+
+    Parameters are C-contiguous, so each occupies one byte range, and two share memory
+    exactly when their ranges overlap: sorted by start, a range overlaps an earlier one
+    iff it starts before the furthest end seen so far.
+    """
+    ranges = sorted((p.ctypes.data, p.ctypes.data + p.nbytes, k) for k, p in enumerate(plist) if p.nbytes)
+    furthest_end, owner = -1, -1
+    for start, end, k in ranges:
+        if start < furthest_end:
+            i, j = sorted((owner, k))
+            raise ValueError(f"parameters {i} and {j} share memory; each element may be optimized only once")
+        if end > furthest_end:
+            furthest_end, owner = end, k
 
 
 # The messages quote the value as given, like torch ("Invalid momentum value: -1").
 def _writeable(a: np.ndarray) -> np.ndarray:
-    return a if a.flags.writeable and a.flags.c_contiguous else np.array(a, order="C")
+    """``a`` itself when the core can update it in place, else an aligned, writeable copy."""
+    usable = a.flags.writeable and a.flags.c_contiguous and a.flags.aligned
+    return a if usable else np.array(a, order="C")
 
 
 def _check_nonnegative(what: str, value: float) -> float:
-    number = float(value)
+    number = real_number(what, value)
     if not math.isfinite(number) or number < 0.0:
         raise ValueError(f"Invalid {what}: {value}")
     return number
 
 
+def _check_finite(what: str, value: float) -> float:
+    number = real_number(what, value)
+    if not math.isfinite(number):
+        raise ValueError(f"Invalid {what}: {value}")
+    return number
+
+
 def _check_unit_interval(what: str, value: float, closed_right: bool = False) -> float:
-    number = float(value)
+    number = real_number(what, value)
     ok = 0.0 <= number <= 1.0 if closed_right else 0.0 <= number < 1.0
     if not ok:
         raise ValueError(f"Invalid {what}: {value}")
@@ -116,7 +155,7 @@ def _check_unit_interval(what: str, value: float, closed_right: bool = False) ->
 
 
 def _check_betas(betas: Sequence[float]) -> tuple[float, float]:
-    if len(betas) != 2:
+    if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
         raise ValueError(f"Invalid betas: {betas!r} (need two numbers)")
     return (
         _check_unit_interval("beta parameter at index 0", betas[0]),
@@ -124,8 +163,43 @@ def _check_betas(betas: Sequence[float]) -> tuple[float, float]:
     )
 
 
+class ParamGroup(MutableMapping):
+    """One entry of ``Optimizer.param_groups``: ``"params"`` (its arrays), ``"lr"`` and the
+    rule's options, as in torch. Setting an option (``group["lr"] = 0.01``) checks it as the
+    constructor does and takes effect at the next step; ``"params"`` changes only through
+    :meth:`Optimizer.add_param_group`, and no key can be removed.
+    """
+
+    def __init__(self, optimizer: Optimizer, index: int) -> None:
+        self._optimizer, self._index = optimizer, index
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._optimizer._groups[self._index][key]
+        return list(value) if key == "params" else value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._optimizer._set_group_option(self._index, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError(f"a parameter group's {key!r} cannot be removed; set another value instead")
+
+    def __iter__(self) -> Any:
+        return iter(self._optimizer._groups[self._index])
+
+    def __len__(self) -> int:
+        return len(self._optimizer._groups[self._index])
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 class Optimizer:
     """Base class: binds parameters and state once, then ``step(grads)`` updates in place.
+
+    ``params``: an array, a list of arrays, or torch's list of parameter groups, dicts
+    ``{"params": arrays, "lr": ..., <option>: ...}`` whose options override the
+    constructor's for their parameters. Gradients are always given for all parameters,
+    in order, groups one after the other.
 
     Subclasses declare the C++ rule, the names of its state slots and how their
     hyperparameters map onto the core's record.
@@ -134,89 +208,239 @@ class Optimizer:
     _rule: ClassVar[Any]
     _state_names: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, params: Params, lr: LearningRate, defaults: dict, n_threads: int | None = None) -> None:
-        self.params = _as_param_list(params)
-        self.defaults = defaults
-        self._schedule = as_schedule(lr)
-        if n_threads is not None and (int(n_threads) != n_threads or n_threads < 1):
+    def __init__(self, params: Params | Sequence[Mapping[str, Any]], lr: LearningRate, defaults: dict,
+                 n_threads: int | None = None) -> None:
+        # Read-only: hyperparameters change only through a constructor, a parameter group or
+        # load_state_dict, which check them; a plain dict would let unchecked values in.
+        self.defaults: Mapping[str, Any] = types.MappingProxyType(defaults)
+        schedule = as_schedule(lr)
+        if n_threads is not None and (
+            not isinstance(n_threads, (int, np.integer)) or isinstance(n_threads, bool) or n_threads < 1
+        ):
             raise ValueError(f"Invalid n_threads: {n_threads} (an integer >= 1, or None for all cores)")
         self.n_threads = n_threads
-        self._counters = np.zeros(2, dtype=np.float64)
-        self._counters[1] = 1.0
-        hyper = self._make_hyper()
-        self.state: list[dict[str, np.ndarray]] = []
-        for p in self.params:
-            slots = {}
-            for j, name in enumerate(self._state_names):
-                if _core.state_buffer_used(hyper, j):
-                    slots[name] = np.full_like(p, self._initial_state_value(name), order="C")
-            self.state.append(slots)
+        self._default_lr = lr  # for groups added later without a rate
+        given = list(params) if isinstance(params, (list, tuple)) else None
+        if given and all(isinstance(g, Mapping) for g in given):
+            groups = [self._checked_group(g, lr, k) for k, g in enumerate(given)]
+        else:
+            groups = [({"params": _as_param_list(params), "lr": lr, **defaults}, schedule)]
+        self.params = _as_param_list([p for group, _ in groups for p in group["params"]])
+        self._groups = [group for group, _ in groups]
+        self._schedules = [s for _, s in groups]
+        self._group_counters = [_fresh_counters() for _ in groups]
+        self.state = [slots for group in self._groups for slots in self._fresh_state(group)]
         self._bind()
 
+    # --- groups -----------------------------------------------------------------------
+    def _checked_group(self, group: Mapping[str, Any], lr: LearningRate, k: int) -> tuple[dict, Any]:
+        """A parameter group with every option filled in and checked, and its schedule."""
+        if "params" not in group:
+            raise ValueError(f"parameter group {k} has no 'params'")
+        known = {"params", "lr", *self.defaults}
+        unknown = sorted(set(group) - known)
+        if unknown:
+            raise ValueError(f"parameter group {k} has unknown key(s) {unknown}; a group may set {sorted(known)}")
+        options = self._probe({**self.defaults, **{key: v for key, v in group.items() if key in self.defaults}},
+                              f"parameter group {k}").defaults
+        rate = group.get("lr", lr)
+        return {"params": _as_param_list(group["params"]), "lr": rate, **options}, as_schedule(rate)
+
+    def _fresh_state(self, group: Mapping[str, Any]) -> list[dict[str, np.ndarray]]:
+        hyper = self._make_hyper(group)
+        return [
+            {name: np.full_like(p, self._initial_state_value(name, group), order="C")
+             for j, name in enumerate(self._state_names) if _core.state_buffer_used(hyper, j)}
+            for p in group["params"]
+        ]
+
+    @property
+    def param_groups(self) -> list[ParamGroup]:
+        """The parameter groups, as in torch: ``"params"``, ``"lr"`` and the options of each."""
+        return [ParamGroup(self, k) for k in range(len(self._groups))]
+
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """Add parameters with their own options (the constructor's by default), as in torch.
+
+        They must be new (sharing no memory with the parameters already here) and of the
+        same dtype; their state starts empty and their step count at 0. Later gradients
+        include theirs, after those of the earlier groups.
+        """
+        if not isinstance(param_group, Mapping):
+            raise TypeError(f"param_group must be a dict, not {type(param_group).__name__}")
+        group, schedule = self._checked_group(param_group, self._default_lr, len(self._groups))
+        params = _as_param_list(self.params + group["params"])
+        state = self.state + self._fresh_state(group)
+        self._kernel.lock()
+        try:
+            old_kernel = self._kernel
+            groups, schedules = self._groups + [group], self._schedules + [schedule]
+            counters = self._group_counters + [_fresh_counters()]
+            self._kernel = self._new_kernel(groups, schedules, counters, params, state)
+            self.params, self.state, self._groups, self._schedules, self._group_counters = (
+                params, state, groups, schedules, counters)
+        finally:
+            old_kernel.unlock()
+        self._schedule_is_stateful = any(s.refresh_each_step for s in self._schedules)
+
+    def _set_group_option(self, index: int, key: str, value: Any) -> None:
+        if key == "params":
+            raise TypeError("a group's parameters are fixed; add new ones with add_param_group()")
+        if key == "lr":
+            schedule = as_schedule(value)
+            self._kernel.set_schedule(index, schedule.to_core(int(self._group_counters[index][0]) + 1))
+            self._groups[index]["lr"], self._schedules[index] = value, schedule
+            self._schedule_is_stateful = any(s.refresh_each_step for s in self._schedules)
+            return
+        if key not in self.defaults:
+            raise KeyError(f"{type(self).__name__} has no option {key!r}; its groups have {sorted(self._groups[index])}")
+        group = self._groups[index]
+        options = self._probe({**{k: group[k] for k in self.defaults}, key: value}, f"parameter group {index}").defaults
+        new_group = {"params": group["params"], "lr": group["lr"], **options}
+        old_slots = set(self._fresh_state(group)[0]) if group["params"] else set()
+        new_slots = set(self._fresh_state(new_group)[0]) if group["params"] else set()
+        if old_slots != new_slots:
+            raise ValueError(
+                f"changing {key!r} to {value!r} changes the state {type(self).__name__} keeps "
+                f"({sorted(old_slots)} to {sorted(new_slots)}); build a new optimizer or use load_state_dict"
+            )
+        self._kernel.lock()
+        try:
+            self._groups[index] = new_group
+            self._rebind_locked()
+        finally:
+            self._kernel.unlock()
+
+    def _group_slices(self) -> list[slice]:
+        out, start = [], 0
+        for group in self._groups:
+            out.append(slice(start, start + len(group["params"])))
+            start += len(group["params"])
+        return out
+
     # --- the core record -------------------------------------------------------------
-    def _hyper_fields(self) -> dict:
-        """Core Hyper fields from self.defaults; subclasses override."""
+    def _hyper_fields(self, options: Mapping[str, Any]) -> dict:
+        """Core Hyper fields from a group's options; subclasses override."""
         raise NotImplementedError
 
-    def _initial_state_value(self, name: str) -> float:
+    def _initial_state_value(self, name: str, options: Mapping[str, Any]) -> float:
         return 0.0
 
-    def _make_hyper(self) -> Any:
+    def _make_hyper(self, options: Mapping[str, Any] | None = None) -> Any:
         h = _core.Hyper()
         h.rule = self._rule
-        for k, v in self._hyper_fields().items():
+        for k, v in self._hyper_fields(self.defaults if options is None else options).items():
             setattr(h, k, v)
         return h
 
-    def _new_kernel(self, state: list[dict[str, np.ndarray]], counters: np.ndarray) -> Any:
-        """A C++ kernel stepping self.params with these state arrays and counters."""
-        dtype = self.params[0].dtype
+    def _kernel_states(self, state: list[dict[str, np.ndarray]]) -> list[list[np.ndarray]]:
+        empty = np.empty(0, dtype=self.params[0].dtype)
+        return [[slots.get(name, empty) for name in self._state_names] for slots in state]
+
+    def _new_kernel(self, groups: list[dict], schedules: list[Any], counters: list[np.ndarray],
+                    params: list[np.ndarray], state: list[dict[str, np.ndarray]]) -> Any:
+        dtype = params[0].dtype
         kernel_type = _core.OptimizerKernelF32 if dtype == np.float32 else _core.OptimizerKernelF64
-        empty = np.empty(0, dtype=dtype)
-        states = [[slots.get(name, empty) for name in self._state_names] for slots in state]
-        return kernel_type(self._make_hyper(), self._schedule.to_core(), self.params, states, counters,
+        return kernel_type([self._make_hyper(g) for g in groups], _core_schedules(schedules, counters),
+                           [len(g["params"]) for g in groups], counters, params, self._kernel_states(state),
                            self.n_threads or 0)
 
     def _bind(self) -> None:
-        self._kernel = self._new_kernel(self.state, self._counters)
-        self._schedule_is_stateful = self._schedule.refresh_each_step
+        self._kernel = self._new_kernel(self._groups, self._schedules, self._group_counters, self.params, self.state)
+        self._schedule_is_stateful = any(s.refresh_each_step for s in self._schedules)
+
+    def _rebind_locked(self) -> None:
+        """The kernel takes the current groups, schedules and state; call it under the kernel's lock."""
+        self._kernel.rebind([self._make_hyper(g) for g in self._groups],
+                            _core_schedules(self._schedules, self._group_counters),
+                            self._group_counters, self.params, self._kernel_states(self.state))
 
     # --- the public API -------------------------------------------------------------
-    def step(self, grads: Any) -> None:
+    def step(self, grads: Any = None, closure: Callable[[], tuple[Any, Any]] | None = None) -> Any:
         """Update every parameter in place from its gradient.
 
-        ``grads``: a sequence with one gradient per parameter, in the parameters' order,
-        each of its parameter's shape. With one parameter, the gradient itself also works
-        (an array, or a nested list that is not a one-element list).
+        ``grads``: a sequence with one gradient per parameter, in the parameters' order
+        (groups one after the other), each of its parameter's shape. With one parameter,
+        the gradient itself also works: an array, a number or a nested list (``g.tolist()``
+        of any shape).
+
+        ``closure`` (or a callable in place of ``grads``, as ``opt.step(closure)`` in
+        torch): called once, before the update, at the current parameters; it returns
+        ``(loss, grads)``, the loss and the gradients in the form above. The step then
+        uses those gradients and returns the loss, as torch's ``step(closure)`` does (in
+        torch the closure calls ``backward()``; NumPy arrays carry no gradient, so here it
+        returns them). Without a closure, ``step`` returns None.
         """
-        # A plain attribute, not a property: at small sizes this wrapper is a visible part
-        # of the cost of a step.
-        if self._schedule_is_stateful:
-            self._kernel.schedule = self._schedule.to_core(int(self._counters[0]) + 1)
-        self._kernel.step(grads)
+        if closure is None and grads is not None and not callable(grads):
+            # A plain attribute, not a property: at small sizes this wrapper is a visible
+            # part of the cost of a step.
+            if self._schedule_is_stateful:
+                for k, schedule in enumerate(self._schedules):
+                    if schedule.refresh_each_step:
+                        self._kernel.set_schedule(k, schedule.to_core(int(self._group_counters[k][0]) + 1))
+            self._kernel.step(grads)
+            return None
+        return self._step_with_closure(grads, closure)
+
+    def _step_with_closure(self, grads: Any, closure: Any) -> Any:
+        if closure is None:
+            if grads is None:
+                raise TypeError("step() needs the gradients, or a closure returning (loss, gradients)")
+            grads, closure = None, grads
+        if grads is not None:
+            raise TypeError("step() takes the gradients or a closure, not both")
+        if not callable(closure):
+            raise TypeError(f"closure must be callable, not {type(closure).__name__}")
+        result = closure()
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(
+                f"the closure must return a pair (loss, gradients), not a {type(result).__name__}; in torch it "
+                "calls backward(), here it returns the gradients"
+            )
+        loss, closure_grads = result
+        self.step(closure_grads)
+        return loss
+
+    @property
+    def _schedule(self) -> Any:
+        """The first group's schedule (the only one unless groups were given)."""
+        return self._schedules[0]
+
+    @property
+    def _counters(self) -> np.ndarray:
+        """The first group's counters [step, NAdam's product of momentum factors]."""
+        return self._group_counters[0]
 
     @property
     def lr(self) -> LearningRate:
-        """The learning rate: a float, or the Schedule it was given. Settable between steps."""
-        s = self._schedule
+        """The learning rate: a float, or the Schedule it was given. Settable between steps,
+        checked as the constructor checks it; setting it sets every group's. With groups
+        of different rates, read ``param_groups[k]["lr"]`` instead."""
+        rates = [g["lr"] for g in self._groups]
+        if any(r is not rates[0] and r != rates[0] for r in rates):
+            raise ValueError("the parameter groups have different learning rates; read param_groups[k]['lr']")
+        s = self._schedules[0]
         return s.lr if s.constant else s
 
     @lr.setter
     def lr(self, value: LearningRate) -> None:
         schedule = as_schedule(value)
-        self._kernel.schedule = schedule.to_core(self.t + 1)  # checked before anything changes
-        self._schedule = schedule
+        core = schedule.to_core(self.t + 1)  # checks a schedule's attributes before anything changes
+        for k, group in enumerate(self._groups):
+            self._kernel.set_schedule(k, core)
+            group["lr"] = value
+        self._schedules = [schedule] * len(self._groups)
         self._schedule_is_stateful = schedule.refresh_each_step
 
     @property
     def current_lr(self) -> float:
-        """The rate the next step will use."""
-        return self._schedule(self.t + 1)
+        """The rate the next step will use (the first group's)."""
+        return self._schedules[0](self.t + 1)
 
     @property
     def t(self) -> int:
-        """How many steps have been taken."""
-        return int(self._counters[0])
+        """How many steps have been taken (by the first group's parameters)."""
+        return int(self._group_counters[0][0])
 
     def core_buffers(self, index: int = 0, steps: int | None = None) -> tuple[Any, Any, np.ndarray, list[np.ndarray]]:
         """What a C++ training loop needs to step parameter ``index`` with this exact rule:
@@ -224,87 +448,250 @@ class Optimizer:
         so steps taken in C++ advance it exactly as :meth:`step` would (used by the estimators).
         ``steps``: how many steps the loop will take (a tabulated schedule is computed that far).
         """
+        g = next(k for k, sl in enumerate(self._group_slices()) if sl.start <= index < sl.stop)
         empty = np.empty(0, dtype=self.params[index].dtype)
         states = [self.state[index].get(name, empty) for name in self._state_names]
-        schedule = self._schedule.to_core(None if steps is None else self.t + int(steps))
-        return self._make_hyper(), schedule, self._counters, states
+        counters = self._group_counters[g]
+        schedule = self._schedules[g].to_core(None if steps is None else int(counters[0]) + int(steps))
+        return self._make_hyper(self._groups[g]), schedule, counters, states
 
     def state_dict(self) -> dict:
-        """Everything needed to continue exactly where this optimizer is: a deep copy."""
-        return {
-            "type": type(self).__name__,
-            "defaults": copy.deepcopy(self.defaults),
-            "lr": copy.deepcopy(self.lr),
-            "step": self.t,
-            "counters": self._counters.copy(),
-            "state": [{k: v.copy() for k, v in slots.items()} for slots in self.state],
-        }
+        """Everything needed to continue exactly where this optimizer is: a deep copy.
+
+        With one group: ``"defaults"`` (its options), ``"lr"``, ``"step"``, ``"counters"``
+        ([step, NAdam's product]) and ``"state"`` (one dict of arrays per parameter). With
+        several, ``"lr"`` and ``"counters"`` give way to ``"param_groups"``: each group's
+        options, rate, counters and parameter indices, as in torch; ``"defaults"`` are then
+        the constructor's options and ``"step"`` the first group's count.
+        """
+        self._kernel.lock()  # a consistent snapshot, not one taken halfway through a step
+        try:
+            out = {
+                "type": type(self).__name__,
+                "defaults": copy.deepcopy(dict(self.defaults)),
+                "step": self.t,
+                "state": [{k: v.copy() for k, v in slots.items()} for slots in self.state],
+            }
+            if len(self._groups) == 1:
+                out["lr"], out["counters"] = copy.deepcopy(self.lr), self._counters.copy()
+                return out
+            out["param_groups"] = [
+                {**{k: copy.deepcopy(v) for k, v in group.items() if k != "params"},
+                 "params": list(range(sl.start, sl.stop)), "counters": counters.copy()}
+                for group, sl, counters in zip(self._groups, self._group_slices(), self._group_counters)
+            ]
+            return out
+        finally:
+            self._kernel.unlock()
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore a ``state_dict()``; the bound parameter arrays are kept, the state is copied in.
 
-        Everything is checked and the new kernel built before anything is replaced: a
-        state_dict that does not fit raises and leaves this optimizer exactly as it was.
+        Everything is checked as the constructor checks it (hyperparameters, learning rates,
+        counters, the shape, dtype and values of every state array) before anything is
+        replaced: a state_dict that does not fit raises TypeError or ValueError naming the
+        key, and leaves this optimizer exactly as it was. A state_dict without
+        ``"param_groups"`` (one group) loads into an optimizer with one group.
         """
-        if state_dict.get("type") != type(self).__name__:
-            raise ValueError(f"state_dict is for {state_dict.get('type')}, not {type(self).__name__}")
-        saved = state_dict["state"]
-        if len(saved) != len(self.params):
-            raise ValueError(f"state_dict has state for {len(saved)} parameters; this optimizer has {len(self.params)}")
-        counters = np.array(state_dict["counters"], dtype=np.float64)
-        if counters.shape != (2,) or not np.isfinite(counters).all() or counters[0] < 0:
-            raise ValueError(f"state_dict counters must be [step, mu_product], got {state_dict['counters']!r}")
-        if "step" in state_dict and int(state_dict["step"]) != int(counters[0]):
-            raise ValueError(f"state_dict step {state_dict['step']} disagrees with its counters {counters[0]}")
-        old = (self.defaults, self._schedule)
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a dict (from Optimizer.state_dict()), not {type(state_dict).__name__}")
+        required = ("type", "defaults", "state") + (() if "param_groups" in state_dict else ("lr", "counters"))
+        missing = [k for k in required if k not in state_dict]
+        if missing:
+            raise ValueError(f"state_dict lacks the key(s) {', '.join(map(repr, missing))}")
+        if state_dict["type"] != type(self).__name__:
+            raise ValueError(f"state_dict is for {state_dict['type']}, not {type(self).__name__}")
+        # Checked again: the list is the caller's to change.
+        params = _as_param_list(self.params)
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, (list, tuple)):
+            raise TypeError(f"state_dict['state'] must be a list of dicts, not {type(saved_state).__name__}")
+        if len(saved_state) != len(params):
+            raise ValueError(f"state_dict has state for {len(saved_state)} parameters; this optimizer has {len(params)}")
+        defaults = self._probe(state_dict["defaults"], "state_dict['defaults']").defaults
+        groups, schedules, counters = self._checked_groups(state_dict, defaults)
+        state: list[dict[str, np.ndarray]] = []
+        for group, sl in zip(groups, self._group_slices()):
+            hyper = self._make_hyper(group)
+            used = [n for j, n in enumerate(self._state_names) if _core.state_buffer_used(hyper, j)]
+            state += _checked_state(saved_state, params, used, sl)
+        # The same slots are copied into the arrays this optimizer already has, so that
+        # references to its state (a training loop's, a caller's) stay valid.
+        in_place = all(
+            set(new) == set(cur) and all(_bindable(cur[n], p) for n in cur)
+            for new, cur, p in zip(state, self.state, params)
+        )
+        self._kernel.lock()
         try:
-            self.defaults = dict(state_dict["defaults"])
-            hyper = self._make_hyper()
-            new_state: list[dict[str, np.ndarray]] = []
-            for k, (p, slots) in enumerate(zip(self.params, saved)):
-                used = {n for j, n in enumerate(self._state_names) if _core.state_buffer_used(hyper, j)}
-                if set(slots) != used:
-                    raise ValueError(f"state_dict parameter {k} has state {sorted(slots)}, expected {sorted(used)}")
-                for name, arr in slots.items():
-                    if np.shape(arr) != p.shape:
-                        raise ValueError(f"state_dict parameter {k} {name} has shape {np.shape(arr)}, not {p.shape}")
-                new_state.append({n: np.array(a, dtype=p.dtype, order="C") for n, a in slots.items()})
-            self._schedule = as_schedule(copy.deepcopy(state_dict["lr"]))
-            # The same slots are copied into the arrays this optimizer already has, so that
-            # references to its state (a training loop's, a caller's) stay valid.
-            in_place = all(set(new) == set(cur) for new, cur in zip(new_state, self.state))
-            kernel = self._new_kernel(self.state if in_place else new_state, self._counters if in_place else counters)
-        except Exception:
-            self.defaults, self._schedule = old
-            raise
-        if in_place:
-            for new, cur in zip(new_state, self.state):
-                for name, arr in new.items():
-                    np.copyto(cur[name], arr)
-            np.copyto(self._counters, counters)
+            target_state = self.state if in_place else state
+            target_counters = self._group_counters if in_place else counters
+            hypers = [self._make_hyper(g) for g in groups]
+            self._kernel.rebind(hypers, _core_schedules(schedules, counters), target_counters, params,
+                                self._kernel_states(target_state))
+            if in_place:
+                for new, cur in zip(state, self.state):
+                    for name, arr in new.items():
+                        np.copyto(cur[name], arr)
+                for new_c, cur_c in zip(counters, self._group_counters):
+                    np.copyto(cur_c, new_c)
+            self.params, self.state, self._group_counters = params, target_state, target_counters
+            self.defaults = types.MappingProxyType(defaults)
+            self._groups = [{**g, "params": params[sl]} for g, sl in zip(groups, self._group_slices())]
+            self._schedules = schedules
+            self._schedule_is_stateful = any(s.refresh_each_step for s in schedules)
+        finally:
+            self._kernel.unlock()
+
+    def _checked_groups(self, state_dict: Mapping, defaults: dict) -> tuple[list[dict], list[Any], list[np.ndarray]]:
+        """The saved groups (options, schedules, counters), checked against this optimizer's groups."""
+        saved = state_dict.get("param_groups")
+        if saved is None:  # one group: the top-level keys say it all
+            if len(self._groups) != 1:
+                raise ValueError(f"state_dict has one parameter group; this optimizer has {len(self._groups)}")
+            saved = [{**defaults, "lr": state_dict["lr"], "counters": state_dict["counters"],
+                      "params": list(range(len(self.params)))}]
+            counters = [_checked_counters(state_dict["counters"], state_dict.get("step"), "state_dict['counters']")]
         else:
-            self.state, self._counters = new_state, counters
-        self._kernel = kernel
-        self._schedule_is_stateful = self._schedule.refresh_each_step
+            if not isinstance(saved, (list, tuple)) or not all(isinstance(g, Mapping) for g in saved):
+                raise TypeError("state_dict['param_groups'] must be a list of dicts")
+            if len(saved) != len(self._groups):
+                raise ValueError(f"state_dict has {len(saved)} parameter groups; this optimizer has {len(self._groups)}")
+            counters = []
+            for k, (g, sl) in enumerate(zip(saved, self._group_slices())):
+                if list(g.get("params", ())) != list(range(sl.start, sl.stop)):
+                    raise ValueError(f"state_dict['param_groups'][{k}] holds parameters {g.get('params')!r}, "
+                                     f"not {list(range(sl.start, sl.stop))}")
+                if "counters" not in g or "lr" not in g:
+                    raise ValueError(f"state_dict['param_groups'][{k}] lacks 'counters' or 'lr'")
+                counters.append(_checked_counters(g["counters"], state_dict.get("step") if k == 0 else None,
+                                                  f"state_dict['param_groups'][{k}]['counters']"))
+        groups, schedules = [], []
+        for k, g in enumerate(saved):
+            where = "state_dict['defaults']" if "param_groups" not in state_dict else f"state_dict['param_groups'][{k}]"
+            extra = sorted(set(g) - {"params", "lr", "counters", *defaults})
+            if extra:
+                raise ValueError(f"{where} has unknown key(s) {extra}")
+            options = self._probe({key: g[key] for key in defaults if key in g}, where).defaults
+            schedule = as_schedule(copy.deepcopy(g["lr"]))
+            schedule.to_core()
+            groups.append({"params": [], "lr": copy.deepcopy(g["lr"]), **options})
+            schedules.append(schedule)
+        return groups, schedules, counters
+
+    def _probe(self, defaults: Any, where: str) -> Optimizer:
+        """An optimizer of this type built from ``defaults`` by the constructor, which checks them."""
+        if not isinstance(defaults, Mapping):
+            raise TypeError(f"{where} must be a dict, not {type(defaults).__name__}")
+        expected = set(self.defaults)
+        unknown, absent = sorted(set(defaults) - expected), sorted(expected - set(defaults))
+        if unknown or absent:
+            raise ValueError(
+                f"{where} does not fit {type(self).__name__}: "
+                + "; ".join(filter(None, [unknown and f"unknown key(s) {unknown}", absent and f"missing key(s) {absent}"]))
+            )
+        accepted = inspect.signature(type(self)).parameters
+        # Keys the constructor fixes (AdamW's decoupled_weight_decay) must keep their value.
+        for key in expected - set(accepted):
+            if defaults[key] != self.defaults[key]:
+                raise ValueError(f"{where}[{key!r}] must be {self.defaults[key]!r} for "
+                                 f"{type(self).__name__}, not {defaults[key]!r}")
+        kwargs = {k: v for k, v in defaults.items() if k in accepted}
+        point = np.zeros(1, dtype=self.params[0].dtype if hasattr(self, "params") else np.float64)
+        try:
+            return type(self)(point, **kwargs)
+        except (TypeError, ValueError) as exc:
+            # Name the key: the first that fails on its own, else the combination.
+            for key, value in kwargs.items():
+                try:
+                    type(self)(point, **{key: value})
+                except (TypeError, ValueError) as own:
+                    raise type(exc)(f"{where}[{key!r}] = {value!r} is invalid: {own}") from None
+            raise type(exc)(f"{where} is invalid: {exc}") from None
 
     def __getstate__(self) -> dict:
         d = self.__dict__.copy()
         del d["_kernel"]
+        d["defaults"] = dict(self.defaults)
         return d
 
     def __setstate__(self, d: dict) -> None:
         self.__dict__.update(d)
-        # Arrays can come back read-only (joblib loads large ones as read-only memory maps);
-        # these fresh arrays belong to no one else yet, so writeable copies take their place.
+        self.defaults = types.MappingProxyType(dict(d["defaults"]))
+        # Arrays can come back read-only (joblib loads large ones as read-only memory maps) or
+        # at odd byte offsets (Dask workers deserialize from network frames); these fresh arrays
+        # belong to no one else yet, so aligned, writeable copies take their place.
         self.params = [_writeable(p) for p in self.params]
+        slices = self._group_slices()
+        self._groups = [{**g, "params": self.params[sl]} for g, sl in zip(self._groups, slices)]
         self.state = [{k: _writeable(a) for k, a in slots.items()} for slots in self.state]
-        self._counters = _writeable(self._counters)
+        self._group_counters = [_writeable(c) for c in self._group_counters]
         self._bind()
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(p.shape) for p in self.params)
         args = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
-        return f"{type(self).__name__}([{shapes}], lr={self.lr!r}, {args})"
+        rate = self._groups[0]["lr"] if len(self._groups) > 1 else self.lr
+        groups = f", groups={len(self._groups)}" if len(self._groups) > 1 else ""
+        return f"{type(self).__name__}([{shapes}], lr={rate!r}, {args}{groups})"
+
+
+def _core_schedules(schedules: list[Any], counters: list[np.ndarray]) -> list[Any]:
+    """Each group's core schedule record, computed (where tabulated) through its next step."""
+    return [s.to_core(int(c[0]) + 1) for s, c in zip(schedules, counters)]
+
+
+def _fresh_counters() -> np.ndarray:
+    return np.array([0.0, 1.0])
+
+
+def _bindable(arr: Any, param: np.ndarray) -> bool:
+    """Whether ``arr`` can still serve as a state buffer of ``param`` (the caller may have replaced it)."""
+    return (isinstance(arr, np.ndarray) and arr.dtype == param.dtype and arr.shape == param.shape
+            and arr.flags.c_contiguous and arr.flags.aligned and arr.flags.writeable)
+
+
+# State that is a sum or average of squares (or a running maximum of one): never negative.
+_NONNEGATIVE_STATE = frozenset({"sum", "square_avg", "exp_avg_sq", "max_exp_avg_sq", "acc_delta", "exp_inf"})
+
+
+def _checked_state(saved: Any, params: list[np.ndarray], used: list[str], group: slice) -> list[dict[str, np.ndarray]]:
+    """Fresh C-contiguous copies of the saved state arrays of the parameters in ``group``, each checked."""
+    new_state = []
+    for k in range(group.start, group.stop):
+        p, slots = params[k], saved[k]
+        if not isinstance(slots, Mapping):
+            raise TypeError(f"state_dict['state'][{k}] must be a dict, not {type(slots).__name__}")
+        if set(slots) != set(used):
+            raise ValueError(f"state_dict parameter {k} has state {sorted(slots)}, expected {sorted(used)}")
+        checked = {}
+        for name in used:
+            where = f"state_dict['state'][{k}][{name!r}]"
+            arr = as_real_array(slots[name], where, p.dtype, copy=True)
+            if arr.shape != p.shape:
+                raise ValueError(f"{where} has shape {arr.shape}, not {p.shape} (the shape of parameter {k})")
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{where} holds NaN or infinite values")
+            if name in _NONNEGATIVE_STATE and (arr < 0).any():
+                raise ValueError(f"{where} holds negative values, but {name} is a sum of squares (>= 0)")
+            checked[name] = np.ascontiguousarray(arr)
+        new_state.append(checked)
+    return new_state
+
+
+def _checked_counters(saved: Any, step_given: Any, where: str) -> np.ndarray:
+    """[step, NAdam's product of momentum factors]: an integral step count in [0, 2**53]
+    (doubles count exactly up to there) and a product in [0, 1]; ``step_given``, when not
+    None, must agree with the step count."""
+    counters = as_real_array(saved, where, copy=True)
+    step, product = (counters.tolist() + [math.nan, math.nan])[:2] if counters.ndim == 1 else (math.nan, math.nan)
+    if counters.shape != (2,) or not (0 <= step <= 2**53 and step == int(step)) or not 0.0 <= product <= 1.0:
+        raise ValueError(
+            f"{where} must be [step, mu_product] with step an integer in [0, 2**53] and "
+            f"mu_product in [0, 1], got {saved!r}"
+        )
+    if step_given is not None and real_number("state_dict['step']", step_given) != step:
+        raise ValueError(f"state_dict['step'] = {step_given!r} disagrees with its counters ({step:g})")
+    return counters
 
 
 class SGD(Optimizer):
@@ -326,7 +713,7 @@ class SGD(Optimizer):
         n_threads: int | None = None,
     ) -> None:
         momentum = _check_nonnegative("momentum value", momentum)
-        dampening = float(dampening)
+        dampening = _check_finite("dampening value", dampening)
         weight_decay = _check_nonnegative("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -334,8 +721,8 @@ class SGD(Optimizer):
                         nesterov=bool(nesterov), maximize=bool(maximize))
         super().__init__(params, lr, defaults, n_threads)
 
-    def _hyper_fields(self) -> dict:
-        return dict(self.defaults)
+    def _hyper_fields(self, options: Mapping[str, Any]) -> dict:
+        return {k: options[k] for k in self.defaults}
 
 
 class Adagrad(Optimizer):
@@ -365,11 +752,11 @@ class Adagrad(Optimizer):
         )
         super().__init__(params, lr, defaults, n_threads)
 
-    def _initial_state_value(self, name: str) -> float:
-        return self.defaults["initial_accumulator_value"]
+    def _initial_state_value(self, name: str, options: Mapping[str, Any]) -> float:
+        return options["initial_accumulator_value"]
 
-    def _hyper_fields(self) -> dict:
-        d = self.defaults
+    def _hyper_fields(self, options: Mapping[str, Any]) -> dict:
+        d = options
         return dict(lr_decay=d["lr_decay"], weight_decay=d["weight_decay"], eps=d["eps"], maximize=d["maximize"])
 
 
@@ -402,8 +789,8 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, lr, defaults, n_threads)
 
-    def _hyper_fields(self) -> dict:
-        return dict(self.defaults)
+    def _hyper_fields(self, options: Mapping[str, Any]) -> dict:
+        return {k: options[k] for k in self.defaults}
 
 
 class Adadelta(Optimizer):
@@ -431,8 +818,8 @@ class Adadelta(Optimizer):
         )
         super().__init__(params, lr, defaults, n_threads)
 
-    def _hyper_fields(self) -> dict:
-        return dict(self.defaults)
+    def _hyper_fields(self, options: Mapping[str, Any]) -> dict:
+        return {k: options[k] for k in self.defaults}
 
 
 class _AdamFamily(Optimizer):
@@ -450,8 +837,8 @@ class _AdamFamily(Optimizer):
             **own,
         )
 
-    def _hyper_fields(self) -> dict:
-        d = dict(self.defaults)
+    def _hyper_fields(self, options: Mapping[str, Any]) -> dict:
+        d = {k: options[k] for k in self.defaults}
         beta1, beta2 = d.pop("betas")
         d["beta1"], d["beta2"] = beta1, beta2
         return d

@@ -18,7 +18,7 @@
 
 namespace py = pybind11;
 using pygdx_bindings::check_inputs;
-using pygdx_bindings::checked_theta;
+using pygdx_bindings::readable_theta;
 using pygdx_bindings::is_float32;
 using pygdx_bindings::Inputs;
 using pygdx_bindings::optimizer_buffers;
@@ -36,7 +36,8 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::handle X, py::handle y, 
     if (y.is_none()) {
         throw py::value_error("y is required");
     }
-    const T* th = checked_theta<T>(pb, theta);
+    const py::array theta_read = readable_theta<T>(pb, theta);
+    const T* th = static_cast<const T*>(theta_read.data());
     py::array_t<T> grad(static_cast<py::ssize_t>(pb.n_params()));
     T* g = grad.mutable_data();
     double value;
@@ -51,7 +52,8 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::handle X, py::handle y, 
 template <class T>
 py::array decision(const pygdx::LinearProblem& pb, py::handle X, py::array theta, py::handle rows, int n_threads) {
     Inputs<T> in = check_inputs<T>(pb, X, py::none(), py::none(), rows);
-    const T* th = checked_theta<T>(pb, theta);
+    const py::array theta_read = readable_theta<T>(pb, theta);
+    const T* th = static_cast<const T*>(theta_read.data());
     py::array_t<T> out({static_cast<py::ssize_t>(in.data.n_used), static_cast<py::ssize_t>(pb.n_outputs)});
     T* o = out.mutable_data();
     {

@@ -125,6 +125,16 @@ T* checked_theta(const pygdx::LinearProblem& pb, const py::array& theta) {
     return p;
 }
 
+// theta where it is only read (loss_grad, decision): checked as above, but read through an
+// aligned copy when it is not aligned (Dask workers receive it at odd offsets). The
+// returned array holds the data.
+template <class T>
+py::array readable_theta(const pygdx::LinearProblem& pb, const py::array& theta) {
+    const py::array aligned = is_aligned(theta) ? theta : py::array(theta.attr("copy")());
+    checked_theta<T>(pb, aligned);
+    return aligned;
+}
+
 
 // The optimizer's buffers for theta (its weights, stepped in place): the state slots the
 // rule uses, each of theta's size, all of T.

@@ -26,8 +26,8 @@
 // Linux), so a portable wheel still uses the wide registers. Every version performs the
 // same IEEE operations in the same order (no FMA contraction: see CMakeLists.txt), so the
 // results do not depend on the CPU.
-// PYGDX_NO_SIMD_CLONES turns them off, e.g. for sanitizer builds (ThreadSanitizer cannot run
-// the clones' load-time dispatch).
+// The CMake option PYGDX_NO_SIMD_CLONES (implied by PYGDX_SANITIZE) turns them off:
+// sanitizer runtimes cannot run the clones' load-time dispatch.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(PYGDX_NO_SIMD_CLONES)
 #define PYGDX_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -145,6 +145,9 @@ inline bool uses_bias_correction(Rule rule) {
            rule == Rule::radam;
 }
 
+// The largest step count a double holds exactly: 2**53.
+inline constexpr double max_exact_step = 9007199254740992.0;
+
 // Advances the counters and returns the step's coefficients.
 inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters) {
     StepCoefficients c;
@@ -152,7 +155,10 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
     const double t = counters[counter_step];
     c.step = t;
     c.first_step = t == 1.0;
-    c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t));
+    // Callers keep the count an integer <= 2**53 (where doubles stop counting exactly); the
+    // clamp keeps the conversion defined whatever the counters hold (NaN included).
+    const double t_exact = t >= 0.0 && t <= max_exact_step ? t : max_exact_step;
+    c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t_exact));
     c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
     // The powers are most of the cost of a step on a small parameter: only the Adam
     // family (bias corrections) pays for them.
