@@ -285,6 +285,25 @@ class DenseSource:
         n_threads: _Int = 1,
     ) -> None: ...
 
+class ValidationCriterion(_PybindEnum):
+    r2: ClassVar[ValidationCriterion]
+    accuracy: ClassVar[ValidationCriterion]
+
+class HeldOutRows:
+    def score(self, theta: npt.NDArray[np.floating]) -> float: ...
+
+class DenseHeldOut(HeldOutRows):
+    def __init__(
+        self,
+        problem: LinearProblem,
+        X: npt.NDArray[np.floating],
+        y: npt.ArrayLike,
+        sample_weight: npt.ArrayLike | None,
+        rows: npt.NDArray[np.int64],
+        criterion: ValidationCriterion,
+        n_threads: _Int = 1,
+    ) -> None: ...
+
 class LinearTrainer:
     schedule: Schedule
     def __init__(
@@ -307,8 +326,10 @@ class LinearTrainer:
         n_epochs: _Int,
         judge_by_loss: bool = True,
     ) -> tuple[int, int]: ...
+    def watch_validation(self, held_out: HeldOutRows | None) -> None: ...
     def judge(self, criterion: float, keep_best: bool = False) -> bool: ...
     def restore_best(self) -> None: ...
     def losses(self, start: _Int = 0) -> list[float]: ...
+    def scores(self, start: _Int = 0) -> list[float]: ...
     @property
     def no_improvement(self) -> int: ...

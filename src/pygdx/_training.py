@@ -3,10 +3,12 @@
 :func:`train` takes a plain description of a fit (:class:`Plan`: the core problem, the
 stopping rule, the batch size), the model being trained (:class:`FitState`: weights,
 optimizer, curves, random generator) and a :class:`DataSource`, and runs the epochs in C++,
-many per call, with the GIL released. It comes back to Python after every epoch only when
-Python must act there: a callback or verbose output (``on_epoch``), early stopping's
-validation score, or a learning-rate schedule that watches the epoch loss. It never imports
-the estimators: they, :mod:`pygdx.outofcore` and :mod:`pygdx.dask` call it.
+many per call, with the GIL released. Early stopping's validation score (on held-out rows
+the source gives the core) and a reduce-on-plateau rate are stepped in the core too, so
+it comes back to Python after every epoch only when Python must act there: a callback or
+verbose output (``on_epoch``), or a validation score only Python can compute (a source
+without core held-out rows). It never imports the estimators: they, :mod:`pygdx.outofcore`
+and :mod:`pygdx.dask` call it.
 
 Data sources: :class:`InMemory` (rows of one array, read by the core directly); chunked and
 Dask data are sources whose epochs are Python functions (see :mod:`pygdx.outofcore`). A
@@ -103,15 +105,27 @@ class DataSource(Protocol):
     def steps_per_epoch(self, plan: Plan) -> int | None:
         """Optimizer steps of one epoch of a core source (None: the epochs step in Python)."""
 
+    def held_out(self, plan: Plan, problem: Any) -> Any:
+        """Early stopping's held-out rows for the core to score (a ``_core.HeldOutRows``), or
+        None: the fit then scores them in Python after every epoch. Asked only by fits with
+        early stopping."""
+
+
+def validation_criterion(plan: Plan) -> Any:
+    """The estimators' early-stopping score, as scikit-learn's: a classifier's accuracy, a
+    regressor's R²."""
+    return _core.ValidationCriterion.r2 if plan.targets.classes is None else _core.ValidationCriterion.accuracy
+
 
 class InMemory:
-    """Rows of one in-memory array: X, encoded targets, row weights, and the rows to train on
-    (all of them, or early stopping's training part)."""
+    """Rows of one in-memory array: X, encoded targets, row weights, the rows to train on (all
+    of them, or early stopping's training part) and early stopping's held-out rows."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
-                 rows: np.ndarray | None = None) -> None:
+                 rows: np.ndarray | None = None, held_out: np.ndarray | None = None) -> None:
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else rows
+        self.held_out_rows = held_out
 
     def bind(self, plan: Plan, optimizer: Any, problem: Any) -> Any:
         order = self.rows  # shuffled in place, epoch after epoch
@@ -123,6 +137,13 @@ class InMemory:
 
     def steps_per_epoch(self, plan: Plan) -> int | None:
         return 1 if plan.batch_size is None else -(-len(self.rows) // int(plan.batch_size))
+
+    def held_out(self, plan: Plan, problem: Any) -> Any:
+        criterion = validation_criterion(plan)
+        if self.held_out_rows is None or (criterion == _core.ValidationCriterion.r2 and problem.n_outputs != 1):
+            return None
+        return _core.DenseHeldOut(problem, self.X, self.y, self.sample_weight, self.held_out_rows, criterion,
+                                  plan.n_threads)
 
     def explain_non_finite(self) -> None:
         check_finite(self.X, "X")
@@ -185,10 +206,12 @@ def data_loss_grad(loss: Loss, X: np.ndarray, y: np.ndarray, coef: np.ndarray, i
 def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[int, float, Any], bool] | None = None,
           validation_score: Callable[[], float] | None = None) -> str:
     """Train ``state`` for up to plan.max_epochs epochs; returns how it ended: "converged",
-    "stopped" (on_epoch returned True) or "max_iter". Raises TrainingDiverged (after asking
-    the source about bad input) when an epoch's loss, weights or optimizer state is not
-    finite or the loss diverges; KeyboardInterrupt after undoing the unfinished epoch, with
-    ``state`` at its last completed epoch."""
+    "stopped" (on_epoch returned True) or "max_iter". ``validation_score``: early stopping,
+    scored in the core on the source's held-out rows, or by this function after each epoch
+    when the source has none for the core. Raises TrainingDiverged (after asking the source
+    about bad input) when an epoch's loss, weights or optimizer state is not finite or the
+    loss diverges; KeyboardInterrupt after undoing the unfinished epoch, with ``state`` at
+    its last completed epoch."""
     optimizer = state.optimizer
     hyper, schedule, counters, buffers = optimizer.core_buffers()
     curve = state.loss_curve
@@ -197,8 +220,15 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
                                   curve[0] if curve else 0.0, min(curve) if curve else 0.0, len(curve))
     runner = source.bind(plan, optimizer, problem)
-    watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None  # reduce-on-plateau
-    each_epoch = on_epoch is not None or validation_score is not None or watched is not None
+    held_out = source.held_out(plan, problem) if validation_score is not None else None
+    trainer.watch_validation(held_out)
+    python_judge = validation_score is not None and held_out is None
+    # A rate that follows the epoch loss: a reduce-on-plateau record is stepped by the trainer
+    # (its Python object follows after each call); another kind is fed by Python each epoch.
+    watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None
+    plateau = watched if watched is not None and schedule.kind == _core.ScheduleKind.plateau else None
+    python_observe = watched is not None and plateau is None
+    each_epoch = on_epoch is not None or python_judge or python_observe
     tabulated = schedule.kind == _core.ScheduleKind.table
     steps_per_epoch = source.steps_per_epoch(plan) if tabulated else None
     recorded = 0
@@ -213,13 +243,13 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
             rng_state = state.rng.bit_generator.state
             seeds = state.rng.integers(0, 2**63, size=n_epochs)
         try:
-            outcome, ran = trainer.run(runner, seeds, n_epochs, validation_score is None)
+            outcome, ran = trainer.run(runner, seeds, n_epochs, not python_judge)
         except KeyboardInterrupt:
-            recorded = _record(trainer, state, recorded)
+            recorded = _record(trainer, state, recorded, plateau)
             if seeds is not None:
                 _rewind(state.rng, rng_state, recorded - epoch + 1, n_epochs)
             raise
-        recorded = _record(trainer, state, recorded)
+        recorded = _record(trainer, state, recorded, plateau)
         outcome = _core.TrainOutcome(outcome)
         if seeds is not None:
             _rewind(state.rng, rng_state, ran + (outcome == _core.TrainOutcome.non_finite), n_epochs)
@@ -239,14 +269,16 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
         converged = outcome == _core.TrainOutcome.converged
         if each_epoch:
             loss = curve[-1]
-            if watched is not None:
+            if python_observe:
                 watched.observe(loss)
                 trainer.schedule = watched.to_core()
             score = None
-            if validation_score is not None:
+            if python_judge:
                 score = validation_score()
                 state.validation_scores.append(score)
                 converged = trainer.judge(-score, True)
+            elif held_out is not None:
+                score = state.validation_scores[-1]
             if on_epoch is not None and on_epoch(epoch, loss, score):
                 trainer.restore_best()
                 return "stopped"
@@ -257,10 +289,14 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     return "max_iter"
 
 
-def _record(trainer: Any, state: FitState, recorded: int) -> int:
+def _record(trainer: Any, state: FitState, recorded: int, plateau: Any) -> int:
+    """Bring ``state`` (and a plateau schedule) up to the epochs the trainer has run."""
     new = trainer.losses(recorded)
     state.loss_curve.extend(new)
+    state.validation_scores.extend(trainer.scores(recorded))
     state.n_iter += len(new)
+    if plateau is not None:
+        plateau.follow(trainer.schedule)
     return recorded + len(new)
 
 

@@ -206,7 +206,7 @@ class _GDBase(EstimatorProtocol, Fitting):
                 if early:
                     split = self._split_labels(targets, y_core)
                     rows, val_rows = self._validation_split(split, state.rng)
-                source = _training.InMemory(Xc, y_core, sw, rows)
+                source = _training.InMemory(Xc, y_core, sw, rows, held_out=val_rows)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
         return self

@@ -7,6 +7,7 @@ void register_schedules(py::module_& m);
 void register_optimizers(py::module_& m);
 void register_linear(py::module_& m);
 void register_floors(py::module_& m);
+void register_validation(py::module_& m);
 void register_trainer(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
@@ -18,5 +19,6 @@ PYBIND11_MODULE(_core, m) {
     register_optimizers(m);
     register_linear(m);
     register_floors(m);
+    register_validation(m);
     register_trainer(m);
 }

@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bindings/arrays.hpp"
+#include "bindings/held_out.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/epoch.hpp"
 #include "core/trainer.hpp"
@@ -21,6 +23,7 @@ namespace py = pybind11;
 using pygdx_bindings::check_inputs;
 using pygdx_bindings::check_order;
 using pygdx_bindings::checked_counters;
+using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::Inputs;
 using pygdx_bindings::is_float32;
 using pygdx_bindings::optimizer_buffers;
@@ -126,6 +129,28 @@ public:
                                                           n_state, ctr, rule, first_loss, lowest_loss,
                                                           epochs_before);
         }
+        // A reduce-on-plateau rate follows the epoch loss, stepped by the trainer after each
+        // recorded epoch (the record stays at this address; Python reads its state back).
+        if (schedule.kind == pygdx::ScheduleKind::plateau) {
+            f32_ ? f32_->trainer.watch_plateau(&schedule) : f64_->trainer.watch_plateau(&schedule);
+        }
+    }
+
+    // Early stopping on held-out rows scored in the core after each epoch (None: stop).
+    void watch_validation(py::object held_out) {
+        if (held_out.is_none()) {
+            f32_ ? f32_->trainer.watch_validation(nullptr) : f64_->trainer.watch_validation(nullptr);
+            held_out_ = py::none();
+            return;
+        }
+        HeldOutRows& rows = held_out.cast<HeldOutRows&>();
+        const bool fits = rows.n_params() == (f32_ ? f32_->params.size : f64_->params.size) &&
+                          (f32_ ? rows.f32() != nullptr : rows.f64() != nullptr);
+        if (!fits) {
+            throw py::value_error("the held-out rows' dtype or problem does not match the trainer's weights");
+        }
+        f32_ ? f32_->trainer.watch_validation(rows.f32()) : f64_->trainer.watch_validation(rows.f64());
+        held_out_ = held_out;  // kept alive while the trainer points into it
     }
 
     // Up to n_epochs epochs over the in-memory source; returns (outcome, epochs recorded).
@@ -147,20 +172,27 @@ public:
     void restore_best() { f32_ ? f32_->trainer.restore_best() : f64_->trainer.restore_best(); }
     // The epoch losses recorded from epoch `start` on (0: the first of this trainer).
     py::list losses(std::size_t start) const {
-        const auto& l = f32_ ? f32_->trainer.losses() : f64_->trainer.losses();
-        py::list out;
-        for (std::size_t e = start; e < l.size(); ++e) {
-            out.append(l[e]);
-        }
-        return out;
+        return from(f32_ ? f32_->trainer.losses() : f64_->trainer.losses(), start);
+    }
+    // The held-out scores recorded from epoch `start` on (watch_validation).
+    py::list scores(std::size_t start) const {
+        return from(f32_ ? f32_->trainer.scores() : f64_->trainer.scores(), start);
     }
     std::int64_t no_improvement() const {
         return f32_ ? f32_->trainer.no_improvement() : f64_->trainer.no_improvement();
     }
 
-    pygdx::Schedule schedule;  // a plateau schedule is lowered by Python between epochs
+    pygdx::Schedule schedule;  // read by the epochs; a plateau record is stepped by the trainer
 
 private:
+    static py::list from(const std::vector<double>& values, std::size_t start) {
+        py::list out;
+        for (std::size_t e = start; e < values.size(); ++e) {
+            out.append(values[e]);
+        }
+        return out;
+    }
+
     static const std::uint64_t* seed_data(py::object& seeds, py::array_t<std::int64_t>& held, std::size_t n) {
         if (seeds.is_none()) {
             return nullptr;
@@ -237,6 +269,7 @@ private:
     pygdx::LinearProblem problem_;
     pygdx::Hyper hyper_;
     py::tuple keep_alive_;
+    py::object held_out_ = py::none();
     std::unique_ptr<TypedTrainer<float>> f32_;
     std::unique_ptr<TypedTrainer<double>> f64_;
 };
@@ -291,7 +324,12 @@ void register_trainer(py::module_& m) {
             "buffers itself; returns (TrainOutcome value, epochs recorded).")
         .def("judge", &LinearTrainer::judge, py::arg("criterion"), py::arg("keep_best") = false,
              "The tol rule on a criterion computed in Python (lower is better); True when converged.")
+        .def("watch_validation", &LinearTrainer::watch_validation, py::arg("held_out"),
+             "Early stopping on held-out rows (a HeldOutRows, or None): scored after each epoch in the core, "
+             "judged by the tol rule (higher is better), the best epoch kept for restore_best.")
         .def("restore_best", &LinearTrainer::restore_best)
+        .def("scores", &LinearTrainer::scores, py::arg("start") = 0,
+             "The held-out scores recorded by this trainer from epoch `start` on.")
         .def("losses", &LinearTrainer::losses, py::arg("start") = 0,
              "The epoch losses recorded by this trainer from epoch `start` on.")
         .def_property_readonly("no_improvement", &LinearTrainer::no_improvement)

@@ -9,9 +9,11 @@
 // - an epoch whose loss, weights or optimizer state is not finite, or that was interrupted,
 //   is undone whole (weights, state and step counters as they were before it);
 // - a loss that climbs tenfold above its lowest value (and above the first) is divergence;
-// - `tol` / `n_iter_no_change` on the epoch loss, or on a criterion Python computes (the
-//   validation score of early stopping) through `judge`, which can also keep the best
-//   epoch's weights and state.
+// - `tol` / `n_iter_no_change` on the epoch loss, or on early stopping's validation score:
+//   computed here on held-out rows (validation.hpp, watch_validation) or by Python through
+//   `judge`; both keep the best epoch's weights and state;
+// - a reduce-on-plateau schedule (watch_plateau) observes every recorded epoch's loss here,
+//   with the rule of ReduceLROnPlateau.observe (plateau_observe).
 #pragma once
 
 #include <algorithm>
@@ -24,6 +26,8 @@
 #include "core/epoch.hpp"
 #include "core/interrupt.hpp"
 #include "core/optimizers.hpp"
+#include "core/schedules.hpp"
+#include "core/validation.hpp"
 
 namespace pygdx {
 
@@ -64,9 +68,10 @@ public:
     }
 
     // Runs up to n_epochs epochs of `epoch(seed or nullptr, interrupt) -> EpochResult`, with
-    // seeds[e] the shuffling seed of epoch e (nullptr: no shuffling). With judge_by_loss the
-    // tol rule watches the epoch loss here; otherwise the caller calls judge() after each
-    // epoch (and asks for one epoch at a time). An exception from the epoch undoes it too.
+    // seeds[e] the shuffling seed of epoch e (nullptr: no shuffling). The tol rule watches
+    // the held-out rows' score when watch_validation gave some, else the epoch loss with
+    // judge_by_loss; otherwise the caller calls judge() after each epoch (and asks for one
+    // epoch at a time). An exception from the epoch undoes it too.
     template <class Epoch>
     TrainOutcome run(Epoch&& epoch, const std::uint64_t* seeds, std::size_t n_epochs, Interrupt* interrupt,
                      bool judge_by_loss) {
@@ -96,7 +101,16 @@ public:
             if (diverging(r.loss)) {
                 return TrainOutcome::diverged;
             }
-            if (judge_by_loss && judge(r.loss, false)) {
+            if (plateau_ != nullptr) {
+                plateau_observe(*plateau_, r.loss);
+            }
+            if (held_out_ != nullptr) {
+                const double score = held_out_->score(params_.param);
+                scores_.push_back(score);
+                if (judge(-score, true)) {
+                    return TrainOutcome::converged;
+                }
+            } else if (judge_by_loss && judge(r.loss, false)) {
                 return TrainOutcome::converged;
             }
         }
@@ -129,7 +143,15 @@ public:
         }
     }
 
+    // Early stopping on these rows: after each epoch their score (higher is better) is
+    // recorded and judged, keeping the best epoch. Not owned; nullptr stops watching.
+    void watch_validation(HeldOut<T>* held_out) { held_out_ = held_out; }
+    // A plateau schedule (the one the epochs read) to step with each recorded epoch's loss.
+    // Not owned; nullptr stops watching.
+    void watch_plateau(Schedule* plateau) { plateau_ = plateau; }
+
     const std::vector<double>& losses() const { return losses_; }
+    const std::vector<double>& scores() const { return scores_; }
     std::int64_t no_improvement() const { return no_improvement_; }
     std::size_t n_params() const { return params_.size; }
 
@@ -184,6 +206,9 @@ private:
     double first_, lowest_;
     std::size_t epochs_before_;
     std::vector<double> losses_;
+    HeldOut<T>* held_out_ = nullptr;
+    std::vector<double> scores_;
+    Schedule* plateau_ = nullptr;
     double best_ = std::numeric_limits<double>::infinity();
     std::int64_t no_improvement_ = 0;
     std::vector<T> saved_, best_saved_;

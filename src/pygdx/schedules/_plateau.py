@@ -12,8 +12,9 @@ from ._checks import _choice, _count, _nonnegative, _open_unit
 class ReduceLROnPlateau(Schedule):
     """torch's ReduceLROnPlateau: lr * factor ** k, where k counts the plateaus seen so far.
 
-    Feed it a loss (or, with ``mode="max"``, a score) with :meth:`observe`: the estimators
-    do this every epoch, :func:`pygdx.minimize` every iteration. A value is an improvement
+    Feed it a loss (or, with ``mode="max"``, a score) with :meth:`observe`: the estimators'
+    trainer does this after every epoch (in C++, then :meth:`follow`), :func:`pygdx.minimize`
+    every iteration. A value is an improvement
     when it beats the best so far by ``threshold``, relative (``threshold_mode="rel"``) or
     absolute ("abs"). After more than ``patience`` values without one, the rate is multiplied
     by ``factor``, never below ``min_lr``, and a change smaller than ``eps`` is skipped; the
@@ -62,9 +63,14 @@ class ReduceLROnPlateau(Schedule):
         The rule is the core's (``plateau_observe``), so a C++ training loop can apply it too."""
         record = self.to_core()
         reduced = _core.plateau_observe(record, float(loss))
+        self.follow(record)
+        return reduced
+
+    def follow(self, record: _core.Schedule) -> None:
+        """Take the state of a core plateau record that observed values in C++ (the estimators'
+        trainer steps this schedule's record after every epoch)."""
         self.scale, self.best = record.scale, record.best
         self.num_bad_epochs, self.cooldown_counter = record.num_bad_epochs, record.cooldown_counter
-        return reduced
 
     def _fields(self) -> dict:
         return {"scale": self.scale, "factor": float(self.factor), "patience": int(self.patience),
