@@ -93,6 +93,50 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
     return done;
 }
 
+// Stochastic steps (one row per step) of a single-output model with any other rule: per row
+// the decision value, the loss derivative and the gradient, finished in place, then the
+// rule's update, all inside one function. Through the small-batch path each step also made
+// the calls that sum a batch, finish its gradient and dispatch an optimizer step, several
+// times the arithmetic of a model with a few weights. Each step performs exactly the
+// operations of that path (sum_rows_into, finish_gradient, optimizer_step) on its row, so
+// the results are the same bits.
+template <class T>
+PYGDX_SIMD_CLONES RowSteps rule_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
+                                          const Schedule& schedule, double* counters,
+                                          const ParamBuffers<T>& params, T* grad, Interrupt* interrupt) {
+    LinearProblem single = pb;  // states the one output to the compiler
+    single.n_outputs = 1;
+    const std::size_t d = pb.n_features;
+    const T* theta = params.param;
+    RowSteps done;
+    double z = 0.0, derivative = 0.0;
+    for (std::size_t i = 0; i < data.n_used; ++i) {
+        if (interrupt != nullptr && interrupt->requested(d)) {
+            done.interrupted = true;
+            break;
+        }
+        prefetch_ahead(data, i, d);
+        const std::size_t r = data.row(i);
+        const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
+        std::fill(grad, grad + d, T(0));
+        double intercept_sum = 0.0;
+        double loss = 0.0;
+        loss += add_row(single, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, grad, &intercept_sum, &z,
+                        &derivative);
+        finish_gradient_each(
+            single, theta, [grad](std::size_t j) { return grad[j]; }, &intercept_sum, 1.0,
+            [grad](std::size_t j, T g) { grad[j] = g; });
+        if (!std::isfinite(loss)) {
+            done.finite = false;
+            break;
+        }
+        done.loss_sum += loss;
+        ++done.steps;
+        update_range(h, begin_step(h, schedule, counters), params, static_cast<const T*>(grad), 0, d + 1);
+    }
+    return done;
+}
+
 }  // namespace detail
 
 // Fisher-Yates shuffle of `order` driven by SplitMix64 from `seed`: the same seed gives the
@@ -520,6 +564,7 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
 // must give the same bits whatever n_jobs is.
 enum class BatchPath {
     stochastic_sgd,  // single rows, plain SGD, single output: sgd_row_steps
+    stochastic,      // single rows, any other rule, single output: rule_row_steps
     team_parts,      // medium batches cut into row parts shared by a team: split_batch_epoch
     column_halves,   // small batches of one output with many features: column_split_epoch
     small_rows,      // other small batches, summed in T straight into the gradient
@@ -533,8 +578,9 @@ enum class BatchPath {
 // - Small batches of a single-output model with enough features are summed in two
 //   passes over column halves (column_split_epoch, see column_split_applies).
 // - Other small batches (up to rows_per_block rows) are summed straight into the gradient in
-//   T and finished in place; single rows with plain SGD take the fused stochastic loop
-//   (sgd_row_steps). There the per-step passes over the parameters are the cost.
+//   T and finished in place; single rows of a single-output model take a stochastic loop,
+//   fused with the update for plain SGD (sgd_row_steps), else one call per step to the
+//   rule (rule_row_steps). There the per-step passes over the parameters are the cost.
 // - Larger ones go through RowPass (double partials, threads per batch).
 inline BatchPath choose_batch_path(const LinearProblem& pb, std::size_t batch_size, const Hyper& hyper) {
     const std::size_t n_coef = pb.n_coef();
@@ -551,9 +597,8 @@ inline BatchPath choose_batch_path(const LinearProblem& pb, std::size_t batch_si
     if (batch_size > detail::rows_per_block) {
         return BatchPath::row_pass;
     }
-    if (detail::sgd_fuses_with_gradient(hyper) && batch_size == 1 && pb.n_outputs == 1 &&
-        !loss_is_multinomial(pb.loss)) {
-        return BatchPath::stochastic_sgd;
+    if (batch_size == 1 && pb.n_outputs == 1 && !loss_is_multinomial(pb.loss)) {
+        return detail::sgd_fuses_with_gradient(hyper) ? BatchPath::stochastic_sgd : BatchPath::stochastic;
     }
     return BatchPath::small_rows;
 }
@@ -596,12 +641,17 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     double data_loss_sum = 0.0;
     std::size_t rows_seen = 0;
     switch (path) {
-    case BatchPath::stochastic_sgd: {
+    case BatchPath::stochastic_sgd:
+    case BatchPath::stochastic: {
         detail::RowSteps done;
-        detail::with_flags([&](auto maximize, auto decay) {
-            done = detail::sgd_row_steps<T, decltype(maximize)::value, decltype(decay)::value>(
-                pb, data, hyper, schedule, counters, params.param, interrupt);
-        }, hyper.maximize, hyper.weight_decay != 0.0);
+        if (path == BatchPath::stochastic) {
+            done = detail::rule_row_steps(pb, data, hyper, schedule, counters, params, grad, interrupt);
+        } else {
+            detail::with_flags([&](auto maximize, auto decay) {
+                done = detail::sgd_row_steps<T, decltype(maximize)::value, decltype(decay)::value>(
+                    pb, data, hyper, schedule, counters, params.param, interrupt);
+            }, hyper.maximize, hyper.weight_decay != 0.0);
+        }
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;

@@ -148,6 +148,47 @@ inline bool uses_bias_correction(Rule rule) {
 // The largest step count a double holds exactly: 2**53.
 inline constexpr double max_exact_step = 9007199254740992.0;
 
+namespace detail {
+
+// 1 - beta^t, a bias correction. Once beta^t < 2^-54, 1 - beta^t rounds to exactly 1.0; so
+// from the step where the exact beta^t is at most 2^-56 on (the margin covers pow's and
+// log2's rounding), the power is skipped: the same bits without pow, which is most of a
+// small step's cost and slowest where beta^t underflows. (Adam's defaults get there after
+// about 370 and 38,800 steps.) The step where that starts is remembered per thread for
+// the last two betas.
+inline double one_minus_power(double beta, double t) {
+    if (beta > 0.0 && beta < 1.0) {
+        thread_local double betas[2] = {-1.0, -1.0};
+        thread_local double from[2] = {0.0, 0.0};
+        thread_local int oldest = 0;
+        int slot = betas[0] == beta ? 0 : (betas[1] == beta ? 1 : -1);
+        if (slot < 0) {
+            slot = oldest;
+            oldest ^= 1;
+            betas[slot] = beta;
+            from[slot] = std::ceil(-56.0 / std::log2(beta)) + 1.0;
+        }
+        if (t >= from[slot]) {
+            return 1.0;
+        }
+    }
+    return 1.0 - std::pow(beta, t);
+}
+
+// pow(base, exponent), remembering the last result per thread: NAdam's mu_{t+1} of one step
+// is mu_t of the next (the same exponent, bit for bit), so it is computed once.
+inline double remembered_pow(double base, double exponent) {
+    thread_local double last_base = 0.0, last_exponent = -1.0, last = 0.0;
+    if (exponent != last_exponent || base != last_base) {
+        last = std::pow(base, exponent);
+        last_base = base;
+        last_exponent = exponent;
+    }
+    return last;
+}
+
+}  // namespace detail
+
 // Advances the counters and returns the step's coefficients.
 inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters) {
     StepCoefficients c;
@@ -162,14 +203,17 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
     c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
     // The powers are most of the cost of a step on a small parameter: only the Adam
     // family (bias corrections) pays for them.
+    // RAdam's rectification needs beta2^t itself: computed once for both uses.
+    const double beta2_power = h.rule == Rule::radam ? std::pow(h.beta2, t) : 0.0;
     if (uses_bias_correction(h.rule)) {
-        c.bias_correction1 = 1.0 - std::pow(h.beta1, t);
-        c.bias_correction2 = 1.0 - std::pow(h.beta2, t);
+        c.bias_correction1 = detail::one_minus_power(h.beta1, t);
+        c.bias_correction2 = h.rule == Rule::radam ? 1.0 - beta2_power : detail::one_minus_power(h.beta2, t);
         c.bias_correction2_sqrt = std::sqrt(c.bias_correction2);
     }
     if (h.rule == Rule::nadam) {
-        const double mu = h.beta1 * (1.0 - 0.5 * std::pow(0.96, t * h.momentum_decay));
-        const double mu_next = h.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * h.momentum_decay));
+        // this step's mu is the last step's mu_next, remembered
+        const double mu = h.beta1 * (1.0 - 0.5 * detail::remembered_pow(0.96, t * h.momentum_decay));
+        const double mu_next = h.beta1 * (1.0 - 0.5 * detail::remembered_pow(0.96, (t + 1.0) * h.momentum_decay));
         if (c.first_step) {
             counters[counter_mu_product] = 1.0;
         }
@@ -180,7 +224,7 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
     }
     if (h.rule == Rule::radam) {
         const double rho_inf = 2.0 / (1.0 - h.beta2) - 1.0;
-        const double rho_t = rho_inf - 2.0 * t * std::pow(h.beta2, t) / c.bias_correction2;
+        const double rho_t = rho_inf - 2.0 * t * beta2_power / c.bias_correction2;
         c.radam_rectified = rho_t > 5.0;
         if (c.radam_rectified) {
             c.radam_rect = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
