@@ -16,6 +16,7 @@
 #include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
+#include "core/row_steps.hpp"
 #include "core/team.hpp"
 
 namespace pygdx {
@@ -43,15 +44,6 @@ PYGDX_SIMD_CLONES void finish_and_sgd_step(const LinearProblem& pb, const Hyper&
         pb, p, [coef_sums](std::size_t j) { return coef_sums[j]; }, intercept_sums, n_rows,
         sgd_update<Maximize, Decay>(h, lr, p));
 }
-
-// What a run of stochastic steps did: the summed weighted loss of the rows stepped on, the
-// number of steps, and whether it stopped at a non-finite loss (before stepping).
-struct RowSteps {
-    double loss_sum = 0.0;
-    std::size_t steps = 0;
-    bool finite = true;
-    bool interrupted = false;
-};
 
 // Stochastic plain SGD on a single-output model, one step per row of `data` in order, all
 // inside one SIMD clone (no call per row). Each step is one pass over the row and the
@@ -89,50 +81,6 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
             sgd_update<Maximize, Decay>(h, c.lr, p));
         done.loss_sum += loss;
         ++done.steps;
-    }
-    return done;
-}
-
-// Stochastic steps (one row per step) of a single-output model with any other rule: per row
-// the decision value, the loss derivative and the gradient, finished in place, then the
-// rule's update, all inside one function. Through the small-batch path each step also made
-// the calls that sum a batch, finish its gradient and dispatch an optimizer step, several
-// times the arithmetic of a model with a few weights. Each step performs exactly the
-// operations of that path (sum_rows_into, finish_gradient, optimizer_step) on its row, so
-// the results are the same bits.
-template <class T>
-PYGDX_SIMD_CLONES RowSteps rule_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
-                                          const Schedule& schedule, double* counters,
-                                          const ParamBuffers<T>& params, T* grad, Interrupt* interrupt) {
-    LinearProblem single = pb;  // states the one output to the compiler
-    single.n_outputs = 1;
-    const std::size_t d = pb.n_features;
-    const T* theta = params.param;
-    RowSteps done;
-    double z = 0.0, derivative = 0.0;
-    for (std::size_t i = 0; i < data.n_used; ++i) {
-        if (interrupt != nullptr && interrupt->requested(d)) {
-            done.interrupted = true;
-            break;
-        }
-        prefetch_ahead(data, i, d);
-        const std::size_t r = data.row(i);
-        const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
-        std::fill(grad, grad + d, T(0));
-        double intercept_sum = 0.0;
-        double loss = 0.0;
-        loss += add_row(single, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, grad, &intercept_sum, &z,
-                        &derivative);
-        finish_gradient_each(
-            single, theta, [grad](std::size_t j) { return grad[j]; }, &intercept_sum, 1.0,
-            [grad](std::size_t j, T g) { grad[j] = g; });
-        if (!std::isfinite(loss)) {
-            done.finite = false;
-            break;
-        }
-        done.loss_sum += loss;
-        ++done.steps;
-        update_range(h, begin_step(h, schedule, counters), params, static_cast<const T*>(grad), 0, d + 1);
     }
     return done;
 }

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <type_traits>
 
@@ -178,7 +179,10 @@ inline double one_minus_power(double beta, double t) {
 // pow(base, exponent), remembering the last result per thread: NAdam's mu_{t+1} of one step
 // is mu_t of the next (the same exponent, bit for bit), so it is computed once.
 inline double remembered_pow(double base, double exponent) {
-    thread_local double last_base = 0.0, last_exponent = -1.0, last = 0.0;
+    // NaN never compares equal, so the first call computes
+    thread_local double last_base = std::numeric_limits<double>::quiet_NaN();
+    thread_local double last_exponent = std::numeric_limits<double>::quiet_NaN();
+    thread_local double last = 0.0;
     if (exponent != last_exponent || base != last_base) {
         last = std::pow(base, exponent);
         last_base = base;
