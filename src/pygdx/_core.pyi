@@ -175,6 +175,9 @@ class LossKind(_PybindEnum):
     hinge: ClassVar[LossKind]
     modified_huber: ClassVar[LossKind]
     multinomial: ClassVar[LossKind]
+    squared_hinge: ClassVar[LossKind]
+    perceptron: ClassVar[LossKind]
+    squared_epsilon_insensitive: ClassVar[LossKind]
 
 class PenaltyKind(_PybindEnum):
     none: ClassVar[PenaltyKind]
@@ -264,6 +267,7 @@ class StoppingRule:
         n_iter_no_change: _Int = 5,
         stop_at_convergence: bool = True,
         divergence_factor: float = 10.0,
+        divergence_epochs: _Int = 3,
     ) -> None: ...
 
 class TrainOutcome(_PybindEnum):

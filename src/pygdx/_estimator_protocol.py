@@ -72,17 +72,26 @@ class EstimatorProtocol:
 
 class AvailableIf:
     """A method that exists only when `check(estimator)` holds (hasattr() is False otherwise),
-    like scikit-learn's available_if: predict_proba exists only for probabilistic losses."""
+    like scikit-learn's available_if: predict_proba exists only for probabilistic losses.
+    Otherwise getting it raises scikit-learn's AttributeError ("This 'GDClassifier' has no
+    attribute 'predict_proba'"), with the check's own error, which says why, as its cause."""
 
-    def __init__(self, check: Any, fn: Any) -> None:
+    def __init__(self, check: Any, fn: Any, name: str) -> None:
         self.check = check
         self.fn = fn
+        self.name = name
         self.__doc__ = fn.__doc__
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self.fn
-        self.check(obj)
+        missing = f"This {type(obj).__name__!r} has no attribute {self.name!r}"
+        try:
+            available = self.check(obj)
+        except Exception as why:
+            raise AttributeError(missing) from why
+        if not available:
+            raise AttributeError(missing)
         return self.fn.__get__(obj, owner)
 
 

@@ -15,15 +15,48 @@ import numpy as np
 
 from . import _training, callbacks as _callbacks, optim as _optim
 from ._targets import Targets
-from ._validation import n_threads
+from ._validation import check_finite, n_threads, refuse_non_numeric
 from .exceptions import ConvergenceWarning, sklearn_exception
 from .schedules import Schedule
 
-__all__ = ["Fitting", "FITTED"]
+__all__ = ["Fitting", "FITTED", "initial_theta"]
 
 # What a fit sets: kept together, so that a failed fit can put all of it back.
 FITTED = ("_theta", "_n_outputs", "n_features_in_", "_optimizer", "_optimizer_config", "_rng", "loss_curve_",
-          "validation_scores_", "n_iter_", "classes_")
+          "validation_scores_", "n_iter_", "classes_", "feature_names_in_")
+
+
+def initial_theta(coef_init: Any, intercept_init: Any, n_outputs: int, n_features: int,
+                  dtype: np.dtype) -> np.ndarray | None:
+    """The weights a fit starts from when ``coef_init`` or ``intercept_init`` is given (the
+    other part zero), checked against the data's shape with scikit-learn's message; None
+    when neither is."""
+    if coef_init is None and intercept_init is None:
+        return None
+    theta = np.zeros(n_outputs * (n_features + 1), dtype=dtype)
+    if coef_init is not None:
+        coef = _finite_numbers(coef_init, "coef_init", dtype)
+        wanted = (n_features,) if n_outputs == 1 else (n_outputs, n_features)
+        if (coef.ravel().shape if n_outputs == 1 else coef.shape) != wanted:
+            raise ValueError(f"Provided coef_init does not match dataset: its shape is {coef.shape}, this data needs "
+                             f"{wanted}")
+        theta[: n_outputs * n_features] = coef.ravel()
+    if intercept_init is not None:
+        intercept = _finite_numbers(intercept_init, "intercept_init", dtype)
+        if intercept.shape not in ((n_outputs,), () if n_outputs == 1 else (n_outputs,)):
+            raise ValueError(f"Provided intercept_init does not match dataset: its shape is {intercept.shape}, this "
+                             f"data needs ({n_outputs},)")
+        theta[n_outputs * n_features:] = intercept.ravel()
+    return theta
+
+
+def _finite_numbers(value: Any, what: str, dtype: np.dtype) -> np.ndarray:
+    raw = np.asarray(value)
+    refuse_non_numeric(raw, what)
+    with np.errstate(over="ignore"):
+        out = raw.astype(dtype)
+    check_finite(out, what)
+    return out
 
 
 class Fitting:
@@ -31,14 +64,19 @@ class Fitting:
     _problem_args and _rng_for_fit)."""
 
     @contextlib.contextmanager
-    def _training(self, n_features: int, dtype: np.dtype, targets: Targets, partial: bool) -> Iterator[tuple]:
+    def _training(self, n_features: int, dtype: np.dtype, targets: Targets, partial: bool,
+                  start: np.ndarray | None = None) -> Iterator[tuple]:
         """The plan and the working model of a fit, installed on the estimator while it trains
         (callbacks see it); kept on success and after Ctrl-C (at its last completed epoch), and
-        replaced by the previous model (or none) on any other error."""
+        replaced by the previous model (or none) on any other error. ``start``: the weights
+        to start from (coef_init / intercept_init), else zeros or the current ones."""
         previous = {k: self.__dict__[k] for k in FITTED if k in self.__dict__}
         keep = (self.__sklearn_is_fitted__() and (partial or self.warm_start) and self._n_outputs == targets.n_outputs
                 and self.n_features_in_ == n_features and self._theta.dtype == dtype)
-        theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
+        if start is not None:
+            theta = start
+        else:
+            theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
         carry_on = keep and partial and self._optimizer is not None
         rng = self._rng if carry_on else self._rng_for_fit()
         rng_state = rng.bit_generator.state
@@ -71,7 +109,7 @@ class Fitting:
         loss = self._loss_object()
         return _training.Plan(
             problem_args=self._problem_args(n_features, targets.n_outputs), loss=loss, on_core=loss.trained_on_core(),
-            penalty=self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio),
+            penalty=self.penalty, alpha=float(self.alpha), l1_ratio=self._l1_ratio(),
             fit_intercept=bool(self.fit_intercept), batch_size=self.batch_size, n_threads=n_threads(self.n_jobs),
             max_epochs=1 if partial else int(self.max_iter), tol=None if self.tol is None else float(self.tol),
             n_iter_no_change=int(self.n_iter_no_change), partial=partial,

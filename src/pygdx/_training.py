@@ -30,6 +30,7 @@ from . import penalties as _penalties
 from ._validation import check_finite
 from .exceptions import TrainingDiverged
 from .losses import Loss
+from .optim import SGD
 
 __all__ = ["Plan", "FitState", "DataSource", "InMemory", "train", "numpy_epoch"]
 
@@ -215,7 +216,8 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     optimizer = state.optimizer
     hyper, schedule, counters, buffers = optimizer.core_buffers()
     curve = state.loss_curve
-    rule = _core.StoppingRule(plan.tol, int(plan.n_iter_no_change), not plan.partial)
+    rule = _core.StoppingRule(plan.tol, int(plan.n_iter_no_change), not plan.partial,
+                              divergence_epochs=divergence_epochs(optimizer, plan.partial))
     problem = plan.problem
     trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
                                   curve[0] if curve else 0.0, min(curve) if curve else 0.0, len(curve))
@@ -287,6 +289,18 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
             return "converged"
     trainer.restore_best()
     return "max_iter"
+
+
+def divergence_epochs(optimizer: Any, partial: bool) -> int:
+    """How many epochs in a row a loss tenfold above its lowest must grow to be divergence.
+    SGD's steps grow with the gradient, so a rate too large multiplies the loss epoch after
+    epoch: three growing epochs say so. The other rules' steps are bounded by about lr
+    (Adam's m / sqrt(v), ...): their loss can jump and fall back (a huge alpha makes the
+    penalty's subgradient flip), and only a steady climb over ten epochs is a runaway.
+    partial_fit runs one epoch per call, so there one epoch tenfold above suffices."""
+    if partial:
+        return 1
+    return 3 if isinstance(optimizer, SGD) else 10
 
 
 def _record(trainer: Any, state: FitState, recorded: int, plateau: Any) -> int:

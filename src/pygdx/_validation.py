@@ -110,7 +110,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "n_iter_no_change": [interval(1, None, whole=True)],
     "penalty": [options(*PENALTIES)],
     "alpha": [interval(0, None)],
-    "l1_ratio": [interval(0, 1)],
+    "l1_ratio": [interval(0, 1), Constraint(NONE.accepts, "None (unless penalty='elasticnet')")],
     "epsilon": [interval(0, None)],
     "fit_intercept": [BOOLEAN],
     "shuffle": [BOOLEAN],

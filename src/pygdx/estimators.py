@@ -47,7 +47,8 @@ from . import _core, _training, callbacks as _callbacks, losses as _losses, opti
 from . import penalties as _penalties
 from ._docs import COMMON_PARAMETERS
 from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
-from ._fitting import Fitting
+from ._feature_names import check_feature_names, feature_names_of
+from ._fitting import Fitting, initial_theta
 from ._metrics import accuracy, r2
 from ._targets import Targets
 from ._validation import check_finite, check_sample_weight, check_X, check_y, n_threads, validate_params, validation_split
@@ -89,6 +90,8 @@ class _GDBase(EstimatorProtocol, Fitting):
             )
         if not isinstance(self.optimizer, type) and str(self.optimizer).strip().lower() not in _optim.available():
             raise ValueError(f"{name}: unknown optimizer {self.optimizer!r}; choose one of {_optim.available()}")
+        if self.l1_ratio is None and self.penalty == "elasticnet":
+            raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
         if self.optimizer_params and "lr" in self.optimizer_params:
             raise ValueError(f"{name}: give the learning rate as lr=..., not inside optimizer_params")
         if not isinstance(self.lr, Schedule):
@@ -101,7 +104,7 @@ class _GDBase(EstimatorProtocol, Fitting):
         if isinstance(self.loss, _losses.Loss):
             return self.loss
         cls = self._loss_table[self.loss]
-        return cls(self.epsilon) if issubclass(cls, (_losses.Huber, _losses.EpsilonInsensitive)) else cls()
+        return cls(self.epsilon) if issubclass(cls, (_losses.Huber, _losses.EpsilonInsensitive, _losses.SquaredEpsilonInsensitive)) else cls()
 
     # --- the fitted model -------------------------------------------------------------------
     @property
@@ -154,10 +157,15 @@ class _GDBase(EstimatorProtocol, Fitting):
         return dict(loss=kind.name, n_features=self.n_features_in_ if n_features is None else n_features,
                     n_outputs=n_outputs, fit_intercept=bool(self.fit_intercept), epsilon=getattr(loss, "epsilon", 0.1),
                     penalty=_penalties.PENALTIES[penalty].core_kind.name,
-                    alpha=float(self.alpha) if penalty is not None else 0.0, l1_ratio=float(self.l1_ratio))
+                    alpha=float(self.alpha) if penalty is not None else 0.0, l1_ratio=self._l1_ratio())
+
+    def _l1_ratio(self) -> float:
+        """l1_ratio as a number: None (allowed unless penalty="elasticnet") weighs nothing."""
+        return 0.0 if self.l1_ratio is None else float(self.l1_ratio)
 
     def _check_predict_X(self, X: Any) -> np.ndarray:
         self._check_is_fitted()
+        check_feature_names(type(self).__name__, getattr(self, "feature_names_in_", None), X)
         Xc = check_X(X, type(self).__name__)
         if Xc.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -173,10 +181,17 @@ class _GDBase(EstimatorProtocol, Fitting):
         return _core.linear_decision(self._problem(), X, theta, rows, n_threads(self.n_jobs))
 
     # --- fitting ----------------------------------------------------------------------------
-    def _fit(self, X: Any, y: Any, sample_weight: Any, partial: bool, classes: Any = None) -> "_GDBase":
+    def _fit(self, X: Any, y: Any, sample_weight: Any, partial: bool, classes: Any = None, coef_init: Any = None,
+             intercept_init: Any = None) -> "_GDBase":
         with FitGuard.of(self):
             self._validate_params()
             owner = type(self).__name__
+            first_call = not (partial and self.__sklearn_is_fitted__())
+            if partial and first_call and self.early_stopping:
+                raise ValueError("early_stopping should be False with partial_fit")
+            names = feature_names_of(X)
+            if not first_call:
+                check_feature_names(owner, getattr(self, "feature_names_in_", None), X)
             # Every training row enters the loss, so a NaN or inf in X shows up as a non-finite
             # loss and is reported from there: no extra pass over X per call. Validation rows
             # are only scored, so early stopping checks X up front.
@@ -201,7 +216,10 @@ class _GDBase(EstimatorProtocol, Fitting):
                 )
             sw = targets.row_weights(sw, y_core, Xc.dtype)
             early = bool(self.early_stopping) and not partial
-            with self._training(Xc.shape[1], Xc.dtype, targets, partial) as (plan, state):
+            start = initial_theta(coef_init, intercept_init, targets.n_outputs, Xc.shape[1], Xc.dtype)
+            with self._training(Xc.shape[1], Xc.dtype, targets, partial, start) as (plan, state):
+                if first_call:
+                    self._keep_feature_names(names)
                 rows = val_rows = None
                 if early:
                     split = self._split_labels(targets, y_core)
@@ -219,6 +237,8 @@ class _GDBase(EstimatorProtocol, Fitting):
         with FitGuard.of(self):
             self._validate_params()
             name = type(self).__name__
+            if self.early_stopping and partial and not self.__sklearn_is_fitted__():
+                raise ValueError("early_stopping should be False with partial_fit")
             if self.early_stopping and not partial:
                 raise ValueError(
                     f"{name}: early_stopping needs the validation rows in memory, which chunked training does not "
@@ -234,8 +254,17 @@ class _GDBase(EstimatorProtocol, Fitting):
                 dtype = self._theta.dtype
             targets = self._targets(None if classes is None else np.asarray(classes), partial, classes)
             with self._training(n_features, dtype, targets, partial) as (plan, state):
+                if not (partial and self.__sklearn_is_fitted__()):
+                    self._keep_feature_names(None)
                 self._run(plan, state, source, None)
         return self
+
+    def _keep_feature_names(self, names: np.ndarray | None) -> None:
+        """feature_names_in_ of a fit: the frame's string column names, or none."""
+        if names is not None:
+            self.feature_names_in_ = names
+        else:
+            self.__dict__.pop("feature_names_in_", None)
 
     def _validation_split(self, y_encoded: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         return validation_split(y_encoded, float(self.validation_fraction), self._estimator_type == "classifier", rng)
@@ -316,9 +345,11 @@ class GDRegressor(_GDBase):
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "GDRegressor":
-        """Train for up to max_iter epochs from zeros (or the current weights with warm_start)."""
-        return self._fit(X, y, sample_weight, partial=False)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, coef_init: Any = None,
+            intercept_init: Any = None) -> "GDRegressor":
+        """Train for up to max_iter epochs from zeros, the current weights (warm_start) or
+        ``coef_init`` (n_features,) and ``intercept_init`` (1,) (which take precedence)."""
+        return self._fit(X, y, sample_weight, partial=False, coef_init=coef_init, intercept_init=intercept_init)
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> "GDRegressor":
         """One epoch over (X, y), continuing from the current weights and optimizer state."""
@@ -415,9 +446,12 @@ class GDClassifier(_GDBase):
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "GDClassifier":
-        """Train for up to max_iter epochs from zeros (or the current weights with warm_start)."""
-        return self._fit(X, y, sample_weight, partial=False)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, coef_init: Any = None,
+            intercept_init: Any = None) -> "GDClassifier":
+        """Train for up to max_iter epochs from zeros, the current weights (warm_start) or
+        ``coef_init`` and ``intercept_init`` (which take precedence): shapes (n_features,) and
+        (1,) for one decision function (two classes), (K, n_features) and (K,) for K."""
+        return self._fit(X, y, sample_weight, partial=False, coef_init=coef_init, intercept_init=intercept_init)
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None) -> "GDClassifier":
         """One epoch over (X, y), continuing from the current weights and optimizer state.
@@ -485,12 +519,13 @@ class GDClassifier(_GDBase):
         sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
         return accuracy(y_arr, pred, sw)
 
-    def _check_proba(self) -> None:
+    def _check_proba(self) -> bool:
         name = self.loss if isinstance(self.loss, str) else type(self.loss).__name__
         if name not in ("log_loss", "modified_huber") and not isinstance(
             self.loss, (_losses.LogLoss, _losses.ModifiedHuber, _losses.MultinomialLogLoss)
         ):
             raise AttributeError(f"probability estimates are not available for loss={self.loss!r}")
+        return True
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (n, K): logistic / softmax for log_loss, scikit-learn's
@@ -519,8 +554,8 @@ class GDClassifier(_GDBase):
         with np.errstate(divide="ignore"):
             return np.log(self._predict_proba(X))
 
-    predict_proba = AvailableIf(_check_proba, _predict_proba)
-    predict_log_proba = AvailableIf(_check_proba, _predict_log_proba)
+    predict_proba = AvailableIf(_check_proba, _predict_proba, "predict_proba")
+    predict_log_proba = AvailableIf(_check_proba, _predict_log_proba, "predict_log_proba")
 
 
 GDClassifier.__doc__ += COMMON_PARAMETERS.format(losses='"log_loss" (default), "hinge" or "modified_huber"') + """

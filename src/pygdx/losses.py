@@ -9,7 +9,7 @@ the oracle the core is tested against.
 Targets, as the estimators pass them:
 
 - regression losses: ``y`` as given, ``z`` of shape (n,);
-- binary classification losses (log_loss, hinge, modified_huber): ``y`` is the sign ±1 and
+- binary classification losses (log_loss, hinge, modified_huber, squared_hinge, perceptron): ``y`` is the sign ±1 and
   ``z`` has shape (n,); with ``z`` of shape (n, K) and ``y`` the class index, each column is
   the one-vs-rest problem of its class and the losses add up;
 - :class:`MultinomialLogLoss`: ``y`` is the class index and ``z`` has shape (n, K).
@@ -39,8 +39,11 @@ __all__ = [
     "SquaredError",
     "Huber",
     "EpsilonInsensitive",
+    "SquaredEpsilonInsensitive",
     "LogLoss",
     "Hinge",
+    "SquaredHinge",
+    "Perceptron",
     "ModifiedHuber",
     "MultinomialLogLoss",
     "get",
@@ -151,6 +154,21 @@ class EpsilonInsensitive(_EpsilonLoss):
         return np.where(np.abs(r) > self.epsilon, np.sign(r), 0.0).astype(np.result_type(z), copy=False)
 
 
+class SquaredEpsilonInsensitive(_EpsilonLoss):
+    """max(0, |y − z| − ε)²."""
+
+    name = "squared_epsilon_insensitive"
+    core_kind = _core.LossKind.squared_epsilon_insensitive
+
+    def value(self, y, z):
+        return np.maximum(0.0, np.abs(y - z) - self.epsilon) ** 2
+
+    def derivative(self, y, z):
+        r = z - y
+        excess = np.maximum(0.0, np.abs(r) - self.epsilon)
+        return (2.0 * np.sign(r) * excess).astype(np.result_type(z), copy=False)
+
+
 class _BinaryLoss(Loss):
     """A loss of the margin s·z (s = ±1); (n, K) decision values are read one-vs-rest."""
 
@@ -196,16 +214,40 @@ class LogLoss(_BinaryLoss):
 
 
 class Hinge(_BinaryLoss):
-    """max(0, 1 − s·z)."""
+    """max(0, 1 − s·z). At the kink (s·z exactly 1, as integer data can give) the derivative is
+    −s, scikit-learn's choice of subgradient."""
 
     name = "hinge"
     core_kind = _core.LossKind.hinge
+    threshold: ClassVar[float] = 1.0
 
     def _margin_value(self, margin):
-        return np.maximum(0.0, 1.0 - margin)
+        return np.maximum(0.0, self.threshold - margin)
 
     def _margin_derivative(self, margin):
-        return np.where(margin < 1.0, -1.0, 0.0).astype(margin.dtype, copy=False)
+        return np.where(margin <= self.threshold, -1.0, 0.0).astype(margin.dtype, copy=False)
+
+
+class Perceptron(Hinge):
+    """max(0, −s·z), the perceptron's loss (scikit-learn's hinge with threshold 0): a row
+    steps whenever it is misclassified or exactly on the boundary (derivative −s at s·z = 0)."""
+
+    name = "perceptron"
+    core_kind = _core.LossKind.perceptron
+    threshold = 0.0
+
+
+class SquaredHinge(_BinaryLoss):
+    """max(0, 1 − s·z)²."""
+
+    name = "squared_hinge"
+    core_kind = _core.LossKind.squared_hinge
+
+    def _margin_value(self, margin):
+        return np.maximum(0.0, 1.0 - margin) ** 2
+
+    def _margin_derivative(self, margin):
+        return -2.0 * np.maximum(0.0, 1.0 - margin)
 
 
 class ModifiedHuber(_BinaryLoss):
@@ -249,8 +291,10 @@ class MultinomialLogLoss(Loss):
         return p
 
 
-REGRESSION_LOSSES = {"squared_error": SquaredError, "huber": Huber, "epsilon_insensitive": EpsilonInsensitive}
-CLASSIFICATION_LOSSES = {"log_loss": LogLoss, "hinge": Hinge, "modified_huber": ModifiedHuber}
+REGRESSION_LOSSES = {"squared_error": SquaredError, "huber": Huber, "epsilon_insensitive": EpsilonInsensitive,
+                     "squared_epsilon_insensitive": SquaredEpsilonInsensitive}
+CLASSIFICATION_LOSSES = {"log_loss": LogLoss, "hinge": Hinge, "modified_huber": ModifiedHuber,
+                         "squared_hinge": SquaredHinge, "perceptron": Perceptron}
 
 
 def get(name: str | Loss, **params: Any) -> Loss:

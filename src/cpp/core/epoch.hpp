@@ -37,12 +37,38 @@ PYGDX_ALWAYS_INLINE auto sgd_update(const Hyper& h, double lr, T* p) {
     return [p, wd, rate](std::size_t j, T g) { p[j] -= rate * effective_grad<Maximize, Decay>(g, p[j], wd); };
 }
 
+// finish_gradient_each followed by the SGD rule, with scikit-learn's clamped weight decay:
+// plain SGD shrinks the coefficients by max(0, 1 - lr·l2) before the data step. Below
+// lr·l2 = 1 that is the step p -= lr·(g + l2·p) itself (same bits as before); at or above it
+// that step would overshoot zero and grow without bound (lr·l2 = 1e4 in scikit-learn's
+// large-regularization test), so the coefficients restart from zero and take the rest of
+// the step (data and l1 parts). The intercept is never penalised.
+template <class T, bool Maximize, bool Decay, class SumAt>
+PYGDX_ALWAYS_INLINE void finish_with_sgd_step(const LinearProblem& pb, const Hyper& h, double lr, T* p, SumAt sum_at,
+                                              const double* intercept_sums, double n_rows) {
+    const PenaltyWeights weights = penalty_weights(pb.penalty);
+    if (!(lr * weights.l2 >= 1.0)) {
+        finish_gradient_each(pb, p, sum_at, intercept_sums, n_rows, sgd_update<Maximize, Decay>(h, lr, p));
+        return;
+    }
+    LinearProblem rest = pb;
+    rest.penalty.kind = weights.l1 != 0.0 ? PenaltyKind::l1 : PenaltyKind::none;
+    rest.penalty.alpha = weights.l1;
+    const std::size_t n_coef = pb.n_coef();
+    auto step = sgd_update<Maximize, Decay>(h, lr, p);
+    finish_gradient_each(rest, p, sum_at, intercept_sums, n_rows, [p, n_coef, step](std::size_t j, T g) {
+        if (j < n_coef) {
+            p[j] = T(0);
+        }
+        step(j, g);
+    });
+}
+
 template <class T, bool Maximize, bool Decay, class S>
 PYGDX_SIMD_CLONES void finish_and_sgd_step(const LinearProblem& pb, const Hyper& h, double lr, T* p,
                                            const S* coef_sums, const double* intercept_sums, double n_rows) {
-    finish_gradient_each(
-        pb, p, [coef_sums](std::size_t j) { return coef_sums[j]; }, intercept_sums, n_rows,
-        sgd_update<Maximize, Decay>(h, lr, p));
+    finish_with_sgd_step<T, Maximize, Decay>(
+        pb, h, lr, p, [coef_sums](std::size_t j) { return coef_sums[j]; }, intercept_sums, n_rows);
 }
 
 // Stochastic plain SGD on a single-output model, one step per row of `data` in order, all
@@ -76,9 +102,8 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
         const double intercept_sum = sw * derivative;
         const T g = static_cast<T>(intercept_sum);
         const StepCoefficients c = begin_step(h, schedule, counters);
-        finish_gradient_each(
-            single, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0,
-            sgd_update<Maximize, Decay>(h, c.lr, p));
+        finish_with_sgd_step<T, Maximize, Decay>(
+            single, h, c.lr, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0);
         done.loss_sum += loss;
         ++done.steps;
     }
@@ -620,8 +645,9 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     case BatchPath::small_rows:
     case BatchPath::row_pass: {
         const bool small = path == BatchPath::small_rows;
-        // The fused path steps itself, and only after a finite loss.
-        const bool fused_sgd = small && detail::sgd_fuses_with_gradient(hyper);
+        // The fused path steps itself, and only after a finite loss (for large batches too,
+        // with the same bits, so that plain SGD's weight decay is clamped on every path).
+        const bool fused_sgd = detail::sgd_fuses_with_gradient(hyper);
         for (std::size_t start = 0; start < n; start += batch_size) {
             const std::size_t rows = std::min(batch_size, n - start);
             if (interrupt != nullptr && interrupt->requested(rows * n_coef)) {
@@ -648,7 +674,16 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
                 }
             } else {
                 loss_sum = work.pass.sum(batch, theta, work.summed.data());
-                finish_gradient(pb, theta, work.summed.data(), work.summed.data() + n_coef, m, grad);
+                if (!fused_sgd) {
+                    finish_gradient(pb, theta, work.summed.data(), work.summed.data() + n_coef, m, grad);
+                } else if (std::isfinite(loss_sum)) {
+                    const double lr = begin_step(hyper, schedule, counters).lr;
+                    detail::with_flags([&](auto maximize, auto decay) {
+                        detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                            pb, hyper, lr, params.param, static_cast<const double*>(work.summed.data()),
+                            work.summed.data() + n_coef, m);
+                    }, hyper.maximize, hyper.weight_decay != 0.0);
+                }
             }
             // Every row's loss is in the sum, so a NaN or inf in the batch's data, decision
             // values or weights shows here, before the step could spread it.

@@ -24,7 +24,10 @@ namespace pygdx {
     X(log_loss, 3, true) /* y = ±1 */    \
     X(hinge, 4, true) /* y = ±1 */       \
     X(modified_huber, 5, true) /* ±1 */  \
-    X(multinomial, 6, false) /* softmax cross-entropy over K scores, y = class index */
+    X(multinomial, 6, false) /* softmax cross-entropy over K scores, y = class index */ \
+    X(squared_hinge, 7, true) /* ±1 */   \
+    X(perceptron, 8, true) /* ±1 */      \
+    X(squared_epsilon_insensitive, 9, false)
 
 enum class LossKind : int {
 #define PYGDX_LOSS_ENUM(name, value, binary) name = value,
@@ -34,7 +37,7 @@ enum class LossKind : int {
 
 struct Loss {
     LossKind kind = LossKind::squared_error;
-    double epsilon = 0.1;  // huber, epsilon_insensitive
+    double epsilon = 0.1;  // huber, (squared_)epsilon_insensitive
 };
 
 inline bool loss_is_multinomial(const Loss& loss) { return loss.kind == LossKind::multinomial; }
@@ -79,6 +82,16 @@ inline double loss_and_derivative(const Loss& loss, double z, double y, double* 
         *dloss = r > 0.0 ? -1.0 : 1.0;
         return excess;
     }
+    case LossKind::squared_epsilon_insensitive: {
+        const double r = y - z;
+        const double excess = std::abs(r) - loss.epsilon;
+        if (excess <= 0.0) {
+            *dloss = 0.0;
+            return 0.0;
+        }
+        *dloss = r > 0.0 ? -2.0 * excess : 2.0 * excess;
+        return excess * excess;
+    }
     case LossKind::log_loss: {
         // log(1 + exp(-m)) and its derivative -y·sigmoid(-m), m = y z, from one exp(-|m|)
         // (never overflows) and one division.
@@ -93,14 +106,27 @@ inline double loss_and_derivative(const Loss& loss, double z, double y, double* 
         // a third of that.
         return (margin >= 0.0 ? 0.0 : -margin) + (std::log(u) + (e - (u - 1.0)) * inv);
     }
-    case LossKind::hinge: {
+    case LossKind::hinge:
+    case LossKind::perceptron: {
+        // scikit-learn's Hinge(threshold): the subgradient at the kink (margin exactly at the
+        // threshold, as integer data gives) is -y, not 0. The perceptron is threshold 0.
+        const double threshold = loss.kind == LossKind::hinge ? 1.0 : 0.0;
         const double margin = y * z;
-        if (margin >= 1.0) {
+        if (margin > threshold) {
             *dloss = 0.0;
             return 0.0;
         }
         *dloss = -y;
-        return 1.0 - margin;
+        return threshold - margin;
+    }
+    case LossKind::squared_hinge: {
+        const double slack = 1.0 - y * z;
+        if (slack <= 0.0) {
+            *dloss = 0.0;
+            return 0.0;
+        }
+        *dloss = -2.0 * y * slack;
+        return slack * slack;
     }
     case LossKind::modified_huber: {
         // scikit-learn's: max(0, 1 - yz)^2 for yz >= -1, else -4yz.

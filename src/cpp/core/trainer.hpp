@@ -8,7 +8,8 @@
 // epochs and comes back early only when the fit is over or Python must act:
 // - an epoch whose loss, weights or optimizer state is not finite, or that was interrupted,
 //   is undone whole (weights, state and step counters as they were before it);
-// - a loss that climbs tenfold above its lowest value (and above the first) is divergence;
+// - a loss that climbs tenfold above its lowest value (and above the first), growing epoch
+//   after epoch, is divergence;
 // - `tol` / `n_iter_no_change` on the epoch loss, or on early stopping's validation score:
 //   computed here on held-out rows (validation.hpp, watch_validation) or by Python through
 //   `judge`; both keep the best epoch's weights and state;
@@ -37,7 +38,11 @@ struct StoppingRule {
     std::int64_t n_iter_no_change = 5;
     bool stop_at_convergence = true;  // false for partial_fit: one epoch, never "converged"
     double divergence_factor = 10.0;  // an epoch loss this many times the lowest (and above
-                                      // the first) is divergence
+                                      // the first) is divergence ...
+    std::int64_t divergence_epochs = 3;  // ... when it also grew in this many epochs in a row:
+                                         // a noisy epoch after a warm start near the optimum,
+                                         // or a bounded-step rule (Adam) at a huge alpha, jumps
+                                         // once and comes back; a too-large rate keeps growing
 };
 
 enum class TrainOutcome : int {
@@ -164,7 +169,11 @@ private:
             return false;
         }
         lowest_ = std::min(lowest_, loss);
-        return loss > first_ && loss > rule_.divergence_factor * lowest_;
+        growing_ = losses_.size() >= 2 && loss > losses_[losses_.size() - 2] ? growing_ + 1 : 0;
+        // (with divergence_epochs <= 1, one epoch past the factor suffices: partial_fit runs one
+        // epoch per call and sees no streak)
+        return loss > first_ && loss > rule_.divergence_factor * lowest_ &&
+               (rule_.divergence_epochs <= 1 || growing_ >= rule_.divergence_epochs);
     }
 
     bool state_finite() const {
@@ -211,6 +220,7 @@ private:
     Schedule* plateau_ = nullptr;
     double best_ = std::numeric_limits<double>::infinity();
     std::int64_t no_improvement_ = 0;
+    std::int64_t growing_ = 0;  // epochs in a row whose loss grew
     std::vector<T> saved_, best_saved_;
     double saved_counters_[n_counters] = {0.0, 0.0};
     double best_counters_[n_counters] = {0.0, 0.0};
