@@ -15,6 +15,9 @@ ALL_SINGLE_OUTPUT = [
     losses.LogLoss(),
     losses.Hinge(),
     losses.ModifiedHuber(),
+    losses.SquaredHinge(),
+    losses.Perceptron(),
+    losses.SquaredEpsilonInsensitive(epsilon=0.3),
 ]
 
 
@@ -26,8 +29,10 @@ def _targets(loss, n, rng):
 
 def _away_from_kinks(loss, y, z):
     """Rows whose decision value is not within 1e-3 of a kink of the loss."""
-    if isinstance(loss, (losses.Huber, losses.EpsilonInsensitive)):
+    if isinstance(loss, (losses.Huber, losses.EpsilonInsensitive, losses.SquaredEpsilonInsensitive)):
         return np.abs(np.abs(y - z) - loss.epsilon) > 1e-3
+    if isinstance(loss, losses.Perceptron):
+        return np.abs(y * z) > 1e-3
     if isinstance(loss, (losses.Hinge, losses.ModifiedHuber)):
         m = y * z
         return (np.abs(m - 1.0) > 1e-3) & (np.abs(m + 1.0) > 1e-3)
@@ -85,6 +90,9 @@ def test_log_loss_matches_minus_log_sigmoid():
         (losses.Hinge(), "Hinge", {"threshold": 1.0}),
         (losses.ModifiedHuber(), "ModifiedHuber", {}),
         (losses.EpsilonInsensitive(0.25), "EpsilonInsensitive", {"epsilon": 0.25}),
+        (losses.SquaredHinge(), "SquaredHinge", {"threshold": 1.0}),
+        (losses.Perceptron(), "Hinge", {"threshold": 0.0}),
+        (losses.SquaredEpsilonInsensitive(0.25), "SquaredEpsilonInsensitive", {"epsilon": 0.25}),
     ],
 )
 def test_matches_scikit_learn_sgd_losses(ours, theirs_name, kwargs):
@@ -136,3 +144,39 @@ def test_get_by_name_and_errors():
         losses.Huber(-1.0)
     with pytest.raises(NotImplementedError, match="value"):
         losses.Loss().value(np.zeros(1), np.zeros(1))
+
+
+# scikit-learn's test_sgd.py cases (p, y, loss, dloss), kinks included: hinge's and the
+# perceptron's subgradient at the threshold is -y. Checked for the NumPy losses and for the
+# core's formulas (the intercept's gradient of a one-row problem with zero coefficients).
+SCIKIT_LEARN_CASES = {
+    "hinge": (losses.Hinge(), [(1.1, 1.0, 0.0, 0.0), (-2.0, -1.0, 0.0, 0.0), (1.0, 1.0, 0.0, -1.0),
+                               (-1.0, -1.0, 0.0, 1.0), (0.5, 1.0, 0.5, -1.0), (2.0, -1.0, 3.0, 1.0),
+                               (-0.5, -1.0, 0.5, 1.0), (0.0, 1.0, 1, -1.0)]),
+    "perceptron": (losses.Perceptron(), [(1.0, 1.0, 0.0, 0.0), (-0.1, -1.0, 0.0, 0.0), (0.0, 1.0, 0.0, -1.0),
+                                         (0.0, -1.0, 0.0, 1.0), (0.5, -1.0, 0.5, 1.0), (2.0, -1.0, 2.0, 1.0),
+                                         (-0.5, 1.0, 0.5, -1.0), (-1.0, 1.0, 1.0, -1.0)]),
+    "squared_hinge": (losses.SquaredHinge(), [(1.0, 1.0, 0.0, 0.0), (-2.0, -1.0, 0.0, 0.0), (1.0, -1.0, 4.0, 4.0),
+                                              (-1.0, 1.0, 4.0, -4.0), (0.5, 1.0, 0.25, -1.0),
+                                              (0.5, -1.0, 2.25, 3.0)]),
+    "squared_epsilon_insensitive": (
+        losses.SquaredEpsilonInsensitive(0.1),
+        [(0.0, 0.0, 0.0, 0.0), (0.1, 0.0, 0.0, 0.0), (-2.05, -2.0, 0.0, 0.0), (3.05, 3.0, 0.0, 0.0),
+         (2.2, 2.0, 0.01, 0.2), (2.0, -1.0, 8.41, 5.8), (2.0, 2.2, 0.01, -0.2), (-2.0, 1.0, 8.41, -5.8)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCIKIT_LEARN_CASES))
+def test_scikit_learn_loss_cases_in_numpy_and_in_the_core(name):
+    from pygdx import _core
+
+    loss, cases = SCIKIT_LEARN_CASES[name]
+    problem = _core.LinearProblem(loss.core_kind, n_features=1, n_outputs=1, fit_intercept=True,
+                                  epsilon=getattr(loss, "epsilon", 0.1))
+    for p, y, expected_loss, expected_dloss in cases:
+        z, t = np.array([p]), np.array([y])
+        np.testing.assert_allclose(loss.value(t, z), [expected_loss], atol=1e-12)
+        np.testing.assert_allclose(loss.derivative(t, z), [expected_dloss], atol=1e-12)
+        value, grad = _core.linear_loss_grad(problem, np.ones((1, 1)), t, None, np.array([0.0, p]))
+        assert value == pytest.approx(expected_loss, abs=1e-12)
+        assert grad[1] == pytest.approx(expected_dloss, abs=1e-12)
