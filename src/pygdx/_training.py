@@ -214,9 +214,15 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     loss diverges; KeyboardInterrupt after undoing the unfinished epoch, with ``state`` at
     its last completed epoch."""
     optimizer = state.optimizer
+    watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None  # reduce-on-plateau, adaptive
+    # An adaptive rate (AdaptiveLR) takes the place of the tol rule, with the fit's tol and
+    # n_iter_no_change where it has none of its own; a fit starts it afresh, partial_fit goes on.
+    owns_stopping = getattr(watched, "owns_stopping", False)
+    if owns_stopping and not plan.partial:
+        watched.reset(plan.tol, int(plan.n_iter_no_change))
     hyper, schedule, counters, buffers = optimizer.core_buffers()
     curve = state.loss_curve
-    rule = _core.StoppingRule(plan.tol, int(plan.n_iter_no_change), not plan.partial,
+    rule = _core.StoppingRule(None if owns_stopping else plan.tol, int(plan.n_iter_no_change), not plan.partial,
                               divergence_epochs=divergence_epochs(optimizer, plan.partial))
     problem = plan.problem
     trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
@@ -227,7 +233,6 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     python_judge = validation_score is not None and held_out is None
     # A rate that follows the epoch loss: a reduce-on-plateau record is stepped by the trainer
     # (its Python object follows after each call); another kind is fed by Python each epoch.
-    watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None
     plateau = watched if watched is not None and schedule.kind == _core.ScheduleKind.plateau else None
     python_observe = watched is not None and plateau is None
     each_epoch = on_epoch is not None or python_judge or python_observe
@@ -271,9 +276,6 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
         converged = outcome == _core.TrainOutcome.converged
         if each_epoch:
             loss = curve[-1]
-            if python_observe:
-                watched.observe(loss)
-                trainer.schedule = watched.to_core()
             score = None
             if python_judge:
                 score = validation_score()
@@ -281,6 +283,10 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
                 converged = trainer.judge(-score, True)
             elif held_out is not None:
                 score = state.validation_scores[-1]
+            if python_observe:
+                watched.observe(-score if owns_stopping and score is not None else loss)
+                trainer.schedule = watched.to_core()
+                converged = converged or (owns_stopping and watched.finished and not plan.partial)
             if on_epoch is not None and on_epoch(epoch, loss, score):
                 trainer.restore_best()
                 return "stopped"

@@ -24,7 +24,9 @@ that are never taken (an error there only ends the table early). A loop that run
 end of its table keeps the table's last rate (``_core.schedule_steps_defined`` says how far
 it is exact).
 
-**scikit-learn.** Schedules follow the estimator parameter protocol (``get_params(deep=)``,
+**scikit-learn.** Its learning-rate presets are schedules: ``"optimal"`` is :class:`OptimalLR`,
+``"invscaling"`` :class:`InverseTimeLR`, ``"adaptive"`` :class:`AdaptiveLR` (which, in an
+estimator, also decides when the fit is over), ``"constant"`` a plain number. Schedules follow the estimator parameter protocol (``get_params(deep=)``,
 ``set_params``, constructor arguments stored as given), so ``sklearn.base.clone``,
 ``GridSearchCV`` (``lr__gamma``) and ``check_estimator`` work on an estimator whose ``lr``
 is a schedule. Every parameter is validated when it is set, in the constructor, by
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import math
 
+from ._adaptive import AdaptiveLR
 from ._base import LearningRate, Schedule
 from ._closed_form import (ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR,
                            InverseTimeLR, LinearLR, MultiStepLR, OneCycleLR, OptimalLR, PolynomialLR, StepLR,
@@ -64,6 +67,7 @@ __all__ = [
     "SWALR",
     "ReduceLROnPlateau",
     "OptimalLR",
+    "AdaptiveLR",
     "LambdaLR",
     "MultiplicativeLR",
     "SequentialLR",
