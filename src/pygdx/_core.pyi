@@ -236,6 +236,23 @@ def linear_epoch(
     shuffle_seed: int | None = None,
 ) -> tuple[float, int, bool]: ...
 def shuffle_rows(order: npt.NDArray[np.int64], seed: _Int) -> None: ...
+def averaged_epoch(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    order: npt.NDArray[np.int64],
+    batch_size: int | None,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+    average: npt.NDArray[np.floating],
+    start: float,
+    n_threads: _Int = 0,
+    shuffle_seed: int | None = None,
+) -> tuple[float, int, bool]: ...
 
 # --- the machine's floors (bindings/floors.cpp): (best seconds, sum of dot products, threads)
 default_prefetch_rows: int

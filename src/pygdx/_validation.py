@@ -119,6 +119,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "early_stopping": [BOOLEAN],
     "validation_fraction": [interval(0, 1, closed="neither")],
     "warm_start": [BOOLEAN],
+    "average": [BOOLEAN, interval(0, None, integer_type=True, what="an integer >= 0 (the step averaging starts at)")],
     "class_weight": [NONE, options("balanced"),
                      Constraint(_class_weight_dict, "a dict {label: finite weight >= 0}")],
     "n_jobs": [NONE, Constraint(lambda v: _is_whole(v) and v != 0, "a non-zero integer (-1: every core)")],

@@ -46,10 +46,12 @@ import numpy as np
 from . import _core, _training, callbacks as _callbacks, losses as _losses, optim as _optim
 from . import penalties as _penalties
 from ._docs import COMMON_PARAMETERS
+from ._averaging import AveragedSource, average_start
 from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
 from ._feature_names import check_feature_names, feature_names_of
 from ._fitting import Fitting, initial_theta
 from ._metrics import accuracy, r2
+from ._probabilities import has_probabilities, predict_log_proba, predict_proba
 from ._targets import Targets
 from ._validation import check_finite, check_sample_weight, check_X, check_y, n_threads, validate_params, validation_split
 from .exceptions import ConvergenceWarning, NotFittedError, TrainingDiverged, sklearn_exception
@@ -111,24 +113,32 @@ class _GDBase(EstimatorProtocol, Fitting):
     def coef_(self) -> np.ndarray:
         self._check_coef_exists()
         d = self.n_features_in_
-        coef = self._theta[: self._n_outputs * d].reshape(self._n_outputs, d)
+        coef = self._weights()[: self._n_outputs * d].reshape(self._n_outputs, d)
         return coef[0] if self._estimator_type == "regressor" else coef
 
     @coef_.setter
     def coef_(self, value: Any) -> None:
         self._check_coef_exists()
         d = self.n_features_in_
-        self._theta[: self._n_outputs * d] = np.asarray(value, dtype=self._theta.dtype).ravel()
+        self._weights()[: self._n_outputs * d] = np.asarray(value, dtype=self._theta.dtype).ravel()
 
     @property
     def intercept_(self) -> np.ndarray:
         self._check_coef_exists()
-        return self._theta[self._n_outputs * self.n_features_in_ :]
+        return self._weights()[self._n_outputs * self.n_features_in_ :]
 
     @intercept_.setter
     def intercept_(self, value: Any) -> None:
         self._check_coef_exists()
-        self._theta[self._n_outputs * self.n_features_in_ :] = np.asarray(value, dtype=self._theta.dtype).ravel()
+        self._weights()[self._n_outputs * self.n_features_in_ :] = np.asarray(value, dtype=self._theta.dtype).ravel()
+
+    def _weights(self) -> np.ndarray:
+        """What the model predicts with: the mean of the weights (averaged SGD, once its start
+        step was reached, see pygdx._averaging), else the weights the optimizer steps."""
+        start = self.__dict__.get("_average_start", 0)
+        if start and self._optimizer is not None and self._optimizer.t >= start:
+            return self._average_theta
+        return self._theta
 
     def _check_coef_exists(self) -> None:
         if "_theta" not in self.__dict__:
@@ -177,7 +187,8 @@ class _GDBase(EstimatorProtocol, Fitting):
     def _decision(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """(n, K) decision values of checked X (or of its rows), computed without copying X;
         of X's dtype (the weights, a few numbers, are cast when the dtypes differ)."""
-        theta = self._theta if X.dtype == self._theta.dtype else self._theta.astype(X.dtype)
+        weights = self._weights()
+        theta = weights if X.dtype == weights.dtype else weights.astype(X.dtype)
         return _core.linear_decision(self._problem(), X, theta, rows, n_threads(self.n_jobs))
 
     # --- fitting ----------------------------------------------------------------------------
@@ -225,6 +236,8 @@ class _GDBase(EstimatorProtocol, Fitting):
                     split = self._split_labels(targets, y_core)
                     rows, val_rows = self._validation_split(split, state.rng)
                 source = _training.InMemory(Xc, y_core, sw, rows, held_out=val_rows)
+                if self._average_start:
+                    source = AveragedSource(source, self._average_theta, self._average_start)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
         return self
@@ -237,6 +250,9 @@ class _GDBase(EstimatorProtocol, Fitting):
         with FitGuard.of(self):
             self._validate_params()
             name = type(self).__name__
+            if average_start(self.average):
+                raise ValueError(f"{name}: average= needs in-memory data (X and y arrays): set average=False to "
+                                 "train on chunks")
             if self.early_stopping and partial and not self.__sklearn_is_fitted__():
                 raise ValueError("early_stopping should be False with partial_fit")
             if self.early_stopping and not partial:
@@ -318,6 +334,7 @@ class GDRegressor(_GDBase):
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         warm_start: bool = False,
+        average: bool | int = False,
         n_jobs: int | None = None,
         verbose: int = 0,
         callbacks: list | None = None,
@@ -340,6 +357,7 @@ class GDRegressor(_GDBase):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
+        self.average = average
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.callbacks = callbacks
@@ -418,6 +436,7 @@ class GDClassifier(_GDBase):
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         warm_start: bool = False,
+        average: bool | int = False,
         class_weight: dict | str | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -440,6 +459,7 @@ class GDClassifier(_GDBase):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
+        self.average = average
         self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -519,43 +539,8 @@ class GDClassifier(_GDBase):
         sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
         return accuracy(y_arr, pred, sw)
 
-    def _check_proba(self) -> bool:
-        name = self.loss if isinstance(self.loss, str) else type(self.loss).__name__
-        if name not in ("log_loss", "modified_huber") and not isinstance(
-            self.loss, (_losses.LogLoss, _losses.ModifiedHuber, _losses.MultinomialLogLoss)
-        ):
-            raise AttributeError(f"probability estimates are not available for loss={self.loss!r}")
-        return True
-
-    def _predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (n, K): logistic / softmax for log_loss, scikit-learn's
-        (clip(z, -1, 1) + 1) / 2 (normalised one-vs-rest) for modified_huber."""
-        z = self._decision(self._check_predict_X(X)).astype(np.float64)
-        loss = self._loss_object()
-        if isinstance(loss, (_losses.LogLoss, _losses.MultinomialLogLoss)):
-            if z.shape[1] == 1:
-                p1 = np.exp(-np.logaddexp(0.0, -z[:, 0]))
-                proba = np.column_stack([1.0 - p1, p1])
-            else:
-                proba = _losses.MultinomialLogLoss.softmax(z)
-        else:
-            clipped = (np.clip(z, -1.0, 1.0) + 1.0) / 2.0
-            if z.shape[1] == 1:
-                proba = np.column_stack([1.0 - clipped[:, 0], clipped[:, 0]])
-            else:
-                total = clipped.sum(axis=1, keepdims=True)
-                uniform = total[:, 0] == 0
-                proba = np.where(total > 0, clipped / np.where(total > 0, total, 1.0), 1.0 / z.shape[1])
-                proba[uniform] = 1.0 / z.shape[1]
-        return proba.astype(self._theta.dtype)
-
-    def _predict_log_proba(self, X: Any) -> np.ndarray:
-        """log of predict_proba."""
-        with np.errstate(divide="ignore"):
-            return np.log(self._predict_proba(X))
-
-    predict_proba = AvailableIf(_check_proba, _predict_proba, "predict_proba")
-    predict_log_proba = AvailableIf(_check_proba, _predict_log_proba, "predict_log_proba")
+    predict_proba = AvailableIf(has_probabilities, predict_proba, "predict_proba")
+    predict_log_proba = AvailableIf(has_probabilities, predict_log_proba, "predict_log_proba")
 
 
 GDClassifier.__doc__ += COMMON_PARAMETERS.format(losses='"log_loss" (default), "hinge" or "modified_huber"') + """

@@ -1,0 +1,126 @@
+"""Averaged SGD (average=): coefficients equal to scikit-learn's SGDRegressor / SGDClassifier
+(average=...) under plain SGD with a constant rate, rows in order; the mean of the weights
+against a NumPy loop for other optimizers and batch sizes; failures and partial_fit."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pygdx
+
+linear_model = pytest.importorskip("sklearn.linear_model")
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    return X, X @ np.array([1.0, -2.0, 0.5, 3.0]) + 0.5 * rng.normal(size=60)
+
+
+def _plain(est, lr=0.01):
+    return est.set_params(optimizer="sgd", lr=lr, batch_size=1, shuffle=False, tol=None)
+
+
+@pytest.mark.parametrize("average", [True, 1, 10, 299, 1000])  # 300 steps in 5 epochs
+def test_regressor_equals_scikit_learn(data, average):
+    # test_sgd_averaged_computed_correctly, test_late_onset_averaging_(not_)reached
+    X, y = data
+    theirs = linear_model.SGDRegressor(learning_rate="constant", eta0=0.01, alpha=0.01, average=average,
+                                       shuffle=False, max_iter=5, tol=None).fit(X, y)
+    ours = _plain(pygdx.GDRegressor(alpha=0.01, average=average, max_iter=5)).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=0, atol=1e-9)
+    # test_sgd_averaged_partial_fit: partial_fit goes on with the mean and the step count
+    ours.partial_fit(X, y)
+    theirs.partial_fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log_loss", "squared_hinge"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_equals_scikit_learn(data, loss, n_classes):
+    # test_average_binary_computed_correctly, test_sgd_multiclass_average
+    X, y = data
+    labels = (y > 0).astype(int) if n_classes == 2 else np.digitize(y, [-1.0, 1.0])
+    theirs = linear_model.SGDClassifier(loss=loss, learning_rate="constant", eta0=0.01, alpha=0.01, average=7,
+                                        shuffle=False, max_iter=5, tol=None).fit(X, labels)
+    ours = _plain(pygdx.GDClassifier(loss=loss, alpha=0.01, average=7, max_iter=5)).fit(X, labels)
+    if n_classes == 3 and loss == "log_loss":  # pygdx's is multinomial, scikit-learn's one-vs-rest
+        return
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=0, atol=1e-9)
+
+
+def _numpy_average(X, y, optimizer, lr, batch_size, epochs, start):
+    """The mean of the weights after steps start.. of a full-batch or mini-batch fit, stepped
+    by pygdx.optim in NumPy (squared error, no penalty, rows in order)."""
+    theta = np.zeros(X.shape[1] + 1)
+    opt = pygdx.optim.get(optimizer, [theta], lr=lr)
+    avg, t = np.zeros_like(theta), 0
+    for _ in range(epochs):
+        for first in range(0, len(y), batch_size):
+            Xb, yb = X[first: first + batch_size], y[first: first + batch_size]
+            r = Xb @ theta[:-1] + theta[-1] - yb
+            opt.step(np.concatenate([Xb.T @ r, [r.sum()]]) / len(yb))
+            t += 1
+            if t >= start:
+                avg += (theta - avg) / (t - start + 1)
+    return avg
+
+
+@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("momentum", 60), ("sgd", 16)])
+def test_other_optimizers_and_batches_average_every_step(data, optimizer, batch_size):
+    X, y = data
+    est = pygdx.GDRegressor(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, average=3,
+                            max_iter=4, tol=None, shuffle=False).fit(X, y)
+    expected = _numpy_average(X, y, optimizer, 0.05, batch_size, 4, 3)
+    np.testing.assert_allclose(est.coef_, expected[:-1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, expected[-1:], rtol=1e-10, atol=1e-12)
+    plain = pygdx.GDRegressor(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, max_iter=4,
+                              tol=None, shuffle=False).fit(X, y)
+    np.testing.assert_array_equal(est._theta, plain._theta)  # the optimizer's weights are untouched
+
+
+def test_float32_and_the_averaged_model_predicts(data):
+    X, y = data
+    est = pygdx.GDRegressor(average=True, max_iter=3, tol=None, random_state=0).fit(X.astype(np.float32), y)
+    assert est.coef_.dtype == np.float32 and est.predict(X.astype(np.float32)).dtype == np.float32
+    np.testing.assert_allclose(est.predict(X), X @ est.coef_ + est.intercept_, rtol=1e-5)
+    assert not np.allclose(est.coef_, est._theta[:4])
+
+
+def test_failures_change_nothing_and_are_refused_clearly(data):
+    X, y = data
+    est = pygdx.GDRegressor(optimizer="sgd", average=True, max_iter=3, tol=None, random_state=0).fit(X, y)
+    coef, average = est.coef_.copy(), est._average_theta
+    with pytest.raises(pygdx.exceptions.TrainingDiverged):
+        est.set_params(lr=1e4, warm_start=True, max_iter=50).fit(X * 100, y)
+    assert est._average_theta is average
+    np.testing.assert_array_equal(est.coef_, coef)
+    with pytest.raises(ValueError, match="average must be"):
+        pygdx.GDRegressor(average=-1).fit(X, y)
+    with pytest.raises(ValueError, match="average must be"):
+        pygdx.GDRegressor(average=2.5).fit(X, y)
+
+    class Custom(pygdx.losses.SquaredError):
+        def value(self, y, z):
+            return 0.5 * (y - z) ** 2
+
+    with pytest.raises(ValueError, match="average= needs a loss of the core"):
+        pygdx.GDRegressor(loss=Custom(), average=True).fit(X, y)
+    with pytest.raises(ValueError, match="average= needs in-memory data"):
+        pygdx.GDRegressor(average=True).fit_source(None, 4, np.float64)
+
+
+def test_a_fit_without_average_forgets_it(data):
+    X, y = data
+    est = pygdx.GDRegressor(average=True, max_iter=2, tol=None, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.set_params(average=False).fit(X, y)
+    assert not hasattr(est, "_average_theta")
+    np.testing.assert_array_equal(est.coef_, est._theta[:4])
