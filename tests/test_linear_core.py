@@ -336,8 +336,10 @@ def test_bad_inputs_are_refused_clearly():
     bad_theta = np.zeros(21)
     with pytest.raises(ValueError, match="class indices 0..2"):
         _core.linear_loss_grad(multi, X, np.full(300, 3.0), None, bad_theta)
-    with pytest.raises(ValueError, match="only classification losses"):
-        make_problem("squared_error", n_outputs=2)
+    # (issue 13: a regression loss with several outputs is multi-output regression, which
+    # reads y as (n, K))
+    with pytest.raises(ValueError, match="y must be 2-dimensional"):
+        _core.linear_loss_grad(make_problem("squared_error", n_outputs=2), X, y, None, np.zeros(2 * X.shape[1] + 2))
 
 
 st = hypothesis.strategies

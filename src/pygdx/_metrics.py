@@ -8,6 +8,9 @@ __all__ = ["r2", "accuracy"]
 
 
 def r2(y: np.ndarray, pred: np.ndarray, sw: np.ndarray | None) -> float:
+    """R² (of every output, averaged with equal weights, as r2_score's default multioutput)."""
+    if y.ndim == 2:
+        return float(np.mean([r2(y[:, k], pred[:, k], sw) for k in range(y.shape[1])]))
     w = np.ones_like(y, dtype=np.float64) if sw is None else np.asarray(sw, dtype=np.float64)
     y = y.astype(np.float64)
     pred = pred.astype(np.float64)

@@ -172,7 +172,7 @@ def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np
         start_penalty = _penalties.value(coef, plan.penalty, alpha, plan.l1_ratio)
         for start in range(0, n, bs):
             rows = order[start: start + bs]
-            y_rows = y[rows].astype(np.intp) if K > 1 else y[rows]
+            y_rows = y[rows].astype(np.intp) if K > 1 and plan.loss.classification else y[rows]
             with np.errstate(all="ignore"):
                 value, g_coef, g_intercept = data_loss_grad(
                     plan.loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], plan.fit_intercept)

@@ -225,9 +225,11 @@ def check_X(X: Any, owner: str, check_finite_values: bool = True) -> np.ndarray:
     return arr
 
 
-def check_y(y: Any, n_samples: int, owner: str, labels: bool = False) -> np.ndarray:
+def check_y(y: Any, n_samples: int, owner: str, labels: bool = False, multi_output: bool = False) -> np.ndarray:
     """y as a 1-d array of n_samples values: numbers, or (``labels``) any class labels. An
-    object array of real numbers (as pandas gives) is numbers; one holding anything else is not."""
+    object array of real numbers (as pandas gives) is numbers; one holding anything else is not.
+    ``multi_output``: an (n_samples, k) array of k >= 2 targets is kept 2-d (a column vector
+    is still raveled with scikit-learn's DataConversionWarning, as SGDRegressor does)."""
     if y is None:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
     if is_sparse(y):
@@ -244,7 +246,7 @@ def check_y(y: Any, n_samples: int, owner: str, labels: bool = False) -> np.ndar
             stacklevel=4,
         )
         arr = arr.ravel()
-    if arr.ndim != 1:
+    if arr.ndim != 1 and not (multi_output and arr.ndim == 2 and arr.shape[1] >= 2):
         raise ValueError(f"y should be a 1d array, got an array of shape {arr.shape} instead.")
     if arr.shape[0] != n_samples:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n_samples}, {arr.shape[0]}]")

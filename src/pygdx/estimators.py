@@ -114,7 +114,7 @@ class _GDBase(EstimatorProtocol, Fitting):
         self._check_coef_exists()
         d = self.n_features_in_
         coef = self._weights()[: self._n_outputs * d].reshape(self._n_outputs, d)
-        return coef[0] if self._estimator_type == "regressor" else coef
+        return coef[0] if self._estimator_type == "regressor" and self._n_outputs == 1 else coef
 
     @coef_.setter
     def coef_(self, value: Any) -> None:
@@ -207,7 +207,8 @@ class _GDBase(EstimatorProtocol, Fitting):
             # loss and is reported from there: no extra pass over X per call. Validation rows
             # are only scored, so early stopping checks X up front.
             Xc = check_X(X, owner, check_finite_values=bool(self.early_stopping) and not partial)
-            y_arr = check_y(y, Xc.shape[0], owner, labels=self._estimator_type == "classifier")
+            y_arr = check_y(y, Xc.shape[0], owner, labels=self._estimator_type == "classifier",
+                            multi_output=self._estimator_type == "regressor")
             continuing = self.__sklearn_is_fitted__() and (partial or self.warm_start)
             if continuing and Xc.shape[1] != self.n_features_in_:
                 raise ValueError(
@@ -309,6 +310,13 @@ class GDRegressor(_GDBase):
     """Linear regression trained by (mini-batch) gradient descent in the C++ core.
 
     Minimises (1/n) Σ sw_i · loss(y_i, x_i·w + b) + alpha · R(w).
+
+    Multi-output: y of shape (n, k), k >= 2, fits k linear functions at once (coef_ (k,
+    n_features), intercept_ (k,), predictions (n, k)); the objective is the sum of the k
+    outputs' objectives, so each output's optimum is its own single-output one (Ridge's with
+    squared_error and l2). scikit-learn's SGDRegressor refuses such y; Ridge accepts it. y of
+    shape (n, 1) is treated as SGDRegressor treats it: raveled, with a DataConversionWarning
+    (Ridge would keep it 2-d and predict (n, 1)).
     """
 
     _estimator_type = "regressor"
@@ -374,21 +382,28 @@ class GDRegressor(_GDBase):
         return self._fit(X, y, sample_weight, partial=True)
 
     def _targets(self, y, partial, classes) -> Targets:
-        return Targets(None, 1)
+        n_outputs = 1 if y is None or y.ndim == 1 else y.shape[1]
+        if partial and self.__sklearn_is_fitted__() and n_outputs != self._n_outputs:
+            raise ValueError(f"y has {n_outputs} output(s), but {type(self).__name__} was fitted with "
+                             f"{self._n_outputs}; partial_fit must keep the number of outputs")
+        return Targets(None, n_outputs)
 
     def _validation_score(self, X, y_core, sw, rows, targets) -> float:
-        z = self._decision(X, rows)[:, 0]
-        return r2(y_core[rows], z, None if sw is None else sw[rows])
+        z = self._decision(X, rows)
+        return r2(y_core[rows], z if z.shape[1] > 1 else z[:, 0], None if sw is None else sw[rows])
 
     def predict(self, X: Any) -> np.ndarray:
-        """x·w + b for every row, of the model's dtype. (No decision_function: scikit-learn
-        regressors do not have one.)"""
-        return self._decision(self._check_predict_X(X))[:, 0]
+        """x·w + b for every row, of the model's dtype: (n,), or (n, k) for a model fitted on
+        k >= 2 targets. (No decision_function: scikit-learn regressors do not have one.)"""
+        z = self._decision(self._check_predict_X(X))
+        return z if self._n_outputs > 1 else z[:, 0]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """R² of the predictions (scikit-learn's r2_score)."""
+        """R² of the predictions (scikit-learn's r2_score; with several outputs, their mean)."""
         pred = self.predict(X)
-        y_arr = check_y(y, pred.shape[0], type(self).__name__).astype(np.float64)
+        y_arr = check_y(y, pred.shape[0], type(self).__name__, multi_output=pred.ndim == 2).astype(np.float64)
+        if y_arr.ndim != pred.ndim:
+            raise ValueError(f"y has shape {y_arr.shape}, the predictions {pred.shape}: give one target per output")
         check_finite(y_arr, "y")
         sw = check_sample_weight(sample_weight, pred.shape[0], np.float64)
         return r2(y_arr, pred, sw)
@@ -398,7 +413,7 @@ GDRegressor.__doc__ += COMMON_PARAMETERS.format(losses='"squared_error" (default
                                                  '(both use ``epsilon``)') + """
     Attributes
     ----------
-    coef_ : (n_features,) array; intercept_ : (1,) array
+    coef_ : (n_features,) array, or (k, n_features) for k outputs; intercept_ : (1,) or (k,) array
     n_iter_ : epochs run; t_ : optimizer steps taken
     loss_curve_ : mean training objective of every epoch
     validation_scores_ : R² on the held-out rows per epoch (early_stopping only)

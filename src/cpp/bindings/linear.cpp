@@ -118,10 +118,6 @@ void register_linear(py::module_& m) {
                  }
                  pygdx::Loss kind;
                  kind.kind = loss;
-                 if (n_outputs != 1 && !pygdx::loss_is_multinomial(kind) &&
-                     !pygdx::loss_is_binary_classification(kind)) {
-                     throw py::value_error("only classification losses have more than one output");
-                 }
                  if (pygdx::loss_is_multinomial(kind) && n_outputs < 2) {
                      // the labels index the K outputs: K = 1 would read and write past them
                      throw py::value_error("the multinomial loss needs n_outputs >= 2 (one per class)");

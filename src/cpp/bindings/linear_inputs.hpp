@@ -63,11 +63,17 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
         if (!in.y) {
             throw_unconvertible("y", y_obj);
         }
-        if (in.y.ndim() != 1 || static_cast<std::size_t>(in.y.shape(0)) != n) {
+        const std::size_t width = pb.targets_per_row();
+        if (width == 1 && (in.y.ndim() != 1 || static_cast<std::size_t>(in.y.shape(0)) != n)) {
             throw py::value_error("y must be 1-dimensional with one value per row of X");
         }
+        if (width > 1 && (in.y.ndim() != 2 || static_cast<std::size_t>(in.y.shape(0)) != n ||
+                          static_cast<std::size_t>(in.y.shape(1)) != width)) {
+            throw py::value_error("y must be 2-dimensional (n_samples, n_outputs) for a multi-output problem");
+        }
         in.data.y = in.y.data();
-        if (pb.n_outputs > 1) {
+        in.data.y_width = width;
+        if (pb.n_outputs > 1 && width == 1) {
             std::size_t bad;
             {
                 py::gil_scoped_release release;  // safe: reads in.y's buffer only

@@ -148,7 +148,7 @@ LinearData<T> row_range(const LinearData<T>& data, std::size_t start, std::size_
     } else {
         part.n_readable = data.n_readable - start;
         part.X = data.X + start * n_features;
-        part.y = data.y + start;
+        part.y = data.y + start * data.y_width;
         part.sample_weight = data.sample_weight ? data.sample_weight + start : nullptr;
     }
     return part;

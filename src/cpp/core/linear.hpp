@@ -44,13 +44,19 @@ struct LinearProblem {
 
     std::size_t n_coef() const { return n_features * n_outputs; }
     std::size_t n_params() const { return n_coef() + n_outputs; }
+    // Targets per row of y: K for a regression loss with K outputs (multi-output regression,
+    // y row-major n x K), else 1 (a value, a ±1 sign or a class index).
+    std::size_t targets_per_row() const {
+        return n_outputs > 1 && !loss_is_multinomial(loss) && !loss_is_binary_classification(loss) ? n_outputs : 1;
+    }
 };
 
 // The rows a pass reads: rows[0..n_used) of X when `rows` is given, else rows 0..n_used.
 template <class T>
 struct LinearData {
     const T* X = nullptr;
-    const T* y = nullptr;
+    const T* y = nullptr;               // y_width targets per row, row-major
+    std::size_t y_width = 1;            // LinearProblem::targets_per_row
     const T* sample_weight = nullptr;  // null: every weight is 1
     const std::int64_t* rows = nullptr;
     std::size_t n_used = 0;
@@ -88,11 +94,12 @@ inline std::size_t first_row_out_of_range(const std::int64_t* rows, std::size_t 
 namespace detail {
 
 // Adds one row's weighted loss derivative times x to the coefficient gradient (type T)
-// and to the intercept gradient (double); returns the row's weighted loss.
-// `z` and `dloss` are K-element scratch arrays.
+// and to the intercept gradient (double); returns the row's weighted loss. `y` points to
+// the row's targets (pb.targets_per_row() of them). `z` and `dloss` are K-element scratch arrays.
 template <class T>
-PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, const T* x, double y, double sw,
+PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, const T* x, const T* targets, double sw,
                       T* __restrict coef_grad, double* intercept_grad, double* z, double* dloss) {
+    const double y = static_cast<double>(targets[0]);
     const std::size_t d = pb.n_features;
     const std::size_t K = pb.n_outputs;
     const T* intercept = theta + pb.n_coef();
@@ -106,14 +113,17 @@ PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, cons
         z[0] = static_cast<double>(dot(theta, x, d)) + static_cast<double>(intercept[0]);
         value = loss_and_derivative(pb.loss, z[0], y, dloss);
     } else {
-        // One-vs-rest: output k is the binary problem "class k (+1) or not (-1)". The
-        // objective separates over outputs and every optimizer rule is element-wise, so
-        // training them together equals K separate runs with the same batches.
+        // One-vs-rest (output k is the binary problem "class k (+1) or not (-1)"), or
+        // multi-output regression (output k fits target k). The objective separates over
+        // outputs and every optimizer rule is element-wise, so training them together equals
+        // K separate runs with the same batches.
+        const bool one_vs_rest = loss_is_binary_classification(pb.loss);
         value = 0.0;
         for (std::size_t k = 0; k < K; ++k) {
             z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
-            const double sign = static_cast<std::size_t>(y) == k ? 1.0 : -1.0;
-            value += loss_and_derivative(pb.loss, z[k], sign, dloss + k);
+            const double target =
+                one_vs_rest ? (static_cast<std::size_t>(y) == k ? 1.0 : -1.0) : static_cast<double>(targets[k]);
+            value += loss_and_derivative(pb.loss, z[k], target, dloss + k);
         }
     }
     for (std::size_t k = 0; k < K; ++k) {
@@ -198,7 +208,7 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
         prefetch_ahead(data, i, d);
         const std::size_t r = data.row(i);
         const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
-        loss_sum += add_row(pb, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, coef_grad,
+        loss_sum += add_row(pb, theta, data.X + r * d, data.y + r * data.y_width, sw, coef_grad,
                             intercept_grad, z, dloss);
     }
     return loss_sum;
