@@ -253,6 +253,25 @@ def averaged_epoch(
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
 ) -> tuple[float, int, bool]: ...
+def clipped_epoch(
+    problem: LinearProblem,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    order: npt.NDArray[np.int64],
+    batch_size: int | None,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+    max_norm: float,
+    max_value: float,
+    average: npt.NDArray[np.floating] | None = None,
+    start: float = 0.0,
+    n_threads: _Int = 0,
+    shuffle_seed: int | None = None,
+) -> tuple[float, int, bool]: ...
 
 # --- the machine's floors (bindings/floors.cpp): (best seconds, sum of dot products, threads)
 default_prefetch_rows: int

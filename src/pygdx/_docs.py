@@ -22,13 +22,22 @@ COMMON_PARAMETERS = """
         improved by ``tol`` for ``n_iter_no_change`` epochs; None disables it. With
         ``batch_size=None`` an epoch is a single step, and momentum or Adam may go several
         steps without a new best loss while still converging: raise ``n_iter_no_change``
-        or set ``tol=None`` there. A loss that grows tenfold above its lowest value (and
-        above the first epoch's) raises an error: the learning rate is too large.
+        or set ``tol=None`` there. A loss tenfold above its lowest value (and above the
+        first epoch's) that keeps growing, three epochs in a row with SGD and ten with the
+        rules whose steps are bounded by lr (Adam, RMSprop, ...), raises an error: the
+        learning rate is too large. (A single jump, as after a warm start near the optimum
+        or with a huge alpha, is not divergence; partial_fit, one epoch per call, raises at
+        the first epoch tenfold above.)
     n_iter_no_change : int
     penalty : None, "l2", "l1" or "elasticnet"
         alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖² (the
         l1 part enters the gradient as the subgradient sign(w)); the intercept is never penalised.
-    alpha, l1_ratio : float
+    alpha : float
+        With plain SGD (optimizer="sgd") the l2 part shrinks the weights by
+        max(0, 1 − lr·alpha_l2) before each step, as scikit-learn does: at lr·alpha_l2 >= 1
+        the weights restart from zero instead of overshooting.
+    l1_ratio : float or None
+        The elastic net's mix; None is allowed unless penalty="elasticnet".
     fit_intercept : bool
     shuffle : bool
         Reshuffle the rows every epoch (seeded by random_state).
@@ -39,6 +48,14 @@ COMMON_PARAMETERS = """
     validation_fraction : float
     warm_start : bool
         ``fit`` starts from the current coefficients (with a new optimizer) instead of zeros.
+        ``fit(X, y, coef_init=..., intercept_init=...)`` gives the start explicitly.
+    average : bool or int
+        Averaged SGD: True averages the weights after every step, k >= 1 from step k on;
+        coef_, intercept_ and predictions are the average once step k was reached, as
+        scikit-learn's ``average=`` (see pygdx._stepwise).
+    clip_grad_norm, clip_grad_value : float or None
+        Clip each batch's gradient before the step (value first, then 2-norm), with
+        torch.nn.utils' semantics, as ``pygdx.minimize`` does.
     n_jobs : int or None
         Threads for full-batch passes and large batches (None: 1, -1: all cores).
     verbose : int

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import _training, callbacks as _callbacks, optim as _optim
-from ._averaging import average_start
+from ._stepwise import average_start
 from ._targets import Targets
 from ._validation import check_finite, n_threads, refuse_non_numeric
 from .exceptions import ConvergenceWarning, sklearn_exception

@@ -46,7 +46,7 @@ import numpy as np
 from . import _core, _training, callbacks as _callbacks, losses as _losses, optim as _optim
 from . import penalties as _penalties
 from ._docs import COMMON_PARAMETERS
-from ._averaging import AveragedSource, average_start
+from ._stepwise import StepwiseSource, average_start
 from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
 from ._feature_names import check_feature_names, feature_names_of
 from ._fitting import Fitting, initial_theta
@@ -134,7 +134,7 @@ class _GDBase(EstimatorProtocol, Fitting):
 
     def _weights(self) -> np.ndarray:
         """What the model predicts with: the mean of the weights (averaged SGD, once its start
-        step was reached, see pygdx._averaging), else the weights the optimizer steps."""
+        step was reached, see pygdx._stepwise), else the weights the optimizer steps."""
         start = self.__dict__.get("_average_start", 0)
         if start and self._optimizer is not None and self._optimizer.t >= start:
             return self._average_theta
@@ -168,6 +168,12 @@ class _GDBase(EstimatorProtocol, Fitting):
                     n_outputs=n_outputs, fit_intercept=bool(self.fit_intercept), epsilon=getattr(loss, "epsilon", 0.1),
                     penalty=_penalties.PENALTIES[penalty].core_kind.name,
                     alpha=float(self.alpha) if penalty is not None else 0.0, l1_ratio=self._l1_ratio())
+
+    def _clipping(self) -> tuple | None:
+        """(max 2-norm, max |value|) of each batch's gradient, 0 for none; None: no clipping."""
+        if self.clip_grad_norm is None and self.clip_grad_value is None:
+            return None
+        return (float(self.clip_grad_norm or 0.0), float(self.clip_grad_value or 0.0))
 
     def _l1_ratio(self) -> float:
         """l1_ratio as a number: None (allowed unless penalty="elasticnet") weighs nothing."""
@@ -237,8 +243,9 @@ class _GDBase(EstimatorProtocol, Fitting):
                     split = self._split_labels(targets, y_core)
                     rows, val_rows = self._validation_split(split, state.rng)
                 source = _training.InMemory(Xc, y_core, sw, rows, held_out=val_rows)
-                if self._average_start:
-                    source = AveragedSource(source, self._average_theta, self._average_start)
+                clip = self._clipping()
+                if self._average_start or clip is not None:
+                    source = StepwiseSource(source, self.__dict__.get("_average_theta"), self._average_start, clip)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
         return self
@@ -251,9 +258,9 @@ class _GDBase(EstimatorProtocol, Fitting):
         with FitGuard.of(self):
             self._validate_params()
             name = type(self).__name__
-            if average_start(self.average):
-                raise ValueError(f"{name}: average= needs in-memory data (X and y arrays): set average=False to "
-                                 "train on chunks")
+            if average_start(self.average) or self._clipping() is not None:
+                raise ValueError(f"{name}: average= and clip_grad_norm= / clip_grad_value= need in-memory data (X "
+                                 "and y arrays): turn them off to train on chunks")
             if self.early_stopping and partial and not self.__sklearn_is_fitted__():
                 raise ValueError("early_stopping should be False with partial_fit")
             if self.early_stopping and not partial:
@@ -343,6 +350,8 @@ class GDRegressor(_GDBase):
         validation_fraction: float = 0.1,
         warm_start: bool = False,
         average: bool | int = False,
+        clip_grad_norm: float | None = None,
+        clip_grad_value: float | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
         callbacks: list | None = None,
@@ -366,6 +375,8 @@ class GDRegressor(_GDBase):
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.average = average
+        self.clip_grad_norm = clip_grad_norm
+        self.clip_grad_value = clip_grad_value
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.callbacks = callbacks
@@ -452,6 +463,8 @@ class GDClassifier(_GDBase):
         validation_fraction: float = 0.1,
         warm_start: bool = False,
         average: bool | int = False,
+        clip_grad_norm: float | None = None,
+        clip_grad_value: float | None = None,
         class_weight: dict | str | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -475,6 +488,8 @@ class GDClassifier(_GDBase):
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.average = average
+        self.clip_grad_norm = clip_grad_norm
+        self.clip_grad_value = clip_grad_value
         self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.verbose = verbose

@@ -9,7 +9,7 @@ void register_linear(py::module_& m);
 void register_floors(py::module_& m);
 void register_validation(py::module_& m);
 void register_trainer(py::module_& m);
-void register_averaging(py::module_& m);
+void register_stepwise(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -22,5 +22,5 @@ PYBIND11_MODULE(_core, m) {
     register_floors(m);
     register_validation(m);
     register_trainer(m);
-    register_averaging(m);
+    register_stepwise(m);
 }

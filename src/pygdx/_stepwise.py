@@ -1,0 +1,92 @@
+"""The estimators' options that act at every optimizer step: averaged SGD (``average=``) and
+gradient clipping (``clip_grad_norm=``, ``clip_grad_value=``).
+
+Averaged SGD (scikit-learn's semantics): the model predicts with the mean of the weights
+after every optimizer step from step ``start`` on, while the optimizer keeps stepping the
+plain weights.
+
+- ``average=True`` averages from the first step, ``average=k`` (an int >= 1) from step k on
+  (steps counted by the optimizer: one per row with batch_size=1, one per batch otherwise);
+  ``False`` or 0 turns it off.
+- ``coef_`` and ``intercept_`` (and every prediction) are the averages once step ``start``
+  was reached, the plain weights before that, as in scikit-learn.
+- ``fit`` starts a new average (and a new step count); ``partial_fit`` goes on with both.
+- The epochs run in the core (core/averaging.hpp): each step is followed by one pass that
+  folds the weights into the mean. Only in-memory data with a loss of the core can be
+  averaged: chunked or Dask data and custom (NumPy) losses are refused with a clear error.
+
+Gradient clipping (torch.nn.utils' semantics, as :mod:`pygdx.clip` and :func:`pygdx.minimize`):
+each batch's gradient of the objective (data part and penalty, over every coefficient and
+intercept as one vector) is clamped to [-clip_grad_value, clip_grad_value], then scaled to a
+2-norm of at most clip_grad_norm, before the optimizer's step (core/clipping.hpp). A clipped
+fit takes one batch path for every batch size (the full gradient of each batch, then the
+step), so its bits differ from an unclipped fit's even when nothing is clipped, and plain
+SGD's clamped weight decay does not apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["average_start", "StepwiseSource"]
+
+
+def average_start(average: Any) -> int:
+    """The step averaging starts at (0: no averaging) from the ``average`` parameter."""
+    if average is True or (isinstance(average, np.bool_) and bool(average)):
+        return 1
+    if average is False or isinstance(average, np.bool_):
+        return 0
+    return int(average)
+
+
+class StepwiseSource:
+    """An in-memory source (``_training.InMemory``) whose epochs clip each batch's gradient
+    (``clip``: (max 2-norm, max |value|), 0 for none, or None) and/or keep the mean of the
+    weights in ``average`` (the model's array, n_params, written in place; None: no averaging)."""
+
+    def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None) -> None:
+        self.rows, self.average, self.start, self.clip = rows, average, start, clip
+
+    def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
+        if not plan.on_core:
+            raise ValueError(f"{plan.owner}: average= and clip_grad_norm= / clip_grad_value= need a loss of the core "
+                             "(a built-in loss, or a subclass that keeps its formulas); turn them off to train this "
+                             "custom loss")
+        rows, average, start, clip = self.rows, self.average, float(self.start), self.clip
+        theta = optimizer.params[0]
+        batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(rows.rows))
+        steps = rows.steps_per_epoch(plan)
+
+        def epoch(seed: int | None) -> tuple[float, bool]:
+            # The trainer undoes a failed or interrupted epoch's weights and optimizer state;
+            # the mean of the weights is undone here.
+            saved = None if average is None else average.copy()
+            hyper, schedule, counters, states = optimizer.core_buffers(steps=steps)
+            common = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size, hyper, schedule, counters,
+                      theta, states)
+            try:
+                if clip is not None:
+                    loss, _, finite = _core.clipped_epoch(*common, clip[0], clip[1], average, start, plan.n_threads,
+                                                          seed)
+                else:
+                    loss, _, finite = _core.averaged_epoch(*common, average, start, plan.n_threads, seed)
+            except BaseException:
+                if saved is not None:
+                    average[...] = saved
+                raise
+            if not finite and saved is not None:
+                average[...] = saved
+            return loss, bool(finite)
+
+        return epoch
+
+    def steps_per_epoch(self, plan: Any) -> int | None:
+        return None  # the epochs are Python functions, which fill tabulated schedules themselves
+
+    def explain_non_finite(self) -> None:
+        self.rows.explain_non_finite()
