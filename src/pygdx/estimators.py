@@ -25,7 +25,8 @@ Data handling:
   thread count, so every ``n_jobs`` gives the same bits.
 - Failures change nothing: ``fit`` and ``partial_fit`` train a copy of the model and keep it
   only when they succeed. A NaN or infinite loss, weight or optimizer state, or a loss that
-  grows tenfold, raises :class:`pygdx.exceptions.TrainingDiverged` (a ValueError) naming the
+  keeps growing tenfold above its lowest (see tol), raises
+  :class:`pygdx.exceptions.TrainingDiverged` (a ValueError) naming the
   epoch, or a ValueError saying which input holds the NaN/inf; the estimator is left exactly
   as it was before the call.
 - Ctrl-C stops a fit within milliseconds, even inside a long epoch: ``KeyboardInterrupt`` is
