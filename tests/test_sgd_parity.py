@@ -311,3 +311,26 @@ def test_feature_names_survive_clone_and_pickle(frame):
     with pytest.raises(ValueError, match="same order"):
         copy.predict(df[["c", "a", "b"]])
     assert not hasattr(clone(est), "feature_names_in_")
+
+
+def test_a_loss_of_zero_is_no_scale_for_divergence():
+    # check_fit_score_takes_y's data: at zero weights every perceptron margin is 0, the first
+    # epoch's loss is 0 and every later loss would be "tenfold" it; it then wobbles (growing
+    # three epochs in a row) around 0.02
+    rnd = np.random.RandomState(0)
+    X, y = rnd.uniform(size=(10, 3)), np.arange(10) % 3
+    est = pygdx.GDClassifier(loss="perceptron", max_iter=40, tol=None, random_state=0).fit(X, y)
+    assert est.n_iter_ == 40 and est.loss_curve_[0] == 0.0 and max(est.loss_curve_) > 0.01
+
+
+def test_an_averaged_model_pickled_read_only_trains_on(small):
+    import pickle
+
+    X, y = small
+    est = pygdx.GDRegressor(average=True, max_iter=2, tol=None, random_state=0).fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    copy._average_theta.flags.writeable = False  # as joblib's read-only memory map gives it
+    copy = pickle.loads(pickle.dumps(copy))
+    copy.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.predict(X), copy.predict(X))
+    assert copy._average_theta.flags.writeable

@@ -22,8 +22,8 @@ COMMON_PARAMETERS = """
         improved by ``tol`` for ``n_iter_no_change`` epochs; None disables it. With
         ``batch_size=None`` an epoch is a single step, and momentum or Adam may go several
         steps without a new best loss while still converging: raise ``n_iter_no_change``
-        or set ``tol=None`` there. A loss tenfold above its lowest value (and above the
-        first epoch's) that keeps growing, three epochs in a row with SGD and ten with the
+        or set ``tol=None`` there. A loss tenfold above its lowest value and the
+        first epoch's that keeps growing, three epochs in a row with SGD and ten with the
         rules whose steps are bounded by lr (Adam, RMSprop, ...), raises an error: the
         learning rate is too large. (A single jump, as after a warm start near the optimum
         or with a huge alpha, is not divergence; partial_fit, one epoch per call, raises at

@@ -25,7 +25,7 @@ Data handling:
   thread count, so every ``n_jobs`` gives the same bits.
 - Failures change nothing: ``fit`` and ``partial_fit`` train a copy of the model and keep it
   only when they succeed. A NaN or infinite loss, weight or optimizer state, or a loss that
-  keeps growing tenfold above its lowest (see tol), raises
+  keeps growing tenfold above its lowest and its first (see tol), raises
   :class:`pygdx.exceptions.TrainingDiverged` (a ValueError) naming the
   epoch, or a ValueError saying which input holds the NaN/inf; the estimator is left exactly
   as it was before the call.
@@ -312,6 +312,9 @@ class _GDBase(EstimatorProtocol, Fitting):
             # pickle keeps the optimizer's parameter and the model's weights one array
             # (the optimizer pickles itself with its rule and state); make sure of it
             self._theta = self._optimizer.params[0]
+        average = self.__dict__.get("_average_theta")
+        if average is not None and not average.flags.writeable:  # the mean of the weights goes on too
+            self._average_theta = np.array(average)
 
 
 class GDRegressor(_GDBase):

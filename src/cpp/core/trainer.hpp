@@ -8,8 +8,8 @@
 // epochs and comes back early only when the fit is over or Python must act:
 // - an epoch whose loss, weights or optimizer state is not finite, or that was interrupted,
 //   is undone whole (weights, state and step counters as they were before it);
-// - a loss that climbs tenfold above its lowest value (and above the first), growing epoch
-//   after epoch, is divergence;
+// - a loss that climbs tenfold above its lowest value and the first, growing epoch after
+//   epoch, is divergence;
 // - `tol` / `n_iter_no_change` on the epoch loss, or on early stopping's validation score:
 //   computed here on held-out rows (validation.hpp, watch_validation) or by Python through
 //   `judge`; both keep the best epoch's weights and state;
@@ -37,8 +37,8 @@ struct StoppingRule {
     double tol = 0.0;
     std::int64_t n_iter_no_change = 5;
     bool stop_at_convergence = true;  // false for partial_fit: one epoch, never "converged"
-    double divergence_factor = 10.0;  // an epoch loss this many times the lowest (and above
-                                      // the first) is divergence ...
+    double divergence_factor = 10.0;  // an epoch loss this many times the lowest and the
+                                      // first is divergence ...
     std::int64_t divergence_epochs = 3;  // ... when it also grew in this many epochs in a row:
                                          // a noisy epoch after a warm start near the optimum,
                                          // or a bounded-step rule (Adam) at a huge alpha, jumps
@@ -171,8 +171,10 @@ private:
         lowest_ = std::min(lowest_, loss);
         growing_ = losses_.size() >= 2 && loss > losses_[losses_.size() - 2] ? growing_ + 1 : 0;
         // (with divergence_epochs <= 1, one epoch past the factor suffices: partial_fit runs one
-        // epoch per call and sees no streak)
-        return loss > first_ && loss > rule_.divergence_factor * lowest_ &&
+        // epoch per call and sees no streak). A loss of exactly 0 (the perceptron's at zero
+        // weights, a separable problem's) gives no scale: any later loss would be "tenfold"
+        // it. So the loss must be tenfold the first epoch's too, and that one above 0.
+        return first_ > 0.0 && loss > rule_.divergence_factor * first_ && loss > rule_.divergence_factor * lowest_ &&
                (rule_.divergence_epochs <= 1 || growing_ >= rule_.divergence_epochs);
     }
 
