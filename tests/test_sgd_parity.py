@@ -334,3 +334,19 @@ def test_an_averaged_model_pickled_read_only_trains_on(small):
     copy.partial_fit(X, y)
     np.testing.assert_array_equal(copy.predict(X), copy.predict(X))
     assert copy._average_theta.flags.writeable
+
+
+@pytest.mark.parametrize("batch_size", [1, 8])
+def test_sparse_rows_clamp_the_decay_as_dense_rows_do(iris, batch_size):
+    # The sparse rows' weights are a scale times a vector; the scale's clamp must give the
+    # dense path's coefficients (scikit-learn's max(0, 1 - lr * alpha) on both).
+    sparse = pytest.importorskip("scipy.sparse")
+    kwargs = dict(loss="hinge", optimizer="sgd", alpha=1e5, lr=0.1, shuffle=False, tol=None, max_iter=6,
+                  batch_size=batch_size)
+    dense = pygdx.GDClassifier(**kwargs).fit(iris.data, iris.target)
+    try:
+        rows = pygdx.GDClassifier(**kwargs).fit(sparse.csr_matrix(iris.data), iris.target)
+    except TypeError as refused:
+        pytest.skip(f"this build trains on dense rows only: {refused}")
+    np.testing.assert_allclose(rows.coef_, dense.coef_, atol=1e-12)
+    np.testing.assert_allclose(rows.intercept_, dense.intercept_, atol=1e-12)
