@@ -336,7 +336,7 @@ def test_an_averaged_model_pickled_read_only_trains_on(small):
     assert copy._average_theta.flags.writeable
 
 
-@pytest.mark.parametrize("batch_size", [1, 8])
+@pytest.mark.parametrize("batch_size", [1, 16])
 def test_sparse_rows_clamp_the_decay_as_dense_rows_do(iris, batch_size):
     # The sparse rows' weights are a scale times a vector; the scale's clamp must give the
     # dense path's coefficients (scikit-learn's max(0, 1 - lr * alpha) on both).
