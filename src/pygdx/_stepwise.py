@@ -88,5 +88,10 @@ class StepwiseSource:
     def steps_per_epoch(self, plan: Any) -> int | None:
         return None  # the epochs are Python functions, which fill tabulated schedules themselves
 
+    def held_out(self, plan: Any, problem: Any) -> Any:
+        # The core would score the weights it steps; an averaged model predicts with the mean,
+        # so early stopping scores it in Python (the estimator's predictions).
+        return None
+
     def explain_non_finite(self) -> None:
         self.rows.explain_non_finite()

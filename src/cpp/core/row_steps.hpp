@@ -50,7 +50,7 @@ PYGDX_SIMD_CLONES RowSteps rule_row_steps(const LinearProblem& pb, const LinearD
         std::fill(grad, grad + d, T(0));
         double intercept_sum = 0.0;
         double loss = 0.0;
-        loss += add_row(single, theta, data.X + r * d, static_cast<double>(data.y[r]), sw, grad, &intercept_sum, &z,
+        loss += add_row(single, theta, data.X + r * d, data.y + r * data.y_width, sw, grad, &intercept_sum, &z,
                         &derivative);
         finish_gradient_each(
             single, theta, [grad](std::size_t j) { return grad[j]; }, &intercept_sum, 1.0,
