@@ -104,11 +104,17 @@ void a_state_that_overflowed_is_undone_though_the_loss_is_finite() {
 }
 
 void a_loss_ten_times_its_lowest_is_divergence() {
+    // (issue 13: tenfold the lowest and the first, growing divergence_epochs = 3 epochs in a row)
     Model model;
     auto trainer = model.trainer(no_tol());
-    Script epochs{&model, {1.0, 0.5, 4.9, 5.1, 0.1}};
-    CHECK(trainer.run(epochs, nullptr, 5, nullptr, true) == TrainOutcome::diverged);
-    CHECK(trainer.losses().size() == 4);  // 5.1 > 10 x 0.5 and > the first loss
+    Script epochs{&model, {1.0, 0.5, 4.9, 10.5, 20.0, 0.1}};
+    CHECK(trainer.run(epochs, nullptr, 6, nullptr, true) == TrainOutcome::diverged);
+    CHECK(trainer.losses().size() == 5);  // 20 > 10 x 1 after three growing epochs
+
+    Model jumping;
+    auto once = jumping.trainer(no_tol());
+    Script a_jump{&jumping, {1.0, 0.5, 12.0, 0.4}};  // one jump past tenfold, then back
+    CHECK(once.run(a_jump, nullptr, 4, nullptr, true) == TrainOutcome::epochs_done);
 
     Model rising;
     auto slow = rising.trainer(no_tol());
