@@ -78,7 +78,8 @@ class Fitting:
             # A full batch is the same sum in any order: reading it in order is faster (no
             # random row access) and gives the same bits on every run.
             shuffle=bool(self.shuffle) and self.batch_size is not None,
-            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets)
+            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets,
+            sparse_updates=getattr(self, "sparse_updates", "lazy"))
 
     def _optimizer_settings(self) -> tuple:
         return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))

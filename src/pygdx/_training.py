@@ -12,8 +12,8 @@ and :mod:`pygdx.dask` call it.
 
 Data sources: :class:`InMemory` (rows of one array, read by the core directly); chunked and
 Dask data are sources whose epochs are Python functions (see :mod:`pygdx.outofcore`). A
-source ``bind``\\ s to a fit and gives the trainer either a core source (``_core.DenseSource``;
-the sparse rows of the sparse-data issue will be a second) or a function ``epoch(seed) ->
+source ``bind``\\ s to a fit and gives the trainer either a core source (``_core.DenseSource``,
+or ``_core.CsrSource`` for sparse rows: :class:`pygdx._sparse.SparseInMemory`) or a function ``epoch(seed) ->
 (mean loss, finite)`` that steps the optimizer itself.
 """
 
@@ -68,6 +68,7 @@ class Plan:
     owner: str  # the estimator's name, for messages
     lr_text: str  # the learning rate as the user gave it, for messages
     targets: Any = None  # encodes y and row weights for sources that read their own parts
+    sparse_updates: str = "lazy"  # how steps on sparse rows treat untouched columns (pygdx._sparse)
 
     @property
     def problem(self) -> Any:
@@ -147,10 +148,15 @@ class InMemory:
 
     def explain_non_finite(self) -> None:
         check_finite(self.X, "X")
-        if self.sample_weight is not None and self.sample_weight.max() > HUGE_WEIGHT:
-            raise ValueError(
-                f"sample_weight (times class_weight) reaches {float(self.sample_weight.max()):.3g}: the objective and "
-                "its steps scale with the weights, and they overflowed; divide the weights by their mean")
+        explain_huge_weights(self.sample_weight)
+
+
+def explain_huge_weights(sample_weight: np.ndarray | None) -> None:
+    """Raise a ValueError when row weights are large enough to explain an overflow."""
+    if sample_weight is not None and sample_weight.max() > HUGE_WEIGHT:
+        raise ValueError(
+            f"sample_weight (times class_weight) reaches {float(sample_weight.max()):.3g}: the objective and "
+            "its steps scale with the weights, and they overflowed; divide the weights by their mean")
 
 
 def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None,

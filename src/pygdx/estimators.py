@@ -48,6 +48,7 @@ from . import penalties as _penalties
 from ._docs import COMMON_PARAMETERS
 from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
 from ._fitting import Fitting
+from ._sparse import CsrRows, SparseInMemory
 from ._metrics import accuracy, r2
 from ._targets import Targets
 from ._validation import check_finite, check_sample_weight, check_X, check_y, n_threads, validate_params, validation_split
@@ -170,6 +171,8 @@ class _GDBase(EstimatorProtocol, Fitting):
         """(n, K) decision values of checked X (or of its rows), computed without copying X;
         of X's dtype (the weights, a few numbers, are cast when the dtypes differ)."""
         theta = self._theta if X.dtype == self._theta.dtype else self._theta.astype(X.dtype)
+        if isinstance(X, CsrRows):
+            return X.decision(self._problem(), theta, rows, n_threads(self.n_jobs))
         return _core.linear_decision(self._problem(), X, theta, rows, n_threads(self.n_jobs))
 
     # --- fitting ----------------------------------------------------------------------------
@@ -206,7 +209,8 @@ class _GDBase(EstimatorProtocol, Fitting):
                 if early:
                     split = self._split_labels(targets, y_core)
                     rows, val_rows = self._validation_split(split, state.rng)
-                source = _training.InMemory(Xc, y_core, sw, rows, held_out=val_rows)
+                in_memory = SparseInMemory if isinstance(Xc, CsrRows) else _training.InMemory
+                source = in_memory(Xc, y_core, sw, rows, held_out=val_rows)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
         return self
@@ -293,6 +297,7 @@ class GDRegressor(_GDBase):
         verbose: int = 0,
         callbacks: list | None = None,
         optimizer_params: dict | None = None,
+        sparse_updates: str = "lazy",
     ) -> None:
         self.loss = loss
         self.optimizer = optimizer
@@ -315,6 +320,7 @@ class GDRegressor(_GDBase):
         self.verbose = verbose
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
+        self.sparse_updates = sparse_updates
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "GDRegressor":
         """Train for up to max_iter epochs from zeros (or the current weights with warm_start)."""
@@ -392,6 +398,7 @@ class GDClassifier(_GDBase):
         verbose: int = 0,
         callbacks: list | None = None,
         optimizer_params: dict | None = None,
+        sparse_updates: str = "lazy",
     ) -> None:
         self.loss = loss
         self.optimizer = optimizer
@@ -414,6 +421,7 @@ class GDClassifier(_GDBase):
         self.verbose = verbose
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
+        self.sparse_updates = sparse_updates
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "GDClassifier":
         """Train for up to max_iter epochs from zeros (or the current weights with warm_start)."""

@@ -87,6 +87,27 @@ inline std::size_t first_row_out_of_range(const std::int64_t* rows, std::size_t 
 
 namespace detail {
 
+// The loss of one row from its K decision values z (intercepts included), and its
+// derivative with respect to each in dloss: multinomial, single output, or one-vs-rest.
+// Output k of one-vs-rest is the binary problem "class k (+1) or not (-1)". The objective
+// separates over outputs and every optimizer rule is element-wise, so training them
+// together equals K separate runs with the same batches.
+PYGDX_ALWAYS_INLINE double loss_of_outputs(const LinearProblem& pb, const double* z, double y, double* dloss) {
+    const std::size_t K = pb.n_outputs;
+    if (loss_is_multinomial(pb.loss)) {
+        return multinomial_loss_and_derivative(z, K, static_cast<std::size_t>(y), dloss);
+    }
+    if (K == 1) {
+        return loss_and_derivative(pb.loss, z[0], y, dloss);
+    }
+    double value = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+        const double sign = static_cast<std::size_t>(y) == k ? 1.0 : -1.0;
+        value += loss_and_derivative(pb.loss, z[k], sign, dloss + k);
+    }
+    return value;
+}
+
 // Adds one row's weighted loss derivative times x to the coefficient gradient (type T)
 // and to the intercept gradient (double); returns the row's weighted loss.
 // `z` and `dloss` are K-element scratch arrays.
@@ -96,26 +117,10 @@ PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, cons
     const std::size_t d = pb.n_features;
     const std::size_t K = pb.n_outputs;
     const T* intercept = theta + pb.n_coef();
-    double value;
-    if (loss_is_multinomial(pb.loss)) {
-        for (std::size_t k = 0; k < K; ++k) {
-            z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
-        }
-        value = multinomial_loss_and_derivative(z, K, static_cast<std::size_t>(y), dloss);
-    } else if (K == 1) {
-        z[0] = static_cast<double>(dot(theta, x, d)) + static_cast<double>(intercept[0]);
-        value = loss_and_derivative(pb.loss, z[0], y, dloss);
-    } else {
-        // One-vs-rest: output k is the binary problem "class k (+1) or not (-1)". The
-        // objective separates over outputs and every optimizer rule is element-wise, so
-        // training them together equals K separate runs with the same batches.
-        value = 0.0;
-        for (std::size_t k = 0; k < K; ++k) {
-            z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
-            const double sign = static_cast<std::size_t>(y) == k ? 1.0 : -1.0;
-            value += loss_and_derivative(pb.loss, z[k], sign, dloss + k);
-        }
+    for (std::size_t k = 0; k < K; ++k) {
+        z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
     }
+    const double value = loss_of_outputs(pb, z, y, dloss);
     for (std::size_t k = 0; k < K; ++k) {
         const double g = sw * dloss[k];
         if (g != 0.0) {

@@ -1,0 +1,176 @@
+// One training epoch on sparse (CSR) rows: full-batch, mini-batch or stochastic, any loss,
+// any optimizer rule, the same objective and the same batches as the dense epoch
+// (epoch.hpp), reading only the rows' stored entries.
+//
+// How a batch steps the weights (SparsePath, chosen in choose_sparse_path):
+// - plain SGD (no momentum) with no penalty or l2: the weights are a scale times a vector
+//   (scaled_weights.hpp), so the step, which shrinks every weight and moves the batch's
+//   columns, costs O(entries of the batch). This is the dense update exactly (up to
+//   rounding), whatever sparse_updates says.
+// - sparse_updates="dense": the dense semantics for every rule: the gradient is built over
+//   all coefficients (the penalty's part included) and the optimizer steps all of them, so
+//   every weight's moments decay every step, as on dense data. O(n_features) per step.
+// - sparse_updates="lazy": only the touched columns are stepped (sparse_lazy.hpp).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "core/csr.hpp"
+#include "core/epoch.hpp"
+#include "core/interrupt.hpp"
+#include "core/optimizers.hpp"
+#include "core/scaled_weights.hpp"
+#include "core/sparse_batch.hpp"
+#include "core/sparse_lazy.hpp"
+
+namespace pygdx {
+
+enum class SparseUpdates : int { dense = 0, lazy = 1 };
+
+enum class SparsePath {
+    scaled_sgd,  // plain SGD on scale x vector weights: exact and O(batch entries)
+    dense_step,  // every coefficient stepped: the dense semantics, O(n_features)
+    lazy_step,   // only the touched coefficients stepped: O(touched coefficients)
+};
+
+inline SparsePath choose_sparse_path(const LinearProblem& pb, const Hyper& hyper, SparseUpdates updates) {
+    const PenaltyWeights pw = penalty_weights(pb.penalty);
+    if (detail::sgd_fuses_with_gradient(hyper) && pw.l1 == 0.0) {
+        return SparsePath::scaled_sgd;
+    }
+    // Plain SGD with an l1 part keeps the dense path's update exactly.
+    if (updates == SparseUpdates::dense || detail::sgd_fuses_with_gradient(hyper)) {
+        return SparsePath::dense_step;
+    }
+    return SparsePath::lazy_step;
+}
+
+namespace detail {
+
+// Plain SGD's step on scale x vector weights from the batch's derivatives: every
+// coefficient's gradient is D_j / m + l2·w_j (D_j the batch's sum), and with maximize
+// (σ = −1) and coupled weight decay wd the rule makes it σ(D_j / m + l2·w_j) + wd·w_j, so
+//     w ← (1 − lr·(σ·l2 + wd))·w − lr·σ·D / m,
+// a shrink of the scale and a move of the batch's columns. The intercepts step as dense.
+template <class T, class I>
+void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
+                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights, T* theta,
+                     const SparseScratch<T>& work) {
+    const double lr = begin_step(hyper, schedule, counters).lr;
+    const double sigma = hyper.maximize ? -1.0 : 1.0;
+    const double l2 = penalty_weights(pb.penalty).l2;
+    const double factor = 1.0 - lr * (sigma * l2 + hyper.weight_decay);
+    if (factor != 1.0) {
+        weights.multiply(factor);
+    }
+    const double rows = static_cast<double>(data.n_used);
+    const double move = -lr * sigma / rows;
+    for_each_gradient_term(pb, data, work.g.data(), [&](std::size_t j, double term) { weights.add(j, move * term); });
+    const std::size_t n_coef = pb.n_coef();
+    const T wd = static_cast<T>(hyper.weight_decay);
+    const T rate = static_cast<T>(lr);
+    for (std::size_t k = 0; k < pb.n_outputs; ++k) {
+        T& b = theta[n_coef + k];
+        const T g = static_cast<T>(pb.fit_intercept ? work.intercept_sums[k] / rows : 0.0);
+        b -= rate * (static_cast<T>(sigma) * g + wd * b);
+    }
+}
+
+// The dense semantics: the batch's gradient over every coefficient, then the optimizer's
+// step over all of them (as epoch.hpp's RowPass path does with its sums).
+template <class T, class I>
+void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
+                       const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
+                       SparseScratch<T>& work, int n_threads) {
+    const std::size_t n_coef = pb.n_coef();
+    work.coef_sums.assign(n_coef, 0.0);
+    work.grad.resize(pb.n_params());
+    double* sums = work.coef_sums.data();
+    for_each_gradient_term(pb, data, work.g.data(), [sums](std::size_t j, double term) { sums[j] += term; });
+    finish_gradient(pb, params.param, static_cast<const double*>(sums), work.intercept_sums.data(),
+                    static_cast<double>(data.n_used), work.grad.data());
+    const T* const grads[1] = {work.grad.data()};
+    optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+}
+
+// Work units reported to the interrupt clock per row and output: text-like rows hold
+// tens of entries.
+inline constexpr std::size_t interrupt_work_per_row = 32;
+
+}  // namespace detail
+
+// One pass over the rows of `data` in their given order, in batches of `batch_size` rows
+// (the last may be smaller), one optimizer step per batch: linear_epoch's contract
+// (epoch.hpp) on sparse rows, with `updates` choosing how a step treats the coefficients
+// the batch does not touch (see the top of this file).
+template <class T, class I>
+EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::size_t requested_batch_size,
+                      SparseUpdates updates, const Hyper& hyper, const Schedule& schedule, double* counters,
+                      const ParamBuffers<T>& params, SparseScratch<T>& work, int n_threads,
+                      Interrupt* interrupt = nullptr) {
+    const std::size_t n = data.n_used;
+    const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
+    const std::size_t n_coef = pb.n_coef();
+    const SparsePath path = choose_sparse_path(pb, hyper, updates);
+    T* theta = params.param;
+    const double epoch_penalty = penalty_value(pb.penalty, static_cast<const T*>(theta), n_coef);
+    ScaledWeights<T> scaled(theta, n_coef);
+    EpochResult result;
+    double data_loss_sum = 0.0;
+    std::size_t rows_seen = 0;
+    for (std::size_t start = 0; start < n; start += batch_size) {
+        const std::size_t rows = std::min(batch_size, n - start);
+        if (interrupt != nullptr &&
+            interrupt->requested(rows * pb.n_outputs * detail::interrupt_work_per_row)) {
+            result.interrupted = true;
+            break;
+        }
+        const CsrData<T, I> batch = data.part(start, rows);
+        const double loss = sparse_batch_derivatives(pb, batch, static_cast<const T*>(theta), scaled.scale(), work,
+                                                     n_threads);
+        // Every row's loss is in the sum, so a NaN or inf in the decision values or weights
+        // shows here, before the step could spread it.
+        if (!std::isfinite(loss)) {
+            result.finite = false;
+            break;
+        }
+        data_loss_sum += loss;
+        rows_seen += rows;
+        switch (path) {
+        case SparsePath::scaled_sgd:
+            detail::scaled_sgd_step(pb, batch, hyper, schedule, counters, scaled, theta, work);
+            break;
+        case SparsePath::dense_step:
+            detail::dense_sparse_step(pb, batch, hyper, schedule, counters, params, work, n_threads);
+            break;
+        case SparsePath::lazy_step:
+            lazy_sparse_step(pb, batch, hyper, schedule, counters, params, work);
+            break;
+        }
+        ++result.steps;
+    }
+    scaled.fold();
+    for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
+        result.finite = std::isfinite(static_cast<double>(theta[j]));
+    }
+    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
+    return result;
+}
+
+// The full-batch objective at theta over the rows of `data`, and its gradient in `grad`
+// (n_params): linear_loss_grad (linear.hpp) on sparse rows.
+template <class T, class I>
+double csr_loss_grad(const LinearProblem& pb, const CsrData<T, I>& data, const T* theta, T* grad, int n_threads) {
+    SparseScratch<T> work(pb);
+    const double loss_sum = sparse_batch_derivatives(pb, data, theta, 1.0, work, n_threads);
+    std::vector<double> sums(pb.n_coef(), 0.0);
+    double* s = sums.data();
+    for_each_gradient_term(pb, data, work.g.data(), [s](std::size_t j, double term) { s[j] += term; });
+    const double m = static_cast<double>(data.n_used);
+    finish_gradient(pb, theta, static_cast<const double*>(s), work.intercept_sums.data(), m, grad);
+    return loss_sum / m + penalty_value(pb.penalty, theta, pb.n_coef());
+}
+
+}  // namespace pygdx
