@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/csr.hpp"
+#include "core/l1_penalty.hpp"
 #include "core/linear.hpp"
 #include "core/parallel.hpp"
 
@@ -30,6 +31,7 @@ struct SparseScratch {
     std::vector<std::size_t> touched;
     std::vector<double> touched_sums;
     std::vector<T> compact;  // (1 + state buffers + 1) x touched: weights, states, gradient
+    CumulativeL1 l1;         // plain SGD's l1 penalty owed and paid, kept for the fit
 };
 
 namespace detail {

@@ -3,10 +3,11 @@
 // (epoch.hpp), reading only the rows' stored entries.
 //
 // How a batch steps the weights (SparsePath, chosen in choose_sparse_path):
-// - plain SGD (no momentum) with no penalty or l2: the weights are a scale times a vector
-//   (scaled_weights.hpp), so the step, which shrinks every weight and moves the batch's
-//   columns, costs O(entries of the batch). This is the dense update exactly (up to
-//   rounding), whatever sparse_updates says.
+// - plain SGD (no momentum): the weights are a scale times a vector (scaled_weights.hpp),
+//   so the step, which shrinks every weight and moves the batch's columns, costs O(entries
+//   of the batch), and an l1 part is paid by the cumulative penalty on those columns
+//   (l1_penalty.hpp; a proximal step over all weights for the full batch). This is the
+//   dense epoch's update exactly (up to rounding), whatever sparse_updates says.
 // - sparse_updates="dense": the dense semantics for every rule: the gradient is built over
 //   all coefficients (the penalty's part included) and the optimizer steps all of them, so
 //   every weight's moments decay every step, as on dense data. O(n_features) per step.
@@ -20,6 +21,8 @@
 #include "core/csr.hpp"
 #include "core/epoch.hpp"
 #include "core/interrupt.hpp"
+#include "core/l1_epoch.hpp"
+#include "core/l1_penalty.hpp"
 #include "core/optimizers.hpp"
 #include "core/scaled_weights.hpp"
 #include "core/sparse_batch.hpp"
@@ -35,33 +38,44 @@ enum class SparsePath {
     lazy_step,   // only the touched coefficients stepped: O(touched coefficients)
 };
 
-inline SparsePath choose_sparse_path(const LinearProblem& pb, const Hyper& hyper, SparseUpdates updates) {
-    const PenaltyWeights pw = penalty_weights(pb.penalty);
-    if (detail::sgd_fuses_with_gradient(hyper) && pw.l1 == 0.0) {
+inline SparsePath choose_sparse_path(const Hyper& hyper, SparseUpdates updates) {
+    if (detail::sgd_fuses_with_gradient(hyper)) {
         return SparsePath::scaled_sgd;
     }
-    // Plain SGD with an l1 part keeps the dense path's update exactly.
-    if (updates == SparseUpdates::dense || detail::sgd_fuses_with_gradient(hyper)) {
-        return SparsePath::dense_step;
-    }
-    return SparsePath::lazy_step;
+    return updates == SparseUpdates::dense ? SparsePath::dense_step : SparsePath::lazy_step;
 }
 
 namespace detail {
+
+// Pays the cumulative l1 penalty owed by the batch's columns (every output's).
+template <class T, class I>
+void pay_batch_columns(const LinearProblem& pb, const CsrData<T, I>& data, ScaledWeights<T>& weights,
+                       CumulativeL1& l1) {
+    const std::size_t d = pb.n_features;
+    for (std::size_t i = 0; i < data.n_used; ++i) {
+        const std::size_t r = data.row(i);
+        for (std::size_t e = data.begin(r), end = data.end(r); e < end; ++e) {
+            for (std::size_t k = 0; k < pb.n_outputs; ++k) {
+                l1.pay(weights, k * d + static_cast<std::size_t>(data.indices[e]));
+            }
+        }
+    }
+}
 
 // Plain SGD's step on scale x vector weights from the batch's derivatives: every
 // coefficient's gradient is D_j / m + l2·w_j (D_j the batch's sum), and with maximize
 // (σ = −1) and coupled weight decay wd the rule makes it σ(D_j / m + l2·w_j) + wd·w_j, so
 //     w ← (1 − lr·(σ·l2 + wd))·w − lr·σ·D / m,
 // a shrink of the scale and a move of the batch's columns. The intercepts step as dense.
+// An l1 part follows: `cumulative` pays the batch's columns, else a proximal step (ISTA).
 template <class T, class I>
 void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                      const Schedule& schedule, double* counters, ScaledWeights<T>& weights, T* theta,
-                     const SparseScratch<T>& work) {
+                     SparseScratch<T>& work, bool cumulative) {
     const double lr = begin_step(hyper, schedule, counters).lr;
+    const double l1 = penalty_weights(pb.penalty).l1;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
-    const double l2 = penalty_weights(pb.penalty).l2;
-    const double factor = 1.0 - lr * (sigma * l2 + hyper.weight_decay);
+    const double factor = sgd_shrink_factor(hyper, lr, penalty_weights(pb.penalty).l2);
     if (factor != 1.0) {
         weights.multiply(factor);
     }
@@ -76,10 +90,25 @@ void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const H
         const T g = static_cast<T>(pb.fit_intercept ? work.intercept_sums[k] / rows : 0.0);
         b -= rate * (static_cast<T>(sigma) * g + wd * b);
     }
+    if (l1 == 0.0) {
+        return;
+    }
+    if (cumulative) {
+        work.l1.shrink(factor);
+        work.l1.owe(lr, l1);
+        pay_batch_columns(pb, data, weights, work.l1);
+    } else {
+        const ParamBuffers<T> none;
+        const ProximalRates rates(hyper, schedule, counters);
+        for (std::size_t j = 0; j < n_coef; ++j) {
+            rates.apply(none, weights, j, l1);
+        }
+    }
 }
 
-// The dense semantics: the batch's gradient over every coefficient, then the optimizer's
-// step over all of them (as epoch.hpp's RowPass path does with its sums).
+// The dense semantics: the batch's gradient over every coefficient (of the smooth part of
+// the objective), then the optimizer's step over all of them (as epoch.hpp's RowPass path
+// does with its sums), and the l1 part's proximal step on all of them.
 template <class T, class I>
 void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                        const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
@@ -89,10 +118,20 @@ void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const
     work.grad.resize(pb.n_params());
     double* sums = work.coef_sums.data();
     for_each_gradient_term(pb, data, work.g.data(), [sums](std::size_t j, double term) { sums[j] += term; });
-    finish_gradient(pb, params.param, static_cast<const double*>(sums), work.intercept_sums.data(),
+    LinearProblem smooth = pb;
+    smooth.penalty = smooth_part(pb.penalty);
+    finish_gradient(smooth, params.param, static_cast<const double*>(sums), work.intercept_sums.data(),
                     static_cast<double>(data.n_used), work.grad.data());
     const T* const grads[1] = {work.grad.data()};
     optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+    const double l1 = penalty_weights(pb.penalty).l1;
+    if (l1 != 0.0) {
+        const ProximalRates rates(hyper, schedule, counters);
+        ScaledWeights<T> weights(params.param, n_coef);
+        for (std::size_t j = 0; j < n_coef; ++j) {
+            rates.apply(params, weights, j, l1);
+        }
+    }
 }
 
 // Work units reported to the interrupt clock per row and output: text-like rows hold
@@ -113,7 +152,12 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
     const std::size_t n = data.n_used;
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
     const std::size_t n_coef = pb.n_coef();
-    const SparsePath path = choose_sparse_path(pb, hyper, updates);
+    const SparsePath path = choose_sparse_path(hyper, updates);
+    const bool cumulative_l1 = path == SparsePath::scaled_sgd && penalty_weights(pb.penalty).l1 != 0.0 &&
+                               uses_cumulative_l1(hyper, batch_size, n);
+    if (cumulative_l1 && !work.l1.ready(n_coef)) {
+        work.l1.reset(n_coef);
+    }
     T* theta = params.param;
     const double epoch_penalty = penalty_value(pb.penalty, static_cast<const T*>(theta), n_coef);
     ScaledWeights<T> scaled(theta, n_coef);
@@ -128,6 +172,12 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
             break;
         }
         const CsrData<T, I> batch = data.part(start, rows);
+        if (cumulative_l1) {
+            // The batch's columns owe the l1 penalty of earlier steps: paid before the batch
+            // reads them, they stand where a dense epoch (which pays every weight every
+            // step) has them.
+            detail::pay_batch_columns(pb, batch, scaled, work.l1);
+        }
         const double loss = sparse_batch_derivatives(pb, batch, static_cast<const T*>(theta), scaled.scale(), work,
                                                      n_threads);
         // Every row's loss is in the sum, so a NaN or inf in the decision values or weights
@@ -140,7 +190,7 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
         rows_seen += rows;
         switch (path) {
         case SparsePath::scaled_sgd:
-            detail::scaled_sgd_step(pb, batch, hyper, schedule, counters, scaled, theta, work);
+            detail::scaled_sgd_step(pb, batch, hyper, schedule, counters, scaled, theta, work, cumulative_l1);
             break;
         case SparsePath::dense_step:
             detail::dense_sparse_step(pb, batch, hyper, schedule, counters, params, work, n_threads);
@@ -150,6 +200,9 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
             break;
         }
         ++result.steps;
+    }
+    if (cumulative_l1) {
+        work.l1.pay_all(scaled, n_coef);
     }
     scaled.fold();
     for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {

@@ -15,8 +15,10 @@
 #include <cstddef>
 #include <limits>
 
+#include "core/l1_penalty.hpp"
 #include "core/optimizers.hpp"
 #include "core/penalty.hpp"
+#include "core/scaled_weights.hpp"
 #include "core/sparse_batch.hpp"
 
 namespace pygdx {
@@ -28,8 +30,9 @@ inline constexpr std::size_t untouched = std::numeric_limits<std::size_t>::max()
 }  // namespace detail
 
 // One lazy step from the derivatives of the batch `data` (sparse_batch_derivatives):
-// gradient sums of the touched coefficients, the penalty's gradient at their weights, the
-// intercepts' gradient, then the rule on them alone.
+// gradient sums of the touched coefficients, the l2 penalty's gradient at their weights, the
+// intercepts' gradient, then the rule on them alone, and the l1 part's proximal step on them
+// (l1_penalty.hpp).
 template <class T, class I>
 void lazy_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                       const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
@@ -84,14 +87,20 @@ void lazy_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const 
         }
         if (t < n_touched) {
             const double wd = static_cast<double>(w);
-            grad[t] = static_cast<T>(work.touched_sums[t] / rows + pw.l1 * static_cast<double>(detail::sign_of(w)) +
-                                     pw.l2 * wd);
+            grad[t] = static_cast<T>(work.touched_sums[t] / rows + pw.l2 * wd);
         } else {
             grad[t] = static_cast<T>(pb.fit_intercept ? work.intercept_sums[t - n_touched] / rows : 0.0);
         }
     }
     const StepCoefficients c = begin_step(hyper, schedule, counters);
     detail::update_range(hyper, c, compact, grad, 0, n);
+    if (pw.l1 != 0.0) {
+        const ProximalRates rates(hyper, schedule, counters);
+        ScaledWeights<T> weights(p, n_touched);
+        for (std::size_t t = 0; t < n_touched; ++t) {
+            rates.apply(compact, weights, t, pw.l1);
+        }
+    }
     for (std::size_t t = 0; t < n; ++t) {
         const std::size_t j = origin(t);
         params.param[j] = p[t];
