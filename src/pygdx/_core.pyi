@@ -304,6 +304,15 @@ class DenseHeldOut(HeldOutRows):
         n_threads: _Int = 1,
     ) -> None: ...
 
+def proximal_l1(
+    problem: LinearProblem,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+) -> None: ...
+
 class CsrSource:
     def __init__(
         self,

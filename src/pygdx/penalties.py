@@ -7,6 +7,12 @@ custom losses and chunked full-batch training:
 - ``"l2"``: R = ½‖w‖²;
 - ``"l1"``: R = ‖w‖₁, with the subgradient sign(w) (0 at 0);
 - ``"elasticnet"``: R = l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖².
+
+Training on the core does not step on the l1 part's subgradient (which never gives exact
+zeros): plain SGD on batches pays it by the cumulative penalty of Tsuruoka et al. (2009), as
+scikit-learn's SGD does, and every other case takes a proximal (soft-threshold) step after
+the optimizer's step on the smooth part (:func:`smooth_part`); see
+``src/cpp/core/l1_penalty.hpp`` and the README's "Sparse data" section.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["Penalty", "PENALTIES", "value", "gradient"]
+__all__ = ["Penalty", "PENALTIES", "value", "gradient", "smooth_part", "has_l1"]
 
 
 class Penalty(NamedTuple):
@@ -55,3 +61,16 @@ def gradient(coef: np.ndarray, penalty: str | None, alpha: float, l1_ratio: floa
     if penalty is None or alpha == 0.0:
         return np.zeros_like(coef)
     return alpha * PENALTIES[penalty].gradient(coef, l1_ratio)
+
+
+def smooth_part(penalty: str | None, alpha: float, l1_ratio: float = 0.15) -> tuple[str | None, float]:
+    """(penalty, alpha) of the penalty without its l1 part: the part a gradient step takes."""
+    if penalty == "l2":
+        return "l2", alpha
+    if penalty == "elasticnet":
+        return "l2", alpha * (1.0 - l1_ratio)
+    return None, 0.0
+
+
+def has_l1(penalty: str | None, alpha: float, l1_ratio: float = 0.15) -> bool:
+    return alpha != 0.0 and (penalty == "l1" or (penalty == "elasticnet" and l1_ratio != 0.0))

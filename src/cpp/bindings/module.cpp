@@ -10,6 +10,7 @@ void register_floors(py::module_& m);
 void register_validation(py::module_& m);
 void register_trainer(py::module_& m);
 void register_sparse(py::module_& m);
+void register_l1(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -22,5 +23,6 @@ PYBIND11_MODULE(_core, m) {
     register_floors(m);
     register_validation(m);
     register_sparse(m);
+    register_l1(m);
     register_trainer(m);
 }
