@@ -66,6 +66,7 @@ class Fitting:
             rng.bit_generator.state = rng_state
             raise
         self.n_iter_ = state.n_iter
+        self.__dict__.pop("_coef_is_sparse", None)  # a new model: coef_ dense again (after sparsify())
 
     def _plan(self, n_features: int, targets: Targets, partial: bool) -> _training.Plan:
         loss = self._loss_object()

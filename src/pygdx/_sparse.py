@@ -33,7 +33,7 @@ from ._optional import require
 from ._training import explain_huge_weights
 from ._validation import refuse_non_numeric
 
-__all__ = ["CsrRows", "as_csr_rows", "SparseInMemory"]
+__all__ = ["CsrRows", "as_csr_rows", "SparseInMemory", "SparseCoef"]
 
 SPARSE_UPDATES = ("lazy", "dense")
 
@@ -120,3 +120,28 @@ class SparseInMemory:
     def explain_non_finite(self) -> None:
         # X's values were checked finite when the source was built: only the weights remain.
         explain_huge_weights(self.sample_weight)
+
+
+class SparseCoef:
+    """``sparsify()`` and ``densify()`` as scikit-learn's SparseCoefMixin has them: after
+    ``sparsify()``, ``coef_`` is a ``scipy.sparse.csr_matrix`` (worth it when l1 made most
+    weights exactly zero); predictions are unchanged (the model keeps its weights as they
+    were); ``densify()`` gives the NumPy array back, and so does the next fit."""
+
+    def sparsify(self) -> Any:
+        """coef_ as a scipy.sparse CSR matrix from now on (until densify() or the next fit); returns self."""
+        self._check_is_fitted()
+        require("scipy.sparse", "sparse", "sparsify()")
+        self.__dict__["_coef_is_sparse"] = True
+        return self
+
+    def densify(self) -> Any:
+        """coef_ as a NumPy array again (the default); returns self."""
+        self._check_is_fitted()
+        self.__dict__.pop("_coef_is_sparse", None)
+        return self
+
+    def _shown_coef(self, coef: np.ndarray) -> Any:
+        if not self.__dict__.get("_coef_is_sparse"):
+            return coef
+        return require("scipy.sparse", "sparse", "sparsify()").csr_matrix(np.atleast_2d(coef))

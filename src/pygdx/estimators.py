@@ -48,16 +48,17 @@ from . import penalties as _penalties
 from ._docs import COMMON_PARAMETERS
 from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
 from ._fitting import Fitting
-from ._sparse import CsrRows, SparseInMemory
+from ._sparse import CsrRows, SparseCoef, SparseInMemory
 from ._metrics import accuracy, r2
 from ._targets import Targets
-from ._validation import check_finite, check_sample_weight, check_X, check_y, n_threads, validate_params, validation_split
+from ._validation import (check_finite, check_sample_weight, check_X, check_y, is_sparse, n_threads, validate_params,
+                          validation_split)
 from .exceptions import ConvergenceWarning, NotFittedError, TrainingDiverged, sklearn_exception
 from .schedules import Schedule
 
 __all__ = ["GDRegressor", "GDClassifier", "ConvergenceWarning", "NotFittedError", "TrainingDiverged"]
 
-class _GDBase(EstimatorProtocol, Fitting):
+class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
     """Everything GDRegressor and GDClassifier share: parameters, fitting, the fitted model."""
 
     _loss_table: dict = {}
@@ -110,11 +111,13 @@ class _GDBase(EstimatorProtocol, Fitting):
         self._check_coef_exists()
         d = self.n_features_in_
         coef = self._theta[: self._n_outputs * d].reshape(self._n_outputs, d)
-        return coef[0] if self._estimator_type == "regressor" else coef
+        return self._shown_coef(coef[0] if self._estimator_type == "regressor" else coef)
 
     @coef_.setter
     def coef_(self, value: Any) -> None:
         self._check_coef_exists()
+        if is_sparse(value):
+            value = value.toarray()
         d = self.n_features_in_
         self._theta[: self._n_outputs * d] = np.asarray(value, dtype=self._theta.dtype).ravel()
 
