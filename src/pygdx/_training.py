@@ -169,6 +169,11 @@ def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np
     n = len(order)
     bs = n if plan.batch_size is None else int(plan.batch_size)
     alpha = plan.alpha if plan.penalty is not None else 0.0
+    smooth = _penalties.smooth_part(plan.penalty, alpha, plan.l1_ratio)
+    l1_step = None
+    if _penalties.has_l1(plan.penalty, alpha, plan.l1_ratio):
+        l1 = alpha if plan.penalty == "l1" else alpha * plan.l1_ratio
+        l1_step = _penalties.L1Step(plan.problem, optimizer, coef, l1, smooth[1], bs >= n)
 
     def epoch(seed: int | None) -> tuple[float, bool]:
         if seed is not None:
@@ -183,9 +188,11 @@ def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np
                     plan.loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], plan.fit_intercept)
             if not np.isfinite(value):
                 return math.nan, False
-            g_coef += _penalties.gradient(coef, plan.penalty, alpha, plan.l1_ratio)
+            g_coef += _penalties.gradient(coef, *smooth)
             data_loss += value * len(rows)
             optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype))
+            if l1_step is not None:
+                l1_step()
         return data_loss / n + start_penalty, bool(np.isfinite(theta).all())
 
     return epoch

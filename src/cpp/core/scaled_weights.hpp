@@ -39,9 +39,6 @@ public:
         }
     }
 
-    // w_j ← w_j + amount.
-    void add(std::size_t j, double amount) { v_[j] = static_cast<T>(static_cast<double>(v_[j]) + amount / scale_); }
-
     // w_j ← value (v_j = value / scale).
     void set(std::size_t j, double value) { v_[j] = static_cast<T>(value / scale_); }
 

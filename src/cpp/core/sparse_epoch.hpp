@@ -27,6 +27,7 @@
 #include "core/scaled_weights.hpp"
 #include "core/sparse_batch.hpp"
 #include "core/sparse_lazy.hpp"
+#include "core/sparse_sgd_rows.hpp"
 
 namespace pygdx {
 
@@ -80,8 +81,12 @@ void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const H
         weights.multiply(factor);
     }
     const double rows = static_cast<double>(data.n_used);
-    const double move = -lr * sigma / rows;
-    for_each_gradient_term(pb, data, work.g.data(), [&](std::size_t j, double term) { weights.add(j, move * term); });
+    // w_j += move·term through the scale: v_j += (move / scale)·term.
+    const double move = -lr * sigma / rows / weights.scale();
+    T* v = weights.vector();
+    for_each_gradient_term(pb, data, work.g.data(), [&](std::size_t j, double term) {
+        v[j] = static_cast<T>(static_cast<double>(v[j]) + move * term);
+    });
     const std::size_t n_coef = pb.n_coef();
     const T wd = static_cast<T>(hyper.weight_decay);
     const T rate = static_cast<T>(lr);
@@ -164,7 +169,18 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
     EpochResult result;
     double data_loss_sum = 0.0;
     std::size_t rows_seen = 0;
-    for (std::size_t start = 0; start < n; start += batch_size) {
+    const bool row_steps = path == SparsePath::scaled_sgd && batch_size == 1 && pb.n_outputs == 1 &&
+                           !loss_is_multinomial(pb.loss) && penalty_weights(pb.penalty).l1 == 0.0;
+    if (row_steps) {
+        const SparseRowSteps done = sparse_sgd_row_steps(pb, data, hyper, schedule, counters, scaled, theta,
+                                                         detail::interrupt_work_per_row, interrupt);
+        data_loss_sum = done.loss_sum;
+        rows_seen = done.steps;
+        result.steps = done.steps;
+        result.finite = done.finite;
+        result.interrupted = done.interrupted;
+    }
+    for (std::size_t start = 0; start < n && !row_steps; start += batch_size) {
         const std::size_t rows = std::min(batch_size, n - start);
         if (interrupt != nullptr &&
             interrupt->requested(rows * pb.n_outputs * detail::interrupt_work_per_row)) {
