@@ -26,8 +26,12 @@ COMMON_PARAMETERS = """
         above the first epoch's) raises an error: the learning rate is too large.
     n_iter_no_change : int
     penalty : None, "l2", "l1" or "elasticnet"
-        alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖² (the
-        l1 part enters the gradient as the subgradient sign(w)); the intercept is never penalised.
+        alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖²; the
+        intercept is never penalised. The l1 part gives exact zeros: plain SGD on batches
+        pays it by the cumulative penalty of Tsuruoka et al. (2009), as scikit-learn's SGD
+        does; the full batch and the other optimizers take a proximal (soft-threshold) step
+        after each optimizer step. coef_ holds weights that have received their whole l1
+        penalty (exactly 0 where it won); ``sparsify()`` turns coef_ into a SciPy CSR matrix.
     alpha, l1_ratio : float
     fit_intercept : bool
     shuffle : bool
