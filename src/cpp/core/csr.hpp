@@ -94,6 +94,8 @@ CsrCheck check_csr(const T* values, const I* indices, const I* indptr, std::size
 
 namespace detail {
 
+// The empty volatile asm naming the address keeps GCC from deleting a loop of prefetches
+// (a prefetch has no side effect it must keep; see row_kernels.hpp).
 inline void prefetch_line(const void* p, bool for_write) {
 #if defined(__GNUC__) || defined(__clang__)
     if (for_write) {
@@ -101,6 +103,7 @@ inline void prefetch_line(const void* p, bool for_write) {
     } else {
         __builtin_prefetch(p, 0);
     }
+    __asm__ __volatile__("" : : "r"(p));
 #else
     (void)p;
     (void)for_write;
@@ -119,7 +122,7 @@ PYGDX_ALWAYS_INLINE double sparse_dot(const T* __restrict w, const T* __restrict
 }
 
 // Rows in a shuffled order miss the cache three times each: the row's offsets, its
-// entries, and the weights its columns pick. Each is requested ahead by the distance that
+// entries (with its target and weight), and the weights its columns pick. Each is requested ahead by the distance that
 // lets the previous request land first: the offsets of row i + 3D, the entries of i + 2D
 // (reading the offsets fetched earlier), and the weights of row i + D (reading its indices).
 inline constexpr std::size_t sparse_prefetch_distance = 4;
@@ -138,6 +141,13 @@ PYGDX_ALWAYS_INLINE void prefetch_sparse_row(const CsrData<T, I>& data, const T*
         const std::size_t b = data.begin(r), e = data.end(r);
         prefetch_bytes(data.values + b, (e - b) * sizeof(T));
         prefetch_bytes(data.indices + b, (e - b) * sizeof(I));
+        // The row's target and weight: a shuffled read of y misses the cache as often as X.
+        if (data.y != nullptr) {
+            prefetch_line(data.y + r, false);
+        }
+        if (data.sample_weight != nullptr) {
+            prefetch_line(data.sample_weight + r, false);
+        }
     }
     if (i + D < data.n_readable) {
         const std::size_t r = static_cast<std::size_t>(data.rows[i + D]);
