@@ -82,6 +82,9 @@ std::unique_ptr<CsrInputs<T, I>> check_csr_inputs(const pygdx::LinearProblem& pb
     d.n_used = n_rows;
     d.n_readable = n_rows;
     check_targets_and_rows<T>(pb, y, sw, rows, n_rows, *in, d);
+    if (d.n_used == 0) {
+        throw py::value_error("no rows to use: X (or the row selection) is empty");
+    }
     return in;
 }
 
