@@ -94,3 +94,19 @@ def test_huber_and_epsilon_losses_per_output(data):
                                        tol=None, shuffle=False)
     for k in range(3):
         np.testing.assert_allclose(joint.coef_[k], theirs.fit(X, Y[:, k]).coef_, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 8])
+def test_sparse_rows_fit_every_output_as_dense_rows_do(batch_size):
+    # The CSR source reads y as n x k as the dense one does (CsrData::y_width).
+    sparse = pytest.importorskip("scipy.sparse")
+    X = sparse.random(60, 7, density=0.4, format="csr", random_state=0)
+    Y = np.random.default_rng(0).normal(size=(60, 3))
+    kw = dict(optimizer="sgd", lr=0.05, batch_size=batch_size, max_iter=4, tol=None, penalty="l2", alpha=1e-3,
+              random_state=0)
+    rows = pygdx.GDRegressor(**kw).fit(X, Y)
+    dense = pygdx.GDRegressor(**kw).fit(X.toarray(), Y)
+    np.testing.assert_allclose(rows.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(rows.predict(X), dense.predict(X.toarray()), rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="dense rows only"):
+        pygdx.GDRegressor(average=True).fit(X, Y[:, 0])

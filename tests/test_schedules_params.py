@@ -117,6 +117,8 @@ def slow_decay(epoch: int) -> float:
 def expected_failures(estimator):
     # as tests/test_sklearn_compat.py: a mean objective weighs rows unlike repeated rows
     return {"check_sample_weight_equivalence_on_dense_data":
+            "stochastic mini-batch training: weights are not equivalent to repeated rows",
+            "check_sample_weight_equivalence_on_sparse_data":
             "stochastic mini-batch training: weights are not equivalent to repeated rows"}
 
 

@@ -344,6 +344,72 @@ class DenseHeldOut(HeldOutRows):
         n_threads: _Int = 1,
     ) -> None: ...
 
+def proximal_l1(
+    problem: LinearProblem,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+) -> None: ...
+
+class CsrSource:
+    def __init__(
+        self,
+        problem: LinearProblem,
+        data: npt.NDArray[np.floating],
+        indices: npt.NDArray[np.integer],
+        indptr: npt.NDArray[np.integer],
+        n_rows: _Int,
+        y: npt.ArrayLike,
+        sample_weight: npt.ArrayLike | None,
+        order: npt.NDArray[np.int64],
+        batch_size: int | None,
+        n_threads: _Int = 1,
+        lazy: bool = True,
+    ) -> None: ...
+
+def csr_decision(
+    problem: LinearProblem,
+    data: npt.NDArray[np.floating],
+    indices: npt.NDArray[np.integer],
+    indptr: npt.NDArray[np.integer],
+    n_rows: _Int,
+    theta: npt.NDArray[np.floating],
+    rows: npt.ArrayLike | None = None,
+    n_threads: _Int = 0,
+) -> npt.NDArray[np.floating]: ...
+def csr_loss_grad(
+    problem: LinearProblem,
+    data: npt.NDArray[np.floating],
+    indices: npt.NDArray[np.integer],
+    indptr: npt.NDArray[np.integer],
+    n_rows: _Int,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    theta: npt.NDArray[np.floating],
+    n_threads: _Int = 0,
+) -> tuple[float, npt.NDArray[np.floating]]: ...
+def csr_epoch(
+    problem: LinearProblem,
+    data: npt.NDArray[np.floating],
+    indices: npt.NDArray[np.integer],
+    indptr: npt.NDArray[np.integer],
+    n_rows: _Int,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    order: npt.NDArray[np.int64],
+    batch_size: int | None,
+    lazy: bool,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+    n_threads: _Int = 0,
+    shuffle_seed: int | None = None,
+) -> tuple[float, int, bool]: ...
+
 class LinearTrainer:
     schedule: Schedule
     def __init__(
@@ -361,7 +427,7 @@ class LinearTrainer:
     ) -> None: ...
     def run(
         self,
-        source: DenseSource | Callable[[int | None], tuple[float, bool]],
+        source: DenseSource | CsrSource | Callable[[int | None], tuple[float, bool]],
         seeds: npt.NDArray[np.int64] | None,
         n_epochs: _Int,
         judge_by_loss: bool = True,

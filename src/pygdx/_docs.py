@@ -30,8 +30,12 @@ COMMON_PARAMETERS = """
         the first epoch tenfold above.)
     n_iter_no_change : int
     penalty : None, "l2", "l1" or "elasticnet"
-        alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖² (the
-        l1 part enters the gradient as the subgradient sign(w)); the intercept is never penalised.
+        alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖²; the
+        intercept is never penalised. The l1 part gives exact zeros: plain SGD on batches
+        pays it by the cumulative penalty of Tsuruoka et al. (2009), as scikit-learn's SGD
+        does; the full batch and the other optimizers take a proximal (soft-threshold) step
+        after each optimizer step. coef_ holds weights that have received their whole l1
+        penalty (exactly 0 where it won); ``sparsify()`` turns coef_ into a SciPy CSR matrix.
     alpha : float
         With plain SGD (optimizer="sgd") the l2 part shrinks the weights by
         max(0, 1 − lr·alpha_l2) before each step, as scikit-learn does: at lr·alpha_l2 >= 1
@@ -64,4 +68,18 @@ COMMON_PARAMETERS = """
         Called after every epoch; returning True stops training.
     optimizer_params : dict or None
         Passed to the optimizer (e.g. ``{{"momentum": 0.9}}``); its weight_decay defaults to 0.
+    sparse_updates : "lazy" (default) or "dense"
+        How a step on sparse X (a SciPy sparse matrix) treats the columns its batch does not
+        touch. Plain SGD without momentum ignores it: its weights are a scale times a vector,
+        so the exact (dense) update costs O(the batch's non-zeros). For every other optimizer:
+        "lazy" steps only the touched columns (and the intercepts) with the optimizer's rule,
+        leaving the others' weights and state as they are (torch's SparseAdam semantics:
+        moments decay, momentum carries and the penalty shrinks a column only at steps
+        whose batch touches it); a step costs O(the batch's non-zeros). "dense" gives the
+        dense-data semantics exactly (every weight's state decays and every weight moves
+        every step), at O(n_features) per step. Lazy is the default because text-like data
+        has many more columns than a batch touches (a step on 30 non-zeros of 4 million
+        columns is ~10^5 times cheaper), and a rare word's Adam moments then keep the
+        scale of its own gradients instead of decaying to nothing between its occurrences.
+        Ignored for dense X.
 """

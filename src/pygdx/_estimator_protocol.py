@@ -66,7 +66,7 @@ class EstimatorProtocol:
             target_tags=TargetTags(required=True, multi_output=self._estimator_type == "regressor"),
             classifier_tags=ClassifierTags() if self._estimator_type == "classifier" else None,
             regressor_tags=RegressorTags() if self._estimator_type == "regressor" else None,
-            input_tags=InputTags(),
+            input_tags=InputTags(sparse=True),
         )
 
 

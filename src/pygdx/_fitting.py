@@ -114,6 +114,7 @@ class Fitting:
             rng.bit_generator.state = rng_state
             raise
         self.n_iter_ = state.n_iter
+        self.__dict__.pop("_coef_is_sparse", None)  # a new model: coef_ dense again (after sparsify())
 
     def _plan(self, n_features: int, targets: Targets, partial: bool) -> _training.Plan:
         loss = self._loss_object()
@@ -126,7 +127,8 @@ class Fitting:
             # A full batch is the same sum in any order: reading it in order is faster (no
             # random row access) and gives the same bits on every run.
             shuffle=bool(self.shuffle) and self.batch_size is not None,
-            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets)
+            owner=type(self).__name__, lr_text=repr(self.lr), targets=targets,
+            sparse_updates=getattr(self, "sparse_updates", "lazy"))
 
     def _optimizer_settings(self) -> tuple:
         return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))

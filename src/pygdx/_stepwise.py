@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _core
+from ._training import InMemory
 
 __all__ = ["average_start", "StepwiseSource"]
 
@@ -50,6 +51,9 @@ class StepwiseSource:
     weights in ``average`` (the model's array, n_params, written in place; None: no averaging)."""
 
     def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None) -> None:
+        if not isinstance(rows, InMemory):
+            raise ValueError("average= and clip_grad_norm= / clip_grad_value= train on dense rows only for now; "
+                             "pass X.toarray() or turn them off")
         self.rows, self.average, self.start, self.clip = rows, average, start, clip
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:

@@ -12,8 +12,8 @@ and :mod:`pygdx.dask` call it.
 
 Data sources: :class:`InMemory` (rows of one array, read by the core directly); chunked and
 Dask data are sources whose epochs are Python functions (see :mod:`pygdx.outofcore`). A
-source ``bind``\\ s to a fit and gives the trainer either a core source (``_core.DenseSource``;
-the sparse rows of the sparse-data issue will be a second) or a function ``epoch(seed) ->
+source ``bind``\\ s to a fit and gives the trainer either a core source (``_core.DenseSource``,
+or ``_core.CsrSource`` for sparse rows: :class:`pygdx._sparse.SparseInMemory`) or a function ``epoch(seed) ->
 (mean loss, finite)`` that steps the optimizer itself.
 """
 
@@ -69,6 +69,7 @@ class Plan:
     owner: str  # the estimator's name, for messages
     lr_text: str  # the learning rate as the user gave it, for messages
     targets: Any = None  # encodes y and row weights for sources that read their own parts
+    sparse_updates: str = "lazy"  # how steps on sparse rows treat untouched columns (pygdx._sparse)
 
     @property
     def problem(self) -> Any:
@@ -148,10 +149,15 @@ class InMemory:
 
     def explain_non_finite(self) -> None:
         check_finite(self.X, "X")
-        if self.sample_weight is not None and self.sample_weight.max() > HUGE_WEIGHT:
-            raise ValueError(
-                f"sample_weight (times class_weight) reaches {float(self.sample_weight.max()):.3g}: the objective and "
-                "its steps scale with the weights, and they overflowed; divide the weights by their mean")
+        explain_huge_weights(self.sample_weight)
+
+
+def explain_huge_weights(sample_weight: np.ndarray | None) -> None:
+    """Raise a ValueError when row weights are large enough to explain an overflow."""
+    if sample_weight is not None and sample_weight.max() > HUGE_WEIGHT:
+        raise ValueError(
+            f"sample_weight (times class_weight) reaches {float(sample_weight.max()):.3g}: the objective and "
+            "its steps scale with the weights, and they overflowed; divide the weights by their mean")
 
 
 def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray | None,
@@ -164,6 +170,11 @@ def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np
     n = len(order)
     bs = n if plan.batch_size is None else int(plan.batch_size)
     alpha = plan.alpha if plan.penalty is not None else 0.0
+    smooth = _penalties.smooth_part(plan.penalty, alpha, plan.l1_ratio)
+    l1_step = None
+    if _penalties.has_l1(plan.penalty, alpha, plan.l1_ratio):
+        l1 = alpha if plan.penalty == "l1" else alpha * plan.l1_ratio
+        l1_step = _penalties.L1Step(plan.problem, optimizer, coef, l1, smooth[1], bs >= n)
 
     def epoch(seed: int | None) -> tuple[float, bool]:
         if seed is not None:
@@ -178,9 +189,11 @@ def numpy_epoch(plan: Plan, optimizer: Any, X: np.ndarray, y: np.ndarray, sw: np
                     plan.loss, X[rows], y_rows, coef, intercept, None if sw is None else sw[rows], plan.fit_intercept)
             if not np.isfinite(value):
                 return math.nan, False
-            g_coef += _penalties.gradient(coef, plan.penalty, alpha, plan.l1_ratio)
+            g_coef += _penalties.gradient(coef, *smooth)
             data_loss += value * len(rows)
             optimizer.step(np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype))
+            if l1_step is not None:
+                l1_step()
         return data_loss / n + start_penalty, bool(np.isfinite(theta).all())
 
     return epoch

@@ -127,6 +127,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "n_jobs": [NONE, Constraint(lambda v: _is_whole(v) and v != 0, "a non-zero integer (-1: every core)")],
     "verbose": [interval(0, None, whole=True), BOOLEAN],
     "optimizer_params": [NONE, instance_of(dict, what="a dict")],
+    "sparse_updates": [options("lazy", "dense")],
 }
 
 
@@ -186,18 +187,18 @@ def refuse_non_numeric(arr: np.ndarray, what: str, allow_labels: bool = False) -
                          "(convert it with np.asarray(..., dtype=float) if it holds numbers)")
 
 
-def check_X(X: Any, owner: str, check_finite_values: bool = True) -> np.ndarray:
-    """X as a C-contiguous float32/float64 matrix, copied only when it is not one already.
+def check_X(X: Any, owner: str, check_finite_values: bool = True) -> Any:
+    """X as a C-contiguous float32/float64 matrix, copied only when it is not one already; a
+    sparse X as pygdx._sparse.CsrRows (its CSR arrays, used in place: see there).
 
     ``check_finite_values=False`` leaves the NaN/inf test (a full read of X) to the caller:
-    training detects a non-finite loss anyway and only then needs to look at X."""
+    training detects a non-finite loss anyway and only then needs to look at X. (The core
+    checks a sparse X's values whenever it reads them.)"""
     if X is None:
         raise ValueError(f"{owner} needs X, got None")
     if is_sparse(X):
-        raise TypeError(
-            "Sparse data was passed for X, but dense data is required. Use '.toarray()' to convert to a dense "
-            "numpy array."
-        )
+        from ._sparse import as_csr_rows  # imports scipy, only when sparse data arrives
+        return as_csr_rows(X, owner)
     arr = X if isinstance(X, np.ndarray) else np.asarray(X)
     if arr.dtype.kind == "c":
         raise ValueError("Complex data not supported\n" + repr(arr)[:200])

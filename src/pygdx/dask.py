@@ -94,7 +94,7 @@ class _DaskChunks:
             tasks = [dask.delayed(_chunk_loss_grad, pure=False)(model, theta.copy(), i, Xb, yb, swb)
                      for i, (Xb, yb, swb) in enumerate(blocks)]
             parts = self._compute(optimizer, *tasks)
-            return _outofcore.full_batch_step(optimizer, *model.combine(parts, theta))
+            return model.step(optimizer, *model.combine(parts, theta))
 
         def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
             epoch_penalty = model.penalty(theta)

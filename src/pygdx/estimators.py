@@ -44,23 +44,24 @@ from typing import Any
 
 import numpy as np
 
-from . import _core, _training, callbacks as _callbacks, losses as _losses, optim as _optim
-from . import penalties as _penalties
+from . import _core, _training, callbacks as _callbacks, losses as _losses, optim as _optim, penalties as _penalties
 from ._docs import COMMON_PARAMETERS
 from ._stepwise import StepwiseSource, average_start
 from ._estimator_protocol import AvailableIf, EstimatorProtocol, FitGuard
 from ._feature_names import check_feature_names, feature_names_of
 from ._fitting import Fitting, initial_theta
+from ._sparse import CsrRows, SparseCoef, SparseInMemory
 from ._metrics import accuracy, r2
 from ._probabilities import has_probabilities, predict_log_proba, predict_proba
 from ._targets import Targets
-from ._validation import check_finite, check_sample_weight, check_X, check_y, n_threads, validate_params, validation_split
+from ._validation import (check_finite, check_sample_weight, check_X, check_y, is_sparse, n_threads, validate_params,
+                          validation_split)
 from .exceptions import ConvergenceWarning, NotFittedError, TrainingDiverged, sklearn_exception
 from .schedules import Schedule
 
 __all__ = ["GDRegressor", "GDClassifier", "ConvergenceWarning", "NotFittedError", "TrainingDiverged"]
 
-class _GDBase(EstimatorProtocol, Fitting):
+class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
     """Everything GDRegressor and GDClassifier share: parameters, fitting, the fitted model."""
 
     _loss_table: dict = {}
@@ -115,11 +116,13 @@ class _GDBase(EstimatorProtocol, Fitting):
         self._check_coef_exists()
         d = self.n_features_in_
         coef = self._weights()[: self._n_outputs * d].reshape(self._n_outputs, d)
-        return coef[0] if self._estimator_type == "regressor" and self._n_outputs == 1 else coef
+        return self._shown_coef(coef[0] if self._estimator_type == "regressor" and self._n_outputs == 1 else coef)
 
     @coef_.setter
     def coef_(self, value: Any) -> None:
         self._check_coef_exists()
+        if is_sparse(value):
+            value = value.toarray()
         d = self.n_features_in_
         self._weights()[: self._n_outputs * d] = np.asarray(value, dtype=self._theta.dtype).ravel()
 
@@ -196,6 +199,8 @@ class _GDBase(EstimatorProtocol, Fitting):
         of X's dtype (the weights, a few numbers, are cast when the dtypes differ)."""
         weights = self._weights()
         theta = weights if X.dtype == weights.dtype else weights.astype(X.dtype)
+        if isinstance(X, CsrRows):
+            return X.decision(self._problem(), theta, rows, n_threads(self.n_jobs))
         return _core.linear_decision(self._problem(), X, theta, rows, n_threads(self.n_jobs))
 
     # --- fitting ----------------------------------------------------------------------------
@@ -243,7 +248,8 @@ class _GDBase(EstimatorProtocol, Fitting):
                 if early:
                     split = self._split_labels(targets, y_core)
                     rows, val_rows = self._validation_split(split, state.rng)
-                source = _training.InMemory(Xc, y_core, sw, rows, held_out=val_rows)
+                in_memory = SparseInMemory if isinstance(Xc, CsrRows) else _training.InMemory
+                source = in_memory(Xc, y_core, sw, rows, held_out=val_rows)
                 clip = self._clipping()
                 if self._average_start or clip is not None:
                     source = StepwiseSource(source, self.__dict__.get("_average_theta"), self._average_start, clip)
@@ -360,6 +366,7 @@ class GDRegressor(_GDBase):
         verbose: int = 0,
         callbacks: list | None = None,
         optimizer_params: dict | None = None,
+        sparse_updates: str = "lazy",
     ) -> None:
         self.loss = loss
         self.optimizer = optimizer
@@ -385,6 +392,7 @@ class GDRegressor(_GDBase):
         self.verbose = verbose
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
+        self.sparse_updates = sparse_updates
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, coef_init: Any = None,
             intercept_init: Any = None) -> "GDRegressor":
@@ -474,6 +482,7 @@ class GDClassifier(_GDBase):
         verbose: int = 0,
         callbacks: list | None = None,
         optimizer_params: dict | None = None,
+        sparse_updates: str = "lazy",
     ) -> None:
         self.loss = loss
         self.optimizer = optimizer
@@ -499,6 +508,7 @@ class GDClassifier(_GDBase):
         self.verbose = verbose
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
+        self.sparse_updates = sparse_updates
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, coef_init: Any = None,
             intercept_init: Any = None) -> "GDClassifier":

@@ -45,7 +45,8 @@ import numpy as np
 from . import _core
 from . import _training
 from . import penalties as _penalties
-from ._validation import check_y, refuse_non_numeric
+from ._sparse import CsrRows, as_csr_rows
+from ._validation import check_y, is_sparse, refuse_non_numeric
 
 __all__ = ["fit_chunks", "ChunkModel", "Chunks"]
 
@@ -70,19 +71,28 @@ class ChunkModel:
     # --- one chunk as the core's inputs --------------------------------------------------
     def prepare(self, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
         """(X, encoded y, sample_weight with class weights) of chunk ``index``, as fit would
-        pass them to the core; X is not copied when it already has the model's dtype."""
+        pass them to the core; X is not copied when it already has the model's dtype. A sparse
+        chunk becomes pygdx._sparse.CsrRows (a CSR matrix is read in place)."""
         owner = f"{self.plan.owner} (chunk {index})"
         n_features = self.plan.problem_args["n_features"]
-        X = np.asarray(X)
-        refuse_non_numeric(X, f"X of chunk {index}")
-        if X.ndim != 2 or X.shape[1] != n_features:
+        if is_sparse(X):
+            Xc = as_csr_rows(X, owner)
+            if Xc.dtype != self.dtype:
+                Xc = Xc.astype(self.dtype)
+        else:
+            X = np.asarray(X)
+            refuse_non_numeric(X, f"X of chunk {index}")
+            if X.ndim != 2:
+                raise ValueError(f"{owner}: X must be 2-dimensional with {n_features} features like the first "
+                                 f"chunk, got shape {X.shape}")
+            Xc = np.ascontiguousarray(X, dtype=self.dtype)
+        if Xc.shape[1] != n_features:
             raise ValueError(
                 f"{owner}: X must be 2-dimensional with {n_features} features like the first chunk, "
-                f"got shape {X.shape}"
+                f"got shape {Xc.shape}"
             )
-        if X.shape[0] == 0:
+        if Xc.shape[0] == 0:
             raise ValueError(f"{owner}: the chunk has no rows")
-        Xc = np.ascontiguousarray(X, dtype=self.dtype)
         y_arr = check_y(y, Xc.shape[0], owner, labels=self.targets.classes is not None)
         y_core = self.targets.encode(y_arr, self.dtype)
         sw = None
@@ -101,7 +111,8 @@ class ChunkModel:
     def _diagnose(self, index: int, X: np.ndarray, y_core: np.ndarray, sw: np.ndarray | None) -> None:
         """Called when a chunk gives a non-finite loss: name bad input data (checked only
         then, so that healthy training never pays for a second pass over X)."""
-        for what, arr in (("X", X), ("y", y_core), ("sample_weight", sw)):
+        # A sparse X's values were checked where the core read them.
+        for what, arr in (("X", None if isinstance(X, CsrRows) else X), ("y", y_core), ("sample_weight", sw)):
             if arr is not None and not np.isfinite(arr).all():
                 raise ValueError(f"Input {what} contains NaN or infinity (in chunk {index}).")
 
@@ -109,9 +120,13 @@ class ChunkModel:
     def loss_grad(self, theta: np.ndarray, index: int, X: Any, y: Any, sample_weight: Any) -> tuple:
         """(rows, mean unpenalised loss, its gradient) of one chunk at theta."""
         Xc, y_core, sw = self.prepare(index, X, y, sample_weight)
-        if self.plan.on_core:
-            value, grad = _core.linear_loss_grad(_training.make_problem(self.unpenalised), Xc, y_core, sw, theta,
-                                                 None, self.plan.n_threads)
+        problem = _training.make_problem(self.unpenalised)
+        if isinstance(Xc, CsrRows):
+            self._refuse_custom_loss()
+            value, grad = _core.csr_loss_grad(problem, Xc.data, Xc.indices, Xc.indptr, Xc.shape[0], y_core, sw, theta,
+                                              self.plan.n_threads)
+        elif self.plan.on_core:
+            value, grad = _core.linear_loss_grad(problem, Xc, y_core, sw, theta, None, self.plan.n_threads)
         else:
             value, grad = self._numpy_loss_grad(theta, Xc, y_core, sw)
         if not (np.isfinite(value) and np.isfinite(grad).all()):
@@ -126,9 +141,15 @@ class ChunkModel:
                 self.plan.loss, X, y_rows, theta[: K * d].reshape(K, d), theta[K * d:], sw, self.plan.fit_intercept)
         return value, np.concatenate([g_coef.ravel(), g_intercept]).astype(theta.dtype)
 
+    def _refuse_custom_loss(self) -> None:
+        if not self.plan.on_core:
+            raise ValueError(f"{self.plan.owner}: a custom loss trains in NumPy on dense rows only; pass dense "
+                             "chunks or use a built-in loss for sparse ones")
+
     def combine(self, parts: Iterable[tuple], theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """The objective over all chunks and its gradient, from ``loss_grad`` of each chunk in
-        chunk order: per-chunk means weighted by rows, then the penalty, once."""
+        """The objective over all chunks and the gradient of its smooth part, from ``loss_grad``
+        of each chunk in chunk order: per-chunk means weighted by rows, then the penalty, once
+        (its l1 part is not in the gradient: :meth:`step` takes it as a proximal step)."""
         n_rows = 0
         loss_sum = 0.0
         grad_sum = np.zeros(theta.shape[0], dtype=np.float64)
@@ -141,8 +162,21 @@ class ChunkModel:
                 grad_sum += rows * grad.astype(np.float64)
             scale = 1.0 / n_rows
             grad = grad_sum * scale
-            grad[: coef.shape[0]] += _penalties.gradient(coef, penalty, alpha, l1_ratio)
+            grad[: coef.shape[0]] += _penalties.gradient(coef, *_penalties.smooth_part(penalty, alpha, l1_ratio))
             return loss_sum * scale + self.penalty(theta), grad.astype(theta.dtype)
+
+    def step(self, optimizer: Any, value: float, grad: np.ndarray) -> tuple[float, bool]:
+        """One full-batch step from the combined objective and gradient, unless either is not
+        finite (then the weights are left as they are and training stops with the
+        estimator's error); the penalty's l1 part follows as a proximal step."""
+        if not (np.isfinite(value) and np.isfinite(grad).all()):
+            return value, False
+        optimizer.step(grad)
+        plan = self.plan
+        if plan.on_core and _penalties.has_l1(plan.penalty, plan.alpha, plan.l1_ratio):
+            hyper, schedule, counters, states = optimizer.core_buffers(steps=0)
+            _core.proximal_l1(plan.problem, hyper, schedule, counters, optimizer.params[0], states)
+        return value, True
 
     def penalty(self, theta: np.ndarray) -> float:
         """alpha · R(w) at theta. An epoch's loss in ``loss_curve_`` is the mean data loss of its
@@ -166,12 +200,19 @@ class ChunkModel:
         theta = optimizer.params[0]
         start_penalty = self.penalty(theta)
         plan = self.plan
+        if isinstance(Xc, CsrRows):
+            self._refuse_custom_loss()
         if plan.on_core:
             batch_size = min(int(plan.batch_size), len(order))
             hyper, schedule, counters, states = optimizer.core_buffers(steps=-(-len(order) // batch_size))
-            loss, _, finite = _core.linear_epoch(
-                plan.problem, Xc, y_core, sw, order, batch_size, hyper, schedule, counters, theta, states,
-                plan.n_threads, seed)
+            if isinstance(Xc, CsrRows):
+                loss, _, finite = _core.csr_epoch(
+                    plan.problem, Xc.data, Xc.indices, Xc.indptr, Xc.shape[0], y_core, sw, order, batch_size,
+                    plan.sparse_updates == "lazy", hyper, schedule, counters, theta, states, plan.n_threads, seed)
+            else:
+                loss, _, finite = _core.linear_epoch(
+                    plan.problem, Xc, y_core, sw, order, batch_size, hyper, schedule, counters, theta, states,
+                    plan.n_threads, seed)
         else:
             loss, finite = _training.numpy_epoch(plan, optimizer, Xc, y_core, sw, order)(seed)
         if not finite:
@@ -187,15 +228,6 @@ def chunk_seeds(epoch_seed: int | None) -> Iterator[int | None]:
     return (int(rng.integers(0, 2**63)) for _ in itertools.count())
 
 
-def full_batch_step(optimizer: Any, value: float, grad: np.ndarray) -> tuple[float, bool]:
-    """One optimizer step from the combined gradient, unless the loss or gradient is not
-    finite (then the weights are left as they are and training stops with the estimator's error)."""
-    if not (np.isfinite(value) and np.isfinite(grad).all()):
-        return value, False
-    optimizer.step(grad)
-    return value, True
-
-
 class Chunks:
     """A data source (pygdx._training.DataSource) reading ``epochs()``'s chunks, one at a time,
     every epoch."""
@@ -209,7 +241,7 @@ class Chunks:
 
         def full_batch_epoch(seed: int | None) -> tuple[float, bool]:
             parts = (model.loss_grad(theta, i, X, y, sw) for i, (X, y, sw) in enumerate(self.epochs()))
-            return full_batch_step(optimizer, *model.combine(parts, theta))
+            return model.step(optimizer, *model.combine(parts, theta))
 
         def mini_batch_epoch(seed: int | None) -> tuple[float, bool]:
             epoch_penalty = model.penalty(theta)
@@ -287,7 +319,9 @@ def fit_chunks(estimator: Any, chunks: Any, *, classes: Any = None) -> Any:
         counts of all the data, so pass a dict instead.
     chunks : list of (X, y) or (X, y, sample_weight), or a function returning a new iterable
         of them for every epoch (a one-shot iterator works for max_iter=1). Every chunk must
-        have the columns of the first; float32 chunks train a float32 model.
+        have the columns of the first; float32 chunks train a float32 model. X may be a SciPy
+        sparse matrix (CSR read in place; other formats converted once per chunk, see
+        pygdx._sparse), dense and sparse chunks mixed as they come.
     classes : array-like
         Every class label (required for GDClassifier, as for its first ``partial_fit``).
 
@@ -299,7 +333,8 @@ def fit_chunks(estimator: Any, chunks: Any, *, classes: Any = None) -> Any:
             "n_samples / (n_classes * count) yourself and pass them as a dict"
         )
     epochs = _Epochs(chunks, estimator.get_params(deep=False)["max_iter"])
-    X0 = np.asarray(epochs.first[0])
+    first = epochs.first[0]
+    X0 = as_csr_rows(first, "chunk 0") if is_sparse(first) else np.asarray(first)
     if X0.ndim != 2:
         raise ValueError(f"chunk 0: X must be 2-dimensional (n_samples, n_features), got shape {X0.shape}")
     dtype = model_dtype(X0.dtype)

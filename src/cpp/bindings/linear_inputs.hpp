@@ -38,6 +38,70 @@ struct Inputs {
     pygdx::LinearData<T> data;
 };
 
+// y, sample_weight and the row selection of `n` rows, checked and stored in `arrays` (which
+// keeps them alive) and in `data` (LinearData or CsrData: the pointers the core reads).
+template <class T, class Arrays, class Data>
+void check_targets_and_rows(const pygdx::LinearProblem& pb, py::handle y_obj, py::handle sw_obj, py::handle rows_obj,
+                            std::size_t n, Arrays& in, Data& data) {
+    if (!y_obj.is_none()) {
+        in.y = readable<T>(y_obj);
+        if (!in.y) {
+            throw_unconvertible("y", y_obj);
+        }
+        const std::size_t width = pb.targets_per_row();
+        if (width == 1 && (in.y.ndim() != 1 || static_cast<std::size_t>(in.y.shape(0)) != n)) {
+            throw py::value_error("y must be 1-dimensional with one value per row of X");
+        }
+        if (width > 1 && (in.y.ndim() != 2 || static_cast<std::size_t>(in.y.shape(0)) != n ||
+                          static_cast<std::size_t>(in.y.shape(1)) != width)) {
+            throw py::value_error("y must be 2-dimensional (n_samples, n_outputs) for a multi-output problem");
+        }
+        data.y = in.y.data();
+        data.y_width = width;
+        if (pb.n_outputs > 1 && width == 1) {
+            std::size_t bad;
+            {
+                py::gil_scoped_release release;  // safe: reads in.y's buffer only
+                bad = pygdx::first_invalid_class_index(data.y, n, pb.n_outputs);
+            }
+            if (bad < n) {
+                throw py::value_error("multiclass targets must be class indices 0.." +
+                                      std::to_string(pb.n_outputs - 1) + " (row " + std::to_string(bad) + ")");
+            }
+        }
+    }
+    if (!sw_obj.is_none()) {
+        in.sample_weight = readable<T>(sw_obj);
+        if (!in.sample_weight) {
+            throw_unconvertible("sample_weight", sw_obj);
+        }
+        if (in.sample_weight.ndim() != 1 || static_cast<std::size_t>(in.sample_weight.shape(0)) != n) {
+            throw py::value_error("sample_weight must be 1-dimensional with one value per row of X");
+        }
+        data.sample_weight = in.sample_weight.data();
+    }
+    if (!rows_obj.is_none()) {
+        in.rows = Rows::ensure(rows_obj);
+        if (!in.rows || in.rows.ndim() != 1) {
+            throw py::value_error("rows must be a 1-dimensional integer array of row indices");
+        }
+        const std::int64_t* r = in.rows.data();
+        const auto m = static_cast<std::size_t>(in.rows.shape(0));
+        std::size_t bad;
+        {
+            py::gil_scoped_release release;  // safe: reads in.rows's buffer only
+            bad = pygdx::first_row_out_of_range(r, m, n);
+        }
+        if (bad < m) {
+            throw py::index_error("row index " + std::to_string(r[bad]) + " is out of range for X with " +
+                                  std::to_string(n) + " rows");
+        }
+        data.rows = r;
+        data.n_used = m;
+        data.n_readable = m;
+    }
+}
+
 template <class T>
 Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::handle y_obj, py::handle sw_obj,
                        py::handle rows_obj) {
@@ -58,63 +122,7 @@ Inputs<T> check_inputs(const pygdx::LinearProblem& pb, py::handle X_obj, py::han
     in.data.X = in.X.data();
     in.data.n_used = n;
     in.data.n_readable = n;
-    if (!y_obj.is_none()) {
-        in.y = readable<T>(y_obj);
-        if (!in.y) {
-            throw_unconvertible("y", y_obj);
-        }
-        const std::size_t width = pb.targets_per_row();
-        if (width == 1 && (in.y.ndim() != 1 || static_cast<std::size_t>(in.y.shape(0)) != n)) {
-            throw py::value_error("y must be 1-dimensional with one value per row of X");
-        }
-        if (width > 1 && (in.y.ndim() != 2 || static_cast<std::size_t>(in.y.shape(0)) != n ||
-                          static_cast<std::size_t>(in.y.shape(1)) != width)) {
-            throw py::value_error("y must be 2-dimensional (n_samples, n_outputs) for a multi-output problem");
-        }
-        in.data.y = in.y.data();
-        in.data.y_width = width;
-        if (pb.n_outputs > 1 && width == 1) {
-            std::size_t bad;
-            {
-                py::gil_scoped_release release;  // safe: reads in.y's buffer only
-                bad = pygdx::first_invalid_class_index(in.data.y, n, pb.n_outputs);
-            }
-            if (bad < n) {
-                throw py::value_error("multiclass targets must be class indices 0.." +
-                                      std::to_string(pb.n_outputs - 1) + " (row " + std::to_string(bad) + ")");
-            }
-        }
-    }
-    if (!sw_obj.is_none()) {
-        in.sample_weight = readable<T>(sw_obj);
-        if (!in.sample_weight) {
-            throw_unconvertible("sample_weight", sw_obj);
-        }
-        if (in.sample_weight.ndim() != 1 || static_cast<std::size_t>(in.sample_weight.shape(0)) != n) {
-            throw py::value_error("sample_weight must be 1-dimensional with one value per row of X");
-        }
-        in.data.sample_weight = in.sample_weight.data();
-    }
-    if (!rows_obj.is_none()) {
-        in.rows = Rows::ensure(rows_obj);
-        if (!in.rows || in.rows.ndim() != 1) {
-            throw py::value_error("rows must be a 1-dimensional integer array of row indices");
-        }
-        const std::int64_t* r = in.rows.data();
-        const auto m = static_cast<std::size_t>(in.rows.shape(0));
-        std::size_t bad;
-        {
-            py::gil_scoped_release release;  // safe: reads in.rows's buffer only
-            bad = pygdx::first_row_out_of_range(r, m, n);
-        }
-        if (bad < m) {
-            throw py::index_error("row index " + std::to_string(r[bad]) + " is out of range for X with " +
-                                  std::to_string(n) + " rows");
-        }
-        in.data.rows = r;
-        in.data.n_used = m;
-        in.data.n_readable = m;
-    }
+    check_targets_and_rows<T>(pb, y_obj, sw_obj, rows_obj, n, in, in.data);
     if (in.data.n_used == 0) {
         throw py::value_error("no rows to use: X (or the row selection) is empty");
     }

@@ -10,6 +10,8 @@ void register_floors(py::module_& m);
 void register_validation(py::module_& m);
 void register_trainer(py::module_& m);
 void register_stepwise(py::module_& m);
+void register_sparse(py::module_& m);
+void register_l1(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -21,6 +23,8 @@ PYBIND11_MODULE(_core, m) {
     register_linear(m);
     register_floors(m);
     register_validation(m);
+    register_sparse(m);
+    register_l1(m);
     register_trainer(m);
     register_stepwise(m);
 }

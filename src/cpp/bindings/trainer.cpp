@@ -14,15 +14,18 @@
 #include <vector>
 
 #include "bindings/arrays.hpp"
+#include "bindings/csr_inputs.hpp"
 #include "bindings/held_out.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/epoch.hpp"
+#include "core/sparse_epoch.hpp"
 #include "core/trainer.hpp"
 
 namespace py = pybind11;
 using pygdx_bindings::check_inputs;
 using pygdx_bindings::check_order;
 using pygdx_bindings::checked_counters;
+using pygdx_bindings::CsrSource;
 using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::Inputs;
 using pygdx_bindings::is_float32;
@@ -159,6 +162,12 @@ public:
                     : run_dense_typed<double>(*f64_, source, seeds, n_epochs, judge_by_loss);
     }
 
+    // Up to n_epochs epochs over the in-memory sparse source.
+    py::tuple run_csr(CsrSource& source, py::object seeds, std::size_t n_epochs, bool judge_by_loss) {
+        return f32_ ? run_csr_typed<float>(*f32_, source, seeds, n_epochs, judge_by_loss)
+                    : run_csr_typed<double>(*f64_, source, seeds, n_epochs, judge_by_loss);
+    }
+
     // Up to n_epochs epochs of `epoch(seed or None) -> (loss, finite)`, a Python function
     // that steps this trainer's optimizer buffers itself (chunked data, custom losses).
     py::tuple run_python(const py::function& epoch, py::object seeds, std::size_t n_epochs, bool judge_by_loss) {
@@ -215,9 +224,41 @@ private:
         if (src == nullptr || source.problem.n_params() != t.params.size) {
             throw py::value_error("the data source's dtype or problem does not match the trainer's weights");
         }
+        const pygdx::LinearData<T>& data = src->inputs.data;
+        return run_core_typed(t, source.order, data.n_used, seeds, n_epochs, judge_by_loss,
+                              [&](pygdx::Interrupt* stop) {
+                                  return pygdx::linear_epoch(source.problem, data, src->batch_size, hyper_, schedule,
+                                                             t.counters, t.params, src->work, source.n_threads, stop);
+                              });
+    }
+
+    template <class T>
+    py::tuple run_csr_typed(TypedTrainer<T>& t, CsrSource& source, py::object seeds, std::size_t n_epochs,
+                            bool judge_by_loss) {
+        py::tuple result;
+        const bool matched = source.problem.n_params() == t.params.size && source.visit<T>([&](auto& src) {
+            const auto& data = src.inputs->data;
+            result = run_core_typed(t, source.order, data.n_used, seeds, n_epochs, judge_by_loss,
+                                    [&](pygdx::Interrupt* stop) {
+                                        return pygdx::csr_epoch(source.problem, data, src.batch_size, source.updates,
+                                                                hyper_, schedule, t.counters, t.params, src.work,
+                                                                source.n_threads, stop);
+                                    });
+        });
+        if (!matched) {
+            throw py::value_error("the data source's dtype or problem does not match the trainer's weights");
+        }
+        return result;
+    }
+
+    // Epochs of a source the core reads (`epoch(interrupt)` runs one over `order`, which is
+    // shuffled first by each epoch's seed), with the GIL released.
+    template <class T, class Epoch>
+    py::tuple run_core_typed(TypedTrainer<T>& t, py::array& order_array, std::size_t n_used, py::object seeds,
+                             std::size_t n_epochs, bool judge_by_loss, Epoch&& epoch) {
         py::array_t<std::int64_t> held;
         const std::uint64_t* seed_ptr = seed_data(seeds, held, n_epochs);
-        auto* order = static_cast<std::int64_t*>(source.order.mutable_data());
+        auto* order = static_cast<std::int64_t*>(order_array.mutable_data());
         SignalPoll signals;
         pygdx::Interrupt interrupt(&SignalPoll::poll, &signals);
         const std::size_t before = t.trainer.losses().size();
@@ -227,14 +268,12 @@ private:
             // trainer (weights, optimizer state, counters) and plain C++ data are touched
             // until the release ends; the poll takes the GIL before it runs Python.
             py::gil_scoped_release release;
-            const pygdx::LinearData<T>& data = src->inputs.data;
             o = t.trainer.run(
                 [&](const std::uint64_t* seed, pygdx::Interrupt* stop) {
                     if (seed != nullptr) {
-                        pygdx::shuffle_rows(order, data.n_used, *seed);
+                        pygdx::shuffle_rows(order, n_used, *seed);
                     }
-                    return pygdx::linear_epoch(source.problem, data, src->batch_size, hyper_, schedule, t.counters,
-                                               t.params, src->work, source.n_threads, stop);
+                    return epoch(stop);
                 },
                 seed_ptr, n_epochs, &interrupt, judge_by_loss);
         }
@@ -314,13 +353,17 @@ void register_trainer(py::module_& m) {
                 if (py::isinstance<DenseSource>(source)) {
                     return t.run_dense(source.cast<DenseSource&>(), seeds, n_epochs, judge_by_loss);
                 }
+                if (py::isinstance<CsrSource>(source)) {
+                    return t.run_csr(source.cast<CsrSource&>(), seeds, n_epochs, judge_by_loss);
+                }
                 if (!py::isinstance<py::function>(source)) {
-                    throw py::type_error("source must be a DenseSource or a function epoch(seed) -> (loss, finite)");
+                    throw py::type_error("source must be a DenseSource, a CsrSource or a function epoch(seed) -> (loss, finite)");
                 }
                 return t.run_python(source.cast<py::function>(), seeds, n_epochs, judge_by_loss);
             },
             py::arg("source"), py::arg("seeds"), py::arg("n_epochs"), py::arg("judge_by_loss") = true,
-            "Train up to n_epochs epochs, shuffled by seeds[e] (None: in order), from a DenseSource (GIL released) "
+            "Train up to n_epochs epochs, shuffled by seeds[e] (None: in order), from a DenseSource or CsrSource "
+            "(GIL released) "
             "or a Python function epoch(seed or None) -> (loss, finite) that steps the trainer's optimizer "
             "buffers itself; returns (TrainOutcome value, epochs recorded).")
         .def("judge", &LinearTrainer::judge, py::arg("criterion"), py::arg("keep_best") = false,

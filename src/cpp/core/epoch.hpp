@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/interrupt.hpp"
+#include "core/l1_penalty.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
 #include "core/row_steps.hpp"
@@ -586,7 +587,15 @@ struct EpochScratch {
     std::vector<double> summed;   // RowPass's sums (and the intercept sums of small batches)
     std::vector<double> outputs;  // 2 x n_outputs per-row scratch
     RowPass<T> pass;
+    CumulativeL1 l1;              // plain SGD's l1 penalty owed and paid, kept for the fit
 };
+
+// Epochs of problems whose penalty has an l1 part (l1_epoch.hpp).
+template <class T>
+EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+                            const Hyper& hyper, const Schedule& schedule, double* counters,
+                            const ParamBuffers<T>& params, EpochScratch<T>& work, int n_threads,
+                            Interrupt* interrupt);
 
 // One pass over the rows of `data` in their given order, in batches of `batch_size` rows
 // (the last batch may be smaller), one optimizer step per batch. The optimizer's state,
@@ -603,6 +612,9 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     const std::size_t n = data.n_used;
     // A batch is never larger than the epoch (and batch_size x n_coef cannot overflow).
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
+    if (penalty_weights(pb.penalty).l1 != 0.0) {
+        return l1_linear_epoch(pb, data, batch_size, hyper, schedule, counters, params, work, n_threads, interrupt);
+    }
     const T* theta = params.param;
     T* grad = work.grad.data();
     const T* const grads[1] = {grad};
@@ -711,3 +723,5 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
 }
 
 }  // namespace pygdx
+
+#include "core/l1_epoch.hpp"

@@ -93,39 +93,45 @@ inline std::size_t first_row_out_of_range(const std::int64_t* rows, std::size_t 
 
 namespace detail {
 
+// The loss of one row from its K decision values z (intercepts included) and its targets
+// (pb.targets_per_row() of them), and its derivative with respect to each z in dloss:
+// multinomial, single output, one-vs-rest (output k is the binary problem "class k (+1) or
+// not (-1)") or multi-output regression (output k fits target k). The objective separates
+// over outputs and every optimizer rule is element-wise, so training them together equals K
+// separate runs with the same batches.
+template <class T>
+PYGDX_ALWAYS_INLINE double loss_of_outputs(const LinearProblem& pb, const double* z, const T* targets, double* dloss) {
+    const std::size_t K = pb.n_outputs;
+    const double y = static_cast<double>(targets[0]);
+    if (loss_is_multinomial(pb.loss)) {
+        return multinomial_loss_and_derivative(z, K, static_cast<std::size_t>(y), dloss);
+    }
+    if (K == 1) {
+        return loss_and_derivative(pb.loss, z[0], y, dloss);
+    }
+    const bool one_vs_rest = loss_is_binary_classification(pb.loss);
+    double value = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+        const double target =
+            one_vs_rest ? (static_cast<std::size_t>(y) == k ? 1.0 : -1.0) : static_cast<double>(targets[k]);
+        value += loss_and_derivative(pb.loss, z[k], target, dloss + k);
+    }
+    return value;
+}
+
 // Adds one row's weighted loss derivative times x to the coefficient gradient (type T)
 // and to the intercept gradient (double); returns the row's weighted loss. `y` points to
 // the row's targets (pb.targets_per_row() of them). `z` and `dloss` are K-element scratch arrays.
 template <class T>
 PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, const T* x, const T* targets, double sw,
                       T* __restrict coef_grad, double* intercept_grad, double* z, double* dloss) {
-    const double y = static_cast<double>(targets[0]);
     const std::size_t d = pb.n_features;
     const std::size_t K = pb.n_outputs;
     const T* intercept = theta + pb.n_coef();
-    double value;
-    if (loss_is_multinomial(pb.loss)) {
-        for (std::size_t k = 0; k < K; ++k) {
-            z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
-        }
-        value = multinomial_loss_and_derivative(z, K, static_cast<std::size_t>(y), dloss);
-    } else if (K == 1) {
-        z[0] = static_cast<double>(dot(theta, x, d)) + static_cast<double>(intercept[0]);
-        value = loss_and_derivative(pb.loss, z[0], y, dloss);
-    } else {
-        // One-vs-rest (output k is the binary problem "class k (+1) or not (-1)"), or
-        // multi-output regression (output k fits target k). The objective separates over
-        // outputs and every optimizer rule is element-wise, so training them together equals
-        // K separate runs with the same batches.
-        const bool one_vs_rest = loss_is_binary_classification(pb.loss);
-        value = 0.0;
-        for (std::size_t k = 0; k < K; ++k) {
-            z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
-            const double target =
-                one_vs_rest ? (static_cast<std::size_t>(y) == k ? 1.0 : -1.0) : static_cast<double>(targets[k]);
-            value += loss_and_derivative(pb.loss, z[k], target, dloss + k);
-        }
+    for (std::size_t k = 0; k < K; ++k) {
+        z[k] = static_cast<double>(dot(theta + k * d, x, d)) + static_cast<double>(intercept[k]);
     }
+    const double value = loss_of_outputs(pb, z, targets, dloss);
     for (std::size_t k = 0; k < K; ++k) {
         const double g = sw * dloss[k];
         if (g != 0.0) {

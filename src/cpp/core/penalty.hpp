@@ -48,6 +48,18 @@ inline PenaltyWeights penalty_weights(const Penalty& p) {
     return w;
 }
 
+// The penalty without its l1 part (the smooth part a gradient step takes; the l1 part is
+// applied by l1_penalty.hpp's cumulative or proximal step).
+inline Penalty smooth_part(const Penalty& p) {
+    const PenaltyWeights w = penalty_weights(p);
+    Penalty smooth;
+    if (w.l2 != 0.0) {
+        smooth.kind = PenaltyKind::l2;
+        smooth.alpha = w.l2;
+    }
+    return smooth;
+}
+
 namespace detail {
 
 template <class T>

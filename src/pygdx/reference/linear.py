@@ -120,6 +120,10 @@ def epoch(
     bs = n if batch_size is None else int(batch_size)
     penalised = penalty is not None and alpha != 0.0
     start_penalty = penalty_value(coef, penalty, alpha, l1_ratio)
+    l1 = alpha if penalty == "l1" else alpha * l1_ratio if penalty == "elasticnet" else 0.0
+    l2 = alpha if penalty == "l2" else alpha * (1.0 - l1_ratio) if penalty == "elasticnet" else 0.0
+    plain_sgd = type(optimizer).__name__ == "SGD" and optimizer.defaults.get("momentum", 0.0) == 0.0
+    account = CumulativeL1Reference(coef.size) if penalised and l1 and plain_sgd and bs < n else None
     data_loss = 0.0
     for start in range(0, n, bs):
         rows = order[start : start + bs]
@@ -128,7 +132,62 @@ def epoch(
         if not np.isfinite(value):
             raise FloatingPointError(f"non-finite loss at batch starting at row {start} of the epoch")
         if penalised:
-            g_coef += penalty_gradient(coef, penalty, alpha, l1_ratio)
+            g_coef += penalty_gradient(coef, "l2", l2) if l2 else 0.0
         optimizer.step([g_coef, g_intercept])
+        if penalised and l1:
+            lr = optimizer.lr(optimizer.t) if callable(optimizer.lr) else optimizer.lr
+            if account is not None:
+                decay = optimizer.defaults.get("weight_decay", 0.0)
+                sign = -1.0 if optimizer.defaults.get("maximize", False) else 1.0
+                account.step(coef, lr, l1, 1.0 - lr * (sign * l2 + decay))
+            else:
+                flat = coef.reshape(-1)
+                tau = l1 * proximal_rates(optimizer, lr)
+                flat[...] = np.sign(flat) * np.maximum(np.abs(flat) - tau, 0.0)
         data_loss += value * len(rows)
     return data_loss / n + start_penalty
+
+
+class CumulativeL1Reference:
+    """The cumulative l1 penalty (Tsuruoka et al. 2009) paid to every weight after every
+    step, its account in units free of the l2 shrink (see core/l1_penalty.hpp), in loops."""
+
+    def __init__(self, size: int) -> None:
+        self.u, self.scale, self.q = 0.0, 1.0, np.zeros(size)
+
+    def step(self, coef: np.ndarray, lr: float, l1: float, shrink: float) -> None:
+        self.scale *= shrink
+        self.u += lr * l1 / self.scale
+        flat = coef.reshape(-1)
+        for j in range(flat.size):
+            w = float(flat[j])
+            if w > 0:
+                paid = max(0.0, w - (self.u + self.q[j]) * self.scale)
+            elif w < 0:
+                paid = min(0.0, w + (self.u - self.q[j]) * self.scale)
+            else:
+                continue
+            self.q[j] += (paid - w) / self.scale
+            flat[j] = paid
+
+
+def proximal_rates(optimizer: Any, lr: float) -> np.ndarray:
+    """Each coefficient's step size after a step of a pygdx.optim optimizer over [coef,
+    intercept], read from its state: the rates of the proximal l1 step."""
+    name = type(optimizer).__name__
+    state = optimizer.state[0]
+    o = optimizer.defaults
+    t = optimizer.t
+    if name == "SGD":
+        return np.full(next(iter(optimizer.params)).size, lr)
+    if name == "Adagrad":
+        return lr / (1 + (t - 1) * o["lr_decay"]) / (np.sqrt(state["sum"]) + o["eps"]).ravel()
+    if name == "RMSprop":
+        v = state["square_avg"] - (state["grad_avg"] ** 2 if o["centered"] else 0.0)
+        return (lr / (np.sqrt(np.maximum(v, 0.0)) + o["eps"])).ravel()
+    if name == "Adadelta":
+        return (lr * np.sqrt(state["acc_delta"] + o["eps"]) / np.sqrt(state["square_avg"] + o["eps"])).ravel()
+    if name == "Adamax":
+        return (lr / state["exp_inf"]).ravel()
+    v = state["max_exp_avg_sq"] if o.get("amsgrad") else state["exp_avg_sq"]
+    return (lr / (np.sqrt(v / (1 - o["betas"][1] ** t)) + o["eps"])).ravel()

@@ -1,0 +1,185 @@
+// Bindings for sparse (CSR) rows: the in-memory sparse data source of a LinearTrainer,
+// decision values, the full-batch objective and gradient, and one training epoch (chunked
+// and Dask training). A CSR matrix arrives as its three arrays (data, indices, indptr),
+// read in place; the value type picks the model's dtype, as X's does for dense rows.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "bindings/arrays.hpp"
+#include "bindings/csr_inputs.hpp"
+#include "bindings/linear_inputs.hpp"
+#include "core/csr.hpp"
+#include "core/sparse_epoch.hpp"
+
+namespace py = pybind11;
+using pygdx_bindings::check_csr_inputs;
+using pygdx_bindings::check_order;
+using pygdx_bindings::checked_counters;
+using pygdx_bindings::CsrSource;
+using pygdx_bindings::csr_index_is_int32;
+using pygdx_bindings::csr_values_are_float32;
+using pygdx_bindings::optimizer_buffers;
+using pygdx_bindings::readable_theta;
+using pygdx_bindings::TypedCsrSource;
+
+namespace {
+
+// Calls fn(T{}, I{}) with the value and index types of the CSR arrays.
+template <class Fn>
+auto with_csr_types(const py::array& values, const py::array& indices, const py::array& indptr, Fn&& fn) {
+    const bool f32 = csr_values_are_float32(values);
+    const bool i32 = csr_index_is_int32(indices, indptr);
+    if (f32) {
+        return i32 ? fn(float{}, std::int32_t{}) : fn(float{}, std::int64_t{});
+    }
+    return i32 ? fn(double{}, std::int32_t{}) : fn(double{}, std::int64_t{});
+}
+
+std::size_t batch_rows(py::object batch_size, std::size_t n_used) {
+    const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
+    if (bs == 0) {
+        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
+    }
+    return bs;
+}
+
+template <class T>
+void check_theta_dtype(const py::array& theta) {
+    if (pygdx_bindings::is_float32(theta) != (sizeof(T) == 4)) {
+        throw py::type_error("theta's dtype must match the sparse matrix's data dtype");
+    }
+}
+
+CsrSource make_csr_source(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
+                          std::size_t n_rows, py::handle y, py::handle sw, py::array order, py::object batch_size,
+                          int n_threads, bool lazy) {
+    if (y.is_none()) {
+        throw py::value_error("y is required");
+    }
+    check_order(order);
+    CsrSource src;
+    src.problem = pb;
+    src.order = order;
+    src.n_threads = n_threads;
+    src.updates = lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense;
+    with_csr_types(values, indices, indptr, [&](auto t, auto i) {
+        using T = decltype(t);
+        using I = decltype(i);
+        auto in = check_csr_inputs<T, I>(pb, values, indices, indptr, n_rows, y, sw, order);
+        const std::size_t bs = batch_rows(batch_size, in->data.n_used);
+        auto typed = std::make_unique<TypedCsrSource<T, I>>(pb, std::move(in), bs);
+        if constexpr (sizeof(T) == 4 && sizeof(I) == 4) {
+            src.f32_i32 = std::move(typed);
+        } else if constexpr (sizeof(T) == 4) {
+            src.f32_i64 = std::move(typed);
+        } else if constexpr (sizeof(I) == 4) {
+            src.f64_i32 = std::move(typed);
+        } else {
+            src.f64_i64 = std::move(typed);
+        }
+    });
+    return src;
+}
+
+py::array decision(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
+                   std::size_t n_rows, py::array theta, py::handle rows, int n_threads) {
+    return with_csr_types(values, indices, indptr, [&](auto t, auto i) -> py::array {
+        using T = decltype(t);
+        using I = decltype(i);
+        check_theta_dtype<T>(theta);
+        auto in = check_csr_inputs<T, I>(pb, values, indices, indptr, n_rows, py::none(), py::none(), rows);
+        const py::array theta_read = readable_theta<T>(pb, theta);
+        const T* th = static_cast<const T*>(theta_read.data());
+        py::array_t<T> out({static_cast<py::ssize_t>(in->data.n_used), static_cast<py::ssize_t>(pb.n_outputs)});
+        T* o = out.mutable_data();
+        {
+            py::gil_scoped_release release;  // safe: only the buffers held by in, theta and out are touched
+            pygdx::csr_decision(pb, in->data, th, o, n_threads);
+        }
+        return out;
+    });
+}
+
+py::tuple loss_grad(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
+                    std::size_t n_rows, py::handle y, py::handle sw, py::array theta, int n_threads) {
+    if (y.is_none()) {
+        throw py::value_error("y is required");
+    }
+    return with_csr_types(values, indices, indptr, [&](auto t, auto i) -> py::tuple {
+        using T = decltype(t);
+        using I = decltype(i);
+        check_theta_dtype<T>(theta);
+        auto in = check_csr_inputs<T, I>(pb, values, indices, indptr, n_rows, y, sw, py::none());
+        const py::array theta_read = readable_theta<T>(pb, theta);
+        const T* th = static_cast<const T*>(theta_read.data());
+        py::array_t<T> grad(static_cast<py::ssize_t>(pb.n_params()));
+        T* g = grad.mutable_data();
+        double value;
+        {
+            py::gil_scoped_release release;  // safe: only the buffers held by in, theta and grad are touched
+            value = pygdx::csr_loss_grad(pb, in->data, th, g, n_threads);
+        }
+        return py::make_tuple(value, grad);
+    });
+}
+
+py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
+                std::size_t n_rows, py::handle y, py::handle sw, py::array order, py::object batch_size, bool lazy,
+                const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters, py::array theta,
+                py::list states, int n_threads, py::object shuffle_seed) {
+    if (y.is_none()) {
+        throw py::value_error("y is required");
+    }
+    check_order(order);
+    return with_csr_types(values, indices, indptr, [&](auto t, auto i) -> py::tuple {
+        using T = decltype(t);
+        using I = decltype(i);
+        check_theta_dtype<T>(theta);
+        auto in = check_csr_inputs<T, I>(pb, values, indices, indptr, n_rows, y, sw, order);
+        auto* idx = static_cast<std::int64_t*>(order.mutable_data());
+        const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
+        double* ctr = checked_counters(counters);
+        const std::size_t bs = batch_rows(batch_size, in->data.n_used);
+        const bool shuffle = !shuffle_seed.is_none();
+        const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
+        pygdx::SparseScratch<T> work(pb);
+        pygdx::EpochResult r;
+        {
+            // Safe: only buffers held above (in, theta, state, counters, order) are touched.
+            py::gil_scoped_release release;
+            if (shuffle) {
+                pygdx::shuffle_rows(idx, in->data.n_used, seed);
+            }
+            r = pygdx::csr_epoch(pb, in->data, bs, lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense,
+                                 hyper, schedule, ctr, params, work, n_threads);
+        }
+        return py::make_tuple(r.loss, r.steps, r.finite);
+    });
+}
+
+}  // namespace
+
+void register_sparse(py::module_& m) {
+    py::class_<CsrSource>(m, "CsrSource")
+        .def(py::init(&make_csr_source), py::arg("problem"), py::arg("data"), py::arg("indices"),
+             py::arg("indptr"), py::arg("n_rows"), py::arg("y"), py::arg("sample_weight"), py::arg("order"),
+             py::arg("batch_size"), py::arg("n_threads") = 1, py::arg("lazy") = true,
+             "In-memory sparse rows for a LinearTrainer: a CSR matrix's data (its dtype picks the model's), indices "
+             "and indptr (int32 or int64), targets, weights, and the epoch's rows `order` (int64, shuffled in "
+             "place), checked once; lazy: steps touch only the batch's columns (sparse_updates='lazy').");
+    m.def("csr_decision", &decision, py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"),
+          py::arg("n_rows"), py::arg("theta"), py::arg("rows") = py::none(), py::arg("n_threads") = 0,
+          "Decision values (n_rows, K) of the rows of a CSR matrix (or of its rows listed in `rows`).");
+    m.def("csr_loss_grad", &loss_grad, py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"),
+          py::arg("n_rows"), py::arg("y"), py::arg("sample_weight"), py::arg("theta"), py::arg("n_threads") = 0,
+          "Full-batch objective and gradient at theta over the rows of a CSR matrix; returns (loss, grad).");
+    m.def("csr_epoch", &epoch, py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"),
+          py::arg("n_rows"), py::arg("y"), py::arg("sample_weight"), py::arg("order"), py::arg("batch_size"),
+          py::arg("lazy"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
+          py::arg("states"), py::arg("n_threads") = 0, py::arg("shuffle_seed") = py::none(),
+          "One epoch over the rows of a CSR matrix listed in `order` (int64, shuffled in place first when a seed "
+          "is given): returns (mean objective over the epoch, optimizer steps, finite).");
+}

@@ -1,0 +1,86 @@
+// The epoch of a dense-row problem whose penalty has an l1 part: linear_epoch's contract
+// (epoch.hpp, which sends such problems here), with the l1 part applied so that weights
+// reach exact zeros (l1_penalty.hpp): the cumulative penalty for plain SGD on batches
+// smaller than the data, a proximal step otherwise.
+//
+// Each batch's gradient of the smooth part (data loss and l2) is summed by RowPass; plain
+// SGD then pays every weight the cumulative penalty it is owed (sparse_epoch.hpp pays only
+// the batch's columns, and the same weights result).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "core/epoch.hpp"
+#include "core/l1_penalty.hpp"
+#include "core/scaled_weights.hpp"
+
+namespace pygdx {
+
+// Whether a step of `hyper` on batches of `batch_size` out of `n` rows pays l1 by the
+// cumulative penalty (plain SGD, not the full batch) rather than a proximal step.
+inline bool uses_cumulative_l1(const Hyper& hyper, std::size_t batch_size, std::size_t n) {
+    return detail::sgd_fuses_with_gradient(hyper) && batch_size < n;
+}
+
+template <class T>
+EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+                            const Hyper& hyper, const Schedule& schedule, double* counters,
+                            const ParamBuffers<T>& params, EpochScratch<T>& work, int n_threads,
+                            Interrupt* interrupt) {
+    const std::size_t n = data.n_used;
+    const std::size_t d = pb.n_features;
+    const std::size_t n_coef = pb.n_coef();
+    LinearProblem smooth = pb;
+    smooth.penalty = smooth_part(pb.penalty);
+    const double l1 = penalty_weights(pb.penalty).l1;
+    const bool cumulative = uses_cumulative_l1(hyper, batch_size, n);
+    if (cumulative && !work.l1.ready(n_coef)) {
+        work.l1.reset(n_coef);
+    }
+    T* theta = params.param;
+    ScaledWeights<T> weights(theta, n_coef);  // scale 1: a view with at/set
+    const double epoch_penalty = penalty_value(pb.penalty, static_cast<const T*>(theta), n_coef);
+    const T* const grads[1] = {work.grad.data()};
+    EpochResult result;
+    double data_loss_sum = 0.0;
+    std::size_t rows_seen = 0;
+    for (std::size_t start = 0; start < n; start += batch_size) {
+        const std::size_t rows = std::min(batch_size, n - start);
+        if (interrupt != nullptr && interrupt->requested(rows * n_coef)) {
+            result.interrupted = true;
+            break;
+        }
+        const LinearData<T> batch = row_range(data, start, rows, d);
+        const double loss_sum = work.pass.sum(batch, theta, work.summed.data());
+        if (!std::isfinite(loss_sum)) {
+            result.finite = false;
+            break;
+        }
+        finish_gradient(smooth, static_cast<const T*>(theta), static_cast<const double*>(work.summed.data()),
+                        work.summed.data() + n_coef, static_cast<double>(rows), work.grad.data());
+        optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        if (cumulative) {
+            const double lr = last_step_lr(schedule, counters);
+            work.l1.shrink(sgd_shrink_factor(hyper, lr, penalty_weights(smooth.penalty).l2));
+            work.l1.owe(lr, l1);
+            work.l1.pay_all(weights, n_coef);
+        } else {
+            const ProximalRates rates(hyper, schedule, counters);
+            for (std::size_t j = 0; j < n_coef; ++j) {
+                rates.apply(params, weights, j, l1);
+            }
+        }
+        data_loss_sum += loss_sum;
+        rows_seen += rows;
+        ++result.steps;
+    }
+    for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
+        result.finite = std::isfinite(static_cast<double>(theta[j]));
+    }
+    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
+    return result;
+}
+
+}  // namespace pygdx
