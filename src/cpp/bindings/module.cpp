@@ -9,6 +9,7 @@ void register_linear(py::module_& m);
 void register_floors(py::module_& m);
 void register_validation(py::module_& m);
 void register_trainer(py::module_& m);
+void register_svmlight(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
     register_floors(m);
     register_validation(m);
     register_trainer(m);
+    register_svmlight(m);
 }
