@@ -177,3 +177,121 @@ def prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarr
     X -= mean
     X /= scale
     return (mean, scale), X, y, n_train, task, table.feature_names
+
+
+SPARSE_KINDS = ("svmlight", "sparse-npz")
+_INDEX_BASES = {"auto": "auto", "0": True, "1": False}
+
+
+def data_kind(path: str) -> str:
+    """The reader ``path`` needs (see :func:`pygdx.io.file_kind`), or a CLIError naming those there are."""
+    from .io import file_kind
+
+    kind = file_kind(path)
+    if not kind:
+        raise CLIError(f"{path}: unknown file type; use CSV (.csv, .tsv, .txt, also .gz), .npy, .npz, or svmlight "
+                       "(.svm, .svmlight, .libsvm, or a .txt of svmlight lines)")
+    return kind
+
+
+def read_target_file(path: str, n_rows: int) -> tuple[np.ndarray, str | None]:
+    """--target-file: one value per row, from a .npy array or a text file with one value per
+    line (a first line that is not a number is the target's name, as pygdx predict writes)."""
+    from .io import _check_file
+
+    _check_file(path, "one target value per line")
+    if path.lower().endswith(".npy"):
+        y = np.load(path, allow_pickle=False)
+        name = None
+    else:
+        with open(path, encoding="utf-8-sig") as fh:
+            cells = [line.strip() for line in fh if line.strip()]
+        name = None
+        if cells:
+            try:
+                float(cells[0])
+            except ValueError:
+                name, cells = cells[0], cells[1:]
+        y = np.array(cells, dtype=str)
+        try:
+            y = y.astype(np.float64)
+        except ValueError:
+            pass
+    if y.ndim != 1 or y.dtype.kind not in "biufU":
+        raise CLIError(f"{path}: the target must be one column of numbers or labels, got shape {y.shape} and dtype "
+                       f"{y.dtype}")
+    if len(y) != n_rows:
+        raise CLIError(f"{path}: holds {len(y)} target values but the data has {n_rows} rows; give one per row, "
+                       "in the data's order")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise CLIError(f"{path}: the target holds NaN or inf at row {int(np.flatnonzero(~np.isfinite(y))[0])}; "
+                       "drop those rows first")
+    return y, name
+
+
+def read_sparse(path: str, kind: str, zero_based: Any = "auto") -> tuple[Any, np.ndarray | None, bool]:
+    """(X as CSR, the labels an svmlight file holds or None, whether its indices were one-based)."""
+    from ._svmlight import parse_svmlight
+    from .io import load_npz
+
+    sp = require("scipy.sparse", "sparse", "reading sparse data files")
+    if kind == "sparse-npz":
+        return load_npz(path), None, False
+    from .io import _check_file
+
+    _check_file(path, "a line of data")
+    arrays = parse_svmlight(path, zero_based=zero_based)
+    X = sp.csr_matrix((arrays.data, arrays.indices, arrays.indptr), shape=arrays.shape, copy=False)
+    return X, arrays.y, arrays.one_based
+
+
+def prepared_sparse(args: argparse.Namespace) -> tuple[Any, Any, np.ndarray, int, str, list[str]]:
+    """Read an svmlight file (labels inside) or a SciPy .npz (target from --target-file):
+    (SparseInput, X in training-rows-first order, y, training rows, task, no names).
+    Sparse rows are used as they are: centring would fill every zero, and scaling columns
+    by their spread would blow up the rare words of text."""
+    from .modelfile import SparseInput
+
+    start = time.perf_counter()
+    X, labels, one_based = read_sparse(args.data, args.kind, _INDEX_BASES[args.index_base])
+    name = args.target
+    if labels is None:
+        if args.target_file is None:
+            raise CLIError(f"{args.data}: a sparse .npz holds X only; give the target with --target-file FILE (a "
+                           ".npy array or a text file of one value per line, one per row)")
+        labels, name = read_target_file(args.target_file, X.shape[0])
+    kind = "svmlight" if args.kind == "svmlight" else "sparse .npz"
+    print(f"{args.data}: {X.shape[0]} rows x {X.shape[1]} features, {X.nnz} non-zeros ({kind}, read in "
+          f"{time.perf_counter() - start:.2f} s); used as they are (sparse data is not standardised)")
+    task = guess_task(labels) if args.task == "auto" else args.task
+    if task == "regression" and labels.dtype.kind not in "biuf":
+        raise CLIError(f"{args.target_file}: the target holds labels, not numbers; regression needs numbers (use "
+                       "--task classification)")
+    if task == "classification" and labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    why = "chosen with --task" if args.task != "auto" else "guessed; --task overrides"
+    print(f"target: {len(np.unique(labels))} distinct values -> {task} ({why})")
+    order, n_train = split_rows(X.shape[0], args.validation_split, args.seed)
+    if n_train < X.shape[0]:
+        X, labels = X[order], labels[order]  # one copy, so that the training rows are one slice
+    args.target = name or "label"
+    return SparseInput(int(X.shape[1]), one_based), X, labels, n_train, task, []
+
+
+def sparse_rows_for(model: Any, path: str) -> Any:
+    """The rows of a sparse file in the columns of a model trained on sparse rows: an
+    svmlight file is read with the training file's index base; fewer columns are padded
+    (a file omits trailing columns that are zero in all its rows), more are an error."""
+    sp = require("scipy.sparse", "sparse", "reading sparse data files")
+    kind = data_kind(path)
+    if kind not in SPARSE_KINDS:
+        raise CLIError(f"{path}: this model was trained on sparse rows (svmlight or SciPy .npz); predict on a file "
+                       "of that kind")
+    X, _, _ = read_sparse(path, kind, not model.sparse_input.one_based)
+    want = model.sparse_input.n_features
+    if X.shape[1] > want:
+        raise CLIError(f"{path}: has {X.shape[1]} feature columns but the model was trained on {want}; features "
+                       "past those the model knows have no weight")
+    if X.shape[1] < want:
+        X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], want), copy=False)
+    return X

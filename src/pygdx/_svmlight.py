@@ -38,7 +38,8 @@ class SvmlightArrays:
 
     ``data``, ``indices``, ``indptr``: the CSR arrays (indices 0-based, int32 when every index
     and the number of values fit, else int64); ``y``: the labels (float64); ``qid``: the
-    query ids (int64) when asked for, else None; ``n_features``: the matrix's width.
+    query ids (int64) when asked for, else None; ``n_features``: the matrix's width;
+    ``one_based``: whether the file's indices counted from 1 (they were shifted down).
     """
 
     data: np.ndarray
@@ -47,6 +48,7 @@ class SvmlightArrays:
     y: np.ndarray
     qid: np.ndarray | None
     n_features: int
+    one_based: bool
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -172,7 +174,8 @@ def parse_svmlight(source: Any, *, n_features: int | None = None, dtype: Any = n
     indices, indptr = parts["indices"], parts["indptr"]
     if width <= _INT32_MAX and len(indices) <= _INT32_MAX:
         indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)
-    return SvmlightArrays(parts["data"], indices, indptr, parts["labels"], parts["qids"], width)
+    return SvmlightArrays(parts["data"], indices, indptr, parts["labels"], parts["qids"], width,
+                          bool(parts["one_based"]))
 
 
 def _feed(parser: Any, fh: BinaryIO, label: str) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import __version__
 from ._cli_common import CLIError, table
-from ._cli_data import is_csv, prepared_arrays, prepared_csv
+from ._cli_data import SPARSE_KINDS, data_kind, is_csv, prepared_arrays, prepared_csv, prepared_sparse, sparse_rows_for
 from ._cli_demo import cmd_demo
 from ._files import replace_atomically
 from .io import DataError
@@ -113,32 +113,56 @@ def _check_fit_options(args: argparse.Namespace) -> None:
     if not (math.isfinite(args.tol) and args.tol >= 0):
         raise CLIError(f"--tol must be a number >= 0, got {args.tol}")
     if not is_csv(args.data) and (args.features or args.drop):
-        raise CLIError("--features and --drop choose columns of a CSV file; a .npy/.npz file has none")
+        raise CLIError(f"--features and --drop choose columns of a CSV file; {args.data} has none")
+
+
+def _check_targets(args: argparse.Namespace) -> None:
+    """Where the target comes from: a CSV column or .npy column (--target), an .npz array
+    (--target or 'y'), the labels of an svmlight file, or --target-file for a SciPy .npz."""
+    if args.kind == "svmlight":
+        if args.target is not None or args.target_file is not None:
+            raise CLIError(f"{args.data}: an svmlight file carries its labels (the first number of each line); "
+                           "drop --target / --target-file")
+        return
+    if args.target_file is not None and args.kind != "sparse-npz":
+        raise CLIError("--target-file gives the target of a SciPy sparse .npz, which holds X only; for "
+                       f"{args.data} name the target with --target")
+    if args.kind == "sparse-npz":
+        if args.target is not None:
+            raise CLIError(f"{args.data}: a sparse .npz holds X only; give the target with --target-file FILE")
+        if args.target_file is None:
+            raise CLIError(f"{args.data}: a sparse .npz holds X only; give the target with --target-file FILE (a "
+                           ".npy array or a text file of one value per line, one per row)")
+    elif args.target is None and args.kind != "npz":
+        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from . import estimators
     from .io import _check_file
-    from .modelfile import SavedModel, save_model
+    from .modelfile import SavedModel, SparseInput, save_model
 
     _check_fit_options(args)
     lr = _make_lr(args)
     out_path = args.out
     plot_path = args.plot if args.plot is not None else os.path.splitext(out_path)[0] + "-loss.png"
     # Every check that needs no training comes first: a mistake costs no training time.
-    _check_file(args.data)
-    if args.target is None and os.path.splitext(args.data)[1].lower() != ".npz":
-        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
-    _check_output(out_path, args.force, "--out path", [args.data])
+    args.kind = data_kind(args.data)
+    _check_file(args.data, *(["a line of data"] if args.kind == "svmlight" else []))
+    _check_targets(args)
+    inputs = [args.data] + ([args.target_file] if args.target_file else [])
+    _check_output(out_path, args.force, "--out path", inputs)
     if plot_path:
-        _check_output(plot_path, args.force, "--plot path", [args.data, out_path])
+        _check_output(plot_path, args.force, "--plot path", [*inputs, out_path])
         if os.path.abspath(plot_path) == os.path.abspath(out_path):
             raise CLIError("--plot and --out name the same file; give them different names")
 
-    prepare = prepared_csv if is_csv(args.data) else prepared_arrays
+    prepare = {"csv": prepared_csv, "svmlight": prepared_sparse, "sparse-npz": prepared_sparse}.get(args.kind,
+                                                                                                   prepared_arrays)
     preparation, Xs, y, n_train, task, feature_names = prepare(args)
-    train, val = slice(0, n_train), slice(n_train, None)
     n_val = len(y) - n_train
+    train, val = slice(0, n_train), slice(n_train, None)
+    X_train = Xs[train] if n_val else Xs  # no copy of sparse rows when all of them train
     if task == "classification" and len(np.unique(y[train])) < 2:
         raise CLIError(f"the target {args.target!r} has a single value in the training rows; classification needs "
                        "two or more")
@@ -163,7 +187,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est.fit(Xs[train], y_fit[train])
+            est.fit(X_train, y_fit[train])
         except (ValueError, FloatingPointError, ArithmeticError) as exc:
             message = str(exc).splitlines()[0]
             if "training diverged" in message:
@@ -179,7 +203,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         else:
             print(f"pygdx: warning: {w.message}", file=sys.stderr)
     metric = "accuracy" if task == "classification" else "R^2"
-    rows = [("train", n_train, est.score(Xs[train], y_fit[train]))]
+    rows = [("train", n_train, est.score(X_train, y_fit[train]))]
     if n_val >= 2 or (n_val and task == "classification"):
         rows.append(("validation", n_val, est.score(Xs[val], y_fit[val])))
     elif n_val:
@@ -188,7 +212,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     print(f"{task} on {args.data}: {n_train} training rows, {Xs.shape[1]} features, "
           f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss{unit} {est.loss_curve_[-1]:.6g}")
     print(table(["data", "rows", metric], rows))
-    if isinstance(preparation, tuple):
+    if isinstance(preparation, SparseInput):
+        model = SavedModel(est, [], args.target, np.zeros(0), np.ones(0), task, y_mean, y_scale,
+                           sparse_input=preparation)
+    elif isinstance(preparation, tuple):
         model = SavedModel(est, feature_names, args.target, *preparation, task, y_mean, y_scale)
     else:
         model = SavedModel(est, feature_names, args.target, preparation.mean_, preparation.scale_, task, y_mean,
@@ -228,7 +255,13 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         _check_output(args.out, args.force, "--out path", [args.model, args.data])
     model = load_model(args.model)
-    if model.preparer is not None and is_csv(args.data):
+    if model.sparse_input is not None:
+        X = sparse_rows_for(model, args.data)
+    elif data_kind(args.data) in SPARSE_KINDS:
+        raise CLIError(f"{args.data}: holds sparse rows, but this model was trained on "
+                       f"{'a CSV table' if model.preparer is not None else 'a .npy/.npz array'}; predict on data "
+                       "like its training data (train on sparse files to predict on them)")
+    elif model.preparer is not None and is_csv(args.data):
         frame = read_csv(args.data, encoding=args.encoding, columns=model.input_columns)
         try:
             X, notes = model.preparer.transform_with_notes(frame)
@@ -331,9 +364,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress output")
     demo.set_defaults(func=cmd_demo)
 
-    fit = sub.add_parser("fit", help="train a linear model on a CSV, .npy or .npz file")
-    fit.add_argument("data", help="CSV with a header row, .npy (2-D) or .npz (arrays X and y)")
+    fit = sub.add_parser("fit", help="train a linear model on a CSV, .npy, .npz or svmlight file")
+    fit.add_argument("data", help="CSV with a header row, .npy (2-D), .npz (arrays X and y, or a SciPy sparse matrix "
+                                  "saved by scipy.sparse.save_npz), or svmlight / libsvm text (.svm, .svmlight, "
+                                  ".libsvm, or .txt of svmlight lines; also .gz, .bz2, .xz) whose labels are the target")
     fit.add_argument("--target", help="the column to predict (CSV: name; .npy: number; .npz: array name)")
+    fit.add_argument("--target-file", metavar="FILE",
+                     help="the target of a SciPy sparse .npz (which holds X only): a .npy array, or a text file with "
+                          "one value per line (a first line that is not a number names it), one per row")
+    fit.add_argument("--index-base", choices=("auto", "0", "1"), default="auto",
+                     help="how an svmlight file counts features: 1 (libsvm), 0, or auto (1 unless some index is 0; "
+                          "default); the model remembers it for predict")
     fit.add_argument("--features", action="append", metavar="COLUMNS",
                      help="use only these columns (comma-separated, or the option repeated); a column named here "
                           "is used even where the rules would drop it (CSV)")
@@ -371,7 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="predict with a model saved by 'pygdx fit'")
     predict.add_argument("model", help="a .npz model written by 'pygdx fit'")
-    predict.add_argument("data", help="CSV, .npy or .npz with the same feature columns")
+    predict.add_argument("data", help="CSV, .npy or .npz with the same feature columns; for a model trained on sparse "
+                                      "rows, an svmlight file (its labels are ignored; fewer feature columns than "
+                                      "in training are padded with zeros) or a SciPy sparse .npz")
     predict.add_argument("--encoding", help="the CSV file's text encoding, e.g. latin-1 (default utf-8)")
     predict.add_argument("--out", help="write predictions to this file instead of stdout")
     predict.add_argument("--force", action="store_true", help="overwrite --out if it exists")
