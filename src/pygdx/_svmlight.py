@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import re
@@ -100,21 +101,17 @@ def looks_like_svmlight(path: str, sample_bytes: int = 1 << 16) -> bool:
     return pairs
 
 
-def _chunks(fh: BinaryIO):
-    buffer = bytearray(CHUNK_BYTES)
-    view = memoryview(buffer)
+def _chunks(fh: BinaryIO, size_hint: int | None = None):
+    """Blocks of the file: read into one reused buffer (no allocation per block), sized to
+    the file when it is smaller than a block."""
     readinto = getattr(fh, "readinto", None)
-    while True:
-        if readinto is not None:
-            n = readinto(view)
-            if not n:
-                return
-            yield view[:n]
-        else:
-            block = fh.read(CHUNK_BYTES)
-            if not block:
-                return
+    if readinto is None:
+        while block := fh.read(CHUNK_BYTES):
             yield block
+        return
+    view = memoryview(bytearray(min(CHUNK_BYTES, (size_hint or CHUNK_BYTES) + 1)))
+    while n := readinto(view):
+        yield view[:n]
 
 
 def _index_base(zero_based: Any) -> str:
@@ -153,14 +150,15 @@ def parse_svmlight(source: Any, *, n_features: int | None = None, dtype: Any = n
     parser = (_core.SvmlightParserF32 if dt == np.float32 else _core.SvmlightParserF64)(base, bool(query_id))
     if hasattr(source, "read"):
         label = name or getattr(source, "name", None) or "svmlight data"
-        _feed(parser, source, label)
+        _feed(parser, source, label, len(source.getbuffer()) if isinstance(source, io.BytesIO) else None)
     else:
         path = os.fspath(source)
         label = name or path
         if os.path.isdir(path):
             raise DataError(f"{path} is a folder; give the svmlight file inside it")
-        with _OPENERS.get(compression_suffix(path), open)(path, "rb") as fh:
-            _feed(parser, fh, label)
+        compressed = compression_suffix(path)
+        with _OPENERS.get(compressed, open)(path, "rb") as fh:
+            _feed(parser, fh, label, None if compressed else os.path.getsize(path))
     try:
         parts = parser.finish()
     except ValueError as exc:
@@ -178,11 +176,11 @@ def parse_svmlight(source: Any, *, n_features: int | None = None, dtype: Any = n
                           bool(parts["one_based"]))
 
 
-def _feed(parser: Any, fh: BinaryIO, label: str) -> None:
+def _feed(parser: Any, fh: BinaryIO, label: str, size_hint: int | None = None) -> None:
     from .io import DataError
 
     try:
-        for chunk in _chunks(fh):
+        for chunk in _chunks(fh, size_hint):
             parser.feed(chunk)
     except ValueError as exc:
         raise DataError(f"{label}: {exc}") from None
