@@ -108,6 +108,30 @@ inline bool parse_count(const char* b, const char* e, std::int64_t limit, std::i
     return true;
 }
 
+// The common token `digits:number` followed by whitespace or the line's end, read in one
+// pass (no scan for the token's end first): the index, the value and where the token ends.
+// False for anything else, which the caller then reads the careful way (and either accepts,
+// e.g. a value with a leading '+', or reports).
+inline bool fast_pair(const char* b, const char* e, std::int64_t& index, double& value, const char*& next) noexcept {
+    std::int64_t v = 0;
+    const char* p = b;
+    while (p < e) {
+        const unsigned d = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+        if (d > 9) break;
+        v = v * 10 + static_cast<std::int64_t>(d);
+        if (v > max_svmlight_index) return false;
+        ++p;
+    }
+    if (p == b || p == e || *p != ':') return false;
+    ++p;
+    if (p == e || *p == '+') return false;
+    const auto r = std::from_chars(p, e, value, std::chars_format::general);
+    if (r.ec != std::errc() || (r.ptr < e && !is_space(*r.ptr)) || !std::isfinite(value)) return false;
+    index = v;
+    next = r.ptr;
+    return true;
+}
+
 }  // namespace svmlight_detail
 
 // Parses svmlight text fed in chunks; finish() ends the text and fixes the index base.
@@ -220,6 +244,16 @@ class SvmlightParser {
         while (true) {
             while (b < e && is_space(*b)) ++b;
             if (b == e) break;
+            std::int64_t index;
+            double value;
+            if (*b != 'q' && fast_pair(b, e, index, value, t)) {
+                if (!(index == 0 && base_ == IndexBase::one) && index > previous) {
+                    first = false;
+                    append(index, value, previous);
+                    b = t;
+                    continue;
+                }
+            }
             t = b;
             while (t < e && !is_space(*t)) ++t;
             const char* colon = static_cast<const char*>(std::memchr(b, ':', static_cast<std::size_t>(t - b)));
@@ -238,7 +272,6 @@ class SvmlightParser {
                 continue;
             }
             first = false;
-            std::int64_t index;
             if (!parse_count(b, colon, max_svmlight_index, index)) {
                 if (colon > b && *b == '-') fail("the feature index in " + quoted(b, t) + " is negative");
                 if (colon - b > 0 && std::all_of(b, colon, [](char c) { return c >= '0' && c <= '9'; }))
@@ -246,7 +279,6 @@ class SvmlightParser {
                          "the file is damaged");
                 fail("the feature index in " + quoted(b, t) + " is not a whole number");
             }
-            double value;
             if (!parse_real(colon + 1, t, value)) {
                 fail("the value in " + quoted(b, t) + " is not a number" +
                      (colon + 1 == t ? " (a truncated line?)" : ""));
@@ -262,11 +294,7 @@ class SvmlightParser {
                 fail("feature index " + std::to_string(index) + " follows " + std::to_string(previous) +
                      "; indices must increase along a line (sorted, no repeats)");
             }
-            previous = index;
-            min_index_ = std::min(min_index_, index);
-            max_index_ = std::max(max_index_, index);
-            columns_.push_back(index);
-            values_.push_back(static_cast<Value>(value));
+            append(index, value, previous);
             b = t;
         }
         if (keep_qid_ && !has_qid) {
@@ -274,6 +302,14 @@ class SvmlightParser {
         }
         labels_.push_back(label);
         row_starts_.push_back(static_cast<std::int64_t>(values_.size()));
+    }
+
+    void append(std::int64_t index, double value, std::int64_t& previous) {
+        previous = index;
+        min_index_ = std::min(min_index_, index);
+        max_index_ = std::max(max_index_, index);
+        columns_.push_back(index);
+        values_.push_back(static_cast<Value>(value));
     }
 
     IndexBase base_;
