@@ -171,7 +171,9 @@ def parse_svmlight(source: Any, *, n_features: int | None = None, dtype: Any = n
         width = int(n_features)
     indices, indptr = parts["indices"], parts["indptr"]
     if width <= _INT32_MAX and len(indices) <= _INT32_MAX:
-        indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)
+        indptr = indptr.astype(np.int32)  # indices are int32 already: every index fits
+    else:
+        indices = indices.astype(np.int64, copy=False)  # SciPy keeps both in one dtype
     return SvmlightArrays(parts["data"], indices, indptr, parts["labels"], parts["qids"], width,
                           bool(parts["one_based"]))
 

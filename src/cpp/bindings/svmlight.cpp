@@ -46,7 +46,8 @@ py::dict finish(pygdx::SvmlightParser<Value>& parser) {
     }
     py::dict out;
     out["data"] = owning_array(std::move(parser.values()));
-    out["indices"] = owning_array(std::move(parser.columns()));
+    out["indices"] = parser.wide() ? py::array(owning_array(std::move(parser.wide_columns())))
+                                   : py::array(owning_array(std::move(parser.narrow_columns())));
     out["indptr"] = owning_array(std::move(parser.row_starts()));
     out["labels"] = owning_array(std::move(parser.labels()));
     out["qids"] = parser.keeps_qid() ? py::object(owning_array(std::move(parser.qids()))) : py::object(py::none());
@@ -67,8 +68,9 @@ void register_parser(py::module_& m, const char* name) {
         .def("feed", &feed<Value>, py::arg("chunk"),
              "Parse every line that ends in this chunk of svmlight text; a cut line waits for the next chunk.")
         .def("finish", &finish<Value>,
-             "End the text: a dict of data, indices (int64), indptr (int64), labels (float64), qids (int64, or "
-             "None unless query_id), n_columns, one_based (indices were shifted down by 1) and lines.");
+             "End the text: a dict of data, indices (int32, or int64 once an index needs it), indptr (int64), "
+             "labels (float64), qids (int64, or None unless query_id), n_columns, one_based (indices were shifted "
+             "down by 1) and lines.");
 }
 
 }  // namespace

@@ -183,19 +183,24 @@ class SvmlightParser {
             line_ = 0;
             fail("no data: the text has no line with a label (it is empty, or only blank and comment lines)");
         }
-        const bool shift = base_ == IndexBase::one || (base_ == IndexBase::automatic && !columns_.empty() &&
+        const bool shift = base_ == IndexBase::one || (base_ == IndexBase::automatic && !values_.empty() &&
                                                        min_index_ > 0);
         if (shift) {
-            for (auto& c : columns_) --c;
+            for (auto& c : narrow_columns_) --c;
+            for (auto& c : wide_columns_) --c;
         }
         // at least one column, as scikit-learn's reader gives a file without features
-        n_columns_ = columns_.empty() ? 1 : max_index_ + (shift ? 0 : 1);
+        n_columns_ = values_.empty() ? 1 : max_index_ + (shift ? 0 : 1);
         one_based_ = shift;
     }
 
     // Filled by feed/finish; read them after finish().
     std::vector<Value>& values() noexcept { return values_; }
-    std::vector<std::int64_t>& columns() noexcept { return columns_; }
+    // The column indices: int32 while every index fits (half the memory, and what SciPy
+    // keeps), int64 from the first that does not (wide_columns() is then the one filled).
+    bool wide() const noexcept { return wide_; }
+    std::vector<std::int32_t>& narrow_columns() noexcept { return narrow_columns_; }
+    std::vector<std::int64_t>& wide_columns() noexcept { return wide_columns_; }
     std::vector<std::int64_t>& row_starts() noexcept { return row_starts_; }
     std::vector<double>& labels() noexcept { return labels_; }
     std::vector<std::int64_t>& qids() noexcept { return qids_; }
@@ -215,7 +220,8 @@ class SvmlightParser {
         finished_ = true;
         const auto kept = static_cast<std::size_t>(row_starts_.back());
         values_.resize(kept);
-        columns_.resize(kept);
+        narrow_columns_.resize(wide_ ? 0 : kept);
+        wide_columns_.resize(wide_ ? kept : 0);
         if (keep_qid_) qids_.resize(labels_.size());
         throw SvmlightFormatError(line_, what);
     }
@@ -308,7 +314,16 @@ class SvmlightParser {
         previous = index;
         min_index_ = std::min(min_index_, index);
         max_index_ = std::max(max_index_, index);
-        columns_.push_back(index);
+        if (!wide_ && index > std::numeric_limits<std::int32_t>::max()) {
+            wide_columns_.assign(narrow_columns_.begin(), narrow_columns_.end());
+            narrow_columns_ = {};
+            wide_ = true;
+        }
+        if (wide_) {
+            wide_columns_.push_back(index);
+        } else {
+            narrow_columns_.push_back(static_cast<std::int32_t>(index));
+        }
         values_.push_back(static_cast<Value>(value));
     }
 
@@ -322,7 +337,9 @@ class SvmlightParser {
     std::int64_t n_columns_ = 0;
     std::string pending_;
     std::vector<Value> values_;
-    std::vector<std::int64_t> columns_;
+    bool wide_ = false;
+    std::vector<std::int32_t> narrow_columns_;
+    std::vector<std::int64_t> wide_columns_;
     std::vector<std::int64_t> row_starts_;
     std::vector<double> labels_;
     std::vector<std::int64_t> qids_;
