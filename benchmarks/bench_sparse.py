@@ -97,6 +97,19 @@ def test_text_epoch_against_the_csr_floor(benchmark, text, sizes):
     assert est.coef_.shape == (1, X.shape[1])
 
 
+def test_csr_floor_alone(benchmark, text, sizes):
+    """The floor on its own (the core's best pass), for the record when no epoch runs beside it."""
+    X, _, _, _ = text
+    passes = []
+    benchmark.group = "sparse-text-floor"
+    benchmark.extra_info.update(case="text-floor", impl="floor", nnz=X.nnz)
+    benchmark.pedantic(lambda: passes.append(bench.shuffled_csr_floor(X, n_threads=1, repeat=1)),
+                       rounds=sizes["rounds"], iterations=1)
+    benchmark.extra_info["floor_seconds"] = min(p.seconds for p in passes)
+    # the pass read every stored value: its checksum is the sum of the row sums (w = ones)
+    assert passes[-1].dot_sum == pytest.approx(float(X.data.sum()), rel=1e-9)
+
+
 def test_big_minibatch_epoch_memory(benchmark, sizes):
     from pygdx import GDClassifier
 

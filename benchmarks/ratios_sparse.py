@@ -42,6 +42,10 @@ def rows(found: dict) -> list[str]:
         lines.append(f"| stochastic epoch per non-zero vs shuffled CSR floor (1 core) | "
                      f"{floor['seconds'] * per_nnz:.2f} ns | {floor['paired_floor'] * per_nnz:.2f} ns | "
                      f"{ratio:.2f}x the floor | {'yes' if ratio <= 2 else 'no'} |")
+    alone = found.get(("text-floor", "floor"))
+    if alone and not floor:
+        lines.append(f"| shuffled CSR floor alone (1 core), per non-zero | not measured | "
+                     f"{alone['floor_seconds'] * 1e9 / alone['nnz']:.2f} ns | - | - |")
     big = found.get(("big-minibatch", "pygdx"))
     if big:
         growth = big.get("peak_growth_bytes")
