@@ -35,6 +35,10 @@ def rows(found: dict) -> list[str]:
                      f"{format_time(ours['seconds'])}, held-out accuracy {ours['heldout_accuracy']:.4f} | "
                      f"{format_time(theirs['seconds'])}, held-out accuracy {theirs['heldout_accuracy']:.4f} | "
                      f"{speedup:.2f}x faster | {'yes' if speedup >= 3 and ours['heldout_accuracy'] >= theirs['heldout_accuracy'] else 'no'} |")
+    elif theirs:
+        lines.append(f"| text epoch {theirs['n_rows']:,} x {theirs['n_features']:,}, bs 1, vs SGDClassifier | not "
+                     f"measured | {format_time(theirs['seconds'])}, held-out accuracy "
+                     f"{theirs['heldout_accuracy']:.4f} | - | - |")
     floor = found.get(("text-floor", "pygdx"))
     if floor:
         ratio = floor["seconds"] / floor["paired_floor"]
