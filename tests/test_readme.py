@@ -78,13 +78,34 @@ def _penguins_and_sales_csv(folder):
     (folder / "sales.csv").write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
 
 
+def _sparse_files(folder):
+    """news.svm / news-test.svm (svmlight) and clicks.npz with clicked.txt (SciPy .npz, target file)."""
+    import scipy.sparse as sp
+    from sklearn.datasets import dump_svmlight_file
+
+    from pygdx.datasets import make_text_classification
+
+    X, y = make_text_classification(600, 300, 20, random_state=0)
+    dump_svmlight_file(X[:500], y[:500], str(folder / "news.svm"), zero_based=False)
+    dump_svmlight_file(X[500:], y[500:], str(folder / "news-test.svm"), zero_based=False)
+    sp.save_npz(folder / "clicks.npz", X)
+    (folder / "clicked.txt").write_text("clicked\n" + "\n".join(str(v) for v in y) + "\n")
+
+
 def test_shell_blocks_pygdx_commands_run(tmp_path):
     pytest.importorskip("matplotlib")
     pytest.importorskip("pandas")
+    pytest.importorskip("scipy")
+    pytest.importorskip("sklearn")
     _houses_csv(tmp_path)
     _penguins_and_sales_csv(tmp_path)
+    _sparse_files(tmp_path)
     commands = [line for block in SHELL_BLOCKS for line in shell_lines(block) if line.startswith("pygdx ")]
     assert {c.split()[1] for c in commands} == {"demo", "fit", "predict", "bench"}
+    from pygdx._bench_sparse import sparse_fit_available
+
+    if not sparse_fit_available():  # the sparse files' commands wait for sparse training (issue 12)
+        commands = [c for c in commands if not any(name in c for name in ("news", "clicks"))]
     for command in commands:
         argv = shlex.split(command)
         if argv[1] == "bench":

@@ -399,6 +399,10 @@ def default_cases(quick: bool = True, max_size: int | None = None, n_threads: in
     n_rows, n_full = (50_000, 500_000) if quick else (200_000, 2_000_000)
     if max_size is None or n_rows * 100 <= max_size:
         cases += _linear_cases(n_rows, n_full, 100, n_threads)
+    if max_size is None or 50_000 <= max_size:  # 50,000 weights
+        from ._bench_sparse import sparse_cases
+
+        cases += sparse_cases(50_000 if quick else 250_000, 50_000)
     return cases
 
 

@@ -15,194 +15,18 @@ import sys
 import tempfile
 import time
 import warnings
-from typing import Any, NoReturn, Sequence
+from typing import NoReturn, Sequence
 
 import numpy as np
 
 from . import __version__
+from ._cli_common import CLIError, table
+from ._cli_data import SPARSE_KINDS, data_kind, is_csv, prepared_arrays, prepared_csv, prepared_sparse, sparse_rows_for
+from ._cli_demo import cmd_demo
 from ._files import replace_atomically
-from ._optional import require
-from .datasets import make_regression
 from .io import DataError
 
 __all__ = ["main", "CLIError"]
-
-
-class CLIError(Exception):
-    """An error the user can fix; printed as one line, exit status 2."""
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths))) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _fresh_folder(base: str) -> str:
-    """``base``, or ``base-2``, ``base-3``... : a folder that does not exist yet, so a demo
-    never writes over anything already there."""
-    path, k = base, 1
-    while os.path.exists(path):
-        k += 1
-        path = f"{base}-{k}"
-    return path
-
-
-class _Steps:
-    """Progress over the demo's training runs: a tqdm bar when tqdm is installed, else a line each."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar = None
-        if not quiet:
-            try:
-                from tqdm.auto import tqdm
-
-                self.bar = tqdm(total=total, desc="training", unit="run", file=sys.stderr, leave=False)
-            except ImportError:
-                pass
-
-    def start(self, label: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(label, refresh=True)
-        elif not self.quiet:
-            print(f"  training {label} ...", file=sys.stderr)
-
-    def done(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-_DEMO_REGRESSION = [("gd", None, 0.1), ("momentum", None, 0.05), ("sgd", 1, 0.01), ("momentum", 32, 0.01),
-                    ("adam", 32, 0.01), ("adam", 256, 0.03), ("rmsprop", 64, 0.003), ("adagrad", 32, 0.1)]
-_DEMO_CLASSIFICATION = [("gd", None, 0.5), ("sgd", 1, 0.01), ("adam", 32, 0.01), ("nadam", 128, 0.01)]
-_DEMO_MIN_SAMPLES = 30
-_DEMO_PATHS = [("gd", 1e-3, {}), ("momentum", 1e-3, {}), ("adam", 0.05, {}), ("rmsprop", 0.01, {})]
-
-
-def _fit_runs(cls: type, runs: list, X: np.ndarray, y: np.ndarray, steps: _Steps, epochs: int) -> tuple[list, dict]:
-    rows, fitted = [], {}
-    for name, batch, lr in runs:
-        label = f"{cls.__name__} {name} batch={batch or 'full'}"
-        steps.start(label)
-        # A full-batch epoch is a single step, so those runs get ten times the epochs and
-        # no early stop (momentum's loss is not monotone step to step).
-        est = cls(optimizer=name, lr=lr, batch_size=batch, max_iter=epochs * 10 if batch is None else epochs,
-                  tol=None if batch is None else 1e-6, penalty="l2", alpha=1e-5, random_state=0)
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            # a demo run stopping at its epoch budget is expected, not news
-            warnings.simplefilter("ignore")
-            est.fit(X, y)
-        elapsed = time.perf_counter() - start
-        steps.done()
-        rows.append((name, batch or "full", lr, est.n_iter_, float(est.loss_curve_[-1]), est.score(X, y),
-                     f"{elapsed * 1e3:.0f} ms"))
-        fitted[f"{name}, batch {batch or 'full'}"] = est
-    return rows, fitted
-
-
-def _demo_folder(args: argparse.Namespace) -> str | None:
-    """The new folder for the pictures, made before any training (None without matplotlib)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-    except ImportError:
-        return None
-    folder = _fresh_folder(args.out)
-    try:
-        os.makedirs(folder)
-    except OSError as exc:
-        raise CLIError(f"cannot make the folder {folder} for the pictures ({exc.strerror or exc}); "
-                       "choose another with --out") from None
-    return folder
-
-
-def _loss_picture(sources: dict, title: str, path: str) -> None:
-    """Loss per epoch on a log epoch axis: mini-batch runs settle in a few epochs and
-    full-batch ones take hundreds, and a linear axis would squeeze the former into its
-    left edge."""
-    import matplotlib.pyplot as plt
-
-    from . import plot
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    plot.loss_curve(sources, ax=ax)
-    ax.set_xscale("log")
-    ax.set_xlabel("epoch (log scale)")
-    ax.set_title(title)
-    ax.legend(fontsize="small", ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from . import estimators, functions
-    from .datasets import make_classification
-    from .minimize import minimize
-
-    if args.samples < _DEMO_MIN_SAMPLES:
-        raise CLIError(f"--samples must be at least {_DEMO_MIN_SAMPLES} (three classes need rows of each), "
-                       f"got {args.samples}")
-    folder = _demo_folder(args)
-    print(f"pygdx {__version__} demo: generated data, nothing downloaded")
-    steps = _Steps(len(_DEMO_REGRESSION) + len(_DEMO_CLASSIFICATION), args.quiet)
-    X, y, _ = make_regression(n_samples=args.samples, n_features=20, noise=0.5, random_state=0)
-    reg_rows, regressors = _fit_runs(estimators.GDRegressor, _DEMO_REGRESSION, X, y, steps, args.epochs)
-    Xc, yc = make_classification(n_samples=args.samples, n_features=20, n_classes=3, random_state=0)
-    clf_rows, classifiers = _fit_runs(estimators.GDClassifier, _DEMO_CLASSIFICATION, Xc, yc, steps, args.epochs)
-    steps.close()
-    headers = ["optimizer", "batch", "lr", "epochs", "final loss", "", "time"]
-    print(f"\nGDRegressor, squared error + l2, {X.shape[0]} x {X.shape[1]} (R^2 on the training data):")
-    print(_table([*headers[:5], "R^2", headers[6]], reg_rows))
-    print(f"\nGDClassifier, softmax log loss + l2, 3 classes, {Xc.shape[0]} x {Xc.shape[1]}:")
-    print(_table([*headers[:5], "accuracy", headers[6]], clf_rows))
-
-    f = functions.rosenbrock
-    x0 = np.array([-1.5, 2.0])
-    paths = {}
-    path_rows = []
-    for method, lr, opts in _DEMO_PATHS:
-        res = minimize(f, x0, jac=f.grad, method=method, lr=lr, max_iter=args.steps, gtol=1e-6, **opts)
-        paths[f"{method} (lr={lr:g})"] = res
-        path_rows.append((method, lr, res.nit, float(res.fun), float(np.linalg.norm(res.x - 1.0))))
-    print(f"\nminimize(rosenbrock, x0={x0.tolist()}), at most {args.steps} steps; the minimum is f(1, 1) = 0:")
-    print(_table(["method", "lr", "steps", "f(x)", "|x - x*|"], path_rows))
-
-    if folder is None:
-        print('\nno pictures: matplotlib is not installed (pip install "pygdx[plot]" to get them)')
-        return 0
-    import matplotlib.pyplot as plt
-
-    from . import plot
-
-    _loss_picture(regressors, "regression: training loss (squared error + l2)",
-                  os.path.join(folder, "regression-loss.png"))
-    _loss_picture(classifiers, "classification: training loss (log loss + l2)",
-                  os.path.join(folder, "classification-loss.png"))
-    fig, ax = plt.subplots(figsize=(7, 6))
-    plot.trajectory(f, paths, ax=ax)
-    ax.set_title("Rosenbrock: paths of four optimizers")
-    fig.tight_layout()
-    fig.savefig(os.path.join(folder, "rosenbrock-paths.png"), dpi=100)
-    plt.close(fig)
-    written = ["regression-loss.png", "classification-loss.png", "rosenbrock-paths.png"]
-    print(f"\npictures written to {folder}/: {', '.join(written)}")
-    return 0
 
 
 _SCHEDULES = ("constant", "step", "exponential", "invscaling", "cosine", "plateau", "optimal")
@@ -230,17 +54,6 @@ def _make_lr(args: argparse.Namespace):
         raise CLIError(f"--schedule {name}: {exc}") from None
 
 
-def _guess_task(y: np.ndarray) -> str:
-    """Labels that are text, or few distinct integers, mean classification."""
-    if y.dtype.kind not in "biuf":
-        return "classification"
-    values = np.unique(y)
-    integral = bool(np.all(np.equal(np.mod(values, 1), 0)))
-    if integral and len(values) <= max(2, min(20, len(y) // 5)):
-        return "classification"
-    return "regression"
-
-
 def _check_output(path: str, force: bool, what: str, inputs: Sequence[str] = ()) -> None:
     """Refuse, before any work, an output that would overwrite a file or an input, or that
     cannot be written (tried by creating and removing a file beside it)."""
@@ -262,17 +75,6 @@ def _check_output(path: str, force: bool, what: str, inputs: Sequence[str] = ())
         os.unlink(probe)
     except OSError as exc:
         raise CLIError(f"cannot write into {folder} ({exc.strerror or exc}); choose another {what}") from None
-
-
-def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, int]:
-    """The rows in the order training rows first, then validation rows (each in file
-    order), and how many train: the data is prepared in this order, so that the training
-    rows are one slice of it, given to fit without a copy."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_val = int(round(n * fraction))
-    if n_val == n:
-        raise CLIError("no rows left to train on after the validation split; lower --validation-split")
-    return np.concatenate([np.sort(order[n_val:]), np.sort(order[:n_val])]), n - n_val
 
 
 def _progress_callbacks(args: argparse.Namespace) -> list:
@@ -299,19 +101,6 @@ def _progress_callbacks(args: argparse.Namespace) -> list:
     return [report]
 
 
-def _is_csv(path: str) -> bool:
-    from .io import is_csv_name
-
-    return is_csv_name(path)
-
-
-def _column_list(values: Sequence[str] | None) -> list[str] | None:
-    """--features / --drop: repeated, or comma-separated."""
-    if values is None:
-        return None
-    return [name.strip() for value in values for name in value.split(",") if name.strip()]
-
-
 def _check_fit_options(args: argparse.Namespace) -> None:
     if args.lr <= 0 or not math.isfinite(args.lr):
         raise CLIError(f"--lr must be a positive number, got {args.lr}")
@@ -323,163 +112,57 @@ def _check_fit_options(args: argparse.Namespace) -> None:
         raise CLIError(f"--alpha must be a number >= 0, got {args.alpha}")
     if not (math.isfinite(args.tol) and args.tol >= 0):
         raise CLIError(f"--tol must be a number >= 0, got {args.tol}")
-    if not _is_csv(args.data) and (args.features or args.drop):
-        raise CLIError("--features and --drop choose columns of a CSV file; a .npy/.npz file has none")
+    if not is_csv(args.data) and (args.features or args.drop):
+        raise CLIError(f"--features and --drop choose columns of a CSV file; {args.data} has none")
 
 
-def _numeric_target(column: Any) -> tuple[np.ndarray | None, str]:
-    """A target column's values as float64 (NaN where missing), or None and its first cell
-    that is not a number when it holds labels."""
-    import pandas as pd
-
-    from .prepare import _factorize, _text_numbers
-
-    if pd.api.types.is_bool_dtype(column.dtype):
-        return None, str(column.dropna().iloc[0])
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(np.float64, na_value=np.nan), ""
-    codes, uniques = _factorize(column)
-    lookup = _text_numbers(uniques).to_numpy()
-    labels = [u for u, v in zip(uniques, lookup) if np.isnan(v)]
-    if labels:
-        return None, labels[0]
-    return np.where(codes >= 0, lookup[codes] if len(lookup) else np.nan, np.nan), ""
-
-
-def _csv_target(frame: Any, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
-    """(target values, rows that have one, task); prints what was decided."""
-    name = args.target
-    column = frame[name]
-    if column.isna().all():
-        raise CLIError(f"{args.data}: the target {name!r} has no value in any row")
-    numbers, label = _numeric_target(column)
-    if numbers is None and args.task == "regression":
-        raise CLIError(f"{args.data}: the target {name!r} holds {label!r}, which is not a number; "
-                       "regression needs a numeric target (use --task classification for labels)")
-    if numbers is not None:
-        keep = np.isfinite(numbers)
-    else:
-        keep = column.notna().to_numpy()
-    n_dropped = int(len(keep) - keep.sum())
-    if keep.sum() == 0:
-        raise CLIError(f"{args.data}: the target {name!r} has no finite value in any row")
-    if numbers is not None:
-        y = numbers[keep]
-    else:
-        y = column[keep].astype(str).to_numpy().astype(str)
-    task = _guess_task(y) if args.task == "auto" else args.task
-    if task == "classification" and y.dtype.kind == "f" and np.all(y == np.round(y)):
-        y = y.astype(np.int64)
-    what = "numbers" if numbers is not None else "labels"
-    why = "chosen with --task" if args.task != "auto" else "guessed; --task overrides"
-    line = f"target {name!r}: {what}, {len(np.unique(y))} distinct -> {task} ({why})"
-    if n_dropped:
-        line += f"; {n_dropped} row(s) with no target dropped, {int(keep.sum())} left"
-    print(line)
-    return y, keep, task
-
-
-def _print_decisions(decisions: list[str]) -> None:
-    plain = [d for d in decisions if d.endswith(": numbers")]
-    for line in decisions:
-        if line not in plain:
-            print(line)
-    if plain:
-        names = ", ".join(d.split(": ")[0][len("column "):] for d in plain)
-        print(f"{len(plain)} column(s) of numbers used as they are: {names}")
-
-
-def _prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, int, str, list[str]]:
-    """Read and prepare a CSV: (preparer, X, y, training rows, task, feature names), the
-    training rows first."""
-    from .io import read_csv
-    from .prepare import TablePreparer
-
-    features, drop = _column_list(args.features), _column_list(args.drop) or []
-    require("pandas", "cli", "reading CSV files")  # imported before the clock starts: it is not reading
-    start = time.perf_counter()
-    wanted = None if features is None else list(dict.fromkeys([*features, args.target]))
-    frame = read_csv(args.data, encoding=args.encoding, columns=wanted)
-    columns = [str(c) for c in frame.columns]
-    if args.target not in columns:
-        raise CLIError(f"{args.data}: no column named {args.target!r}; the columns are {columns}")
-    unknown = [c for c in drop if c not in columns]
-    if unknown:
-        raise CLIError(f"{args.data}: --drop names column(s) {unknown}, which the file does not have; its columns "
-                       f"are {columns}")
-    if features is not None and args.target in features:
-        raise CLIError(f"--features names the target {args.target!r}; a model cannot take its target as input")
-    print(f"{args.data}: {len(frame)} rows x {len(columns)} columns (read in {time.perf_counter() - start:.2f} s)")
-    if len(columns) == 1:
-        raise CLIError(f"{args.data}: there are no feature columns besides the target {args.target!r}")
-    y, keep, task = _csv_target(frame, args)
-    table = frame.drop(columns=[args.target])
-    order, n_train = _split(len(y), args.validation_split, args.seed)
-    y = y[order]
-    rows = np.flatnonzero(keep)[order]  # the rows that have a target, in that order (no copy of the table)
-    start = time.perf_counter()
-    preparer = TablePreparer(features=features, drop=[c for c in drop if c != args.target],
-                             standardize=args.standardize)
-    try:
-        # learned from the training rows; X holds them first, then the validation rows
-        X = preparer._fit_transform_rows(table, rows, n_train)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CLIError(f"{args.data}: {str(exc).strip(chr(34) + chr(39))}") from None
-    _print_decisions(preparer.decisions_)
-    names = [str(n) for n in preparer.get_feature_names_out()]
-    print(f"features: {len(names)} from {len(preparer.input_columns_)} column(s), prepared in "
-          f"{time.perf_counter() - start:.2f} s (--features / --drop choose the columns)")
-    return preparer, X, y, n_train, task, names
-
-
-def _prepared_arrays(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, int, str, list[str]]:
-    """Read a .npy / .npz file: numbers only, standardised on the training rows."""
-    from .io import load_table
-
-    table = load_table(args.data, args.target, numeric_target=args.task == "regression")
-    if table.y is None:
-        raise CLIError(f"{args.data}: name the target array with --target NAME (or store it as 'y')")
-    X, y = table.X, table.y
-    task = _guess_task(y) if args.task == "auto" else args.task
-    order, n_train = _split(X.shape[0], args.validation_split, args.seed)
-    X, y = np.asarray(X)[order], y[order]  # a copy (of a memory map too), standardised in place
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = X[:n_train].mean(axis=0)
-        scale = X[:n_train].std(axis=0)
-    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
-        column = table.feature_names[int(np.flatnonzero(~np.isfinite(mean) | ~np.isfinite(scale))[0])]
-        raise CLIError(f"{args.data}: column {column!r} holds numbers too large to standardise; rescale it first")
-    scale[scale == 0.0] = 1.0
-    if not args.standardize:
-        mean, scale = np.zeros_like(mean), np.ones_like(scale)
-    X -= mean
-    X /= scale
-    return (mean, scale), X, y, n_train, task, table.feature_names
+def _check_targets(args: argparse.Namespace) -> None:
+    """Where the target comes from: a CSV column or .npy column (--target), an .npz array
+    (--target or 'y'), the labels of an svmlight file, or --target-file for a SciPy .npz."""
+    if args.kind == "svmlight":
+        if args.target is not None or args.target_file is not None:
+            raise CLIError(f"{args.data}: an svmlight file carries its labels (the first number of each line); "
+                           "drop --target / --target-file")
+        return
+    if args.target_file is not None and args.kind != "sparse-npz":
+        raise CLIError("--target-file gives the target of a SciPy sparse .npz, which holds X only; for "
+                       f"{args.data} name the target with --target")
+    if args.kind == "sparse-npz":
+        if args.target is not None:
+            raise CLIError(f"{args.data}: a sparse .npz holds X only; give the target with --target-file FILE")
+        if args.target_file is None:
+            raise CLIError(f"{args.data}: a sparse .npz holds X only; give the target with --target-file FILE (a "
+                           ".npy array or a text file of one value per line, one per row)")
+    elif args.target is None and args.kind != "npz":
+        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from . import estimators
     from .io import _check_file
-    from .modelfile import SavedModel, save_model
+    from .modelfile import SavedModel, SparseInput, save_model
 
     _check_fit_options(args)
     lr = _make_lr(args)
     out_path = args.out
     plot_path = args.plot if args.plot is not None else os.path.splitext(out_path)[0] + "-loss.png"
     # Every check that needs no training comes first: a mistake costs no training time.
-    _check_file(args.data)
-    if args.target is None and os.path.splitext(args.data)[1].lower() != ".npz":
-        raise CLIError(f"{args.data}: name the column to predict with --target COLUMN")
-    _check_output(out_path, args.force, "--out path", [args.data])
+    args.kind = data_kind(args.data)
+    _check_file(args.data, *(["a line of data"] if args.kind == "svmlight" else []))
+    _check_targets(args)
+    inputs = [args.data] + ([args.target_file] if args.target_file else [])
+    _check_output(out_path, args.force, "--out path", inputs)
     if plot_path:
-        _check_output(plot_path, args.force, "--plot path", [args.data, out_path])
+        _check_output(plot_path, args.force, "--plot path", [*inputs, out_path])
         if os.path.abspath(plot_path) == os.path.abspath(out_path):
             raise CLIError("--plot and --out name the same file; give them different names")
 
-    prepare = _prepared_csv if _is_csv(args.data) else _prepared_arrays
+    prepare = {"csv": prepared_csv, "svmlight": prepared_sparse, "sparse-npz": prepared_sparse}.get(args.kind,
+                                                                                                   prepared_arrays)
     preparation, Xs, y, n_train, task, feature_names = prepare(args)
-    train, val = slice(0, n_train), slice(n_train, None)
     n_val = len(y) - n_train
+    train, val = slice(0, n_train), slice(n_train, None)
+    X_train = Xs[train] if n_val else Xs  # no copy of sparse rows when all of them train
     if task == "classification" and len(np.unique(y[train])) < 2:
         raise CLIError(f"the target {args.target!r} has a single value in the training rows; classification needs "
                        "two or more")
@@ -504,7 +187,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est.fit(Xs[train], y_fit[train])
+            est.fit(X_train, y_fit[train])
         except (ValueError, FloatingPointError, ArithmeticError) as exc:
             message = str(exc).splitlines()[0]
             if "training diverged" in message:
@@ -520,7 +203,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         else:
             print(f"pygdx: warning: {w.message}", file=sys.stderr)
     metric = "accuracy" if task == "classification" else "R^2"
-    rows = [("train", n_train, est.score(Xs[train], y_fit[train]))]
+    rows = [("train", n_train, est.score(X_train, y_fit[train]))]
     if n_val >= 2 or (n_val and task == "classification"):
         rows.append(("validation", n_val, est.score(Xs[val], y_fit[val])))
     elif n_val:
@@ -528,8 +211,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     unit = " (standardised target)" if task == "regression" and args.standardize else ""
     print(f"{task} on {args.data}: {n_train} training rows, {Xs.shape[1]} features, "
           f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss{unit} {est.loss_curve_[-1]:.6g}")
-    print(_table(["data", "rows", metric], rows))
-    if isinstance(preparation, tuple):
+    print(table(["data", "rows", metric], rows))
+    if isinstance(preparation, SparseInput):
+        model = SavedModel(est, [], args.target, np.zeros(0), np.ones(0), task, y_mean, y_scale,
+                           sparse_input=preparation)
+    elif isinstance(preparation, tuple):
         model = SavedModel(est, feature_names, args.target, *preparation, task, y_mean, y_scale)
     else:
         model = SavedModel(est, feature_names, args.target, preparation.mean_, preparation.scale_, task, y_mean,
@@ -569,7 +255,13 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         _check_output(args.out, args.force, "--out path", [args.model, args.data])
     model = load_model(args.model)
-    if model.preparer is not None and _is_csv(args.data):
+    if model.sparse_input is not None:
+        X = sparse_rows_for(model, args.data)
+    elif data_kind(args.data) in SPARSE_KINDS:
+        raise CLIError(f"{args.data}: holds sparse rows, but this model was trained on "
+                       f"{'a CSV table' if model.preparer is not None else 'a .npy/.npz array'}; predict on data "
+                       "like its training data (train on sparse files to predict on them)")
+    elif model.preparer is not None and is_csv(args.data):
         frame = read_csv(args.data, encoding=args.encoding, columns=model.input_columns)
         try:
             X, notes = model.preparer.transform_with_notes(frame)
@@ -581,7 +273,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         if model.preparer is not None:
             raise CLIError(f"{args.data}: this model was trained on a CSV table; predict on a CSV file with the "
                            f"columns {model.input_columns}")
-        table = load_table(args.data, columns=model.feature_names if _is_csv(args.data) else None)
+        table = load_table(args.data, columns=model.feature_names if is_csv(args.data) else None)
         if table.X.shape[1] != len(model.feature_names):
             raise CLIError(
                 f"{args.data}: has {table.X.shape[1]} feature columns but the model was trained on "
@@ -618,7 +310,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     rows = [(r.name, r.size, _format_seconds(r.pygdx_seconds), r.baseline, _format_seconds(r.baseline_seconds),
              r.ratio_text) for r in results]
-    print(_table(["case", "size", "pygdx", "vs", "their time", "speed-up"], rows))
+    print(table(["case", "size", "pygdx", "vs", "their time", "speed-up"], rows))
     print("speed-up = their time / pygdx's time: above 1x pygdx is faster, below 1x slower")
     print("x floor = pygdx's time / the floor's: the least time this machine's memory allows for the same reads")
     print(f"best of {args.repeat} runs each, same data, one process; full suite: pytest benchmarks/ --benchmark-enable")
@@ -670,11 +362,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="epochs per mini-batch run (default 30); full-batch runs, one step per epoch, get ten times")
     demo.add_argument("--steps", type=_positive_int, default=3000, help="steps per minimize run (default 3000)")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
-    demo.set_defaults(func=_cmd_demo)
+    demo.set_defaults(func=cmd_demo)
 
-    fit = sub.add_parser("fit", help="train a linear model on a CSV, .npy or .npz file")
-    fit.add_argument("data", help="CSV with a header row, .npy (2-D) or .npz (arrays X and y)")
+    fit = sub.add_parser("fit", help="train a linear model on a CSV, .npy, .npz or svmlight file")
+    fit.add_argument("data", help="CSV with a header row, .npy (2-D), .npz (arrays X and y, or a SciPy sparse matrix "
+                                  "saved by scipy.sparse.save_npz), or svmlight / libsvm text (.svm, .svmlight, "
+                                  ".libsvm, or .txt of svmlight lines; also .gz, .bz2, .xz) whose labels are the target")
     fit.add_argument("--target", help="the column to predict (CSV: name; .npy: number; .npz: array name)")
+    fit.add_argument("--target-file", metavar="FILE",
+                     help="the target of a SciPy sparse .npz (which holds X only): a .npy array, or a text file with "
+                          "one value per line (a first line that is not a number names it), one per row")
+    fit.add_argument("--index-base", choices=("auto", "0", "1"), default="auto",
+                     help="how an svmlight file counts features: 1 (libsvm), 0, or auto (1 unless some index is 0; "
+                          "default); the model remembers it for predict")
     fit.add_argument("--features", action="append", metavar="COLUMNS",
                      help="use only these columns (comma-separated, or the option repeated); a column named here "
                           "is used even where the rules would drop it (CSV)")
@@ -712,7 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="predict with a model saved by 'pygdx fit'")
     predict.add_argument("model", help="a .npz model written by 'pygdx fit'")
-    predict.add_argument("data", help="CSV, .npy or .npz with the same feature columns")
+    predict.add_argument("data", help="CSV, .npy or .npz with the same feature columns; for a model trained on sparse "
+                                      "rows, an svmlight file (its labels are ignored; fewer feature columns than "
+                                      "in training are padded with zeros) or a SciPy sparse .npz")
     predict.add_argument("--encoding", help="the CSV file's text encoding, e.g. latin-1 (default utf-8)")
     predict.add_argument("--out", help="write predictions to this file instead of stdout")
     predict.add_argument("--force", action="store_true", help="overwrite --out if it exists")

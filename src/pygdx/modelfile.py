@@ -27,12 +27,24 @@ import numpy as np
 from ._files import replace_atomically
 from .io import DataError
 
-__all__ = ["SavedModel", "save_model", "load_model"]
+__all__ = ["SavedModel", "SparseInput", "save_model", "load_model"]
 
 FORMAT = "pygdx-linear-model"
-FORMAT_VERSION = 2  # 2 adds the table preparation; version 1 files (numbers only) still load
+# 2 adds the table preparation, 3 sparse input; files of every earlier version still load
+FORMAT_VERSION = 3
 _ESTIMATORS = {"GDRegressor": "regression", "GDClassifier": "classification"}
 _NOT_A_MODEL = "not a pygdx model file (write one with 'pygdx fit ... --out MODEL.npz')"
+
+
+@dataclass(frozen=True)
+class SparseInput:
+    """How a model trained on sparse rows (an svmlight or SciPy .npz file) reads its input:
+    ``n_features`` columns, used as they are (no centring or scaling), and whether the
+    svmlight files count features from 1 (as the training file did), so that a file read at
+    predict time gets the same columns even when the "auto" guess would differ."""
+
+    n_features: int
+    one_based: bool
 
 
 @dataclass
@@ -41,6 +53,8 @@ class SavedModel:
 
     ``preparer``: a fitted :class:`pygdx.prepare.TablePreparer` (tables with columns of any
     kind) or None (numbers only: ``(X - mean) / scale`` of ``feature_names``).
+    ``sparse_input``: set for a model trained on sparse rows, which are used as they are
+    (``feature_names`` is then empty, ``mean`` and ``scale`` have no entries).
     """
 
     estimator: Any
@@ -52,6 +66,11 @@ class SavedModel:
     target_mean: float = 0.0  # a regression target is learned as (y - target_mean) / target_scale
     target_scale: float = 1.0
     preparer: Any = None
+    sparse_input: SparseInput | None = None
+
+    @property
+    def n_features(self) -> int:
+        return self.sparse_input.n_features if self.sparse_input is not None else len(self.feature_names)
 
     @property
     def input_columns(self) -> list[str]:
@@ -59,6 +78,8 @@ class SavedModel:
         return self.preparer.input_columns_ if self.preparer is not None else self.feature_names
 
     def transform(self, X: Any) -> np.ndarray:
+        if self.sparse_input is not None:
+            return X
         if self.preparer is not None:
             return self.preparer.transform(X)
         return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
@@ -105,6 +126,8 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
         "target_mean": float(model.target_mean),
         "target_scale": float(model.target_scale),
         "preparation": preparer.to_config() if preparer is not None else None,
+        "sparse_input": None if model.sparse_input is None else {
+            "n_features": int(model.sparse_input.n_features), "one_based": bool(model.sparse_input.one_based)},
         "pygdx_version": __version__,
     }
     arrays = {
@@ -156,9 +179,9 @@ def _check_meta(meta: Any, path: str) -> None:
 
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DataError(f"{path}: {_NOT_A_MODEL}")
-    if meta.get("format_version") not in (1, FORMAT_VERSION):
+    if meta.get("format_version") not in range(1, FORMAT_VERSION + 1) or isinstance(meta["format_version"], bool):
         raise DataError(f"{path}: model format version {meta.get('format_version')!r} is not one this pygdx "
-                        f"reads (1, {FORMAT_VERSION}); was it written by a newer pygdx?")
+                        f"reads (1 to {FORMAT_VERSION}); was it written by a newer pygdx?")
     if meta.get("estimator") not in _ESTIMATORS:
         raise bad(f"estimator {meta.get('estimator')!r} is not GDRegressor or GDClassifier")
     if meta.get("task") != _ESTIMATORS[meta["estimator"]]:
@@ -166,7 +189,14 @@ def _check_meta(meta: Any, path: str) -> None:
     if not isinstance(meta.get("params"), dict):
         raise bad("the estimator's parameters are missing")
     names = meta.get("feature_names")
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+    sparse = meta.get("sparse_input")
+    if sparse is not None:
+        if not (isinstance(sparse, dict) and set(sparse) == {"n_features", "one_based"} and
+                _is_int(sparse["n_features"]) and sparse["n_features"] >= 1 and isinstance(sparse["one_based"], bool)):
+            raise bad("'sparse_input' must hold a positive 'n_features' and a true/false 'one_based'")
+        if names != [] or meta.get("preparation") is not None:
+            raise bad("a model of sparse input has no feature names and no table preparation")
+    elif not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise bad("'feature_names' must be a non-empty list of texts")
     if meta.get("target_name") is not None and not isinstance(meta["target_name"], str):
         raise bad("'target_name' must be a text or null")
@@ -255,7 +285,8 @@ def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
         raise DataError(f"{path}: {_NOT_A_MODEL} (it holds {sorted(entries)})")
     meta = json.loads(str(_read_array(zf, "meta", "U", (), path)))
     _check_meta(meta, path)
-    task, d = meta["task"], len(meta["feature_names"])
+    sparse = SparseInput(**meta["sparse_input"]) if meta.get("sparse_input") is not None else None
+    task, d = meta["task"], (sparse.n_features if sparse is not None else len(meta["feature_names"]))
     classes = None
     if task == "classification":
         if "classes.npy" not in entries:
@@ -267,8 +298,8 @@ def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
         coef_shape, intercept_shape = (d,), (1,)
     coef = _read_array(zf, "coef", "f", coef_shape, path)
     intercept = _read_array(zf, "intercept", "f", intercept_shape, path)
-    mean = _read_array(zf, "mean", "f", (d,), path)
-    scale = _read_array(zf, "scale", "f", (d,), path)
+    mean = _read_array(zf, "mean", "f", (0,) if sparse else (d,), path)
+    scale = _read_array(zf, "scale", "f", (0,) if sparse else (d,), path)
     for name, arr in (("coef", coef), ("intercept", intercept), ("mean", mean), ("scale", scale)):
         if not np.all(np.isfinite(arr)):
             raise DataError(f"{path}: array {name!r} holds NaN or infinity; the file is damaged")
@@ -286,4 +317,4 @@ def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
                             "is damaged")
     est = _fitted_estimator(meta["estimator"], meta["params"], coef, intercept, classes)
     return SavedModel(est, list(meta["feature_names"]), meta["target_name"], mean, scale, task,
-                      float(meta.get("target_mean", 0.0)), float(meta.get("target_scale", 1.0)), preparer)
+                      float(meta.get("target_mean", 0.0)), float(meta.get("target_scale", 1.0)), preparer, sparse)

@@ -12,6 +12,7 @@ void register_trainer(py::module_& m);
 void register_stepwise(py::module_& m);
 void register_sparse(py::module_& m);
 void register_l1(py::module_& m);
+void register_svmlight(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pygdx compiled core (private: use the pygdx package)";
@@ -27,4 +28,5 @@ PYBIND11_MODULE(_core, m) {
     register_l1(m);
     register_trainer(m);
     register_stepwise(m);
+    register_svmlight(m);
 }

@@ -1,0 +1,87 @@
+"""Print the Markdown table of benchmarks/RESULTS_sparse.md from a bench_sparse.py JSON report:
+issue 12's four targets, each as a ratio measured in the same run.
+
+    pytest benchmarks/bench_sparse.py --benchmark-enable --benchmark-json=sparse.json
+    python benchmarks/ratios_sparse.py sparse.json
+
+Times are the minimum over rounds (the least disturbed by other work on a shared machine).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ratios import format_time  # benchmarks/ratios.py: this script's folder is on sys.path
+
+
+def collect(reports: list[dict]) -> dict[tuple[str, str], dict]:
+    """{(case, impl): {"seconds": best time, **extra_info}}."""
+    found = {}
+    for report in reports:
+        for bench in report["benchmarks"]:
+            info = bench["extra_info"]
+            if "case" in info and "impl" in info:
+                found[(info["case"], info["impl"])] = {"seconds": bench["stats"]["min"], **info}
+    return found
+
+
+def rows(found: dict) -> list[str]:
+    lines = ["| target | pygdx | other | ratio | target met |", "|---|---|---|---|---|"]
+    ours, theirs = found.get(("text-epoch", "pygdx")), found.get(("text-epoch", "scikit-learn"))
+    if ours and theirs:
+        speedup = theirs["seconds"] / ours["seconds"]
+        lines.append(f"| text epoch {ours['n_rows']:,} x {ours['n_features']:,}, bs 1, vs SGDClassifier | "
+                     f"{format_time(ours['seconds'])}, held-out accuracy {ours['heldout_accuracy']:.4f} | "
+                     f"{format_time(theirs['seconds'])}, held-out accuracy {theirs['heldout_accuracy']:.4f} | "
+                     f"{speedup:.2f}x faster | {'yes' if speedup >= 3 and ours['heldout_accuracy'] >= theirs['heldout_accuracy'] else 'no'} |")
+    elif theirs:
+        lines.append(f"| text epoch {theirs['n_rows']:,} x {theirs['n_features']:,}, bs 1, vs SGDClassifier | not "
+                     f"measured | {format_time(theirs['seconds'])}, held-out accuracy "
+                     f"{theirs['heldout_accuracy']:.4f} | - | - |")
+    floor = found.get(("text-floor", "pygdx"))
+    if floor:
+        ratio = floor["seconds"] / floor["paired_floor"]
+        per_nnz = 1e9 / floor["nnz"]
+        lines.append(f"| stochastic epoch per non-zero vs shuffled CSR floor (1 core) | "
+                     f"{floor['seconds'] * per_nnz:.2f} ns | {floor['paired_floor'] * per_nnz:.2f} ns | "
+                     f"{ratio:.2f}x the floor | {'yes' if ratio <= 2 else 'no'} |")
+    alone = found.get(("text-floor", "floor"))
+    if alone and not floor:
+        lines.append(f"| shuffled CSR floor alone (1 core), per non-zero | not measured | "
+                     f"{alone['floor_seconds'] * 1e9 / alone['nnz']:.2f} ns | - | - |")
+    big = found.get(("big-minibatch", "pygdx"))
+    if big:
+        growth = big.get("peak_growth_bytes")
+        share = growth / big["matrix_bytes"] if growth is not None else None
+        lines.append(f"| mini-batch epoch {big['n_rows']:,} x {big['n_features']:,} (bs {big['batch_size']}): peak "
+                     f"memory growth vs the matrix | {format_time(big['seconds'])}, "
+                     f"{growth / 2**20:.0f} MiB | {big['matrix_bytes'] / 2**20:.0f} MiB | "
+                     f"{share:.2f} of it | {'yes' if share is not None and share <= 0.5 else 'no'} |"
+                     if growth is not None else
+                     f"| mini-batch epoch {big['n_rows']:,} x {big['n_features']:,} | {format_time(big['seconds'])} | "
+                     "peak memory not measurable here | - | - |")
+    ours, theirs = found.get(("parse", "pygdx")), found.get(("parse", "scikit-learn"))
+    if ours:
+        mb = ours["megabytes"]
+
+        def speed(found: dict) -> str:
+            cpu = f", {mb / found['cpu_seconds']:.0f} MB/s CPU time" if "cpu_seconds" in found else ""
+            return f"{mb / found['seconds']:.0f} MB/s wall{cpu}"
+
+        other = speed(theirs) if theirs else "-"
+        ratio = f"{theirs['seconds'] / ours['seconds']:.1f}x faster" if theirs else "-"
+        fastest = mb / min(ours["seconds"], ours.get("cpu_seconds", ours["seconds"]))
+        lines.append(f"| svmlight parse, {mb:.0f} MB | {speed(ours)} | {other} | {ratio} | "
+                     f"{'yes' if fastest >= 100 else 'no'} (100 MB/s on one core) |")
+    return lines
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: python benchmarks/ratios_sparse.py REPORT.json [MORE.json ...]")
+    loaded = []
+    for path in sys.argv[1:]:
+        with open(path) as f:
+            loaded.append(json.load(f))
+    print("\n".join(rows(collect(loaded))))
