@@ -33,10 +33,28 @@ extreme_floats = st.one_of(
 )
 
 
-def hostile_array(shape, dtype) -> np.ndarray:
-    """An array of a dtype that is not real numbers (objects: None, which would become NaN)."""
+# What an object array may hold that is not a real number (None would become NaN, text a
+# number, when converted leniently).
+OBJECT_ITEMS = [None, "1.5", 1j, b"2", [1.0], {}]
+
+
+def hostile_array(shape, dtype, item=None) -> np.ndarray:
+    """An array of a dtype that is not real numbers (objects: ``item``, by default None)."""
     dtype = np.dtype(dtype)
-    return np.full(shape, None, dtype=object) if dtype.kind == "O" else np.zeros(shape, dtype=dtype)
+    if dtype.kind == "O":
+        out = np.empty(shape, dtype=object)
+        out.fill(item)  # fill, not full: a list item is one element, not a row
+        return out
+    return np.zeros(shape, dtype=dtype)
+
+
+@st.composite
+def hostile_arrays(draw, shape) -> np.ndarray:
+    """An array of any dtype that is not real numbers, objects of any kind among real numbers."""
+    out = hostile_array(shape, draw(st.sampled_from(HOSTILE_DTYPES)), draw(st.sampled_from(OBJECT_ITEMS)))
+    if out.dtype == object and out.size > 1 and draw(st.booleans()):
+        out.flat[0] = 1.0  # one number among the non-numbers
+    return out
 
 
 def laid_out(values: np.ndarray, layout: str) -> object:
@@ -77,6 +95,10 @@ def assert_same(a, b):
 def frozen(value):
     """A deep copy of what the caller handed in, to compare with afterwards (None when it
     cannot be copied, e.g. a generator)."""
+    if isinstance(value, np.ndarray):
+        kept = value.copy()
+        kept.flags.writeable = value.flags.writeable
+        return kept
     try:
         return copy.deepcopy(value)
     except Exception:  # noqa: BLE001 - an uncopyable input is simply not compared
