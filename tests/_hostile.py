@@ -99,6 +99,10 @@ def frozen(value):
         kept = value.copy()
         kept.flags.writeable = value.flags.writeable
         return kept
+    if isinstance(value, (tuple, list)):
+        return type(value)(frozen(v) for v in value)
+    if isinstance(value, dict):
+        return {k: frozen(v) for k, v in value.items()}
     try:
         return copy.deepcopy(value)
     except Exception:  # noqa: BLE001 - an uncopyable input is simply not compared
@@ -115,6 +119,10 @@ def assert_input_unchanged(now, before) -> None:
         assert type(now) is type(before) and len(now) == len(before)
         for x, y in zip(now, before):
             assert_input_unchanged(x, y)
+    elif isinstance(before, dict):
+        assert type(now) is dict and list(now) == list(before)
+        for k in before:
+            assert_input_unchanged(now[k], before[k])
     elif before is not None:
         assert now == before or now != now  # NaN stays NaN
 
