@@ -28,10 +28,13 @@ from pygdx.reference import optim as ref_optim
 from _hostile import (LAYOUTS, REAL_DTYPES, assert_input_unchanged, estimator_snapshot, frozen, fuzz_settings,
                       hostile_arrays, laid_out, real_values)
 
-SETTINGS = fuzz_settings(40)
+SETTINGS = fuzz_settings(30)
 ESTIMATORS = [pygdx.GDRegressor, pygdx.GDClassifier]
 SMALL = {"max_iter": 2, "tol": None, "random_state": 0, "batch_size": 2}
 moderate = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
+# Away from float32's subnormals: an L1 step off exactly 0 in one precision and not in the
+# other sends the weights different ways (sign(0) = 0), which is rounding, not a fault.
+normal = st.one_of(st.just(0.0), st.floats(1e-6, 3), st.floats(-3, -1e-6))
 
 
 def clean(value):
@@ -146,7 +149,7 @@ def outcome(call):
 @pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "warm_start"])
 @pytest.mark.parametrize("hostile, kind", HOSTILITIES)
-@fuzz_settings(12)
+@fuzz_settings(6)
 @given(data=st.data())
 def test_any_input_is_refused_cleanly_or_fits_as_its_clean_copy(cls, method, hostile, kind, data):
     classifier = cls is pygdx.GDClassifier
@@ -188,7 +191,7 @@ def test_any_input_is_refused_cleanly_or_fits_as_its_clean_copy(cls, method, hos
 @pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("method", ["predict", "decision_function", "predict_proba", "score"])
 @pytest.mark.parametrize("kind", ["good", "extreme", "hostile", "shape"])
-@fuzz_settings(15)
+@fuzz_settings(8)
 @given(data=st.data())
 def test_predictions_on_any_input_equal_those_of_its_clean_copy(cls, method, kind, data):
     classifier = cls is pygdx.GDClassifier
@@ -253,14 +256,15 @@ def test_hostile_parameters_set_after_construction_are_refused_or_train(cls, dat
 # --- correct results: clean fits against the NumPy reference ---------------------------------
 
 def reference_optimizer(name, params, lr):
-    """pygdx.reference.optim's rule of the estimator's optimizer ``name``, with its presets."""
-    preset = optim.get(name, np.zeros(1), lr=lr)
+    """pygdx.reference.optim's rule of the estimator's optimizer ``name``, with its presets
+    (and no weight decay of its own: the estimators' penalty is in the objective)."""
+    preset = optim.get(name, np.zeros(1), lr=lr, weight_decay=0.0)
     ref_cls = getattr(ref_optim, type(preset).__name__)
     accepted = inspect.signature(ref_cls).parameters
     return ref_cls(params, lr=lr, **{k: v for k, v in preset.defaults.items() if k in accepted})
 
 
-@SETTINGS
+@fuzz_settings(20)
 @given(
     name=st.sampled_from(optim.available()),
     batch_size=st.sampled_from([None, 1, 2, 3, 5]),
@@ -275,8 +279,8 @@ def reference_optimizer(name, params, lr):
 )
 def test_every_optimizer_and_batch_size_follow_the_numpy_reference(name, batch_size, n, d, penalty, alpha,
                                                                    fit_intercept, weighted, loss, data):
-    X = data.draw(hnp.arrays(np.float64, (n, d), elements=moderate))
-    y = data.draw(hnp.arrays(np.float64, n, elements=moderate))
+    X = data.draw(hnp.arrays(np.float64, (n, d), elements=normal))
+    y = data.draw(hnp.arrays(np.float64, n, elements=normal))
     sw = data.draw(hnp.arrays(np.float64, n, elements=st.floats(0.1, 3))) if weighted else None
     lr = 0.05
     coef, intercept = np.zeros((1, d)), np.zeros(1)
@@ -347,3 +351,24 @@ def test_partial_fit_is_one_epoch_of_fit(cls, name, batch_size, n, data):
     full = outcome(lambda: cls(**params).fit(X, y))
     np.testing.assert_array_equal(one.coef_, full.coef_)
     np.testing.assert_array_equal(one.intercept_, full.intercept_)
+
+
+@pytest.mark.parametrize("y", [np.array([0, "a", 1], dtype=object), np.array([None, "a", "b"], dtype=object)])
+def test_labels_that_do_not_sort_are_named_as_such(y):
+    """The fuzzing found NumPy's "'<' not supported between 'str' and 'int'", which names
+    neither y nor the fix."""
+    est = pygdx.GDClassifier(**SMALL)
+    with pytest.raises(TypeError, match="class labels in y cannot be sorted"):
+        est.fit(np.ones((3, 2)), y)
+    assert not hasattr(est, "coef_")
+
+
+@pytest.mark.parametrize("method", ["fit", "predict"])
+def test_an_object_X_of_texts_is_refused_like_a_text_X(method):
+    """The fuzzing found np.array([["1.5", "2"]], dtype=object) read as numbers by astype."""
+    X = np.array([["1.5", "2"], ["0", "1"]], dtype=object)
+    est = fitted(pygdx.GDRegressor, False)
+    before = estimator_snapshot(est)
+    with pytest.raises(ValueError, match="holds texts"):
+        est.fit(X, [1.0, 2.0]) if method == "fit" else est.predict(X)
+    assert estimator_snapshot(est) == before
