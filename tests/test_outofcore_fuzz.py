@@ -101,7 +101,7 @@ def run(est, chunks, classifier, raise_at=None):
 @pytest.mark.parametrize("cls", [pygdx.GDRegressor, pygdx.GDClassifier])
 @pytest.mark.parametrize("batch_size", [None, 2])
 @pytest.mark.parametrize("kind", KINDS)
-@fuzz_settings(10)
+@fuzz_settings(5)
 @given(data=st.data())
 def test_a_hostile_chunk_is_refused_cleanly_or_trains_as_its_clean_copy(cls, batch_size, kind, data):
     classifier = cls is pygdx.GDClassifier

@@ -23,7 +23,7 @@ from pygdx.schedules._tabulated import MOST_TABLE_STEPS
 
 from _hostile import fuzz_settings
 
-SETTINGS = fuzz_settings(30)
+SETTINGS = fuzz_settings(20)
 STEPS = np.arange(1, 31)
 
 
@@ -226,3 +226,25 @@ def test_plateau_observes_real_losses_only(losses):
         assert not isinstance(got, Exception), got
         reference.observe(float(loss))
         assert s(1) == reference(1) and s(1) >= 0
+
+
+def test_optimal_lr_follows_alpha_set_after_construction():
+    """The fuzzing found t0 computed once from the first alpha and kept after set_params."""
+    s = S.OptimalLR(1e-4).set_params(alpha=0.01)
+    assert s.t0 is None and s == S.OptimalLR(0.01)
+    assert [s(t) for t in (1, 5)] == [S.OptimalLR(0.01)(t) for t in (1, 5)]
+    assert S.OptimalLR(0.01, t0=3.0).set_params(t0=None) == S.OptimalLR(0.01)
+
+
+@pytest.mark.parametrize("t, error", [("3", TypeError), (b"2", TypeError), (True, TypeError), (1.5, ValueError),
+                                      (float("inf"), ValueError), (2**70, ValueError)])
+def test_steps_found_by_the_fuzzing(t, error):
+    with pytest.raises(error):
+        S.StepLR(0.1, step_size=2)(t)
+    with pytest.raises(error):
+        S.StepLR(0.1, step_size=2).rates(t, 2)
+
+
+def test_plateau_refuses_a_text_loss():
+    with pytest.raises(TypeError, match="loss must be a number"):
+        S.ReduceLROnPlateau(0.1).observe("1.0")
