@@ -159,5 +159,8 @@ def test_full_batch_over_chunks_is_fit_on_their_concatenation(cls, data):
             want.partial_fit(X, y, classes=CLASSES)
     else:
         want.fit(X, y)
-    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(got.intercept_, want.intercept_, rtol=1e-10, atol=1e-12)
+    # Chunk gradients are summed in another order than the in-memory one; Adam and RMSprop
+    # divide by the gradient's own size, so near a zero gradient that rounding grows (2e-9
+    # relative on all-zero X, seen): equal up to that, not bit for bit.
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(got.intercept_, want.intercept_, rtol=1e-7, atol=1e-10)
