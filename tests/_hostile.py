@@ -130,5 +130,7 @@ def assert_input_unchanged(now, before) -> None:
 def estimator_snapshot(est) -> bytes:
     """Every parameter and fitted attribute of an estimator (weights, optimizer state,
     random generator, curves, classes) as bytes: equal exactly when nothing changed."""
-    return pickle.dumps((sorted(est.get_params(deep=False).items(), key=lambda kv: kv[0]),
-                         {k: v for k, v in est.__dict__.items()}), protocol=5)
+    # attribute by attribute: one pickle of everything would also compare which objects share
+    # memory (pickle's memo), which a rollback need not preserve
+    return pickle.dumps(({k: pickle.dumps(v, protocol=5) for k, v in est.get_params(deep=False).items()},
+                         {k: pickle.dumps(v, protocol=5) for k, v in est.__dict__.items()}), protocol=5)
