@@ -11,12 +11,15 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import pygdx
 from pygdx import optim
+
+from _hostile import (HOSTILE_DTYPES, REAL_DTYPES, SETTINGS, assert_same, extreme_floats, hostile_array, laid_out,
+                     real_values, shapes)
 
 RULES = {
     "SGD": {"momentum": 0.9, "nesterov": True},
@@ -29,60 +32,10 @@ RULES = {
     "NAdam": {},
     "RAdam": {},
 }
-REAL_DTYPES = [np.float16, np.float32, np.float64, np.int8, np.int64, np.uint8, np.bool_]
-HOSTILE_DTYPES = [np.complex64, np.complex128, "M8[D]", "m8[s]", "U4", "S4", object, [("a", "f8"), ("b", "i4")]]
-
-
-def hostile_array(shape, dtype) -> np.ndarray:
-    """An array of a dtype that is not real numbers (objects: None, which would become NaN)."""
-    dtype = np.dtype(dtype)
-    return np.full(shape, None, dtype=object) if dtype.kind == "O" else np.zeros(shape, dtype=dtype)
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
-extreme_floats = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([0.0, -0.0, 1e-308, 5e-324, 1e308, -1e308, 65504.0]),
-)
-
-
-def laid_out(values: np.ndarray, layout: str) -> object:
-    """The same values in a hostile memory layout (or as nested lists)."""
-    if layout == "strided":
-        big = np.zeros(values.shape + (2,), dtype=values.dtype)
-        big[..., 0] = values
-        return big[..., 0]
-    if layout == "reversed":
-        return values[::-1].copy()[::-1] if values.ndim else values
-    if layout == "fortran" and values.ndim:  # asfortranarray makes a 0-d array 1-d
-        return np.asfortranarray(values)
-    if layout == "misaligned" and values.dtype.kind not in "OUSV" and values.dtype.itemsize > 1:
-        raw = np.zeros(values.nbytes + 1, dtype=np.uint8)
-        out = raw[1:].view(values.dtype).reshape(values.shape)
-        out[...] = values
-        return out
-    if layout == "readonly":
-        out = values.copy()
-        out.flags.writeable = False
-        return out
-    if layout == "list":
-        return values.tolist()
-    return values
-
-
-def real_values(draw, dtype, shape) -> np.ndarray:
-    """Values of any real dtype, drawn as extreme float64 values and cast like NumPy casts them."""
-    with np.errstate(all="ignore"):
-        return draw(hnp.arrays(np.float64, shape, elements=extreme_floats)).astype(dtype)
 
 
 def snapshot(opt):
     return [p.copy() for p in opt.params], opt.state_dict()
-
-
-def assert_same(a, b):
-    np.testing.assert_array_equal(a, b)  # NaN equals NaN here
-    assert a.dtype == b.dtype
 
 
 def assert_unchanged(opt, before):

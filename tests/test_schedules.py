@@ -101,7 +101,8 @@ def test_optimal_default_t0_is_scikit_learns_heuristic():
     s = schedules.OptimalLR(alpha)
     # scikit-learn: typw = sqrt(1 / sqrt(alpha)); eta0 = typw / max(1, dloss(-typw, 1)); t0 = 1 / (eta0 alpha)
     typw = math.sqrt(1.0 / math.sqrt(alpha))
-    assert s.t0 == pytest.approx(1.0 / (typw * alpha), rel=1e-15)
+    assert s.t0 is None  # stored as given; the heuristic follows alpha
+    assert s.effective_t0 == pytest.approx(1.0 / (typw * alpha), rel=1e-15)
     assert s(1) == pytest.approx(typw, rel=1e-14)
 
 

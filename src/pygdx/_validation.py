@@ -212,6 +212,10 @@ def check_X(X: Any, owner: str, check_finite_values: bool = True) -> Any:
         )
     if arr.ndim > 2:
         raise ValueError(f"Found array with dim {arr.ndim}. {owner} expected <= 2.")
+    if arr.dtype == object and any(isinstance(v, (str, bytes)) for v in arr.flat):
+        # astype(float) would read "1.5" as a number, which a text X of dtype <U is not
+        raise ValueError("X has dtype object and holds texts; numbers are needed (convert it with "
+                         "np.asarray(X, dtype=float) if the texts are numbers)")
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     arr = np.ascontiguousarray(arr)

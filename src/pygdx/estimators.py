@@ -545,7 +545,11 @@ class GDClassifier(_GDBase):
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             found = np.unique(np.asarray(classes))
         else:
-            found = np.unique(y if classes is None else np.asarray(classes))
+            try:
+                found = np.unique(y if classes is None else np.asarray(classes))
+            except TypeError as exc:  # labels of kinds that do not compare: say so, not '<' not supported
+                raise TypeError(f"the class labels in {'y' if classes is None else 'classes'} cannot be sorted "
+                                f"({exc}): use labels of one kind, all numbers or all texts") from None
         if len(found) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(found)} class")
         n_outputs = 1 if len(found) == 2 and not self._loss_object().multiclass else len(found)

@@ -22,7 +22,8 @@ and ``to_core(steps=n)`` covers n steps for a loop that runs n steps in C++ (the
 ask for each epoch's steps). Unlike torch, the function is therefore also called for steps
 that are never taken (an error there only ends the table early). A loop that runs past the
 end of its table keeps the table's last rate (``_core.schedule_steps_defined`` says how far
-it is exact).
+it is exact). A table holds at most 2**27 steps: a later step is refused with a ValueError,
+since reaching it would mean computing (and keeping) every rate before it in Python.
 
 **scikit-learn.** Its learning-rate presets are schedules: ``"optimal"`` is :class:`OptimalLR`,
 ``"invscaling"`` :class:`InverseTimeLR`, ``"adaptive"`` :class:`AdaptiveLR` (which, in an

@@ -8,7 +8,7 @@ from typing import Any, Callable, ClassVar, Union
 import numpy as np
 
 from .. import _core
-from ._checks import _positive
+from ._checks import _MOST_STEPS, _positive, _whole
 
 
 def _param_key(value: Any) -> Any:
@@ -165,16 +165,14 @@ class Schedule:
         return s
 
     def __call__(self, t: int) -> float:
-        t = int(t)
-        if t < 1:
-            raise ValueError(f"Invalid step: {t} (steps count from 1)")
+        t = _whole("t", t, 1)
         return _core.schedule_lr(self.to_core(t), t)
 
     def rates(self, first: int, count: int) -> np.ndarray:
         """The rates of steps ``first .. first + count - 1`` as a float64 array (one C++ call)."""
-        first, count = int(first), int(count)
-        if first < 1 or count < 0:
-            raise ValueError(f"Invalid steps: first {first}, count {count} (steps count from 1; count >= 0)")
+        first, count = _whole("first", first, 1), _whole("count", count, 0)
+        if first + count - 1 >= _MOST_STEPS:
+            raise ValueError(f"Invalid steps: first {first}, count {count} (the last step must be < 2**62)")
         return _core.schedule_lrs(self.to_core(first + count - 1), first, count)
 
     @property

@@ -293,19 +293,24 @@ class OptimalLR(Schedule):
     """
 
     _kind = _core.ScheduleKind.optimal
-    _checks = {**Schedule._checks, "alpha": _positive, "t0": _positive}
+    _checks = {**Schedule._checks, "alpha": _positive, "t0": _optional(_positive)}
 
     def __init__(self, alpha: float, t0: float | None = None, lr: float = 1.0) -> None:
         super().__init__(lr)
         self.alpha = alpha
-        if t0 is None:
-            typw = math.sqrt(1.0 / math.sqrt(float(alpha)))
-            t0 = 1.0 / (typw * float(alpha))
-        self.t0 = t0
+        self.t0 = t0  # None stays None, so that a later alpha (set_params) gets its own heuristic
         self._finish_init()
 
+    @property
+    def effective_t0(self) -> float:
+        """``t0``, or scikit-learn's heuristic for the current ``alpha`` when ``t0`` is None."""
+        if self.t0 is not None:
+            return float(self.t0)
+        typw = math.sqrt(1.0 / math.sqrt(float(self.alpha)))
+        return 1.0 / (typw * float(self.alpha))
+
     def _fields(self) -> dict:
-        return {"alpha": float(self.alpha), "t0": float(self.t0)}
+        return {"alpha": float(self.alpha), "t0": self.effective_t0}
 
 
 # --- tabulated schedules: rates computed ahead in Python, read by the core ------------------

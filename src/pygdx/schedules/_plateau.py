@@ -6,7 +6,7 @@ import math
 
 from .. import _core
 from ._base import Schedule
-from ._checks import _choice, _count, _nonnegative, _open_unit
+from ._checks import _choice, _count, _nonnegative, _number, _open_unit
 
 
 class ReduceLROnPlateau(Schedule):
@@ -61,8 +61,9 @@ class ReduceLROnPlateau(Schedule):
     def observe(self, loss: float) -> bool:
         """Record one epoch's loss (score with mode="max"); True when the rate was just reduced.
         The rule is the core's (``plateau_observe``), so a C++ training loop can apply it too."""
+        value = _number("loss", loss)  # float() would read the text "1.0" as a loss
         record = self.to_core()
-        reduced = _core.plateau_observe(record, float(loss))
+        reduced = _core.plateau_observe(record, value)
         self.follow(record)
         return reduced
 

@@ -16,6 +16,9 @@ from ._plateau import ReduceLROnPlateau
 
 
 _TABLE_AHEAD = 1024
+# Step t of a table needs the rates of steps 1..t computed in Python and kept (32 bytes each
+# as a list): past this a step is refused rather than spending hours and all memory on it.
+MOST_TABLE_STEPS = 2**27
 
 
 def _check_rate(schedule: Schedule, t: int, rate: float) -> float:
@@ -59,13 +62,17 @@ class _Tabulated(Schedule):
     def to_core(self, steps: int | None = None) -> _core.Schedule:
         self._validate()
         needed = max(int(steps or 0), 1)
+        if needed > MOST_TABLE_STEPS:
+            raise ValueError(
+                f"{type(self).__name__} is computed in Python one step after the other, up to step "
+                f"{MOST_TABLE_STEPS} (2**27); step {needed} was asked for: use a closed-form schedule for longer runs")
         key = self._fingerprint()
         cache = self.__dict__.get("_cache")
         if cache is not None and cache[0] == key and len(cache[1]) >= needed:
             return cache[2]
         rates = list(cache[1]) if cache is not None and cache[0] == key else []
         self._extend(rates, needed)
-        ahead = max(2 * len(rates), _TABLE_AHEAD)
+        ahead = min(max(2 * len(rates), _TABLE_AHEAD), MOST_TABLE_STEPS)
         try:
             self._extend(rates, ahead)
         except Exception:  # noqa: BLE001 - not needed yet: computed (and raised) when it is
