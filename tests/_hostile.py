@@ -131,6 +131,7 @@ def estimator_snapshot(est) -> bytes:
     """Every parameter and fitted attribute of an estimator (weights, optimizer state,
     random generator, curves, classes) as bytes: equal exactly when nothing changed."""
     # attribute by attribute: one pickle of everything would also compare which objects share
-    # memory (pickle's memo), which a rollback need not preserve
-    return pickle.dumps(({k: pickle.dumps(v, protocol=5) for k, v in est.get_params(deep=False).items()},
-                         {k: pickle.dumps(v, protocol=5) for k, v in est.__dict__.items()}), protocol=5)
+    # memory (pickle's memo), which a rollback need not preserve; in sorted order, since a
+    # rollback that restores attributes may put them back in another order
+    return pickle.dumps((sorted((k, pickle.dumps(v, protocol=5)) for k, v in est.get_params(deep=False).items()),
+                         sorted((k, pickle.dumps(v, protocol=5)) for k, v in est.__dict__.items())), protocol=5)

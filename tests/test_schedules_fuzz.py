@@ -65,6 +65,7 @@ VALID = {
     "OneCycleLR": lambda: {"max_lr": 0.1, "total_steps": 20},
     "SWALR": lambda: {"lr": 0.1, "swa_lr": 0.05},
     "ReduceLROnPlateau": lambda: {"lr": 0.1},
+    "AdaptiveLR": lambda: {"lr": 0.1},
     "OptimalLR": lambda: {"alpha": 1e-4},
     "LambdaLR": lambda: {"lr": 0.1, "lr_lambda": inverse},
     "MultiplicativeLR": lambda: {"lr": 0.1, "lr_lambda": halving},

@@ -50,7 +50,7 @@ class AdaptiveLR(Schedule):
         """Back to the base rate, forgetting every observed loss. ``tol`` and
         ``n_iter_no_change`` (an estimator's) stand in for the parameters left at None;
         ``tol=None`` here and in the schedule means the rate never changes."""
-        self.rate = float(self.lr)
+        self.divisions = 0
         self.best = math.inf
         self.num_bad_epochs = 0
         self.finished = False
@@ -70,11 +70,20 @@ class AdaptiveLR(Schedule):
         if self.num_bad_epochs < patience:
             return False
         if self.rate > self.min_lr:
-            self.rate = self.rate / (1.0 / float(self.factor))
+            self.divisions += 1
             self.num_bad_epochs = 0
             return True
         self.finished = True
         return False
+
+    @property
+    def rate(self) -> float:
+        """The current rate: lr divided by 1 / factor once per cut so far, one division at a
+        time as scikit-learn divides (its bits); it follows lr and factor set after the cuts."""
+        rate = float(self.lr)
+        for _ in range(self.divisions):
+            rate = rate / (1.0 / float(self.factor))
+        return rate
 
     def to_core(self, steps: int | None = None) -> _core.Schedule:
         record = super().to_core(steps)
