@@ -12,6 +12,27 @@ from ._validation import check_finite, check_row_weights, class_weights
 __all__ = ["Targets"]
 
 
+def known_classes(y: np.ndarray, classes: Any, fitted: np.ndarray | None, partial: bool) -> np.ndarray:
+    """The sorted class labels of a classifier's fit: ``fitted`` (the classes_ of an earlier
+    partial_fit, which ``classes`` must repeat if given), else ``classes`` (required by a
+    first partial_fit), else those found in ``y``."""
+    if fitted is not None:
+        if classes is not None and not np.array_equal(_sorted_labels(classes, "classes"), fitted):
+            raise ValueError(f"classes={classes!r} is not the same as on the first call to partial_fit ({fitted!r})")
+        return fitted
+    if partial and classes is None:
+        raise ValueError("classes must be passed on the first call to partial_fit.")
+    return _sorted_labels(y, "y") if classes is None else _sorted_labels(classes, "classes")
+
+
+def _sorted_labels(labels: Any, name: str) -> np.ndarray:
+    try:
+        return np.unique(np.asarray(labels))
+    except TypeError as exc:  # labels of kinds that do not compare: say so, not '<' not supported
+        raise TypeError(f"the class labels in {name} cannot be sorted ({exc}): use labels of one kind, all numbers "
+                        "or all texts") from None
+
+
 class Targets:
     """How y enters the core: a regressor's values, or a classifier's classes as ±1 (two
     classes, one output) or class indices (K outputs), with the rows' class weights."""

@@ -53,7 +53,7 @@ from ._fitting import Fitting, initial_theta
 from ._sparse import CsrRows, SparseCoef, SparseInMemory
 from ._metrics import accuracy, r2
 from ._probabilities import has_probabilities, predict_log_proba, predict_proba
-from ._targets import Targets
+from ._targets import Targets, known_classes
 from ._validation import (check_finite, check_sample_weight, check_X, check_y, is_sparse, n_threads, validate_params,
                           validation_split)
 from .exceptions import ConvergenceWarning, NotFittedError, TrainingDiverged, sklearn_exception
@@ -535,21 +535,7 @@ class GDClassifier(_GDBase):
                     "Unknown label type: continuous. Maybe you are trying to fit a classifier, which expects "
                     "discrete classes on a regression target with continuous values."
                 )
-        if partial and self.__sklearn_is_fitted__():
-            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
-                raise ValueError(f"classes={classes!r} is not the same as on the first call to partial_fit "
-                                 f"({self.classes_!r})")
-            found = self.classes_
-        elif partial:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-            found = np.unique(np.asarray(classes))
-        else:
-            try:
-                found = np.unique(y if classes is None else np.asarray(classes))
-            except TypeError as exc:  # labels of kinds that do not compare: say so, not '<' not supported
-                raise TypeError(f"the class labels in {'y' if classes is None else 'classes'} cannot be sorted "
-                                f"({exc}): use labels of one kind, all numbers or all texts") from None
+        found = known_classes(y, classes, self.classes_ if partial and self.__sklearn_is_fitted__() else None, partial)
         if len(found) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(found)} class")
         n_outputs = 1 if len(found) == 2 and not self._loss_object().multiclass else len(found)
