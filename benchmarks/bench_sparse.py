@@ -36,13 +36,12 @@ import numpy as np
 import pytest
 
 from pygdx import bench
-from pygdx._bench_sparse import SPARSE_FIT_MISSING, TEXT_ALPHA, TEXT_LR, partial_fit_quietly, peak_memory_growth, \
-    sparse_fit_available, svmlight_bytes, text_estimators
+from pygdx._bench_sparse import TEXT_ALPHA, TEXT_LR, partial_fit_quietly, peak_memory_growth, \
+    svmlight_bytes, text_estimators
 from pygdx.datasets import make_text_classification
 
 sp = pytest.importorskip("scipy.sparse")
 sk_datasets = pytest.importorskip("sklearn.datasets")
-needs_sparse_fit = pytest.mark.skipif(not sparse_fit_available(), reason=SPARSE_FIT_MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,7 @@ def matrix_bytes(X) -> int:
     return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
 
 
-@pytest.mark.parametrize("impl", [pytest.param("pygdx", marks=needs_sparse_fit), "scikit-learn"])
+@pytest.mark.parametrize("impl", ["pygdx", "scikit-learn"])
 def test_text_epoch(benchmark, text, sizes, impl):
     X, y, X_out, y_out = text
     ours, theirs = text_estimators(n_jobs=1)
@@ -93,7 +92,6 @@ def test_text_epoch(benchmark, text, sizes, impl):
     assert accuracy > 0.6  # well above chance on balanced classes: the epochs learned
 
 
-@needs_sparse_fit
 def test_text_epoch_against_the_csr_floor(benchmark, text, sizes):
     """The pygdx epoch, with the floor measured (untimed) before each round."""
     X, y, _, _ = text
@@ -124,7 +122,6 @@ def test_csr_floor_alone(benchmark, text, sizes):
     assert passes[-1].dot_sum == pytest.approx(float(X.data.sum()), rel=1e-9)
 
 
-@needs_sparse_fit
 def test_big_minibatch_epoch_memory(benchmark, sizes):
     from pygdx import GDClassifier
 

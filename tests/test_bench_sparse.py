@@ -9,10 +9,8 @@ from pygdx.io import load_svmlight
 
 pytest.importorskip("scipy.sparse")
 pytest.importorskip("sklearn")
-from pygdx._bench_sparse import SPARSE_FIT_MISSING, sparse_fit_available  # noqa: E402
 
 
-@pytest.mark.skipif(not sparse_fit_available(), reason=SPARSE_FIT_MISSING)
 def test_sparse_cases_time_an_epoch_against_sklearn_and_the_csr_floor_and_the_parser():
     cases = {c.name: c for c in sparse_cases(400, 300)}
     results = bench.run_cases(list(cases.values()), repeat=1)
@@ -21,13 +19,6 @@ def test_sparse_cases_time_an_epoch_against_sklearn_and_the_csr_floor_and_the_pa
     assert rows[(epoch, "scikit-learn SGDClassifier")].pygdx_seconds > 0
     assert rows[(epoch, "shuffled CSR floor, 1 core")].is_floor
     assert rows[("svmlight parse", "scikit-learn load_svmlight_file")].baseline_seconds > 0
-
-
-def test_without_sparse_training_bench_keeps_the_parser_case(monkeypatch):
-    import pygdx._bench_sparse as bs
-
-    monkeypatch.setattr(bs, "sparse_fit_available", lambda: False)
-    assert [c.name for c in sparse_cases(300, 200)] == ["svmlight parse"]
 
 
 def test_the_svmlight_text_reads_back_as_the_matrix():

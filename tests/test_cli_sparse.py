@@ -19,9 +19,7 @@ sp = pytest.importorskip("scipy.sparse")
 # as the command line's do; the command line reports that in its own output.
 pytestmark = pytest.mark.filterwarnings("ignore:Maximum number of iteration reached:UserWarning")
 sk_datasets = pytest.importorskip("sklearn.datasets")
-from pygdx._bench_sparse import SPARSE_FIT_MISSING, sparse_fit_available  # noqa: E402
 
-needs_sparse_fit = pytest.mark.skipif(not sparse_fit_available(), reason=SPARSE_FIT_MISSING)
 
 FIT = ["--validation-split", "0", "--plot", "", "--quiet", "--epochs", "5", "--optimizer", "sgd", "--lr", "0.5",
        "--batch-size", "16"]
@@ -48,7 +46,6 @@ def text_files(tmp_path):
     return tmp_path, Xt
 
 
-@needs_sparse_fit
 def test_fit_and_predict_svmlight_as_the_estimator_does(text_files, capsys):
     folder, Xt = text_files
     assert main(["fit", str(folder / "train.svm"), "--out", str(folder / "m.npz"), *FIT]) == 0
@@ -65,7 +62,6 @@ def test_fit_and_predict_svmlight_as_the_estimator_does(text_files, capsys):
     assert model.sparse_input == SparseInput(60, True) and model.feature_names == []
 
 
-@needs_sparse_fit
 def test_predict_refuses_more_features_than_the_model_knows(text_files, capsys):
     folder, _ = text_files
     (folder / "wide.svm").write_text("1 3:1 70:0.5\n")
@@ -75,7 +71,6 @@ def test_predict_refuses_more_features_than_the_model_knows(text_files, capsys):
     assert "has 70 feature columns but the model was trained on 60" in capsys.readouterr().err
 
 
-@needs_sparse_fit
 def test_the_model_remembers_a_zero_based_file(tmp_path, capsys):
     rng = np.random.default_rng(0)
     lines = [f"{k % 2} 0:{rng.random():.3f} {1 + k % 3}:1" for k in range(60)]
@@ -92,7 +87,6 @@ def test_the_model_remembers_a_zero_based_file(tmp_path, capsys):
                                                                  n_features=4)[0]))
 
 
-@needs_sparse_fit
 def test_sparse_npz_with_a_target_file(tmp_path, capsys):
     from pygdx.datasets import make_text_classification
 
@@ -179,7 +173,6 @@ def test_a_sparse_model_file_round_trips_and_is_checked(tmp_path):
             load_model(damaged)
 
 
-@needs_sparse_fit
 def test_a_txt_file_of_svmlight_lines_is_read_as_svmlight(tmp_path, capsys):
     (tmp_path / "d.txt").write_text("\n".join(f"{k % 2} {1 + k % 4}:1" for k in range(40)) + "\n")
     assert main(["fit", str(tmp_path / "d.txt"), "--out", str(tmp_path / "m.npz"), *FIT]) == 0

@@ -102,10 +102,6 @@ def test_shell_blocks_pygdx_commands_run(tmp_path):
     _sparse_files(tmp_path)
     commands = [line for block in SHELL_BLOCKS for line in shell_lines(block) if line.startswith("pygdx ")]
     assert {c.split()[1] for c in commands} == {"demo", "fit", "predict", "bench"}
-    from pygdx._bench_sparse import sparse_fit_available
-
-    if not sparse_fit_available():  # the sparse files' commands wait for sparse training (issue 12)
-        commands = [c for c in commands if not any(name in c for name in ("news", "clicks"))]
     for command in commands:
         argv = shlex.split(command)
         if argv[1] == "bench":

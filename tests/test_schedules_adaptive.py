@@ -137,3 +137,14 @@ def test_protocol_pickle_and_checks():
     opt.lr.observe(1.0)
     opt.lr.observe(2.0)
     assert opt.current_lr == 0.2  # a plain optimizer loop sees the new rate at its next step
+
+
+def test_observe_refuses_texts_and_nan_and_changes_nothing():
+    s = AdaptiveLR(0.1, n_iter_no_change=1, tol=0.0)
+    s.observe(1.0)
+    with pytest.raises(TypeError):
+        s.observe("0.5")
+    with pytest.raises(ValueError, match="NaN"):
+        s.observe(float("nan"))
+    assert s.num_bad_epochs == 0 and s.best == 1.0 and s.rate == 0.1
+    assert s.observe(2.0) and s.rate == 0.1 / 5

@@ -317,3 +317,10 @@ def test_files_written_by_scikit_learn_read_back_identically(tmp_path, seed, zer
     ours = load_svmlight(path, n_features=X.shape[1], zero_based=zero_based)
     assert_same(ours, sk_datasets.load_svmlight_file(str(path), n_features=X.shape[1], zero_based=zero_based))
     np.testing.assert_allclose(ours[0].toarray(), X.toarray(), rtol=1e-15)  # dump writes 16 digits
+
+
+def test_a_value_finite_in_float64_but_not_in_float32_is_refused_for_float32(tmp_path):
+    path = write(tmp_path, "1 1:2 3:1e39\n")
+    assert load_svmlight(path, dtype=np.float64)[0][0, 2] == 1e39
+    with pytest.raises(DataError, match="too large for float32"):
+        load_svmlight(path, dtype=np.float32)

@@ -32,25 +32,6 @@ def text_estimators(n_jobs: int | None = 1) -> tuple[Any, Any]:
     return ours, theirs
 
 
-def sparse_fit_available() -> bool:
-    """Whether the estimators train on SciPy CSR input (issue 12's sparse training; until it
-    is merged they refuse sparse X with a TypeError)."""
-    import scipy.sparse as sp
-
-    from .estimators import GDClassifier
-
-    try:
-        GDClassifier(max_iter=1, tol=None).fit(sp.csr_matrix(np.eye(2)), np.array([0, 1]))
-    except TypeError as exc:
-        if "Sparse data was passed" in str(exc):
-            return False
-        raise
-    return True
-
-
-SPARSE_FIT_MISSING = "sparse training (issue 12, the 'sparse' branch) is not on this build: the estimators refuse sparse X"
-
-
 def partial_fit_quietly(est: Any, X: Any, y: np.ndarray) -> Any:
     """One epoch; scikit-learn warns that partial_fit epochs do not converge, which is expected."""
     with warnings.catch_warnings():
@@ -93,8 +74,7 @@ def peak_memory_growth(fn: Callable[[], object]) -> tuple[object, int | None]:
 
 def sparse_cases(n_rows: int, n_features: int) -> list:
     """Cases for ``pygdx bench`` on text-like data, on one core (a stochastic epoch and the
-    parser are sequential); none without SciPy or scikit-learn, and no epoch while the
-    estimators refuse sparse X."""
+    parser are sequential); none without SciPy or scikit-learn."""
     try:
         import scipy.sparse  # noqa: F401
         import sklearn  # noqa: F401
@@ -109,13 +89,11 @@ def sparse_cases(n_rows: int, n_features: int) -> list:
     X, y = make_text_classification(n_rows, n_features, 30, random_state=0)
     ours, theirs = text_estimators(n_jobs=1)
     size = f"n={n_rows} d={n_features} nnz={X.nnz}"
-    cases = []
-    if sparse_fit_available():
-        cases.append(Case(
-            "stochastic epoch, text, log loss (bs=1)", size, lambda: partial_fit_quietly(ours, X, y),
-            {"scikit-learn SGDClassifier": lambda: partial_fit_quietly(theirs, X, y)},
-            floors={"shuffled CSR floor, 1 core": lambda k: shuffled_csr_floor(X, n_threads=1, repeat=k).seconds},
-        ))
+    cases = [Case(
+        "stochastic epoch, text, log loss (bs=1)", size, lambda: partial_fit_quietly(ours, X, y),
+        {"scikit-learn SGDClassifier": lambda: partial_fit_quietly(theirs, X, y)},
+        floors={"shuffled CSR floor, 1 core": lambda k: shuffled_csr_floor(X, n_threads=1, repeat=k).seconds},
+    )]
     blob = svmlight_bytes(X, y)
     megabytes = len(blob) / 1e6
     cases.append(Case(

@@ -63,7 +63,8 @@ std::unique_ptr<CsrInputs<T, I>> check_csr_inputs(const pygdx::LinearProblem& pb
     in->indices = indices;
     in->indptr = indptr;
     const auto nnz = static_cast<std::size_t>(values.size());
-    if (static_cast<std::size_t>(indices.size()) != nnz || static_cast<std::size_t>(indptr.size()) != n_rows + 1) {
+    if (static_cast<std::size_t>(indices.size()) != nnz || indptr.size() < 1 ||
+        static_cast<std::size_t>(indptr.size()) - 1 != n_rows) {
         throw py::value_error("the sparse matrix's arrays do not fit together: data and indices must have one entry "
                               "per stored value and indptr n_rows + 1 entries");
     }

@@ -144,7 +144,7 @@ PYGDX_ALWAYS_INLINE void prefetch_sparse_row(const CsrData<T, I>& data, const T*
         prefetch_bytes(data.indices + b, (e - b) * sizeof(I));
         // The row's target and weight: a shuffled read of y misses the cache as often as X.
         if (data.y != nullptr) {
-            prefetch_line(data.y + r, false);
+            prefetch_line(data.y + r * data.y_width, false);
         }
         if (data.sample_weight != nullptr) {
             prefetch_line(data.sample_weight + r, false);

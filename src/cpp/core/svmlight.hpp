@@ -311,6 +311,10 @@ class SvmlightParser {
     }
 
     void append(std::int64_t index, double value, std::int64_t& previous) {
+        if (!std::isfinite(static_cast<Value>(value))) {  // finite as a double, not in float32
+            fail("the value " + std::to_string(value) + " of feature " + std::to_string(index) +
+                 " is too large for float32; read the file with dtype=float64");
+        }
         previous = index;
         min_index_ = std::min(min_index_, index);
         max_index_ = std::max(max_index_, index);

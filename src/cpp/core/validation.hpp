@@ -52,7 +52,7 @@ double score_decisions(ValidationCriterion criterion, const LinearData<T>& data,
             correct += right ? w : 0.0;
             total += w;
         }
-        return correct / total;
+        return total > 0.0 ? correct / total : 0.0;  // held-out rows that all weigh 0 score nothing
     }
     double sum_w = 0.0, sum_wy = 0.0, ss_res = 0.0;
     for (std::size_t i = 0; i < n; ++i) {

@@ -7,7 +7,7 @@ import math
 
 from .. import _core
 from ._base import Schedule
-from ._checks import _count, _nonnegative, _open_unit, _optional
+from ._checks import _count, _nonnegative, _number, _open_unit, _optional
 
 
 class AdaptiveLR(Schedule):
@@ -60,6 +60,9 @@ class AdaptiveLR(Schedule):
     def observe(self, loss: float) -> bool:
         """Record one epoch's loss; True when the rate was just divided. Sets :attr:`finished`
         when the losses stalled with the rate at min_lr or below."""
+        loss = _number("loss", loss)  # float() would read the text "1.0" as a loss
+        if math.isnan(loss):
+            raise ValueError("AdaptiveLR.observe: the loss is NaN; a NaN never counts as an improvement or not")
         tol, patience = self._rule
         if tol is not None and loss > self.best - tol:
             self.num_bad_epochs += 1
