@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HEADERS = ROOT / "src" / "cpp"
 PROGRAMS = {"test_trainer.cpp": "all trainer checks passed",
-            "test_step_coefficients.cpp": "all step coefficient checks passed"}
+            "test_step_coefficients.cpp": "all step coefficient checks passed",
+            "test_team_parts.cpp": "all team checks passed"}
 
 
 def compiler() -> str | None:

@@ -61,7 +61,9 @@ COMMON_PARAMETERS = """
         Clip each batch's gradient before the step (value first, then 2-norm), with
         torch.nn.utils' semantics, as ``pygdx.minimize`` does.
     n_jobs : int or None
-        Threads for full-batch passes and large batches (None: 1, -1: all cores).
+        Threads. None (the default) and -1 use every usable core for the epochs where that
+        pays (full batches, mini-batches of about 64 rows or more at 100 features); 1 is one
+        thread. Unlike scikit-learn's None (one job): a fit's bits do not depend on it.
     verbose : int
         Print one summary per epoch when > 0.
     callbacks : list of pygdx.callbacks.Callback or callables f(estimator, info)

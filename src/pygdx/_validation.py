@@ -124,7 +124,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "average": [BOOLEAN, interval(0, None, integer_type=True, what="an integer >= 0 (the step averaging starts at)")],
     "class_weight": [NONE, options("balanced"),
                      Constraint(_class_weight_dict, "a dict {label: finite weight >= 0}")],
-    "n_jobs": [NONE, Constraint(lambda v: _is_whole(v) and v != 0, "a non-zero integer (-1: every core)")],
+    "n_jobs": [NONE, Constraint(lambda v: _is_whole(v) and v != 0, "a non-zero integer (-1: every core) or None (the default: the cores where that pays)")],
     "verbose": [interval(0, None, whole=True), BOOLEAN],
     "optimizer_params": [NONE, instance_of(dict, what="a dict")],
     "sparse_updates": [options("lazy", "dense")],
@@ -142,10 +142,14 @@ def validate_params(owner: str, params: dict[str, Any]) -> None:
 
 
 def n_threads(n_jobs: int | None) -> int:
-    """The core's thread count (0 = all cores) from scikit-learn's n_jobs convention."""
-    if n_jobs is None:
-        return 1
-    if n_jobs == -1:
+    """The core's thread count (0 = all cores) from n_jobs.
+
+    Unlike scikit-learn, where ``n_jobs=None`` means one job, pygdx's default is every usable
+    core: the core then threads only the epochs where that pays (full batches, large and
+    medium mini-batches) and a fit's bits do not depend on the thread count, so the default
+    costs nothing in reproducibility. ``n_jobs=1`` is one thread, -1 every core, -2 all but
+    one, as in scikit-learn."""
+    if n_jobs is None or n_jobs == -1:
         return 0
     if n_jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))

@@ -17,12 +17,14 @@ Data handling:
 - Shuffling: every epoch draws a 64-bit seed from ``numpy.random.default_rng(random_state)``
   and the core shuffles the row order with a SplitMix64-driven Fisher-Yates shuffle, so a
   given ``random_state`` reproduces a fit exactly, whatever ``n_jobs``.
-- Threads (``n_jobs``; scikit-learn's default None is one thread, -1 every core): full
-  batches and large mini-batches split their rows over threads; mini-batches of about 64
+- Threads (``n_jobs``; the default None uses every usable core where that pays, unlike
+  scikit-learn's None, which is one job; 1 is one thread): full batches and large
+  mini-batches split their rows over threads; mini-batches of about 64
   rows or more (at 100 features) are shared by a team of threads that lives for the
   epoch; smaller batches and single rows run on one thread, where meeting once per batch
-  would cost more than it saves. The sums are cut by the problem's size only, never by the
-  thread count, so every ``n_jobs`` gives the same bits.
+  would cost more than it saves. A team that keeps waiting for a member the machine has
+  taken off its core finishes the epoch on one thread. The sums are cut by the problem's
+  size only, never by the thread count, so every ``n_jobs`` gives the same bits.
 - Failures change nothing: ``fit`` and ``partial_fit`` train a copy of the model and keep it
   only when they succeed. A NaN or infinite loss, weight or optimizer state, or a loss that
   keeps growing tenfold above its lowest and its first (see tol), raises

@@ -82,8 +82,9 @@ public:
     explicit RoundBarrier(int members) : done_(static_cast<std::size_t>(members)) {}
 
     // Member `member` has finished its share of round `round` (0, 1, 2, ...); returns true
-    // once every member has, false if the team was abandoned (a member failed).
-    bool arrive_and_wait(int member, std::size_t round) {
+    // once every member has, false if the team was abandoned (a member failed). Sets
+    // *waited_long when the wait outlasted its spin (another member was off its core).
+    bool arrive_and_wait(int member, std::size_t round, bool* waited_long = nullptr) {
         done_[static_cast<std::size_t>(member)].rounds.store(round + 1, std::memory_order_release);
         for (const Slot& other : done_) {
             std::size_t waits = 0;
@@ -92,6 +93,9 @@ public:
                     return false;
                 }
                 ++waits;
+                if (waits == spins_before_yield && waited_long != nullptr) {
+                    *waited_long = true;
+                }
                 if (waits < spins_before_yield) {
                     detail::cpu_relax();
                 } else if (waits < spins_before_yield + yields_before_sleep) {
