@@ -252,10 +252,10 @@ def _linear_cases(n_rows: int, n_full: int, n_features: int, n_threads: int | No
     }
     squared_error = losses.SquaredError()
     for batch, lr in ((32, 1e-3), (256, 1e-2)):
-        # all cores unless capped, like the other cases (a team of threads shares each batch
-        # of 256 rows; 32 rows are not worth a second thread)
+        # the default (every core where that pays: a team of threads shares each batch of 256
+        # rows; 32 rows are not worth a second thread) unless the threads are capped
         est = estimators.GDRegressor(optimizer="sgd", lr=lr, batch_size=batch, penalty=None, shuffle=True,
-                                     random_state=0, n_jobs=n_threads if n_threads is not None else -1)
+                                     random_state=0, n_jobs=n_threads)
         coef, intercept = np.zeros((1, n_features)), np.zeros(1)
         opt = ref_optim.SGD([coef, intercept], lr=lr)
         order = np.arange(n_rows)
