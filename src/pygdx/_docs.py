@@ -64,6 +64,7 @@ COMMON_PARAMETERS = """
         Threads. None (the default) and -1 use every usable core for the epochs where that
         pays (full batches, mini-batches of about 64 rows or more at 100 features); 1 is one
         thread. Unlike scikit-learn's None (one job): a fit's bits do not depend on it.
+        None follows ``OMP_NUM_THREADS`` when set (joblib sets it in its workers).
     verbose : int
         Print one summary per epoch when > 0.
     callbacks : list of pygdx.callbacks.Callback or callables f(estimator, info)

@@ -124,7 +124,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "average": [BOOLEAN, interval(0, None, integer_type=True, what="an integer >= 0 (the step averaging starts at)")],
     "class_weight": [NONE, options("balanced"),
                      Constraint(_class_weight_dict, "a dict {label: finite weight >= 0}")],
-    "n_jobs": [NONE, Constraint(lambda v: _is_whole(v) and v != 0, "a non-zero integer (-1: every core) or None (the default: the cores where that pays)")],
+    "n_jobs": [NONE, Constraint(lambda v: _is_whole(v) and v != 0, "a non-zero integer (1: one thread, -1: every usable core)")],
     "verbose": [interval(0, None, whole=True), BOOLEAN],
     "optimizer_params": [NONE, instance_of(dict, what="a dict")],
     "sparse_updates": [options("lazy", "dense")],
@@ -141,18 +141,46 @@ def validate_params(owner: str, params: dict[str, Any]) -> None:
         raise InvalidParameterError(f"{owner}: {name} must be {allowed}, got {value!r}")
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask where the system has one (a
+    Slurm job or a cpuset container sees its own share, not the whole node)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def outer_thread_limit() -> int | None:
+    """The thread count an enclosing parallel runner asked of this process, if any.
+
+    joblib's process workers (scikit-learn's ``GridSearchCV(n_jobs=...)``,
+    ``cross_val_score``) and most schedulers share the cores out by setting
+    ``OMP_NUM_THREADS`` in each worker; pygdx's own threads follow it by default as
+    OpenMP and BLAS do, so nested parallelism does not start cores x cores threads."""
+    text = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    try:
+        limit = int(text)
+    except ValueError:
+        return None
+    return limit if limit > 0 else None
+
+
 def n_threads(n_jobs: int | None) -> int:
-    """The core's thread count (0 = all cores) from n_jobs.
+    """The core's thread count (0 = all usable cores) from n_jobs.
 
     Unlike scikit-learn, where ``n_jobs=None`` means one job, pygdx's default is every usable
-    core: the core then threads only the epochs where that pays (full batches, large and
-    medium mini-batches) and a fit's bits do not depend on the thread count, so the default
-    costs nothing in reproducibility. ``n_jobs=1`` is one thread, -1 every core, -2 all but
-    one, as in scikit-learn."""
-    if n_jobs is None or n_jobs == -1:
+    core: the core then threads only the work where that pays (full batches, large and
+    medium mini-batches, predictions on many rows) and a fit's bits do not depend on the
+    thread count, so the default costs nothing in reproducibility. The default follows
+    ``OMP_NUM_THREADS`` when it is set (as joblib sets it in its workers). ``n_jobs=1`` is
+    one thread, -1 every usable core, -2 all but one, as in scikit-learn."""
+    if n_jobs is None:
+        limit = outer_thread_limit()
+        return 0 if limit is None or limit >= usable_cpus() else min(limit, _MOST_THREADS)
+    if n_jobs == -1:
         return 0
     if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+        return max(1, usable_cpus() + 1 + int(n_jobs))
     return min(int(n_jobs), _MOST_THREADS)
 
 

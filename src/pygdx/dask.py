@@ -11,7 +11,8 @@
 
 The data stays where its chunks live; pygdx writes no scheduler of its own. Whatever Dask
 scheduler is active runs the work: the default threaded scheduler (the C++ kernel releases
-the GIL, and every task uses one thread, so chunks run side by side), or a
+the GIL, and with the default ``n_jobs=None`` every task uses one thread, so chunks run side
+by side; an explicit ``n_jobs`` is passed to every task), or a
 ``dask.distributed.Client`` (a LocalCluster or a real cluster).
 
 - Full batch (``batch_size=None``, any optimizer): every step sends the parameter vector to
@@ -44,6 +45,7 @@ fit).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -85,6 +87,10 @@ class _DaskChunks:
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Any:
         theta = optimizer.params[0]
+        if self.estimator.n_jobs is None:
+            # Dask runs the chunks' tasks side by side, one per worker thread: by default each
+            # takes one thread, or every task would start a thread per core.
+            plan = dataclasses.replace(plan, n_threads=1)
         # The model (plain data) and theta are small: they go inside every task, so that no
         # task waits for them to travel from another worker.
         model = _outofcore.ChunkModel(plan, theta.dtype, self.class_weight)

@@ -13,17 +13,36 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace pygdx {
 
+// How many threads this process may run at once: the CPUs of its affinity mask where the
+// system says (Linux), else the hardware's thread count; at least 1. A team larger than
+// this would spin on cores its own members need.
+inline int usable_cores() {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        return std::max(1, CPU_COUNT(&set));
+    }
+#endif
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 // Threads worth using for `n` elements when each thread should get at least
-// `min_per_thread` of them; `requested` <= 0 means "all hardware threads".
+// `min_per_thread` of them; `requested` <= 0 means "every usable core" (the affinity mask:
+// a job given 4 CPUs of a 128-core node starts 4 threads, not 128).
 inline int threads_for(std::size_t n, int requested, std::size_t min_per_thread) {
     // Decided before asking the system for its thread count: that query is a system call
     // and would dominate a step on a small parameter.
     if (n < 2 * std::max<std::size_t>(1, min_per_thread)) {
         return 1;
     }
-    int available = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+    int available = requested > 0 ? requested : usable_cores();
     if (available < 1) {
         available = 1;
     }

@@ -18,9 +18,7 @@
 #include <thread>
 #include <vector>
 
-#if defined(__linux__)
-#include <sched.h>
-#endif
+#include "core/parallel.hpp"
 
 namespace pygdx {
 
@@ -35,20 +33,6 @@ inline void cpu_relax() {
 }
 
 }  // namespace detail
-
-// How many threads this process may run at once: the CPUs of its affinity mask where the
-// system says (Linux), else the hardware's thread count; at least 1. A team larger than
-// this would spin on cores its own members need.
-inline int usable_cores() {
-#if defined(__linux__)
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-        return std::max(1, CPU_COUNT(&set));
-    }
-#endif
-    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
 
 // Storage of n values of T starting on a cache line, with at least a cache line of slack
 // after them: buffers written by different members never share a line (std::vector only

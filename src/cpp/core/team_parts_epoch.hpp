@@ -186,11 +186,13 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
             }
             if (m == 0) {
                 stop_before[b % 2] = interrupt != nullptr && interrupt->requested(rows * n_coef);
-                if (b % patience.meeting_window == 0) {
-                    slow_meetings = 0;
-                }
+                // Judged before the window's count restarts, so a slow meeting at a window's
+                // last batch still counts.
                 if (!alone && slow_meetings >= patience.most_slow_meetings) {
                     alone_after.store(b, std::memory_order_relaxed);
+                }
+                if (patience.meeting_window > 0 && b % patience.meeting_window == 0) {
+                    slow_meetings = 0;
                 }
             }
             for (std::size_t p = p_begin; p < p_end; ++p) {
