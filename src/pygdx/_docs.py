@@ -24,7 +24,9 @@ COMMON_PARAMETERS = """
         steps without a new best loss while still converging: raise ``n_iter_no_change``
         or set ``tol=None`` there. A loss tenfold above its lowest value and the
         first epoch's that keeps growing, three epochs in a row with SGD and ten with the
-        rules whose steps are bounded by lr (Adam, RMSprop, ...), raises an error: the
+        rules whose steps are bounded (Adam, RMSprop, ..., and plain SGD on a loss whose
+        derivative is bounded: hinge, log_loss, modified_huber, perceptron, huber,
+        epsilon_insensitive), raises an error: the
         learning rate is too large. (A single jump, as after a warm start near the optimum
         or with a huge alpha, is not divergence; partial_fit, one epoch per call, raises at
         the first epoch tenfold above.)

@@ -35,6 +35,7 @@ EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, 
     LinearProblem smooth = pb;
     smooth.penalty = smooth_part(pb.penalty);
     const double l1 = penalty_weights(pb.penalty).l1;
+    const bool fused_sgd = detail::sgd_fuses_with_gradient(hyper);
     const bool cumulative = uses_cumulative_l1(hyper, batch_size, n);
     if (cumulative && !work.l1.ready(n_coef)) {
         work.l1.reset(n_coef);
@@ -58,9 +59,20 @@ EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, 
             result.finite = false;
             break;
         }
-        finish_gradient(smooth, static_cast<const T*>(theta), static_cast<const double*>(work.summed.data()),
-                        work.summed.data() + n_coef, static_cast<double>(rows), work.grad.data());
-        optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        if (fused_sgd) {
+            // Plain SGD takes the smooth part's step fused, as linear_epoch does, so its l2
+            // decay is clamped at lr·l2 >= 1 (the weights restart from zero, no overshoot).
+            const double lr = begin_step(hyper, schedule, counters).lr;
+            detail::with_flags([&](auto maximize, auto decay) {
+                detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                    smooth, hyper, lr, theta, static_cast<const double*>(work.summed.data()),
+                    work.summed.data() + n_coef, static_cast<double>(rows));
+            }, hyper.maximize, hyper.weight_decay != 0.0);
+        } else {
+            finish_gradient(smooth, static_cast<const T*>(theta), static_cast<const double*>(work.summed.data()),
+                            work.summed.data() + n_coef, static_cast<double>(rows), work.grad.data());
+            optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        }
         if (cumulative) {
             const double lr = last_step_lr(schedule, counters);
             work.l1.shrink(sgd_shrink_factor(hyper, lr, penalty_weights(smooth.penalty).l2));
