@@ -72,7 +72,8 @@ def _numpy_average(X, y, optimizer, lr, batch_size, epochs, start):
     return avg
 
 
-@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("momentum", 60), ("sgd", 16)])
+@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("momentum", 60), ("sgd", 16), ("adam", 1),
+                                                   ("rmsprop", 1), ("sgd", 1)])
 def test_other_optimizers_and_batches_average_every_step(data, optimizer, batch_size):
     X, y = data
     est = pygdx.GDRegressor(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, average=3,
@@ -83,6 +84,20 @@ def test_other_optimizers_and_batches_average_every_step(data, optimizer, batch_
     plain = pygdx.GDRegressor(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, max_iter=4,
                               tol=None, shuffle=False).fit(X, y)
     np.testing.assert_array_equal(est._theta, plain._theta)  # the optimizer's weights are untouched
+    np.testing.assert_allclose(est.loss_curve_, plain.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_stochastic_averaging_keeps_the_steps_and_losses_of_a_plain_fit(data, optimizer):
+    # batch_size=1 steps row by row with the fold after each row (not through linear_epoch
+    # per row): the weights, losses and step counts are a plain fit's, shuffled and with l2
+    X, y = data
+    kwargs = dict(optimizer=optimizer, lr=0.01, batch_size=1, alpha=0.01, max_iter=3, tol=None, random_state=4)
+    est = pygdx.GDRegressor(average=5, **kwargs).fit(X, y)
+    plain = pygdx.GDRegressor(**kwargs).fit(X, y)
+    np.testing.assert_array_equal(est._theta, plain._theta)
+    np.testing.assert_array_equal(est.loss_curve_, plain.loss_curve_)
+    assert est.t_ == plain.t_ and not np.allclose(est.coef_, plain.coef_)
 
 
 def test_float32_and_the_averaged_model_predicts(data):

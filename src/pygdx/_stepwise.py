@@ -11,8 +11,10 @@ plain weights.
 - ``coef_`` and ``intercept_`` (and every prediction) are the averages once step ``start``
   was reached, the plain weights before that, as in scikit-learn.
 - ``fit`` starts a new average (and a new step count); ``partial_fit`` goes on with both.
-- The epochs run in the core (core/averaging.hpp): each step is followed by one pass that
-  folds the weights into the mean. Only in-memory data with a loss of the core can be
+- The epochs run in the core (core/averaging.hpp): each step is followed by one
+  multiply-add pass that folds the weights into the mean; at batch_size=1 the rows are
+  stepped by linear_epoch's row kernels with nothing else per step (about 1.2-1.3x an
+  unaveraged epoch, ``benchmarks/bench_averaging.py``). Only in-memory data with a loss of the core can be
   averaged: chunked or Dask data and custom (NumPy) losses are refused with a clear error.
 
 Gradient clipping (torch.nn.utils' semantics, as :mod:`pygdx.clip` and :func:`pygdx.minimize`):
