@@ -65,7 +65,7 @@ class Loss:
     multiclass: ClassVar[bool] = False
     core_kind: ClassVar[_core.LossKind | None] = None  # the built-in formula in the C++ core
     # |d loss / d z| has a bound (hinge, log, ...): a plain SGD step is then at most
-    # lr * bound * |x|, never a runaway, which the divergence rule takes into account
+    # lr * bound * |x|, and the divergence rule judges the data loss (_training.judges_data_loss)
     bounded_derivative: ClassVar[bool] = False
 
     # The methods that define a loss's numbers: a subclass that overrides one of them is a

@@ -62,6 +62,24 @@ py::tuple stepwise(const pygdx::LinearProblem& pb, py::handle X, py::handle y, p
     return py::make_tuple(r.loss, r.steps, r.finite);
 }
 
+// The average an epoch keeps: the mean from step `start` on, or with `ema_decay` (a float in
+// [0, 1]) the exponential moving average.
+pygdx::WeightAverage weight_average(double start, py::object ema_decay) {
+    if (!(start >= 0.0)) {
+        throw py::value_error("start must be >= 0 (0: no average)");
+    }
+    pygdx::WeightAverage rule;
+    rule.start = start;
+    if (!ema_decay.is_none()) {
+        rule.ema = true;
+        rule.decay = ema_decay.cast<double>();
+        if (!(rule.decay >= 0.0 && rule.decay <= 1.0)) {
+            throw py::value_error("ema_decay must be in [0, 1]");
+        }
+    }
+    return rule;
+}
+
 }  // namespace
 
 void register_stepwise(py::module_& m) {
@@ -70,7 +88,8 @@ void register_stepwise(py::module_& m) {
         [](const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
            py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters,
            py::array theta, py::list states, py::array average, double start, int n_threads,
-           py::object shuffle_seed) {
+           py::object shuffle_seed, py::object ema_decay) {
+            const pygdx::WeightAverage rule = weight_average(start, ema_decay);
             auto run = [&](auto tag) {
                 using T = decltype(tag);
                 return stepwise<T>(pb, X, y, sw, order, batch_size, hyper, counters, theta, states, average,
@@ -79,7 +98,7 @@ void register_stepwise(py::module_& m) {
                                        const pygdx::ParamBuffers<T>& params, double* ctr,
                                        pygdx::EpochScratch<T>& work, T* avg) {
                                        return pygdx::averaged_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
-                                                                    n_threads, avg, start);
+                                                                    n_threads, avg, rule);
                                    });
             };
             return is_float32(theta) ? run(float{}) : run(double{});
@@ -87,15 +106,17 @@ void register_stepwise(py::module_& m) {
         py::arg("problem"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("order"),
         py::arg("batch_size"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
         py::arg("states"), py::arg("average"), py::arg("start"), py::arg("n_threads") = 0,
-        py::arg("shuffle_seed") = py::none(),
+        py::arg("shuffle_seed") = py::none(), py::arg("ema_decay") = py::none(),
         "linear_epoch that also folds the weights after every step t >= start into `average` (n_params, "
-        "theta's dtype, written in place): returns (mean objective over the epoch, steps, finite).");
+        "theta's dtype, written in place): their mean, or with ema_decay their exponential moving average. "
+        "Returns (mean objective over the epoch, steps, finite).");
     m.def(
         "clipped_epoch",
         [](const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
            py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters,
            py::array theta, py::list states, double max_norm, double max_value, py::object average, double start,
-           int n_threads, py::object shuffle_seed) {
+           int n_threads, py::object shuffle_seed, py::object ema_decay) {
+            const pygdx::WeightAverage rule = weight_average(start, ema_decay);
             if (!(max_norm >= 0.0) || !(max_value >= 0.0)) {
                 throw py::value_error("max_norm and max_value must be >= 0 (0: no clipping of that kind)");
             }
@@ -110,7 +131,7 @@ void register_stepwise(py::module_& m) {
                                        const pygdx::ParamBuffers<T>& params, double* ctr,
                                        pygdx::EpochScratch<T>& work, T* avg) {
                                        return pygdx::clipped_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
-                                                                   n_threads, clip, avg, start);
+                                                                   n_threads, clip, avg, rule);
                                    });
             };
             return is_float32(theta) ? run(float{}) : run(double{});
@@ -119,7 +140,8 @@ void register_stepwise(py::module_& m) {
         py::arg("batch_size"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
         py::arg("states"), py::arg("max_norm"), py::arg("max_value"), py::arg("average") = py::none(),
         py::arg("start") = 0.0, py::arg("n_threads") = 0, py::arg("shuffle_seed") = py::none(),
+        py::arg("ema_decay") = py::none(),
         "An epoch whose every batch gradient is clipped (value to [-max_value, max_value], then 2-norm to "
-        "max_norm; 0 turns a kind off) before the optimizer's step; with `average`, the mean of the weights "
+        "max_norm; 0 turns a kind off) before the optimizer's step; with `average`, the mean (or with ema_decay the moving average) of the weights "
         "after every step t >= start is kept too. Returns (mean objective over the epoch, steps, finite).");
 }

@@ -25,15 +25,35 @@
 
 namespace pygdx {
 
-// Folds the weights after step t into the running mean of the weights after steps
-// start..t (nothing before `start`; the first of them replaces whatever avg held).
+// Which average of the weights an epoch keeps: from step `start` on (0: none), their mean
+// (scikit-learn's average=, torch's SWA) or, with `ema`, torch's exponential moving average
+// (swa_utils.get_ema_multi_avg_fn): avg = decay·avg + (1 − decay)·w.
+struct WeightAverage {
+    double start = 0.0;
+    bool ema = false;
+    double decay = 0.0;
+
+    // The weight of step t's weights in the average after it: 0 before `start`, 1 at it (the
+    // first of them replaces whatever avg held, as AveragedModel's first update copies).
+    double weight_of_step(double t) const {
+        if (!(start >= 1.0) || t < start) {
+            return 0.0;
+        }
+        if (t == start) {
+            return 1.0;
+        }
+        return ema ? 1.0 - decay : 1.0 / (t - start + 1.0);
+    }
+};
+
+// Folds the weights after step t into the average: avg += (w − avg)·weight_of_step(t).
 template <class T>
 PYGDX_SIMD_CLONES void add_to_average(T* __restrict avg, const T* __restrict theta, std::size_t n, double t,
-                                      double start) {
-    if (!(start >= 1.0) || t < start) {
+                                      const WeightAverage& rule) {
+    const double mu = rule.weight_of_step(t);
+    if (mu == 0.0) {
         return;
     }
-    const double mu = 1.0 / (t - start + 1.0);
     for (std::size_t j = 0; j < n; ++j) {
         avg[j] += static_cast<T>((static_cast<double>(theta[j]) - static_cast<double>(avg[j])) * mu);
     }
@@ -55,7 +75,7 @@ inline bool averages_row_by_row(const LinearProblem& pb, std::size_t batch_size,
 template <class T>
 RowSteps averaged_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& hyper,
                             const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
-                            EpochScratch<T>& work, T* average, double start, Interrupt* interrupt) {
+                            EpochScratch<T>& work, T* average, const WeightAverage& rule, Interrupt* interrupt) {
     const bool plain_sgd = sgd_fuses_with_gradient(hyper);
     RowSteps done;
     for (std::size_t i = 0; i < data.n_used && done.finite && !done.interrupted; ++i) {
@@ -75,7 +95,7 @@ RowSteps averaged_row_steps(const LinearProblem& pb, const LinearData<T>& data, 
         done.interrupted = step.interrupted;
         if (step.steps != 0) {
             add_to_average(average, static_cast<const T*>(params.param), pb.n_params(), counters[counter_step],
-                           start);
+                           rule);
         }
     }
     return done;
@@ -93,7 +113,7 @@ template <class T>
 EpochResult averaged_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t requested_batch_size,
                            const Hyper& hyper, const Schedule& schedule, double* counters,
                            const ParamBuffers<T>& params, EpochScratch<T>& work, int n_threads, T* average,
-                           double start, Interrupt* interrupt = nullptr) {
+                           const WeightAverage& rule, Interrupt* interrupt = nullptr) {
     const std::size_t n = data.n_used;
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
     const std::size_t n_coef = pb.n_coef();
@@ -101,7 +121,7 @@ EpochResult averaged_epoch(const LinearProblem& pb, const LinearData<T>& data, s
     EpochResult result;
     if (detail::averages_row_by_row(pb, batch_size, hyper)) {
         const detail::RowSteps done = detail::averaged_row_steps(pb, data, hyper, schedule, counters, params, work,
-                                                                 average, start, interrupt);
+                                                                 average, rule, interrupt);
         result.steps = done.steps;
         result.interrupted = done.interrupted;
         result.finite = done.finite;
@@ -126,7 +146,7 @@ EpochResult averaged_epoch(const LinearProblem& pb, const LinearData<T>& data, s
         }
         data_loss_sum += (batch.loss - penalty_before) * static_cast<double>(rows);
         rows_seen += rows;
-        add_to_average(average, static_cast<const T*>(params.param), pb.n_params(), counters[counter_step], start);
+        add_to_average(average, static_cast<const T*>(params.param), pb.n_params(), counters[counter_step], rule);
     }
     result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
     return result;

@@ -51,12 +51,13 @@ void clip_gradient(const GradientClip& clip, T* g, std::size_t n) {
 
 // One epoch in batches of `batch_size` rows, each batch's gradient clipped before the
 // optimizer's step; with `average` (n_params, or null) the mean of the weights after every
-// step t >= start is kept too. Loss and stopping as linear_epoch's.
+// step t >= rule.start is kept too. Loss and stopping as linear_epoch's.
 template <class T>
 EpochResult clipped_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t requested_batch_size,
                           const Hyper& hyper, const Schedule& schedule, double* counters,
                           const ParamBuffers<T>& params, EpochScratch<T>& work, int n_threads,
-                          const GradientClip& clip, T* average, double start, Interrupt* interrupt = nullptr) {
+                          const GradientClip& clip, T* average, const WeightAverage& rule,
+                          Interrupt* interrupt = nullptr) {
     const std::size_t n = data.n_used;
     const std::size_t P = pb.n_params();
     const std::size_t n_coef = pb.n_coef();
@@ -87,7 +88,7 @@ EpochResult clipped_epoch(const LinearProblem& pb, const LinearData<T>& data, st
         rows_seen += rows;
         ++result.steps;
         if (average != nullptr) {
-            add_to_average(average, static_cast<const T*>(params.param), P, counters[counter_step], start);
+            add_to_average(average, static_cast<const T*>(params.param), P, counters[counter_step], rule);
         }
     }
     for (std::size_t j = 0; j < P && result.finite; ++j) {
