@@ -72,7 +72,8 @@ def _numpy_average(X, y, optimizer, lr, batch_size, epochs, start):
     return avg
 
 
-@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("momentum", 60), ("sgd", 16)])
+@pytest.mark.parametrize("optimizer, batch_size", [("adam", 8), ("momentum", 60), ("sgd", 16), ("adam", 1),
+                                                   ("rmsprop", 1), ("sgd", 1)])
 def test_other_optimizers_and_batches_average_every_step(data, optimizer, batch_size):
     X, y = data
     est = pygdx.GDRegressor(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, average=3,
@@ -83,6 +84,20 @@ def test_other_optimizers_and_batches_average_every_step(data, optimizer, batch_
     plain = pygdx.GDRegressor(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, max_iter=4,
                               tol=None, shuffle=False).fit(X, y)
     np.testing.assert_array_equal(est._theta, plain._theta)  # the optimizer's weights are untouched
+    np.testing.assert_allclose(est.loss_curve_, plain.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_stochastic_averaging_keeps_the_steps_and_losses_of_a_plain_fit(data, optimizer):
+    # batch_size=1 steps row by row with the fold after each row (not through linear_epoch
+    # per row): the weights, losses and step counts are a plain fit's, shuffled and with l2
+    X, y = data
+    kwargs = dict(optimizer=optimizer, lr=0.01, batch_size=1, alpha=0.01, max_iter=3, tol=None, random_state=4)
+    est = pygdx.GDRegressor(average=5, **kwargs).fit(X, y)
+    plain = pygdx.GDRegressor(**kwargs).fit(X, y)
+    np.testing.assert_array_equal(est._theta, plain._theta)
+    np.testing.assert_array_equal(est.loss_curve_, plain.loss_curve_)
+    assert est.t_ == plain.t_ and not np.allclose(est.coef_, plain.coef_)
 
 
 def test_float32_and_the_averaged_model_predicts(data):
@@ -124,3 +139,66 @@ def test_a_fit_without_average_forgets_it(data):
         est.set_params(average=False).fit(X, y)
     assert not hasattr(est, "_average_theta")
     np.testing.assert_array_equal(est.coef_, est._theta[:4])
+
+
+# --- ema_decay=: torch.optim.swa_utils' exponential moving average of the weights -------------
+
+def _numpy_ema(X, y, optimizer, lr, batch_size, epochs, decay):
+    """The EMA of the weights after every step, kept by pygdx.swa_utils.AveragedModel (torch's
+    semantics) around a pygdx.optim loop (squared error, no penalty, rows in order)."""
+    theta = np.zeros(X.shape[1] + 1)
+    opt = pygdx.optim.get(optimizer, [theta], lr=lr)
+    ema = pygdx.swa_utils.AveragedModel(theta, multi_avg_fn=pygdx.swa_utils.get_ema_multi_avg_fn(decay))
+    for _ in range(epochs):
+        for first in range(0, len(y), batch_size):
+            Xb, yb = X[first: first + batch_size], y[first: first + batch_size]
+            r = Xb @ theta[:-1] + theta[-1] - yb
+            opt.step(np.concatenate([Xb.T @ r, [r.sum()]]) / len(yb))
+            ema.update_parameters(theta)
+    return ema.params[0]
+
+
+@pytest.mark.parametrize("optimizer, batch_size", [("sgd", 1), ("adam", 1), ("adam", 8), ("sgd", 60)])
+@pytest.mark.parametrize("decay", [0.0, 0.9, 0.999, 1.0])
+def test_ema_equals_torch_semantics(data, optimizer, batch_size, decay):
+    X, y = data
+    kwargs = dict(optimizer=optimizer, lr=0.05, batch_size=batch_size, penalty=None, max_iter=3, tol=None,
+                  shuffle=False)
+    est = pygdx.GDRegressor(ema_decay=decay, **kwargs).fit(X, y)
+    expected = _numpy_ema(X, y, optimizer, 0.05, batch_size, 3, decay)
+    np.testing.assert_allclose(est.coef_, expected[:-1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, expected[-1:], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.predict(X), X @ expected[:-1] + expected[-1], rtol=1e-10, atol=1e-12)
+    plain = pygdx.GDRegressor(**kwargs).fit(X, y)
+    np.testing.assert_array_equal(est._theta, plain._theta)
+    if decay == 0.0:  # the EMA is then the last weights
+        np.testing.assert_array_equal(est.coef_, plain.coef_)
+
+
+def test_ema_with_clipping_and_partial_fit_goes_on(data):
+    X, y = data
+    kwargs = dict(optimizer="sgd", lr=0.05, batch_size=1, penalty=None, tol=None, shuffle=False)
+    est = pygdx.GDRegressor(ema_decay=0.95, clip_grad_norm=1e9, max_iter=2, **kwargs).fit(X, y)
+    est.partial_fit(X, y)
+    expected = _numpy_ema(X, y, "sgd", 0.05, 1, 3, 0.95)
+    np.testing.assert_allclose(est.coef_, expected[:-1], rtol=1e-9, atol=1e-12)
+    once = pygdx.GDRegressor(ema_decay=0.95, max_iter=3, **kwargs).fit(X, y)
+    np.testing.assert_allclose(once.coef_, expected[:-1], rtol=1e-10, atol=1e-12)
+
+
+def test_ema_classifier_and_bad_settings(data):
+    X, y = data
+    labels = (y > 0).astype(int)
+    clf = pygdx.GDClassifier(ema_decay=0.9, max_iter=3, tol=None, random_state=0).fit(X, labels)
+    assert not np.allclose(clf.coef_.ravel(), clf._theta[:4])
+    assert clf.score(X, labels) > 0.8
+    with pytest.raises(ValueError, match="two kinds of averaging"):
+        pygdx.GDRegressor(ema_decay=0.9, average=True).fit(X, y)
+    with pytest.raises(ValueError, match="ema_decay"):
+        pygdx.GDRegressor(ema_decay=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="need in-memory"):
+        pygdx.GDRegressor(ema_decay=0.9).fit_source(None, 4, np.float64)
+    est = pygdx.GDRegressor(max_iter=2, tol=None, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="two kinds of averaging"):
+        est.set_params(average=True, ema_decay=0.5).fit(X, y)
+    assert est.ema_decay == 0.5 and not hasattr(est, "_average_theta")  # the failed fit changed no model

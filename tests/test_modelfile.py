@@ -71,6 +71,60 @@ def test_an_old_version_1_file_still_loads(tmp_path):
     np.testing.assert_array_equal(load_model(tmp_path / "v1.npz").predict(X), model.predict(X))
 
 
+def multi_output_model():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 3))
+    Y = X @ rng.normal(size=(3, 2)) + [1.0, -1.0]
+    est = pygdx.GDRegressor(max_iter=20, tol=None, random_state=0).fit(X, Y)
+    return SavedModel(est, ["a", "b", "c"], ["u", "v"], np.zeros(3), np.ones(3), "regression",
+                      np.array([10.0, -3.0]), np.array([4.0, 0.5])), X
+
+
+def test_a_multi_output_regressor_round_trips(tmp_path):
+    model, X = multi_output_model()
+    save_model(tmp_path / "m.npz", model)
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.estimator.coef_.shape == (2, 3) and loaded.target_name == ["u", "v"]
+    np.testing.assert_array_equal(loaded.estimator.coef_, model.estimator.coef_)
+    np.testing.assert_array_equal(loaded.estimator.intercept_, model.estimator.intercept_)
+    pred = loaded.predict(X)
+    assert pred.shape == (100, 2)
+    np.testing.assert_array_equal(pred, model.estimator.predict(X) * [4.0, 0.5] + [10.0, -3.0])
+    np.testing.assert_array_equal(pred, model.predict(X))
+
+
+def test_a_multi_output_regressor_with_one_scaling_for_all_outputs(tmp_path):
+    model, X = multi_output_model()
+    model.target_name, model.target_mean, model.target_scale = None, 2.0, 3.0
+    save_model(tmp_path / "m.npz", model)
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.target_name is None
+    np.testing.assert_array_equal(loaded.predict(X), model.estimator.predict(X) * 3.0 + 2.0)
+
+
+def test_a_multi_output_target_name_must_name_each_output(tmp_path):
+    model, _ = multi_output_model()
+    model.target_name = "y"
+    with pytest.raises(ValueError, match="list of 2 names"):
+        save_model(tmp_path / "m.npz", model)
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_older_single_output_files_still_load(tmp_path, version):
+    model, X = regression_model()
+    save_model(tmp_path / "m.npz", model)
+    arrays = dict(np.load(tmp_path / "m.npz"))
+    meta = json.loads(str(arrays["meta"]))
+    assert "n_outputs" not in meta
+    meta["format_version"] = version
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **arrays)
+    loaded = load_model(tmp_path / "old.npz")
+    assert loaded.target_mean == 10.0 and loaded.target_name == "y"
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
 def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
     model, _ = regression_model()
     path = tmp_path / "m.npz"
@@ -151,7 +205,29 @@ CRAFTED = {
     "newer format": set_meta("format_version", 99),
     "other format": set_meta("format", "something-else"),
     "bad preparation": set_meta("preparation", {"params": {}, "columns": []}),
+    "n_outputs on a single-output file": set_meta("n_outputs", 3),
+    "n_outputs of 1": set_meta("n_outputs", 1),
+    "n_outputs a text": set_meta("n_outputs", "2"),
 }
+
+MULTI_OUTPUT_CRAFTED = {
+    "fewer outputs than coef rows": set_meta("n_outputs", 3),
+    "n_outputs gone": lambda arrays, meta: meta.pop("n_outputs") and None,
+    "n_outputs in a version 3 file": set_meta("format_version", 3),
+    "one target name for two outputs": set_meta("target_name", "y"),
+    "target names of the wrong count": set_meta("target_name", ["u"]),
+    "target_mean of the wrong count": set_meta("target_mean", [1.0, 2.0, 3.0]),
+    "a NaN target_scale": set_meta("target_scale", [1.0, float("nan")]),
+    "a zero target_scale": set_meta("target_scale", [1.0, 0.0]),
+    "intercept of one output": set_array("intercept", np.zeros(1)),
+}
+
+
+@pytest.mark.parametrize("name", MULTI_OUTPUT_CRAFTED)
+def test_crafted_multi_output_files(tmp_path, name):
+    path = edited(tmp_path, MULTI_OUTPUT_CRAFTED[name], make=multi_output_model)
+    with pytest.raises(DataError):
+        load_model(path)
 
 
 @pytest.mark.parametrize("name", CRAFTED)

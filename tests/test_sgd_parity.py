@@ -184,6 +184,26 @@ def test_large_regularization_shrinks_to_zero(iris, batch_size):
     assert np.abs(est.coef_).max() <= 0.1 * np.abs(iris.data).max()
 
 
+@pytest.mark.parametrize("batch_size", [1, 16])
+def test_the_dense_l1_path_clamps_its_decay_too(iris, batch_size):
+    # elasticnet on dense rows trains in core/l1_epoch.hpp: its l2 part (lr * l2 = 1e4 here)
+    # must shrink to zero as the other paths do, not overshoot into a divergence
+    sparse = pytest.importorskip("scipy.sparse")
+    kwargs = dict(loss="hinge", alpha=1e5, max_iter=6, tol=None, shuffle=False, penalty="elasticnet", l1_ratio=1e-9)
+    est = pygdx.GDClassifier(optimizer="sgd", lr=0.1, batch_size=batch_size, **kwargs)
+    with np.errstate(all="raise"):
+        est.fit(iris.data, iris.target)
+    assert np.abs(est.coef_).max() <= 0.1 * np.abs(iris.data).max()
+    rows = pygdx.GDClassifier(optimizer="sgd", lr=0.1, batch_size=batch_size, **kwargs)
+    rows.fit(sparse.csr_matrix(iris.data), iris.target)
+    np.testing.assert_allclose(est.coef_, rows.coef_, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, rows.intercept_, atol=1e-12)
+    if batch_size == 1:
+        theirs = linear_model.SGDClassifier(learning_rate="constant", eta0=0.1, **kwargs).fit(iris.data, iris.target)
+        np.testing.assert_allclose(est.coef_, theirs.coef_, atol=1e-12)
+        np.testing.assert_allclose(est.intercept_, theirs.intercept_, atol=1e-12)
+
+
 def test_regression_with_decay_at_the_limit_matches_scikit_learn(small):
     X, y = small
     for alpha in (2.0, 8.0):  # lr * alpha = 1 exactly, and 4
@@ -230,6 +250,24 @@ def test_bounded_steps_at_a_huge_alpha_are_not_divergence(iris, penalty):
         est = pygdx.GDClassifier(loss="hinge", alpha=1e5, max_iter=40, tol=None, shuffle=False, penalty=penalty,
                                  random_state=42).fit(iris.data, iris.target)
     assert est.n_iter_ == 40 and np.abs(est.coef_).max() < 0.1
+
+
+@pytest.mark.parametrize("batch_size", [1, 8, 32])
+def test_plain_sgd_on_a_bounded_loss_at_a_huge_alpha_is_not_divergence(iris, batch_size):
+    # The last false alarm (hinge, alpha=1e5, batch 8): the clamped decay restarts the weights
+    # from zero at every step, so the objective swings with one step's penalty (1.5 to 400
+    # and back) while the weights stay within one data step of zero
+    est = pygdx.GDClassifier(loss="hinge", optimizer="sgd", alpha=1e5, max_iter=60, tol=None, shuffle=False,
+                             batch_size=batch_size).fit(iris.data, iris.target)
+    assert est.n_iter_ == 60 and max(est.loss_curve_) > 10 * min(est.loss_curve_)
+    assert np.abs(est.coef_).max() <= est.lr * np.abs(iris.data).max()
+
+
+def test_momentum_at_a_huge_alpha_is_still_divergence(iris):
+    # momentum's decay is not clamped: lr * alpha = 1e3 multiplies the weights at every step
+    with pytest.raises(pygdx.exceptions.TrainingDiverged, match="training diverged"):
+        pygdx.GDClassifier(loss="hinge", optimizer="momentum", alpha=1e5, max_iter=60, tol=None, shuffle=False,
+                           batch_size=16).fit(iris.data, iris.target)
 
 
 @pytest.mark.parametrize("batch_size", [1, None])

@@ -252,6 +252,7 @@ def averaged_epoch(
     start: float,
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
+    ema_decay: float | None = None,
 ) -> tuple[float, int, bool]: ...
 def clipped_epoch(
     problem: LinearProblem,
@@ -271,6 +272,7 @@ def clipped_epoch(
     start: float = 0.0,
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
+    ema_decay: float | None = None,
 ) -> tuple[float, int, bool]: ...
 
 # --- the machine's floors (bindings/floors.cpp): (best seconds, sum of dot products, threads)
@@ -304,6 +306,7 @@ class StoppingRule:
         stop_at_convergence: bool = True,
         divergence_factor: float = 10.0,
         divergence_epochs: _Int = 3,
+        divergence_on_data_loss_of: LinearProblem | None = None,
     ) -> None: ...
 
 class TrainOutcome(_PybindEnum):

@@ -27,7 +27,10 @@ COMMON_PARAMETERS = """
         rules whose steps are bounded by lr (Adam, RMSprop, ...), raises an error: the
         learning rate is too large. (A single jump, as after a warm start near the optimum
         or with a huge alpha, is not divergence; partial_fit, one epoch per call, raises at
-        the first epoch tenfold above.)
+        the first epoch tenfold above. Plain SGD on a loss whose derivative is bounded,
+        hinge, log_loss, modified_huber, perceptron, huber, epsilon_insensitive, is judged
+        by its data loss: at a huge alpha its penalty swings from step to step while the
+        weights stay within one step of zero.)
     n_iter_no_change : int
     penalty : None, "l2", "l1" or "elasticnet"
         alpha · R(w) with R = ½‖w‖², ‖w‖₁, or l1_ratio·‖w‖₁ + (1 − l1_ratio)·½‖w‖²; the
@@ -56,7 +59,13 @@ COMMON_PARAMETERS = """
     average : bool or int
         Averaged SGD: True averages the weights after every step, k >= 1 from step k on;
         coef_, intercept_ and predictions are the average once step k was reached, as
-        scikit-learn's ``average=`` (see pygdx._stepwise).
+        scikit-learn's ``average=`` (see pygdx._stepwise). This is also torch's SWA
+        (``swa_utils.AveragedModel``'s equal-weight mean) updated after every step from step k.
+    ema_decay : float in [0, 1] or None
+        Exponential moving average of the weights after every step, torch's
+        ``AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(ema_decay))``: the first step's
+        weights, then ``ema = ema_decay * ema + (1 - ema_decay) * w``; coef_, intercept_ and
+        predictions are the EMA. Not with ``average=``.
     clip_grad_norm, clip_grad_value : float or None
         Clip each batch's gradient before the step (value first, then 2-norm), with
         torch.nn.utils' semantics, as ``pygdx.minimize`` does.

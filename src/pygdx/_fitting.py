@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import _training, callbacks as _callbacks, optim as _optim
-from ._stepwise import average_start
+from ._stepwise import weight_average
 from ._targets import Targets
 from ._validation import check_finite, n_threads, refuse_non_numeric
 from .exceptions import ConvergenceWarning, sklearn_exception
@@ -24,7 +24,8 @@ __all__ = ["Fitting", "FITTED", "initial_theta"]
 
 # What a fit sets: kept together, so that a failed fit can put all of it back.
 FITTED = ("_theta", "_n_outputs", "n_features_in_", "_optimizer", "_optimizer_config", "_rng", "loss_curve_",
-          "validation_scores_", "n_iter_", "classes_", "feature_names_in_", "_average_theta", "_average_start")
+          "validation_scores_", "n_iter_", "classes_", "feature_names_in_", "_average_theta", "_average_start",
+          "_average_decay")
 
 
 def initial_theta(coef_init: Any, intercept_init: Any, n_outputs: int, n_features: int,
@@ -79,10 +80,11 @@ class Fitting:
         else:
             theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
         carry_on = keep and partial and self._optimizer is not None
-        start_step = average_start(self.average)
+        start_step, decay = weight_average(self.average, self.ema_decay)
         average = None
-        if start_step:  # partial_fit goes on with the mean of the weights; fit starts a new one
-            same = carry_on and self.__dict__.get("_average_start") == start_step
+        if start_step:  # partial_fit goes on with the average of the weights; fit starts a new one
+            same = (carry_on and self.__dict__.get("_average_start") == start_step and
+                    self.__dict__.get("_average_decay") == decay)
             average = self._average_theta.copy() if same else np.zeros_like(theta)
         rng = self._rng if carry_on else self._rng_for_fit()
         rng_state = rng.bit_generator.state
@@ -94,7 +96,7 @@ class Fitting:
         self.__dict__.pop("_average_theta", None)
         if average is not None:
             self._average_theta = average
-        self.__dict__.update(_average_start=start_step, _theta=theta, _n_outputs=targets.n_outputs,
+        self.__dict__.update(_average_start=start_step, _average_decay=decay, _theta=theta, _n_outputs=targets.n_outputs,
                              n_features_in_=n_features,
                              _optimizer=state.optimizer, _optimizer_config=self._optimizer_settings(), _rng=rng,
                              loss_curve_=state.loss_curve, validation_scores_=state.validation_scores,

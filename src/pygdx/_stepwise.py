@@ -7,12 +7,18 @@ plain weights.
 
 - ``average=True`` averages from the first step, ``average=k`` (an int >= 1) from step k on
   (steps counted by the optimizer: one per row with batch_size=1, one per batch otherwise);
-  ``False`` or 0 turns it off.
+  ``False`` or 0 turns it off. This is torch's SWA (AveragedModel's equal-weight mean) with
+  an update after every step.
+- ``ema_decay=d`` keeps torch's exponential moving average instead
+  (``AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(d))``, updated after every step): the
+  first step's weights, then ``ema = d * ema + (1 - d) * w``.
 - ``coef_`` and ``intercept_`` (and every prediction) are the averages once step ``start``
   was reached, the plain weights before that, as in scikit-learn.
 - ``fit`` starts a new average (and a new step count); ``partial_fit`` goes on with both.
-- The epochs run in the core (core/averaging.hpp): each step is followed by one pass that
-  folds the weights into the mean. Only in-memory data with a loss of the core can be
+- The epochs run in the core (core/averaging.hpp): each step is followed by one
+  multiply-add pass that folds the weights into the mean; at batch_size=1 the rows are
+  stepped by linear_epoch's row kernels with nothing else per step (about 1.2-1.3x an
+  unaveraged epoch, ``benchmarks/bench_averaging.py``). Only in-memory data with a loss of the core can be
   averaged: chunked or Dask data and custom (NumPy) losses are refused with a clear error.
 
 Gradient clipping (torch.nn.utils' semantics, as :mod:`pygdx.clip` and :func:`pygdx.minimize`):
@@ -33,7 +39,7 @@ import numpy as np
 from . import _core
 from ._training import InMemory
 
-__all__ = ["average_start", "StepwiseSource"]
+__all__ = ["average_start", "weight_average", "StepwiseSource"]
 
 
 def average_start(average: Any) -> int:
@@ -45,23 +51,36 @@ def average_start(average: Any) -> int:
     return int(average)
 
 
+def weight_average(average: Any, ema_decay: Any) -> tuple[int, float | None]:
+    """(the step the average of the weights starts at, 0 for none; the EMA's decay, or None
+    for the mean) from the estimator's ``average`` and ``ema_decay``."""
+    start = average_start(average)
+    if ema_decay is None:
+        return start, None
+    if start:
+        raise ValueError("average= (the mean of the weights) and ema_decay= (their exponential moving average) "
+                         "are two kinds of averaging: set one of them")
+    return 1, float(ema_decay)
+
+
 class StepwiseSource:
     """An in-memory source (``_training.InMemory``) whose epochs clip each batch's gradient
     (``clip``: (max 2-norm, max |value|), 0 for none, or None) and/or keep the mean of the
     weights in ``average`` (the model's array, n_params, written in place; None: no averaging)."""
 
-    def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None) -> None:
+    def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None,
+                 ema_decay: float | None = None) -> None:
         if not isinstance(rows, InMemory):
             raise ValueError("average= and clip_grad_norm= / clip_grad_value= train on dense rows only for now; "
                              "pass X.toarray() or turn them off")
-        self.rows, self.average, self.start, self.clip = rows, average, start, clip
+        self.rows, self.average, self.start, self.clip, self.ema_decay = rows, average, start, clip, ema_decay
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
         if not plan.on_core:
             raise ValueError(f"{plan.owner}: average= and clip_grad_norm= / clip_grad_value= need a loss of the core "
                              "(a built-in loss, or a subclass that keeps its formulas); turn them off to train this "
                              "custom loss")
-        rows, average, start, clip = self.rows, self.average, float(self.start), self.clip
+        rows, average, start, clip, decay = self.rows, self.average, float(self.start), self.clip, self.ema_decay
         theta = optimizer.params[0]
         batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(rows.rows))
         steps = rows.steps_per_epoch(plan)
@@ -76,9 +95,9 @@ class StepwiseSource:
             try:
                 if clip is not None:
                     loss, _, finite = _core.clipped_epoch(*common, clip[0], clip[1], average, start, plan.n_threads,
-                                                          seed)
+                                                          seed, decay)
                 else:
-                    loss, _, finite = _core.averaged_epoch(*common, average, start, plan.n_threads, seed)
+                    loss, _, finite = _core.averaged_epoch(*common, average, start, plan.n_threads, seed, decay)
             except BaseException:
                 if saved is not None:
                     average[...] = saved

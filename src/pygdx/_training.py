@@ -235,9 +235,10 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
         watched.reset(plan.tol, int(plan.n_iter_no_change))
     hyper, schedule, counters, buffers = optimizer.core_buffers()
     curve = state.loss_curve
-    rule = _core.StoppingRule(None if owns_stopping else plan.tol, int(plan.n_iter_no_change), not plan.partial,
-                              divergence_epochs=divergence_epochs(optimizer, plan.partial))
     problem = plan.problem
+    rule = _core.StoppingRule(None if owns_stopping else plan.tol, int(plan.n_iter_no_change), not plan.partial,
+                              divergence_epochs=divergence_epochs(optimizer, plan.partial),
+                              divergence_on_data_loss_of=problem if judges_data_loss(optimizer, plan) else None)
     trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
                                   curve[0] if curve else 0.0, min(curve) if curve else 0.0, len(curve))
     runner = source.bind(plan, optimizer, problem)
@@ -320,6 +321,17 @@ def divergence_epochs(optimizer: Any, partial: bool) -> int:
     if partial:
         return 1
     return 3 if isinstance(optimizer, SGD) else 10
+
+
+def judges_data_loss(optimizer: Any, plan: Plan) -> bool:
+    """Whether divergence is judged on the data loss rather than the objective: plain SGD on
+    a loss whose derivative is bounded (hinge, log, ...). A step there moves the weights by
+    at most lr * |derivative| * |x|; at a huge alpha the clamped decay restarts them from zero
+    at every step, so the objective swings with that one step's penalty (PEER.md F3 b: 1.5
+    to 400 and back) while the data loss stays near its value at zero weights. A rate too
+    large for the data still makes the data loss itself grow."""
+    plain = isinstance(optimizer, SGD) and all(group["momentum"] == 0 for group in optimizer.param_groups)
+    return plain and plan.on_core and plan.loss.bounded_derivative
 
 
 def _record(trainer: Any, state: FitState, recorded: int, plateau: Any) -> int:

@@ -121,6 +121,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "warm_start": [BOOLEAN],
     "clip_grad_norm": [NONE, interval(0, None, closed="neither")],
     "clip_grad_value": [NONE, interval(0, None, closed="neither")],
+    "ema_decay": [NONE, interval(0, 1)],
     "average": [BOOLEAN, interval(0, None, integer_type=True, what="an integer >= 0 (the step averaging starts at)")],
     "class_weight": [NONE, options("balanced"),
                      Constraint(_class_weight_dict, "a dict {label: finite weight >= 0}")],

@@ -139,8 +139,9 @@ class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
         self._weights()[self._n_outputs * self.n_features_in_ :] = np.asarray(value, dtype=self._theta.dtype).ravel()
 
     def _weights(self) -> np.ndarray:
-        """What the model predicts with: the mean of the weights (averaged SGD, once its start
-        step was reached, see pygdx._stepwise), else the weights the optimizer steps."""
+        """What the model predicts with: the mean (averaged SGD) or moving average (ema_decay)
+        of the weights once its start step was reached (see pygdx._stepwise), else the weights
+        the optimizer steps."""
         start = self.__dict__.get("_average_start", 0)
         if start and self._optimizer is not None and self._optimizer.t >= start:
             return self._average_theta
@@ -254,7 +255,8 @@ class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
                 source = in_memory(Xc, y_core, sw, rows, held_out=val_rows)
                 clip = self._clipping()
                 if self._average_start or clip is not None:
-                    source = StepwiseSource(source, self.__dict__.get("_average_theta"), self._average_start, clip)
+                    source = StepwiseSource(source, self.__dict__.get("_average_theta"), self._average_start, clip,
+                                            self._average_decay)
                 score = (lambda: self._validation_score(Xc, y_core, sw, val_rows, targets)) if early else None
                 self._run(plan, state, source, score)
         return self
@@ -267,9 +269,9 @@ class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
         with FitGuard.of(self):
             self._validate_params()
             name = type(self).__name__
-            if average_start(self.average) or self._clipping() is not None:
-                raise ValueError(f"{name}: average= and clip_grad_norm= / clip_grad_value= need in-memory data (X "
-                                 "and y arrays): turn them off to train on chunks")
+            if average_start(self.average) or self.ema_decay is not None or self._clipping() is not None:
+                raise ValueError(f"{name}: average=, ema_decay= and clip_grad_norm= / clip_grad_value= need in-memory "
+                                 "data (X and y arrays): turn them off to train on chunks")
             if self.early_stopping and partial and not self.__sklearn_is_fitted__():
                 raise ValueError("early_stopping should be False with partial_fit")
             if self.early_stopping and not partial:
@@ -362,6 +364,7 @@ class GDRegressor(_GDBase):
         validation_fraction: float = 0.1,
         warm_start: bool = False,
         average: bool | int = False,
+        ema_decay: float | None = None,
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
         n_jobs: int | None = None,
@@ -388,6 +391,7 @@ class GDRegressor(_GDBase):
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.average = average
+        self.ema_decay = ema_decay
         self.clip_grad_norm = clip_grad_norm
         self.clip_grad_value = clip_grad_value
         self.n_jobs = n_jobs
@@ -477,6 +481,7 @@ class GDClassifier(_GDBase):
         validation_fraction: float = 0.1,
         warm_start: bool = False,
         average: bool | int = False,
+        ema_decay: float | None = None,
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
         class_weight: dict | str | None = None,
@@ -503,6 +508,7 @@ class GDClassifier(_GDBase):
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.average = average
+        self.ema_decay = ema_decay
         self.clip_grad_norm = clip_grad_norm
         self.clip_grad_value = clip_grad_value
         self.class_weight = class_weight

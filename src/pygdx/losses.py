@@ -64,6 +64,9 @@ class Loss:
     classification: ClassVar[bool] = False
     multiclass: ClassVar[bool] = False
     core_kind: ClassVar[_core.LossKind | None] = None  # the built-in formula in the C++ core
+    # |d loss / d z| has a bound (hinge, log, ...): a plain SGD step is then at most
+    # lr * bound * |x|, and the divergence rule judges the data loss (_training.judges_data_loss)
+    bounded_derivative: ClassVar[bool] = False
 
     # The methods that define a loss's numbers: a subclass that overrides one of them is a
     # custom loss, whatever it derives from.
@@ -129,6 +132,7 @@ class Huber(_EpsilonLoss):
 
     name = "huber"
     core_kind = _core.LossKind.huber
+    bounded_derivative = True
 
     def value(self, y, z):
         r = np.abs(y - z)
@@ -145,6 +149,7 @@ class EpsilonInsensitive(_EpsilonLoss):
 
     name = "epsilon_insensitive"
     core_kind = _core.LossKind.epsilon_insensitive
+    bounded_derivative = True
 
     def value(self, y, z):
         return np.maximum(0.0, np.abs(y - z) - self.epsilon)
@@ -203,6 +208,7 @@ class LogLoss(_BinaryLoss):
 
     name = "log_loss"
     core_kind = _core.LossKind.log_loss
+    bounded_derivative = True
 
     def _margin_value(self, margin):
         return np.logaddexp(0.0, -margin)
@@ -219,6 +225,7 @@ class Hinge(_BinaryLoss):
 
     name = "hinge"
     core_kind = _core.LossKind.hinge
+    bounded_derivative = True
     threshold: ClassVar[float] = 1.0
 
     def _margin_value(self, margin):
@@ -255,6 +262,7 @@ class ModifiedHuber(_BinaryLoss):
 
     name = "modified_huber"
     core_kind = _core.LossKind.modified_huber
+    bounded_derivative = True
 
     # Clipping the margin first keeps the branch np.where discards from overflowing.
     def _margin_value(self, margin):
@@ -273,6 +281,7 @@ class MultinomialLogLoss(Loss):
     classification = True
     multiclass = True
     core_kind = _core.LossKind.multinomial
+    bounded_derivative = True
 
     @staticmethod
     def softmax(z: np.ndarray) -> np.ndarray:

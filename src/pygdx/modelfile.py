@@ -30,8 +30,9 @@ from .io import DataError
 __all__ = ["SavedModel", "SparseInput", "save_model", "load_model"]
 
 FORMAT = "pygdx-linear-model"
-# 2 adds the table preparation, 3 sparse input; files of every earlier version still load
-FORMAT_VERSION = 3
+# 2 adds the table preparation, 3 sparse input, 4 multi-output regression; files of every
+# earlier version still load
+FORMAT_VERSION = 4
 _ESTIMATORS = {"GDRegressor": "regression", "GDClassifier": "classification"}
 _NOT_A_MODEL = "not a pygdx model file (write one with 'pygdx fit ... --out MODEL.npz')"
 
@@ -55,16 +56,18 @@ class SavedModel:
     kind) or None (numbers only: ``(X - mean) / scale`` of ``feature_names``).
     ``sparse_input``: set for a model trained on sparse rows, which are used as they are
     (``feature_names`` is then empty, ``mean`` and ``scale`` have no entries).
+    A multi-output regressor (``y`` of shape (n, k)) has ``target_name`` None or a list of k
+    names, and ``target_mean`` / ``target_scale`` numbers or arrays of k entries.
     """
 
     estimator: Any
     feature_names: list[str]
-    target_name: str | None
+    target_name: str | list[str] | None
     mean: np.ndarray
     scale: np.ndarray
     task: str
-    target_mean: float = 0.0  # a regression target is learned as (y - target_mean) / target_scale
-    target_scale: float = 1.0
+    target_mean: Any = 0.0  # a regression target is learned as (y - target_mean) / target_scale
+    target_scale: Any = 1.0
     preparer: Any = None
     sparse_input: SparseInput | None = None
 
@@ -113,6 +116,8 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
     est = model.estimator
     if type(est).__name__ not in _ESTIMATORS:
         raise TypeError(f"only GDRegressor and GDClassifier models can be saved, not {type(est).__name__}")
+    n_outputs = _regression_outputs(est) if model.task == "regression" else 1
+    target = _target_fields(model, n_outputs)
     preparer = model.preparer
     mean, scale = (preparer.mean_, preparer.scale_) if preparer is not None else (model.mean, model.scale)
     meta = {
@@ -121,10 +126,8 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
         "estimator": type(est).__name__,
         "params": _jsonable_params(est.get_params()),
         "feature_names": [str(n) for n in model.feature_names],
-        "target_name": model.target_name,
         "task": model.task,
-        "target_mean": float(model.target_mean),
-        "target_scale": float(model.target_scale),
+        **target,
         "preparation": preparer.to_config() if preparer is not None else None,
         "sparse_input": None if model.sparse_input is None else {
             "n_features": int(model.sparse_input.n_features), "one_based": bool(model.sparse_input.one_based)},
@@ -141,6 +144,28 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
         classes = np.asarray(est.classes_)
         arrays["classes"] = classes.astype(str) if classes.dtype.kind == "O" else classes
     replace_atomically(path, lambda fh: np.savez(fh, **arrays))
+
+
+def _regression_outputs(est: Any) -> int:
+    """k for a regressor fitted on y of shape (n, k) (coef_ (k, d)), 1 for y of shape (n,)."""
+    coef = np.asarray(est.coef_)
+    return 1 if coef.ndim == 1 else coef.shape[0]
+
+
+def _target_fields(model: SavedModel, n_outputs: int) -> dict:
+    """The header's target fields: one name and numbers, or (multi-output) k of each."""
+    if n_outputs == 1:
+        return {"target_name": model.target_name, "target_mean": float(model.target_mean),
+                "target_scale": float(model.target_scale)}
+    name = model.target_name
+    if name is not None and (isinstance(name, str) or len(name) != n_outputs):
+        raise ValueError(f"a model of {n_outputs} outputs needs target_name None or a list of {n_outputs} names, "
+                         f"not {name!r}")
+    fields = {"n_outputs": n_outputs, "target_name": None if name is None else [str(n) for n in name]}
+    for key in ("target_mean", "target_scale"):
+        value = np.broadcast_to(np.asarray(getattr(model, key), dtype=np.float64), (n_outputs,))
+        fields[key] = [float(v) for v in value]
+    return fields
 
 
 # --- loading: every field checked ------------------------------------------------------------
@@ -198,14 +223,27 @@ def _check_meta(meta: Any, path: str) -> None:
             raise bad("a model of sparse input has no feature names and no table preparation")
     elif not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise bad("'feature_names' must be a non-empty list of texts")
-    if meta.get("target_name") is not None and not isinstance(meta["target_name"], str):
+    k = meta.get("n_outputs", 1)
+    if "n_outputs" in meta and (not _is_int(k) or k < 2 or meta["task"] != "regression" or
+                                meta["format_version"] < 4):
+        raise bad("'n_outputs' must be a count of 2 or more, and only a regressor's (format version 4 on)")
+    name = meta.get("target_name")
+    if k == 1 and name is not None and not isinstance(name, str):
         raise bad("'target_name' must be a text or null")
+    if k > 1 and name is not None and not (isinstance(name, list) and len(name) == k and
+                                           all(isinstance(n, str) for n in name)):
+        raise bad(f"'target_name' must be null or a list of {k} texts")
     for key, default in (("target_mean", 0.0), ("target_scale", 1.0)):
         value = meta.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise bad(f"{key!r} must be a finite number")
-    if not meta.get("target_scale", 1.0) > 0:
-        raise bad("'target_scale' must be positive")
+        values = value if k > 1 and isinstance(value, list) and len(value) == k else [value] if k == 1 else None
+        if values is None or not all(_is_finite_number(v) for v in values):
+            raise bad(f"{key!r} must be a finite number" + (f" for each of the {k} outputs" if k > 1 else ""))
+        if key == "target_scale" and not all(v > 0 for v in values):
+            raise bad("'target_scale' must be positive")
+
+
+def _is_finite_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _is_int(value: Any) -> bool:
@@ -246,7 +284,8 @@ def _fitted_estimator(name: str, params: dict, coef: np.ndarray, intercept: np.n
     est = cls(**params)
     n_rows = len(classes) if classes is not None else 2
     X0 = np.zeros((n_rows, coef.shape[-1]), dtype=coef.dtype)
-    y0 = classes if classes is not None else np.zeros(n_rows)
+    # a regressor's coef of shape (k, d) comes from a y of k columns
+    y0 = classes if classes is not None else np.zeros((n_rows,) + coef.shape[:-1])
     settings = est.get_params()
     one_epoch = {"max_iter": 1, "tol": None, "early_stopping": False, "warm_start": False, "callbacks": None,
                  "verbose": 0, **({"class_weight": None} if classes is not None else {})}
@@ -295,7 +334,8 @@ def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
         n_outputs = 1 if len(classes) == 2 else len(classes)
         coef_shape, intercept_shape = (n_outputs, d), (n_outputs,)
     else:
-        coef_shape, intercept_shape = (d,), (1,)
+        k = meta.get("n_outputs", 1)
+        coef_shape, intercept_shape = ((d,), (1,)) if k == 1 else ((k, d), (k,))
     coef = _read_array(zf, "coef", "f", coef_shape, path)
     intercept = _read_array(zf, "intercept", "f", intercept_shape, path)
     mean = _read_array(zf, "mean", "f", (0,) if sparse else (d,), path)
@@ -316,5 +356,10 @@ def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
             raise DataError(f"{path}: the preparation's output columns are not the model's features; the file "
                             "is damaged")
     est = _fitted_estimator(meta["estimator"], meta["params"], coef, intercept, classes)
-    return SavedModel(est, list(meta["feature_names"]), meta["target_name"], mean, scale, task,
-                      float(meta.get("target_mean", 0.0)), float(meta.get("target_scale", 1.0)), preparer, sparse)
+    target_mean, target_scale = (meta.get("target_mean", 0.0), meta.get("target_scale", 1.0))
+    if "n_outputs" in meta:
+        target_mean, target_scale = np.array(target_mean, dtype=np.float64), np.array(target_scale, dtype=np.float64)
+    else:
+        target_mean, target_scale = float(target_mean), float(target_scale)
+    return SavedModel(est, list(meta["feature_names"]), meta["target_name"], mean, scale, task, target_mean,
+                      target_scale, preparer, sparse)

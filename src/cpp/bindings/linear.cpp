@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "bindings/arrays.hpp"
+#include "bindings/epoch_call.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/epoch.hpp"
 #include "core/linear.hpp"
@@ -21,9 +22,7 @@ using pygdx_bindings::check_inputs;
 using pygdx_bindings::readable_theta;
 using pygdx_bindings::is_float32;
 using pygdx_bindings::Inputs;
-using pygdx_bindings::optimizer_buffers;
 using pygdx_bindings::Rows;
-using pygdx_bindings::checked_counters;
 using pygdx_bindings::check_order;
 using pygdx_bindings::writable_data;
 
@@ -67,35 +66,13 @@ template <class T>
 py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
                 py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule,
                 py::array counters, py::array theta, py::list states, int n_threads, py::object shuffle_seed) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
-    // `order` lists the rows of this epoch (all of X, or a training subset); it is shuffled
-    // in place, so it must be the caller's own int64 array.
-    check_order(order);
-    Inputs<T> in = check_inputs<T>(pb, X, y, sw, order);
-    auto* idx = static_cast<std::int64_t*>(order.mutable_data());
-    const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
-    double* ctr = checked_counters(counters);
-    const std::size_t n_used = in.data.n_used;
-    const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
-    if (bs == 0) {
-        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
-    }
-    const bool shuffle = !shuffle_seed.is_none();
-    const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
-    pygdx::EpochScratch<T> work(pb, n_threads);
-    pygdx::EpochResult r;
-    {
-        // Safe: only buffers held above (in, theta, state, counters, order) are
-        // touched until the release ends; no Python object is used.
-        py::gil_scoped_release release;
-        if (shuffle) {
-            pygdx::shuffle_rows(idx, n_used, seed);
-        }
-        r = pygdx::linear_epoch(pb, in.data, bs, hyper, schedule, ctr, params, work, n_threads);
-    }
-    return py::make_tuple(r.loss, r.steps, r.finite);
+    // `order` lists the rows of this epoch (all of X, or a training subset).
+    return pygdx_bindings::run_epoch<T>(
+        pb, X, y, sw, order, batch_size, hyper, counters, theta, states, n_threads, shuffle_seed,
+        [&](const pygdx::LinearData<T>& data, std::size_t bs, const pygdx::ParamBuffers<T>& params, double* ctr,
+            pygdx::EpochScratch<T>& work) {
+            return pygdx::linear_epoch(pb, data, bs, hyper, schedule, ctr, params, work, n_threads);
+        });
 }
 
 }  // namespace

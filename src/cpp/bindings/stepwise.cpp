@@ -1,65 +1,64 @@
-// Bindings for the epochs that act after every step of a linear model (core/averaging.hpp,
-// core/clipping.hpp): averaged SGD, which keeps the mean of the weights, and gradient
-// clipping, which clips each batch's gradient before the step (and may average too). Both
-// run with a pygdx.optim optimizer's buffers, as linear_epoch does.
+// Bindings for the epochs that act after every step of a linear model
+// (core/stepwise_epochs.hpp): averaged SGD, which keeps the mean (or the exponential moving average)
+// of the weights, and gradient clipping, which clips each batch's gradient before the step
+// (and may average too). Both run with a pygdx.optim optimizer's buffers, as linear_epoch does.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include <cstdint>
-
 #include "bindings/arrays.hpp"
+#include "bindings/epoch_call.hpp"
 #include "bindings/linear_inputs.hpp"
-#include "core/averaging.hpp"
-#include "core/clipping.hpp"
+#include "core/stepwise_epochs.hpp"
 
 namespace py = pybind11;
-using pygdx_bindings::check_inputs;
-using pygdx_bindings::check_order;
-using pygdx_bindings::checked_counters;
 using pygdx_bindings::checked_theta;
-using pygdx_bindings::Inputs;
 using pygdx_bindings::is_float32;
-using pygdx_bindings::optimizer_buffers;
 
 namespace {
 
-// Checks the inputs as linear_epoch does, then runs `epoch(data, batch size, params,
-// counters, work, average or null)` with the GIL released after an optional shuffle.
-template <class T, class Epoch>
-py::tuple stepwise(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
-                   py::object batch_size, const pygdx::Hyper& hyper, py::array counters, py::array theta,
-                   py::list states, py::object average, int n_threads, py::object shuffle_seed, Epoch epoch) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
+// The average an epoch keeps: the mean from step `start` on, or with `ema_decay` (a float in
+// [0, 1]) the exponential moving average.
+pygdx::WeightAverage weight_average(double start, py::object ema_decay) {
+    if (!(start >= 0.0)) {
+        throw py::value_error("start must be >= 0 (0: no average)");
     }
-    check_order(order);
-    Inputs<T> in = check_inputs<T>(pb, X, y, sw, order);
-    auto* idx = static_cast<std::int64_t*>(order.mutable_data());
-    const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
-    T* avg = average.is_none() ? nullptr : checked_theta<T>(pb, average.cast<py::array>());
-    if (avg == params.param) {
-        throw py::value_error("average must be an array of its own, not theta");
-    }
-    double* ctr = checked_counters(counters);
-    const std::size_t n_used = in.data.n_used;
-    const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
-    if (bs == 0) {
-        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
-    }
-    const bool shuffle = !shuffle_seed.is_none();
-    const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
-    pygdx::EpochScratch<T> work(pb, n_threads);
-    pygdx::EpochResult r;
-    {
-        // Safe: only buffers held above (in, theta, state, average, counters, order) are
-        // touched until the release ends; no Python object is used.
-        py::gil_scoped_release release;
-        if (shuffle) {
-            pygdx::shuffle_rows(idx, n_used, seed);
+    pygdx::WeightAverage rule;
+    rule.start = start;
+    if (!ema_decay.is_none()) {
+        rule.ema = true;
+        rule.decay = ema_decay.cast<double>();
+        if (!(rule.decay >= 0.0 && rule.decay <= 1.0)) {
+            throw py::value_error("ema_decay must be in [0, 1]");
         }
-        r = epoch(in.data, bs, params, ctr, work, avg);
     }
-    return py::make_tuple(r.loss, r.steps, r.finite);
+    return rule;
+}
+
+// averaged_epoch, or clipped_epoch when `clip` is given, in theta's dtype, after the checks
+// of every epoch binding and those of `average` (n_params, theta's dtype, its own array).
+py::tuple stepwise_epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
+                         py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule,
+                         py::array counters, py::array theta, py::list states, const pygdx::GradientClip* clip,
+                         py::object average, double start, int n_threads, py::object shuffle_seed,
+                         py::object ema_decay) {
+    const pygdx::WeightAverage rule = weight_average(start, ema_decay);
+    auto run = [&](auto tag) {
+        using T = decltype(tag);
+        T* avg = average.is_none() ? nullptr : checked_theta<T>(pb, average.cast<py::array>());
+        if (avg != nullptr && avg == static_cast<const T*>(theta.data())) {
+            throw py::value_error("average must be an array of its own, not theta");
+        }
+        return pygdx_bindings::run_epoch<T>(
+            pb, X, y, sw, order, batch_size, hyper, counters, theta, states, n_threads, shuffle_seed,
+            [&](const pygdx::LinearData<T>& data, std::size_t bs, const pygdx::ParamBuffers<T>& params, double* ctr,
+                pygdx::EpochScratch<T>& work) {
+                return clip != nullptr ? pygdx::clipped_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
+                                                              n_threads, *clip, avg, rule)
+                                       : pygdx::averaged_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
+                                                               n_threads, avg, rule);
+            });
+    };
+    return is_float32(theta) ? run(float{}) : run(double{});
 }
 
 }  // namespace
@@ -70,56 +69,39 @@ void register_stepwise(py::module_& m) {
         [](const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
            py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters,
            py::array theta, py::list states, py::array average, double start, int n_threads,
-           py::object shuffle_seed) {
-            auto run = [&](auto tag) {
-                using T = decltype(tag);
-                return stepwise<T>(pb, X, y, sw, order, batch_size, hyper, counters, theta, states, average,
-                                   n_threads, shuffle_seed,
-                                   [&](const pygdx::LinearData<T>& data, std::size_t bs,
-                                       const pygdx::ParamBuffers<T>& params, double* ctr,
-                                       pygdx::EpochScratch<T>& work, T* avg) {
-                                       return pygdx::averaged_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
-                                                                    n_threads, avg, start);
-                                   });
-            };
-            return is_float32(theta) ? run(float{}) : run(double{});
+           py::object shuffle_seed, py::object ema_decay) {
+            return stepwise_epoch(pb, X, y, sw, order, batch_size, hyper, schedule, counters, theta, states, nullptr,
+                                  average, start, n_threads, shuffle_seed, ema_decay);
         },
         py::arg("problem"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("order"),
         py::arg("batch_size"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
         py::arg("states"), py::arg("average"), py::arg("start"), py::arg("n_threads") = 0,
-        py::arg("shuffle_seed") = py::none(),
+        py::arg("shuffle_seed") = py::none(), py::arg("ema_decay") = py::none(),
         "linear_epoch that also folds the weights after every step t >= start into `average` (n_params, "
-        "theta's dtype, written in place): returns (mean objective over the epoch, steps, finite).");
+        "theta's dtype, written in place): their mean, or with ema_decay their exponential moving average. "
+        "Returns (mean objective over the epoch, steps, finite).");
     m.def(
         "clipped_epoch",
         [](const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
            py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters,
            py::array theta, py::list states, double max_norm, double max_value, py::object average, double start,
-           int n_threads, py::object shuffle_seed) {
+           int n_threads, py::object shuffle_seed, py::object ema_decay) {
             if (!(max_norm >= 0.0) || !(max_value >= 0.0)) {
                 throw py::value_error("max_norm and max_value must be >= 0 (0: no clipping of that kind)");
             }
             pygdx::GradientClip clip;
             clip.max_norm = max_norm;
             clip.max_value = max_value;
-            auto run = [&](auto tag) {
-                using T = decltype(tag);
-                return stepwise<T>(pb, X, y, sw, order, batch_size, hyper, counters, theta, states, average,
-                                   n_threads, shuffle_seed,
-                                   [&](const pygdx::LinearData<T>& data, std::size_t bs,
-                                       const pygdx::ParamBuffers<T>& params, double* ctr,
-                                       pygdx::EpochScratch<T>& work, T* avg) {
-                                       return pygdx::clipped_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
-                                                                   n_threads, clip, avg, start);
-                                   });
-            };
-            return is_float32(theta) ? run(float{}) : run(double{});
+            return stepwise_epoch(pb, X, y, sw, order, batch_size, hyper, schedule, counters, theta, states, &clip,
+                                  average, start, n_threads, shuffle_seed, ema_decay);
         },
         py::arg("problem"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("order"),
         py::arg("batch_size"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
         py::arg("states"), py::arg("max_norm"), py::arg("max_value"), py::arg("average") = py::none(),
         py::arg("start") = 0.0, py::arg("n_threads") = 0, py::arg("shuffle_seed") = py::none(),
+        py::arg("ema_decay") = py::none(),
         "An epoch whose every batch gradient is clipped (value to [-max_value, max_value], then 2-norm to "
-        "max_norm; 0 turns a kind off) before the optimizer's step; with `average`, the mean of the weights "
-        "after every step t >= start is kept too. Returns (mean objective over the epoch, steps, finite).");
+        "max_norm; 0 turns a kind off) before the optimizer's step; with `average`, the mean (or with ema_decay "
+        "the moving average) of the weights after every step t >= start is kept too. Returns (mean objective over "
+        "the epoch, steps, finite).");
 }

@@ -318,7 +318,7 @@ private:
 void register_trainer(py::module_& m) {
     py::class_<pygdx::StoppingRule>(m, "StoppingRule")
         .def(py::init([](py::object tol, std::int64_t n_iter_no_change, bool stop_at_convergence,
-                         double divergence_factor, std::int64_t divergence_epochs) {
+                         double divergence_factor, std::int64_t divergence_epochs, py::object data_loss_of) {
                  pygdx::StoppingRule r;
                  r.use_tol = !tol.is_none();
                  r.tol = r.use_tol ? tol.cast<double>() : 0.0;
@@ -326,10 +326,17 @@ void register_trainer(py::module_& m) {
                  r.stop_at_convergence = stop_at_convergence;
                  r.divergence_factor = divergence_factor;
                  r.divergence_epochs = divergence_epochs;
+                 if (!data_loss_of.is_none()) {
+                     const auto& pb = data_loss_of.cast<const pygdx::LinearProblem&>();
+                     r.divergence_on_data_loss = true;
+                     r.penalty = pb.penalty;
+                     r.n_coef = pb.n_coef();
+                 }
                  return r;
              }),
              py::arg("tol"), py::arg("n_iter_no_change") = 5, py::arg("stop_at_convergence") = true,
-             py::arg("divergence_factor") = 10.0, py::arg("divergence_epochs") = 3);
+             py::arg("divergence_factor") = 10.0, py::arg("divergence_epochs") = 3,
+             py::arg("divergence_on_data_loss_of") = py::none());
     py::enum_<pygdx::TrainOutcome>(m, "TrainOutcome")
         .value("epochs_done", pygdx::TrainOutcome::epochs_done)
         .value("converged", pygdx::TrainOutcome::converged)

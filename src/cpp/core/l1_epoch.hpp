@@ -15,6 +15,7 @@
 #include "core/epoch.hpp"
 #include "core/l1_penalty.hpp"
 #include "core/scaled_weights.hpp"
+#include "core/summed_batches.hpp"
 
 namespace pygdx {
 
@@ -30,37 +31,34 @@ EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, 
                             const ParamBuffers<T>& params, EpochScratch<T>& work, int n_threads,
                             Interrupt* interrupt) {
     const std::size_t n = data.n_used;
-    const std::size_t d = pb.n_features;
     const std::size_t n_coef = pb.n_coef();
     LinearProblem smooth = pb;
     smooth.penalty = smooth_part(pb.penalty);
     const double l1 = penalty_weights(pb.penalty).l1;
+    const bool fused_sgd = detail::sgd_fuses_with_gradient(hyper);
     const bool cumulative = uses_cumulative_l1(hyper, batch_size, n);
     if (cumulative && !work.l1.ready(n_coef)) {
         work.l1.reset(n_coef);
     }
     T* theta = params.param;
     ScaledWeights<T> weights(theta, n_coef);  // scale 1: a view with at/set
-    const double epoch_penalty = penalty_value(pb.penalty, static_cast<const T*>(theta), n_coef);
     const T* const grads[1] = {work.grad.data()};
-    EpochResult result;
-    double data_loss_sum = 0.0;
-    std::size_t rows_seen = 0;
-    for (std::size_t start = 0; start < n; start += batch_size) {
-        const std::size_t rows = std::min(batch_size, n - start);
-        if (interrupt != nullptr && interrupt->requested(rows * n_coef)) {
-            result.interrupted = true;
-            break;
+    const T* read = theta;
+    return summed_batch_epoch(pb, data, batch_size, read, work, interrupt, [&](std::size_t rows) {
+        if (fused_sgd) {
+            // Plain SGD takes the smooth part's step fused, as linear_epoch does, so its l2
+            // decay is clamped at lr·l2 >= 1 (the weights restart from zero, no overshoot).
+            const double lr = begin_step(hyper, schedule, counters).lr;
+            detail::with_flags([&](auto maximize, auto decay) {
+                detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
+                    smooth, hyper, lr, theta, static_cast<const double*>(work.summed.data()),
+                    work.summed.data() + n_coef, static_cast<double>(rows));
+            }, hyper.maximize, hyper.weight_decay != 0.0);
+        } else {
+            finish_gradient(smooth, read, static_cast<const double*>(work.summed.data()),
+                            work.summed.data() + n_coef, static_cast<double>(rows), work.grad.data());
+            optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
         }
-        const LinearData<T> batch = row_range(data, start, rows, d);
-        const double loss_sum = work.pass.sum(batch, theta, work.summed.data());
-        if (!std::isfinite(loss_sum)) {
-            result.finite = false;
-            break;
-        }
-        finish_gradient(smooth, static_cast<const T*>(theta), static_cast<const double*>(work.summed.data()),
-                        work.summed.data() + n_coef, static_cast<double>(rows), work.grad.data());
-        optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
         if (cumulative) {
             const double lr = last_step_lr(schedule, counters);
             work.l1.shrink(sgd_shrink_factor(hyper, lr, penalty_weights(smooth.penalty).l2));
@@ -72,15 +70,7 @@ EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, 
                 rates.apply(params, weights, j, l1);
             }
         }
-        data_loss_sum += loss_sum;
-        rows_seen += rows;
-        ++result.steps;
-    }
-    for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
-        result.finite = std::isfinite(static_cast<double>(theta[j]));
-    }
-    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
-    return result;
+    });
 }
 
 }  // namespace pygdx

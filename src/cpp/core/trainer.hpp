@@ -43,6 +43,14 @@ struct StoppingRule {
                                          // a noisy epoch after a warm start near the optimum,
                                          // or a bounded-step rule (Adam) at a huge alpha, jumps
                                          // once and comes back; a too-large rate keeps growing
+    // Judge divergence on the data loss: the epoch loss less `penalty` (over n_coef
+    // coefficients) at the epoch's starting weights, where epochs report it. Plain SGD on a
+    // loss of bounded derivative at a huge alpha needs it: its clamped decay restarts the
+    // weights from zero at every step, and the objective swings with one step's penalty
+    // (1.5 to 400 and back) while the data loss stays where zero weights put it.
+    bool divergence_on_data_loss = false;
+    Penalty penalty;
+    std::size_t n_coef = 0;
 };
 
 enum class TrainOutcome : int {
@@ -85,6 +93,8 @@ public:
                 return TrainOutcome::interrupted;
             }
             save(saved_.data(), saved_counters_);
+            const double penalty_before =
+                rule_.divergence_on_data_loss ? penalty_value(rule_.penalty, params_.param, rule_.n_coef) : 0.0;
             EpochResult r;
             try {
                 r = epoch(seeds != nullptr ? seeds + e : nullptr, interrupt);
@@ -103,7 +113,7 @@ public:
                 return TrainOutcome::non_finite;
             }
             losses_.push_back(r.loss);
-            if (diverging(r.loss)) {
+            if (diverging(r.loss - penalty_before)) {
                 return TrainOutcome::diverged;
             }
             if (plateau_ != nullptr) {
@@ -166,10 +176,12 @@ private:
         if (count == 1) {
             first_ = loss;
             lowest_ = loss;
+            previous_ = loss;
             return false;
         }
         lowest_ = std::min(lowest_, loss);
-        growing_ = losses_.size() >= 2 && loss > losses_[losses_.size() - 2] ? growing_ + 1 : 0;
+        growing_ = loss > previous_ ? growing_ + 1 : 0;  // never at this call's first epoch (NaN)
+        previous_ = loss;
         // (with divergence_epochs <= 1, one epoch past the factor suffices: partial_fit runs one
         // epoch per call and sees no streak). A loss of exactly 0 (the perceptron's at zero
         // weights, a separable problem's) gives no scale: any later loss would be "tenfold"
@@ -223,6 +235,7 @@ private:
     double best_ = std::numeric_limits<double>::infinity();
     std::int64_t no_improvement_ = 0;
     std::int64_t growing_ = 0;  // epochs in a row whose loss grew
+    double previous_ = std::numeric_limits<double>::quiet_NaN();  // the last loss diverging() saw
     std::vector<T> saved_, best_saved_;
     double saved_counters_[n_counters] = {0.0, 0.0};
     double best_counters_[n_counters] = {0.0, 0.0};

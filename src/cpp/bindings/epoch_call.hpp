@@ -1,0 +1,55 @@
+// The call of an in-memory epoch from Python, shared by the epoch bindings (linear.cpp's
+// linear_epoch, stepwise.cpp's averaged and clipped epochs): the inputs checked against the
+// problem, an optional seeded shuffle of the rows, then the epoch with the GIL released.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+
+#include "bindings/linear_inputs.hpp"
+#include "core/epoch.hpp"
+
+namespace pygdx_bindings {
+
+namespace py = pybind11;
+
+// Checks y (required), `order` (the caller's own int64 rows: it is shuffled in place), X,
+// sample_weight, theta, the optimizer's states and counters, then runs
+// `epoch(data, batch size, params, counters, work)` after shuffling `order` when a seed is
+// given. Returns (mean objective over the epoch, optimizer steps, finite).
+template <class T, class Epoch>
+py::tuple run_epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
+                    py::object batch_size, const pygdx::Hyper& hyper, py::array counters, py::array theta,
+                    py::list states, int n_threads, py::object shuffle_seed, Epoch epoch) {
+    if (y.is_none()) {
+        throw py::value_error("y is required");
+    }
+    check_order(order);
+    Inputs<T> in = check_inputs<T>(pb, X, y, sw, order);
+    auto* idx = static_cast<std::int64_t*>(order.mutable_data());
+    const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
+    double* ctr = checked_counters(counters);
+    const std::size_t n_used = in.data.n_used;
+    const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
+    if (bs == 0) {
+        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
+    }
+    const bool shuffle = !shuffle_seed.is_none();
+    const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
+    pygdx::EpochScratch<T> work(pb, n_threads);
+    pygdx::EpochResult r;
+    {
+        // Safe: only buffers held above (in, theta, states, counters, order) and those the
+        // caller's `epoch` holds are touched until the release ends; no Python object is used.
+        py::gil_scoped_release release;
+        if (shuffle) {
+            pygdx::shuffle_rows(idx, n_used, seed);
+        }
+        r = epoch(in.data, bs, params, ctr, work);
+    }
+    return py::make_tuple(r.loss, r.steps, r.finite);
+}
+
+}  // namespace pygdx_bindings
