@@ -12,6 +12,7 @@
 #include "bindings/csr_inputs.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/csr.hpp"
+#include "core/sparse_decision.hpp"
 #include "core/sparse_epoch.hpp"
 
 namespace py = pybind11;
@@ -22,6 +23,7 @@ using pygdx_bindings::CsrSource;
 using pygdx_bindings::csr_index_is_int32;
 using pygdx_bindings::csr_values_are_float32;
 using pygdx_bindings::optimizer_buffers;
+using pygdx_bindings::refuse_if_changed;
 using pygdx_bindings::readable_theta;
 using pygdx_bindings::TypedCsrSource;
 
@@ -99,6 +101,7 @@ py::array decision(const pygdx::LinearProblem& pb, py::array values, py::array i
             py::gil_scoped_release release;  // safe: only the buffers held by in, theta and out are touched
             pygdx::csr_decision(pb, in->data, th, o, n_threads);
         }
+        refuse_if_changed(*in);
         return out;
     });
 }
@@ -122,6 +125,7 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::array values, py::array 
             py::gil_scoped_release release;  // safe: only the buffers held by in, theta and grad are touched
             value = pygdx::csr_loss_grad(pb, in->data, th, g, n_threads);
         }
+        refuse_if_changed(*in);
         return py::make_tuple(value, grad);
     });
 }
@@ -156,6 +160,7 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indi
             r = pygdx::csr_epoch(pb, in->data, bs, lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense,
                                  hyper, schedule, ctr, params, work, n_threads);
         }
+        refuse_if_changed(*in);
         return py::make_tuple(r.loss, r.steps, r.finite);
     });
 }
