@@ -25,6 +25,7 @@ TRAININGS = {
     "adam lazy": dict(optimizer="adam", batch_size=4),
     "adam dense": dict(optimizer="adam", batch_size=4, sparse_updates="dense"),
     "full batch": dict(optimizer="sgd", batch_size=None),
+    "early stopping": dict(optimizer="sgd", batch_size=8, early_stopping=True),
 }
 
 
@@ -43,17 +44,19 @@ def long_fit(**kw):
 
 @pytest.fixture
 def after_the_check(monkeypatch):
-    """An event set once the fit's sparse source is built (the matrix checked): what a
-    thread writes after it is found by the reads, not by the check."""
-    built = threading.Event()
-    make = _sparse._core.CsrSource
+    """Events set once the fit's sparse source (``"CsrSource"``) and held-out rows
+    (``"CsrHeldOut"``, early stopping) are built, the matrix checked: what a thread writes
+    after the last of them is found by the reads, not by a check."""
+    built = {}
+    for name in ("CsrSource", "CsrHeldOut"):
+        built[name] = threading.Event()
 
-    def source(*args, **kwargs):
-        made = make(*args, **kwargs)
-        built.set()
-        return made
+        def make(*args, _make=getattr(_sparse._core, name), _built=built[name], **kwargs):
+            made = _make(*args, **kwargs)
+            _built.set()
+            return made
 
-    monkeypatch.setattr(_sparse._core, "CsrSource", source)
+        monkeypatch.setattr(_sparse._core, name, make)
     return built
 
 
@@ -73,9 +76,10 @@ def test_indices_out_of_range_mid_fit_end_it_and_change_nothing(training, index_
     X, y = text_rows(index_dtype=index_dtype)
     model = long_fit(**TRAININGS[training]).set_params(max_iter=3).fit(X[:200], y[:200])
     model.set_params(max_iter=100_000)
-    after_the_check.clear()  # set by that fit
+    last_checked = after_the_check["CsrHeldOut" if model.early_stopping else "CsrSource"]
+    last_checked.clear()  # set by that fit
     before = (model.coef_.copy(), model.intercept_.copy(), model.n_iter_)
-    writer = write_when(after_the_check, X.indices, X.shape[1] + 7)
+    writer = write_when(last_checked, X.indices, X.shape[1] + 7)
     try:
         with pytest.raises(ValueError, match=CHANGED):
             model.fit(X, y)
@@ -90,7 +94,7 @@ def test_indices_out_of_range_mid_fit_end_it_and_change_nothing(training, index_
 def test_indptr_out_of_range_mid_fit_ends_it(value, after_the_check):
     X, y = text_rows()
     model = long_fit(optimizer="sgd", batch_size=1)
-    writer = write_when(after_the_check, X.indptr[1:-1], value)
+    writer = write_when(after_the_check["CsrSource"], X.indptr[1:-1], value)
     try:
         with pytest.raises(ValueError, match=CHANGED):
             model.fit(X, y)

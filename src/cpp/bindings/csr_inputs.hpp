@@ -37,9 +37,7 @@ struct CsrInputs {
 template <class T, class I>
 void refuse_if_changed(const CsrInputs<T, I>& in) {
     if (in.changed.load()) {
-        throw py::value_error("the sparse matrix's indices or indptr changed while pygdx read them (another thread "
-                              "wrote them during the call), and now point outside the matrix; the call was undone. "
-                              "Do not modify X while a fit or prediction uses it");
+        throw py::value_error(pygdx::csr_changed_message);
     }
 }
 

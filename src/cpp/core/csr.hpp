@@ -48,6 +48,11 @@ PYGDX_ALWAYS_INLINE I read_once(const I& where) {
 
 }  // namespace detail
 
+// The error of a call whose reads found indptr or indices out of range (CsrData::changed).
+inline constexpr const char* csr_changed_message =
+    "the sparse matrix's indices or indptr changed while pygdx read them (another thread wrote them during the "
+    "call) and now point outside the matrix; the call was undone. Do not modify X while a fit or prediction uses it";
+
 // The entries [begin, end) of one row.
 struct CsrSpan {
     std::size_t begin = 0;
