@@ -15,7 +15,10 @@ dense. What is converted, once, up front:
 Rows in any column order and repeated columns (a CSR matrix that is not canonical) are read
 as SciPy means them, a repeated column counting as the sum of its values, without sorting
 or copying. Explicitly stored zeros are harmless. Non-finite values, column indices out of
-range and a malformed ``indptr`` are refused with a ValueError before training starts.
+range and a malformed ``indptr`` are refused with a ValueError before training starts. The
+core then reads the arrays with the GIL released; if another thread rewrites ``indices`` or
+``indptr`` meanwhile, every read is still checked (core/csr.hpp), and one out of range ends
+the call with a ValueError, the estimator unchanged.
 
 SciPy is imported only when a sparse X arrives (it is an optional dependency: ``pip
 install "pygdx[sparse]"``).
