@@ -298,3 +298,43 @@ def test_sparse_updates_is_checked():
     X, y = text_like()
     with pytest.raises(ValueError, match="sparse_updates"):
         pygdx.GDClassifier(sparse_updates="sometimes").fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", ["binary", "multiclass", "regressor"])
+def test_early_stopping_scores_held_out_sparse_rows_in_the_core(estimator, monkeypatch):
+    X, y = text_like(n=400, d=60, density=0.1, seed=8)
+    rng = np.random.default_rng(8)
+    sw = rng.random(X.shape[0]) + 0.5
+    kw = dict(optimizer="sgd", lr=0.05, batch_size=16, random_state=0, early_stopping=True, max_iter=200,
+              n_iter_no_change=3)
+    if estimator == "regressor":
+        make, target = (lambda: pygdx.GDRegressor(**kw)), X @ rng.normal(size=60) + 0.1 * rng.normal(size=400)
+    else:
+        make, target = (lambda: pygdx.GDClassifier(**kw)), (y if estimator == "binary" else rng.integers(0, 3, 400))
+    dense = make().fit(X.toarray(), target, sample_weight=sw)
+    decisions = []
+    decision = _sparse._core.csr_decision
+    monkeypatch.setattr(_sparse._core, "csr_decision", lambda *a, **k: decisions.append(1) or decision(*a, **k))
+    sparse = make().fit(X, target, sample_weight=sw)
+    assert decisions == []  # no held-out scoring in Python
+    assert sparse.n_iter_ == dense.n_iter_
+    np.testing.assert_allclose(sparse.validation_scores_, dense.validation_scores_, rtol=1e-12)
+    assert_same_model(sparse, dense)
+
+
+@pytest.mark.parametrize("dtype, index_dtype", [(np.float32, np.int32), (np.float64, np.int64)])
+def test_the_core_scores_held_out_sparse_rows_as_the_estimators_score(dtype, index_dtype):
+    X, y = text_like(n=300, d=40, seed=9, dtype=dtype, index_dtype=index_dtype)
+    model = pygdx.GDClassifier(optimizer="sgd", lr=0.5, max_iter=5, tol=None, random_state=0).fit(X, y)
+    rows = np.arange(100, 300, 3, dtype=np.int64)
+    sw = np.linspace(0.5, 2.0, X.shape[0]).astype(dtype)
+    signs = np.where(y > 0, 1.0, -1.0).astype(dtype)
+    held_out = pygdx._core.CsrHeldOut(model._problem(), X.data, X.indices, X.indptr, X.shape[0], signs, sw, rows,
+                                      pygdx._core.ValidationCriterion.accuracy)
+    expected = model.score(X[rows], y[rows], sample_weight=sw[rows])
+    assert held_out.score(model._theta) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="not a valid CSR matrix"):
+        bad = X.indices.copy()
+        bad[5] = X.shape[1]
+        pygdx._core.CsrHeldOut(model._problem(), X.data, bad, X.indptr, X.shape[0], signs, sw, rows,
+                               pygdx._core.ValidationCriterion.accuracy)

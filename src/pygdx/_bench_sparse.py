@@ -32,6 +32,14 @@ def text_estimators(n_jobs: int | None = 1) -> tuple[Any, Any]:
     return ours, theirs
 
 
+def fit_epochs_quietly(est: Any, X: Any, y: np.ndarray, epochs: int) -> Any:
+    """A fresh fit of exactly `epochs` shuffled epochs (tol=None) of a copy of `est`'s settings."""
+    fitted = type(est)(**est.get_params()).set_params(max_iter=epochs, tol=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fitted.fit(X, y)
+
+
 def partial_fit_quietly(est: Any, X: Any, y: np.ndarray) -> Any:
     """One epoch; scikit-learn warns that partial_fit epochs do not converge, which is expected."""
     with warnings.catch_warnings():

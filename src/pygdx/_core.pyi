@@ -347,6 +347,21 @@ class DenseHeldOut(HeldOutRows):
         n_threads: _Int = 1,
     ) -> None: ...
 
+class CsrHeldOut(HeldOutRows):
+    def __init__(
+        self,
+        problem: LinearProblem,
+        data: npt.NDArray[np.floating],
+        indices: npt.NDArray[np.integer],
+        indptr: npt.NDArray[np.integer],
+        n_rows: _Int,
+        y: npt.ArrayLike,
+        sample_weight: npt.ArrayLike | None,
+        rows: npt.NDArray[np.int64],
+        criterion: ValidationCriterion,
+        n_threads: _Int = 1,
+    ) -> None: ...
+
 def proximal_l1(
     problem: LinearProblem,
     hyper: Hyper,

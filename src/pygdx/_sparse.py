@@ -15,7 +15,10 @@ dense. What is converted, once, up front:
 Rows in any column order and repeated columns (a CSR matrix that is not canonical) are read
 as SciPy means them, a repeated column counting as the sum of its values, without sorting
 or copying. Explicitly stored zeros are harmless. Non-finite values, column indices out of
-range and a malformed ``indptr`` are refused with a ValueError before training starts.
+range and a malformed ``indptr`` are refused with a ValueError before training starts. The
+core then reads the arrays with the GIL released; if another thread rewrites ``indices`` or
+``indptr`` meanwhile, every read is still checked (core/csr.hpp), and one out of range ends
+the call with a ValueError, the estimator unchanged.
 
 SciPy is imported only when a sparse X arrives (it is an optional dependency: ``pip
 install "pygdx[sparse]"``).
@@ -30,7 +33,7 @@ import numpy as np
 
 from . import _core
 from ._optional import require
-from ._training import explain_huge_weights
+from ._training import explain_huge_weights, validation_criterion
 from ._validation import refuse_non_numeric
 
 __all__ = ["CsrRows", "as_csr_rows", "SparseInMemory", "SparseCoef"]
@@ -100,10 +103,14 @@ class SparseInMemory:
         self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else rows
         self.held_out_rows = held_out
 
-    def held_out(self, plan: Any, problem: Any) -> None:
-        """Early stopping's held-out sparse rows are scored in Python after each epoch (the
-        core scores only dense held-out rows)."""
-        return None
+    def held_out(self, plan: Any, problem: Any) -> Any:
+        """Early stopping's held-out sparse rows, scored in the core after each epoch."""
+        criterion = validation_criterion(plan)
+        if self.held_out_rows is None or (criterion == _core.ValidationCriterion.r2 and problem.n_outputs != 1):
+            return None
+        X = self.X
+        return _core.CsrHeldOut(problem, X.data, X.indices, X.indptr, X.shape[0], self.y, self.sample_weight,
+                                self.held_out_rows, criterion, plan.n_threads)
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Any:
         if not plan.on_core:

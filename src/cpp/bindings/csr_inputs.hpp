@@ -7,6 +7,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "bindings/arrays.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/csr.hpp"
+#include "core/csr_check.hpp"
 #include "core/sparse_epoch.hpp"
 
 namespace pygdx_bindings {
@@ -26,7 +28,18 @@ struct CsrInputs {
     In<T> y, sample_weight;
     Rows rows;
     pygdx::CsrData<T, I> data;
+    std::atomic<bool> changed{false};  // data.changed: the arrays changed after the check
 };
+
+// Raised after a call whose reads found the matrix's indices or indptr out of range
+// (another thread rewrote them while the core read them in place, csr.hpp). The call's
+// work was discarded, as for an interrupted epoch.
+template <class T, class I>
+void refuse_if_changed(const CsrInputs<T, I>& in) {
+    if (in.changed.load()) {
+        throw py::value_error(pygdx::csr_changed_message);
+    }
+}
 
 inline std::string csr_fault_message(pygdx::CsrFault fault, std::size_t where, std::size_t n_rows,
                                      std::size_t n_features) {
@@ -72,6 +85,9 @@ std::unique_ptr<CsrInputs<T, I>> check_csr_inputs(const pygdx::LinearProblem& pb
     d.values = static_cast<const T*>(values.data());
     d.indices = static_cast<const I*>(indices.data());
     d.indptr = static_cast<const I*>(indptr.data());
+    d.nnz = nnz;
+    d.n_columns = pb.n_features;
+    d.changed = &in->changed;
     pygdx::CsrCheck check;
     {
         py::gil_scoped_release release;  // safe: reads the three arrays' buffers only

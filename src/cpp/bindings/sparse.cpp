@@ -1,7 +1,7 @@
-// Bindings for sparse (CSR) rows: the in-memory sparse data source of a LinearTrainer,
-// decision values, the full-batch objective and gradient, and one training epoch (chunked
-// and Dask training). A CSR matrix arrives as its three arrays (data, indices, indptr),
-// read in place; the value type picks the model's dtype, as X's does for dense rows.
+// Bindings for sparse (CSR) rows: the in-memory sparse data source of a LinearTrainer and its
+// held-out rows for early stopping, decision values, the full-batch objective and gradient,
+// and one training epoch (chunked and Dask training). A CSR matrix arrives as its three arrays
+// (data, indices, indptr), read in place; the value type picks the dtype, as X's does for dense rows.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -10,18 +10,25 @@
 
 #include "bindings/arrays.hpp"
 #include "bindings/csr_inputs.hpp"
+#include "bindings/held_out.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/csr.hpp"
+#include "core/sparse_decision.hpp"
 #include "core/sparse_epoch.hpp"
+#include "core/sparse_held_out.hpp"
 
 namespace py = pybind11;
 using pygdx_bindings::check_csr_inputs;
+using pygdx_bindings::check_held_out_request;
 using pygdx_bindings::check_order;
 using pygdx_bindings::checked_counters;
+using pygdx_bindings::CsrInputs;
 using pygdx_bindings::CsrSource;
 using pygdx_bindings::csr_index_is_int32;
 using pygdx_bindings::csr_values_are_float32;
+using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::optimizer_buffers;
+using pygdx_bindings::refuse_if_changed;
 using pygdx_bindings::readable_theta;
 using pygdx_bindings::TypedCsrSource;
 
@@ -99,6 +106,7 @@ py::array decision(const pygdx::LinearProblem& pb, py::array values, py::array i
             py::gil_scoped_release release;  // safe: only the buffers held by in, theta and out are touched
             pygdx::csr_decision(pb, in->data, th, o, n_threads);
         }
+        refuse_if_changed(*in);
         return out;
     });
 }
@@ -122,6 +130,7 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::array values, py::array 
             py::gil_scoped_release release;  // safe: only the buffers held by in, theta and grad are touched
             value = pygdx::csr_loss_grad(pb, in->data, th, g, n_threads);
         }
+        refuse_if_changed(*in);
         return py::make_tuple(value, grad);
     });
 }
@@ -156,9 +165,55 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indi
             r = pygdx::csr_epoch(pb, in->data, bs, lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense,
                                  hyper, schedule, ctr, params, work, n_threads);
         }
+        refuse_if_changed(*in);
         return py::make_tuple(r.loss, r.steps, r.finite);
     });
 }
+
+// The core's scorer of held-out sparse rows, owning the checked inputs it reads.
+template <class T, class I>
+class OwnedCsrHeldOut final : public pygdx::HeldOut<T> {
+public:
+    OwnedCsrHeldOut(const pygdx::LinearProblem& pb, std::unique_ptr<CsrInputs<T, I>> in,
+                    pygdx::ValidationCriterion criterion, int n_threads)
+        : inputs_(std::move(in)), scorer_(pb, inputs_->data, criterion, n_threads) {}
+    double score(const T* theta) override { return scorer_.score(theta); }
+
+private:
+    std::unique_ptr<CsrInputs<T, I>> inputs_;
+    pygdx::CsrHeldOut<T, I> scorer_;
+};
+
+// Early stopping's held-out rows of a CSR matrix, for LinearTrainer.watch_validation.
+class CsrHeldOutRows final : public HeldOutRows {
+public:
+    CsrHeldOutRows(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
+                   std::size_t n_rows, py::handle y, py::handle sw, py::handle rows,
+                   pygdx::ValidationCriterion criterion, int n_threads)
+        : n_params_(pb.n_params()) {
+        check_held_out_request(pb, y, rows, criterion);
+        with_csr_types(values, indices, indptr, [&](auto t, auto i) {
+            using T = decltype(t);
+            using I = decltype(i);
+            auto scorer = std::make_unique<OwnedCsrHeldOut<T, I>>(
+                pb, check_csr_inputs<T, I>(pb, values, indices, indptr, n_rows, y, sw, rows), criterion, n_threads);
+            if constexpr (sizeof(T) == 4) {
+                f32_ = std::move(scorer);
+            } else {
+                f64_ = std::move(scorer);
+            }
+        });
+    }
+
+    pygdx::HeldOut<float>* f32() override { return f32_.get(); }
+    pygdx::HeldOut<double>* f64() override { return f64_.get(); }
+    std::size_t n_params() const override { return n_params_; }
+
+private:
+    std::size_t n_params_;
+    std::unique_ptr<pygdx::HeldOut<float>> f32_;
+    std::unique_ptr<pygdx::HeldOut<double>> f64_;
+};
 
 }  // namespace
 
@@ -170,6 +225,13 @@ void register_sparse(py::module_& m) {
              "In-memory sparse rows for a LinearTrainer: a CSR matrix's data (its dtype picks the model's), indices "
              "and indptr (int32 or int64), targets, weights, and the epoch's rows `order` (int64, shuffled in "
              "place), checked once; lazy: steps touch only the batch's columns (sparse_updates='lazy').");
+    py::class_<CsrHeldOutRows, HeldOutRows>(m, "CsrHeldOut")
+        .def(py::init<const pygdx::LinearProblem&, py::array, py::array, py::array, std::size_t, py::handle,
+                      py::handle, py::handle, pygdx::ValidationCriterion, int>(),
+             py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_rows"),
+             py::arg("y"), py::arg("sample_weight"), py::arg("rows"), py::arg("criterion"), py::arg("n_threads") = 1,
+             "Early stopping's held-out rows of a CSR matrix (int64 `rows`, scored in this order), checked once, "
+             "for LinearTrainer.watch_validation: R² (regressor targets) or accuracy (classes as ±1 or indices).");
     m.def("csr_decision", &decision, py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"),
           py::arg("n_rows"), py::arg("theta"), py::arg("rows") = py::none(), py::arg("n_threads") = 0,
           "Decision values (n_rows, K) of the rows of a CSR matrix (or of its rows listed in `rows`).");

@@ -244,6 +244,7 @@ private:
                                                                 hyper_, schedule, t.counters, t.params, src.work,
                                                                 source.n_threads, stop);
                                     });
+            pygdx_bindings::refuse_if_changed(*src.inputs);  // the epoch it cut short was undone
         });
         if (!matched) {
             throw py::value_error("the data source's dtype or problem does not match the trainer's weights");

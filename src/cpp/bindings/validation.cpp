@@ -9,6 +9,7 @@
 #include "bindings/linear_inputs.hpp"
 
 namespace py = pybind11;
+using pygdx_bindings::check_held_out_request;
 using pygdx_bindings::check_inputs;
 using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::Inputs;
@@ -29,12 +30,7 @@ public:
     DenseHeldOutRows(const pygdx::LinearProblem& pb, py::array X, py::handle y, py::handle sw, py::handle rows,
                      pygdx::ValidationCriterion criterion, int n_threads)
         : n_params_(pb.n_params()) {
-        if (y.is_none() || rows.is_none()) {
-            throw py::value_error("held-out rows need y and the rows to score");
-        }
-        if (criterion == pygdx::ValidationCriterion::r2 && pb.n_outputs != 1) {
-            throw py::value_error("the R² criterion scores single-output models only");
-        }
+        check_held_out_request(pb, y, rows, criterion);
         if (is_float32(X)) {
             f32_ = std::make_unique<TypedHeldOut<float>>(pb, check_inputs<float>(pb, X, y, sw, rows), criterion,
                                                          n_threads);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/csr.hpp"
+#include "core/csr_prefetch.hpp"
 #include "core/l1_penalty.hpp"
 #include "core/linear.hpp"
 #include "core/parallel.hpp"
@@ -46,9 +47,9 @@ PYGDX_ALWAYS_INLINE double sparse_row_derivatives(const LinearProblem& pb, const
     const std::size_t d = pb.n_features;
     const std::size_t K = pb.n_outputs;
     const T* intercept = theta + pb.n_coef();
+    const CsrSpan s = data.span(r);
     for (std::size_t k = 0; k < K; ++k) {
-        z[k] = scale * sparse_dot(theta + k * d, data.values, data.indices, data.begin(r), data.end(r)) +
-               static_cast<double>(intercept[k]);
+        z[k] = scale * sparse_dot(theta + k * d, data, s) + static_cast<double>(intercept[k]);
     }
     const double sw = data.weight(r);
     const double loss = sw * loss_of_outputs(pb, z, data.y + r * data.y_width, g);
@@ -107,7 +108,8 @@ double sparse_batch_derivatives(const LinearProblem& pb, const CsrData<T, I>& da
 
 // Calls add(coefficient index, g·x) for every stored entry of every row of the batch and
 // output k, with g the row's derivative for k (work.g, from sparse_batch_derivatives).
-// Entries whose term is 0 are visited too: a lazy step counts their columns as touched.
+// Entries out of range (csr.hpp) are skipped. Entries whose term is 0 are visited too: a
+// lazy step counts their columns as touched.
 template <class T, class I, class Add>
 PYGDX_ALWAYS_INLINE void for_each_gradient_term(const LinearProblem& pb, const CsrData<T, I>& data,
                                                 const double* g, Add add) {
@@ -115,10 +117,14 @@ PYGDX_ALWAYS_INLINE void for_each_gradient_term(const LinearProblem& pb, const C
     const std::size_t K = pb.n_outputs;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         const std::size_t r = data.row(i);
+        const CsrSpan s = data.span(r);
         for (std::size_t k = 0; k < K; ++k) {
             const double gk = g[i * K + k];
-            for (std::size_t e = data.begin(r), end = data.end(r); e < end; ++e) {
-                add(k * d + static_cast<std::size_t>(data.indices[e]), gk * static_cast<double>(data.values[e]));
+            for (std::size_t e = s.begin; e < s.end; ++e) {
+                std::size_t j;
+                if (data.column(e, j)) {
+                    add(k * d + j, gk * static_cast<double>(data.values[e]));
+                }
             }
         }
     }

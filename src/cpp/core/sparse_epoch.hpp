@@ -55,9 +55,14 @@ void pay_batch_columns(const LinearProblem& pb, const CsrData<T, I>& data, Scale
     const std::size_t d = pb.n_features;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         const std::size_t r = data.row(i);
-        for (std::size_t e = data.begin(r), end = data.end(r); e < end; ++e) {
+        const CsrSpan s = data.span(r);
+        for (std::size_t e = s.begin; e < s.end; ++e) {
+            std::size_t j;
+            if (!data.column(e, j)) {
+                continue;
+            }
             for (std::size_t k = 0; k < pb.n_outputs; ++k) {
-                l1.pay(weights, k * d + static_cast<std::size_t>(data.indices[e]));
+                l1.pay(weights, k * d + j);
             }
         }
     }
@@ -182,8 +187,9 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
     }
     for (std::size_t start = 0; start < n && !row_steps; start += batch_size) {
         const std::size_t rows = std::min(batch_size, n - start);
-        if (interrupt != nullptr &&
-            interrupt->requested(rows * pb.n_outputs * detail::interrupt_work_per_row)) {
+        // The arrays changed under this pass (csr.hpp): stop, and the epoch is undone.
+        if (data.has_changed() || (interrupt != nullptr &&
+                                   interrupt->requested(rows * pb.n_outputs * detail::interrupt_work_per_row))) {
             result.interrupted = true;
             break;
         }
@@ -221,6 +227,7 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
         work.l1.pay_all(scaled, n_coef);
     }
     scaled.fold();
+    result.interrupted = result.interrupted || data.has_changed();
     for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
         result.finite = std::isfinite(static_cast<double>(theta[j]));
     }

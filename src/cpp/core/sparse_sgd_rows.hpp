@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include "core/csr.hpp"
+#include "core/csr_prefetch.hpp"
 #include "core/interrupt.hpp"
 #include "core/l1_penalty.hpp"
 #include "core/optimizers.hpp"
@@ -38,15 +39,15 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
     T& intercept = theta[d];
     SparseRowSteps done;
     for (std::size_t i = 0; i < data.n_used; ++i) {
-        if (interrupt != nullptr && interrupt->requested(work_per_row)) {
+        // The arrays changed under this pass (csr.hpp): stop, and the epoch is undone.
+        if (data.has_changed() || (interrupt != nullptr && interrupt->requested(work_per_row))) {
             done.interrupted = true;
             break;
         }
         detail::prefetch_sparse_row(data, static_cast<const T*>(v), i);
         const std::size_t r = data.row(i);
-        const std::size_t begin = data.begin(r), end = data.end(r);
-        const double z = weights.scale() * detail::sparse_dot(static_cast<const T*>(v), data.values, data.indices,
-                                                              begin, end) +
+        const CsrSpan s = data.span(r);
+        const double z = weights.scale() * detail::sparse_dot(static_cast<const T*>(v), data, s) +
                          static_cast<double>(intercept);
         double derivative;
         const double sw = data.weight(r);
@@ -64,9 +65,11 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
         // v_j += (−lr·σ·g / scale)·x_j: the weights' move w_j −= lr·σ·g·x_j through the scale.
         const double move = -lr * sigma * g / weights.scale();
         if (move != 0.0) {
-            for (std::size_t e = begin; e < end; ++e) {
-                T& vj = v[data.indices[e]];
-                vj = static_cast<T>(static_cast<double>(vj) + move * static_cast<double>(data.values[e]));
+            for (std::size_t e = s.begin; e < s.end; ++e) {
+                std::size_t j;
+                if (data.column(e, j)) {
+                    v[j] = static_cast<T>(static_cast<double>(v[j]) + move * static_cast<double>(data.values[e]));
+                }
             }
         }
         const T gb = static_cast<T>(pb.fit_intercept ? g : 0.0);

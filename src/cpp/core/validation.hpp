@@ -5,8 +5,8 @@
 // classifier, both weighted by the rows' weights, on the decision values of the current
 // weights. `score_decisions` takes the decision values, so every data layout shares it: a
 // source computes its rows' decisions its own way (DenseHeldOut below for rows of a dense
-// array; sparse rows would add their own class) and hands them over. Scores are in double;
-// the sums run over the held-out rows in their given order on one thread and the decision
+// array, CsrHeldOut of sparse_held_out.hpp for sparse rows) and hands them over. Scores are
+// in double; the sums run over the held-out rows in their given order on one thread and the decision
 // values do not depend on the thread count, so a score has the same bits with any n_jobs.
 #pragma once
 
@@ -24,10 +24,10 @@ enum class ValidationCriterion : int {
 };
 
 // The criterion on decision values z (rows x K, row-major, in the order of data's rows) of
-// the rows of `data`, whose y is a regression target, a class sign ±1 (K = 1) or a class
-// index (K > 1). Higher is better.
-template <class T>
-double score_decisions(ValidationCriterion criterion, const LinearData<T>& data, const T* z, std::size_t K) {
+// the rows of `data` (LinearData or CsrData: its rows, y and sample_weight), whose y is a
+// regression target, a class sign ±1 (K = 1) or a class index (K > 1). Higher is better.
+template <class T, class Rows>
+double score_decisions(ValidationCriterion criterion, const Rows& data, const T* z, std::size_t K) {
     const std::size_t n = data.n_used;
     auto weight = [&data](std::size_t r) { return data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0; };
     if (criterion == ValidationCriterion::accuracy) {
