@@ -151,6 +151,10 @@ INTERRUPTED_FIT = textwrap.dedent("""
         X = rng.normal(size=(100_000, 100))
         y = rng.integers(0, 300, size=100_000)
         est = pygdx.GDClassifier(batch_size=1, max_iter=1, tol=None, random_state=0)
+    elif kind == "huge_batch":  # one full batch of several seconds: 100,000 rows x 30,000 weights
+        X = rng.normal(size=(100_000, 100))
+        y = rng.integers(0, 300, size=100_000)
+        est = pygdx.GDClassifier(batch_size=None, max_iter=1, tol=None, random_state=0)
     elif kind == "team":  # batches shared by a team of threads (and a partial epoch to undo)
         X = rng.normal(size=(100_000, 100))
         y = X @ rng.normal(size=100)
@@ -168,13 +172,13 @@ INTERRUPTED_FIT = textwrap.dedent("""
         out = {"interrupted": True, "stopped": stopped, "n_iter": est.n_iter_, "curve": len(est.loss_curve_),
                "finite": bool(np.isfinite(est.coef_).all()), "t": est.t_}
         est.predict(X[:5])
-        est.partial_fit(X[:200], y[:200], **({"classes": np.arange(300)} if kind == "long_epoch" else {}))
+        est.partial_fit(X[:200], y[:200], **({"classes": np.arange(300)} if kind in ("long_epoch", "huge_batch") else {}))
         out["after_partial_fit"] = est.n_iter_
         print(json.dumps(out), flush=True)
 """)
 
 
-@pytest.mark.parametrize("kind", ["long_epoch", "team", "many_epochs"])
+@pytest.mark.parametrize("kind", ["long_epoch", "huge_batch", "team", "many_epochs"])
 def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, kind):
     script = tmp_path / "fit.py"
     script.write_text(INTERRUPTED_FIT)
@@ -191,7 +195,7 @@ def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, 
     # perf_counter is the same clock (CLOCK_MONOTONIC) in both processes on Linux
     assert out["stopped"] - sent < 0.5
     assert out["finite"] and out["n_iter"] == out["curve"]
-    if kind == "long_epoch":
+    if kind in ("long_epoch", "huge_batch"):
         assert out["n_iter"] == 0 and out["t"] == 0  # the unfinished epoch was undone whole
     else:
         assert out["n_iter"] > 0
