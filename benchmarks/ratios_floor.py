@@ -48,6 +48,8 @@ def collect(reports: list[dict]) -> dict[str, dict]:
             elif case == "small":
                 key = (info["data"], info["optimizer"], info["batch_size"])
                 cases["small"][key][info["impl"]] = best(bench) / info["epochs"]
+                if "paired_scikit-learn" in info:  # timed between the pygdx rounds (bench_small.py)
+                    cases["small"][key]["scikit-learn"] = info["paired_scikit-learn"] / info["epochs"]
     return cases
 
 

@@ -1,7 +1,7 @@
 """The core's C++-level tests (tests/cpp/*.cpp), compiled here with the machine's C++
 compiler and run: each rule of the trainer (core/trainer.hpp) and the held-out scores
 (core/validation.hpp) on scripted epochs, and the optimizer step's scalars against their
-pow-every-step formulas (core/optimizers.hpp)."""
+pow-every-step formulas (core/step_coefficients.hpp)."""
 
 import os
 import shutil

@@ -151,6 +151,11 @@ INTERRUPTED_FIT = textwrap.dedent("""
         X = rng.normal(size=(100_000, 100))
         y = rng.integers(0, 300, size=100_000)
         est = pygdx.GDClassifier(batch_size=1, max_iter=1, tol=None, random_state=0)
+    elif kind.startswith("huge_batch"):  # one full batch of several seconds: 100,000 rows x 30,000 weights
+        X = rng.normal(size=(100_000, 100))
+        y = rng.integers(0, 300, size=100_000)
+        options = {"penalty": "l1"} if kind == "huge_batch_l1" else {}
+        est = pygdx.GDClassifier(batch_size=None, max_iter=1, tol=None, random_state=0, **options)
     elif kind == "team":  # batches shared by a team of threads (and a partial epoch to undo)
         X = rng.normal(size=(100_000, 100))
         y = X @ rng.normal(size=100)
@@ -168,13 +173,13 @@ INTERRUPTED_FIT = textwrap.dedent("""
         out = {"interrupted": True, "stopped": stopped, "n_iter": est.n_iter_, "curve": len(est.loss_curve_),
                "finite": bool(np.isfinite(est.coef_).all()), "t": est.t_}
         est.predict(X[:5])
-        est.partial_fit(X[:200], y[:200], **({"classes": np.arange(300)} if kind == "long_epoch" else {}))
+        est.partial_fit(X[:200], y[:200], **({"classes": np.arange(300)} if isinstance(est, pygdx.GDClassifier) else {}))
         out["after_partial_fit"] = est.n_iter_
         print(json.dumps(out), flush=True)
 """)
 
 
-@pytest.mark.parametrize("kind", ["long_epoch", "team", "many_epochs"])
+@pytest.mark.parametrize("kind", ["long_epoch", "huge_batch", "huge_batch_l1", "team", "many_epochs"])
 def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, kind):
     script = tmp_path / "fit.py"
     script.write_text(INTERRUPTED_FIT)
@@ -191,7 +196,7 @@ def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, 
     # perf_counter is the same clock (CLOCK_MONOTONIC) in both processes on Linux
     assert out["stopped"] - sent < 0.5
     assert out["finite"] and out["n_iter"] == out["curve"]
-    if kind == "long_epoch":
+    if kind == "long_epoch" or kind.startswith("huge_batch"):
         assert out["n_iter"] == 0 and out["t"] == 0  # the unfinished epoch was undone whole
     else:
         assert out["n_iter"] > 0
@@ -378,6 +383,23 @@ def test_no_module_of_the_estimators_is_over_600_lines():
     for name in engine:
         with open(os.path.join(root, name)) as f:
             sizes[name] = sum(1 for _ in f)
+    assert {k: v for k, v in sizes.items() if v > 600} == {}
+
+
+def test_no_source_file_of_the_package_or_its_core_is_over_600_lines():
+    """Issue 10's "no module over 600 lines", for every Python module, stub and C++ file of the
+    source tree (this test's checkout), not only the estimators'."""
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    if not os.path.isdir(os.path.join(src, "cpp")):
+        pytest.skip("needs the source tree")
+    sizes = {}
+    for folder, _, files in os.walk(src):
+        for name in files:
+            if name.endswith((".py", ".pyi", ".hpp", ".cpp")):
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8") as f:
+                    sizes[os.path.relpath(path, src)] = sum(1 for _ in f)
+    assert len(sizes) > 50
     assert {k: v for k, v in sizes.items() if v > 600} == {}
 
 

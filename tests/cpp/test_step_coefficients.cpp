@@ -1,4 +1,4 @@
-// The scalars of an optimizer step (begin_step in core/optimizers.hpp) against their
+// The scalars of an optimizer step (begin_step in core/step_coefficients.hpp) against their
 // formulas with a pow at every step, as torch computes them (1 - beta ** step in Python
 // floats): bit for bit, for every step up to far past the point where begin_step stops
 // computing powers (the bias corrections are exactly 1.0 there) and for betas from 0.1 to
@@ -26,11 +26,12 @@ void expect_same(const char* what, Rule rule, double beta1, double beta2, double
     }
 }
 
-void check(Rule rule, double beta1, double beta2, double steps) {
+void check(Rule rule, double beta1, double beta2, double steps, double momentum_decay = 4e-3) {
     Hyper h;
     h.rule = rule;
     h.beta1 = beta1;
     h.beta2 = beta2;
+    h.momentum_decay = momentum_decay;
     Schedule schedule;
     schedule.lr = 0.01;
     double counters[n_counters] = {0.0, 1.0};
@@ -70,6 +71,12 @@ int main() {
             check(rule, b[0], b[1], 60000.0);
         }
     }
+    // NAdam's momentum factor becomes exactly 1 (no pow) once 0.96^(t psi) <= 2^-56: past step
+    // 19,000 with psi = 0.05; RAdam's rho_t settles at rho_inf after about 43,000 steps with
+    // beta2 = 0.999 (above) and 4,400 with 0.99
+    check(Rule::nadam, 0.9, 0.999, 30000.0, 0.05);
+    check(Rule::radam, 0.9, 0.99, 10000.0);
+    check(Rule::radam, 0.9, 0.6, 200.0);
     // two optimizers stepping in turn on one thread (the remembered powers are per thread)
     Hyper a, b;
     a.rule = b.rule = Rule::nadam;

@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/interrupt.hpp"
 #include "core/losses.hpp"
 #include "core/optimizers.hpp"
 #include "core/parallel.hpp"
@@ -316,8 +317,11 @@ public:
     // The summed weighted loss over the rows of `data`, and the summed per-row gradients
     // in `summed` (double, n_params; overwritten). Each chunk of rows gets its own partial;
     // threads take the next chunk as they finish one (a thread slowed by other work on the
-    // machine then holds up nobody), and the partials are added in chunk order.
-    double sum(const LinearData<T>& data, const T* theta, double* summed) {
+    // machine then holds up nobody), and the partials are added in chunk order. With an
+    // `interrupt`, the calling thread polls it after each of its chunks, and a requested stop
+    // ends the pass early (one huge batch is seconds of work): interrupted() then says the
+    // sums are unfinished.
+    double sum(const LinearData<T>& data, const T* theta, double* summed, Interrupt* interrupt = nullptr) {
         const std::size_t P = pb_.n_params();
         const std::size_t n_coef = pb_.n_coef();
         const std::size_t K = pb_.n_outputs;
@@ -334,16 +338,25 @@ public:
         }
         std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(chunks * P), 0.0);
         std::atomic<std::size_t> next{0};
+        std::atomic<bool> stop{false};
         const std::size_t n = data.n_used;
         parallel_chunks(t, threads, [&](int member, std::size_t, std::size_t) {
             const std::size_t m = static_cast<std::size_t>(member);
-            for (std::size_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
+            for (std::size_t c = next.fetch_add(1); c < chunks && !stop.load(std::memory_order_relaxed);
+                 c = next.fetch_add(1)) {
                 const std::size_t begin = n / chunks * c + std::min(c, n % chunks);
                 const std::size_t end = n / chunks * (c + 1) + std::min(c + 1, n % chunks);
                 losses_[c] = detail::accumulate_rows(pb_, data, theta, begin, end, partial_.data() + c * P,
                                                      blocks_.data() + m * n_coef, scratch_.data() + m * 2 * K);
+                if (member == 0 && interrupt != nullptr && interrupt->requested((end - begin) * n_coef)) {
+                    stop.store(true, std::memory_order_relaxed);
+                }
             }
         });
+        interrupted_ = stop.load();
+        if (interrupted_) {
+            return 0.0;
+        }
         std::copy(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(P), summed);
         double loss_sum = losses_[0];
         for (std::size_t c = 1; c < chunks; ++c) {
@@ -355,9 +368,13 @@ public:
         return loss_sum;
     }
 
+    // The last sum stopped at an interrupt, unfinished.
+    bool interrupted() const { return interrupted_; }
+
 private:
     const LinearProblem& pb_;
     int n_threads_;
+    bool interrupted_ = false;
     std::vector<double> partial_, losses_, scratch_;
     std::vector<T> blocks_;
 };

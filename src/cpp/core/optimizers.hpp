@@ -15,12 +15,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <stdexcept>
 #include <type_traits>
 
 #include "core/parallel.hpp"
 #include "core/schedules.hpp"
+#include "core/step_coefficients.hpp"
 
 // The element loops are also compiled for AVX-512 and AVX2, and the version for the
 // running CPU is picked when the module loads (GCC function multiversioning, x86-64
@@ -37,46 +37,6 @@
 #endif
 
 namespace pygdx {
-
-enum class Rule : int {
-    sgd = 0,
-    adagrad = 1,
-    rmsprop = 2,
-    adadelta = 3,
-    adam = 4,
-    adamw = 5,
-    adamax = 6,
-    nadam = 7,
-    radam = 8,
-};
-
-// The union of every rule's hyperparameters; each rule reads only its own.
-struct Hyper {
-    Rule rule = Rule::sgd;
-    double weight_decay = 0.0;
-    bool maximize = false;
-    // decoupled (AdamW-style) weight decay; always on for adamw
-    bool decoupled_weight_decay = false;
-    // SGD, RMSprop
-    double momentum = 0.0;
-    double dampening = 0.0;
-    bool nesterov = false;
-    // Adagrad
-    double lr_decay = 0.0;
-    // RMSprop: alpha; Adadelta: rho
-    double alpha = 0.99;
-    bool centered = false;
-    double rho = 0.9;
-    // Adam family
-    double beta1 = 0.9;
-    double beta2 = 0.999;
-    bool amsgrad = false;
-    double momentum_decay = 4e-3;
-    double eps = 1e-8;
-};
-
-// Indices into the caller's counters array.
-enum Counter : int { counter_step = 0, counter_mu_product = 1, n_counters = 2 };
 
 // The state buffers of each rule, in the order the update functions read them. A slot
 // the options leave unused (SGD's buffer without momentum, RMSprop's momentum buffer and
@@ -126,117 +86,6 @@ struct ParamBuffers {
     std::size_t size = 0;
 };
 
-// Scalars of one step, computed once and shared by every element and every parameter.
-struct StepCoefficients {
-    double lr = 0.0;
-    double step = 0.0;
-    double clr = 0.0;           // Adagrad's decayed rate
-    double bias_correction1 = 1.0;
-    double bias_correction2_sqrt = 1.0;
-    double bias_correction2 = 1.0;
-    double nadam_grad_coef = 0.0;  // lr(1-mu_t)/(1-prod)
-    double nadam_avg_coef = 0.0;   // lr mu_{t+1}/(1-prod*mu_{t+1})
-    bool radam_rectified = false;
-    double radam_rect = 0.0;
-    bool first_step = false;
-};
-
-inline bool uses_bias_correction(Rule rule) {
-    return rule == Rule::adam || rule == Rule::adamw || rule == Rule::adamax || rule == Rule::nadam ||
-           rule == Rule::radam;
-}
-
-// The largest step count a double holds exactly: 2**53.
-inline constexpr double max_exact_step = 9007199254740992.0;
-
-namespace detail {
-
-// 1 - beta^t, a bias correction. Once beta^t < 2^-54, 1 - beta^t rounds to exactly 1.0; so
-// from the step where the exact beta^t is at most 2^-56 on (the margin covers pow's and
-// log2's rounding), the power is skipped: the same bits without pow, which is most of a
-// small step's cost and slowest where beta^t underflows. (Adam's defaults get there after
-// about 370 and 38,800 steps.) The step where that starts is remembered per thread for
-// the last two betas.
-inline double one_minus_power(double beta, double t) {
-    if (beta > 0.0 && beta < 1.0) {
-        thread_local double betas[2] = {-1.0, -1.0};
-        thread_local double from[2] = {0.0, 0.0};
-        thread_local int oldest = 0;
-        int slot = betas[0] == beta ? 0 : (betas[1] == beta ? 1 : -1);
-        if (slot < 0) {
-            slot = oldest;
-            oldest ^= 1;
-            betas[slot] = beta;
-            from[slot] = std::ceil(-56.0 / std::log2(beta)) + 1.0;
-        }
-        if (t >= from[slot]) {
-            return 1.0;
-        }
-    }
-    return 1.0 - std::pow(beta, t);
-}
-
-// pow(base, exponent), remembering the last result per thread: NAdam's mu_{t+1} of one step
-// is mu_t of the next (the same exponent, bit for bit), so it is computed once.
-inline double remembered_pow(double base, double exponent) {
-    // NaN never compares equal, so the first call computes
-    thread_local double last_base = std::numeric_limits<double>::quiet_NaN();
-    thread_local double last_exponent = std::numeric_limits<double>::quiet_NaN();
-    thread_local double last = 0.0;
-    if (exponent != last_exponent || base != last_base) {
-        last = std::pow(base, exponent);
-        last_base = base;
-        last_exponent = exponent;
-    }
-    return last;
-}
-
-}  // namespace detail
-
-// Advances the counters and returns the step's coefficients.
-inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters) {
-    StepCoefficients c;
-    counters[counter_step] += 1.0;
-    const double t = counters[counter_step];
-    c.step = t;
-    c.first_step = t == 1.0;
-    // Callers keep the count an integer <= 2**53 (where doubles stop counting exactly); the
-    // clamp keeps the conversion defined whatever the counters hold (NaN included).
-    const double t_exact = t >= 0.0 && t <= max_exact_step ? t : max_exact_step;
-    c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t_exact));
-    c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
-    // The powers are most of the cost of a step on a small parameter: only the Adam
-    // family (bias corrections) pays for them.
-    // RAdam's rectification needs beta2^t itself: computed once for both uses.
-    const double beta2_power = h.rule == Rule::radam ? std::pow(h.beta2, t) : 0.0;
-    if (uses_bias_correction(h.rule)) {
-        c.bias_correction1 = detail::one_minus_power(h.beta1, t);
-        c.bias_correction2 = h.rule == Rule::radam ? 1.0 - beta2_power : detail::one_minus_power(h.beta2, t);
-        c.bias_correction2_sqrt = std::sqrt(c.bias_correction2);
-    }
-    if (h.rule == Rule::nadam) {
-        // this step's mu is the last step's mu_next, remembered
-        const double mu = h.beta1 * (1.0 - 0.5 * detail::remembered_pow(0.96, t * h.momentum_decay));
-        const double mu_next = h.beta1 * (1.0 - 0.5 * detail::remembered_pow(0.96, (t + 1.0) * h.momentum_decay));
-        if (c.first_step) {
-            counters[counter_mu_product] = 1.0;
-        }
-        const double mu_product = counters[counter_mu_product] * mu;
-        counters[counter_mu_product] = mu_product;
-        c.nadam_grad_coef = c.lr * (1.0 - mu) / (1.0 - mu_product);
-        c.nadam_avg_coef = c.lr * mu_next / (1.0 - mu_product * mu_next);
-    }
-    if (h.rule == Rule::radam) {
-        const double rho_inf = 2.0 / (1.0 - h.beta2) - 1.0;
-        const double rho_t = rho_inf - 2.0 * t * beta2_power / c.bias_correction2;
-        c.radam_rectified = rho_t > 5.0;
-        if (c.radam_rectified) {
-            c.radam_rect = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
-                                     ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t));
-        }
-    }
-    return c;
-}
 
 namespace detail {
 
@@ -427,7 +276,9 @@ inline AdamElement<T> adam_moments(const AdamScalars<T>& k, T p, T g_raw, T& exp
 }
 
 // Adam and AdamW; AdamW (or decoupled_weight_decay) shrinks p before the Adam step.
-template <class T, bool Maximize, bool Coupled, bool DecoupledDecay, bool Amsgrad>
+// Corrected2 is false once the second bias correction is exactly 1 (one_minus_power): x / 1
+// is x, bit for bit, so the division per element is skipped with the same results.
+template <class T, bool Maximize, bool Coupled, bool DecoupledDecay, bool Amsgrad, bool Corrected2>
 PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                  const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
@@ -444,7 +295,8 @@ PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, Para
             v = std::max(max_exp_avg_sq[i], v);
             max_exp_avg_sq[i] = v;
         }
-        p[i] = e.p - step_size * (e.m / (std::sqrt(v) / bc2_sqrt + k.eps));
+        const T root = Corrected2 ? std::sqrt(v) / bc2_sqrt : std::sqrt(v);
+        p[i] = e.p - step_size * (e.m / (root + k.eps));
     }
 }
 
@@ -453,7 +305,7 @@ void adam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>
                 std::size_t begin, std::size_t end) {
     const bool decoupled = h.rule == Rule::adamw || h.decoupled_weight_decay;
     with_flags([&](auto... flags) { adam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
-               h.maximize, !decoupled && h.weight_decay != 0.0, decoupled, h.amsgrad);
+               h.maximize, !decoupled && h.weight_decay != 0.0, decoupled, h.amsgrad, c.bias_correction2_sqrt != 1.0);
 }
 
 template <class T, bool Maximize, bool Decay>
@@ -485,7 +337,8 @@ void adamax_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<
                h.maximize, h.weight_decay != 0.0);
 }
 
-template <class T, bool Maximize, bool Coupled, bool Decoupled>
+// Corrected2: as adam_loop's.
+template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Corrected2>
 PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                   const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
@@ -497,7 +350,7 @@ PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, Par
     const T avg_coef = static_cast<T>(c.nadam_avg_coef);
     for (std::size_t i = begin; i < end; ++i) {
         const auto e = adam_moments<Maximize, Coupled, Decoupled>(k, p[i], g_in[i], exp_avg[i], exp_avg_sq[i]);
-        const T d = std::sqrt(e.v / bc2) + k.eps;
+        const T d = std::sqrt(Corrected2 ? e.v / bc2 : e.v) + k.eps;
         p[i] = e.p - grad_coef * (e.g / d) - avg_coef * (e.m / d);
     }
 }
@@ -506,10 +359,12 @@ template <class T>
 void nadam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                  std::size_t begin, std::size_t end) {
     with_flags([&](auto... flags) { nadam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
-               h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay);
+               h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay,
+               c.bias_correction2 != 1.0);
 }
 
-template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Rectified>
+// Corrected1: as adam_loop's Corrected2, for the first bias correction.
+template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Rectified, bool Corrected1>
 PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                   const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
@@ -521,7 +376,7 @@ PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, Par
     const T rect_scale = static_cast<T>(c.lr * c.radam_rect * c.bias_correction2_sqrt);
     for (std::size_t i = begin; i < end; ++i) {
         const auto e = adam_moments<Maximize, Coupled, Decoupled>(k, p[i], g_in[i], exp_avg[i], exp_avg_sq[i]);
-        const T m_hat = e.m / bc1;
+        const T m_hat = Corrected1 ? e.m / bc1 : e.m;
         if constexpr (Rectified) {
             p[i] = e.p - m_hat * rect_scale / (std::sqrt(e.v) + k.eps);
         } else {
@@ -535,7 +390,7 @@ void radam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T
                  std::size_t begin, std::size_t end) {
     with_flags([&](auto... flags) { radam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
                h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay,
-        c.radam_rectified);
+        c.radam_rectified, c.bias_correction1 != 1.0);
 }
 
 template <class T>

@@ -59,7 +59,11 @@ EpochResult row_batches_epoch(const LinearProblem& pb, const LinearData<T>& data
                 }, hyper.maximize, hyper.weight_decay != 0.0);
             }
         } else {
-            loss_sum = work.pass.sum(batch, theta, work.summed.data());
+            loss_sum = work.pass.sum(batch, theta, work.summed.data(), interrupt);
+            if (work.pass.interrupted()) {  // one huge batch is seconds of work
+                result.interrupted = true;
+                break;
+            }
             if (!fused_sgd) {
                 finish_gradient(pb, theta, work.summed.data(), work.summed.data() + n_coef, m, grad);
             } else if (std::isfinite(loss_sum)) {

@@ -38,6 +38,7 @@ PYGDX_SIMD_CLONES RowSteps rule_row_steps(const LinearProblem& pb, const LinearD
     const std::size_t d = pb.n_features;
     const T* theta = params.param;
     RowSteps done;
+    PowerMemory& memory = thread_power_memory();  // once: a thread_local costs a call per access
     double z = 0.0, derivative = 0.0;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         if (interrupt != nullptr && interrupt->requested(d)) {
@@ -61,7 +62,7 @@ PYGDX_SIMD_CLONES RowSteps rule_row_steps(const LinearProblem& pb, const LinearD
         }
         done.loss_sum += loss;
         ++done.steps;
-        update_range(h, begin_step(h, schedule, counters), params, static_cast<const T*>(grad), 0, d + 1);
+        update_range(h, begin_step(h, schedule, counters, &memory), params, static_cast<const T*>(grad), 0, d + 1);
     }
     return done;
 }

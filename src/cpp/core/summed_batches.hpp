@@ -32,7 +32,12 @@ EpochResult summed_batch_epoch(const LinearProblem& pb, const LinearData<T>& dat
             result.interrupted = true;
             break;
         }
-        const double loss_sum = work.pass.sum(row_range(data, first, rows, pb.n_features), theta, work.summed.data());
+        const double loss_sum =
+            work.pass.sum(row_range(data, first, rows, pb.n_features), theta, work.summed.data(), interrupt);
+        if (work.pass.interrupted()) {  // one huge batch is seconds of work
+            result.interrupted = true;
+            break;
+        }
         if (!std::isfinite(loss_sum)) {
             result.finite = false;
             break;
