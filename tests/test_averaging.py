@@ -125,7 +125,8 @@ def test_failures_change_nothing_and_are_refused_clearly(data):
         def value(self, y, z):
             return 0.5 * (y - z) ** 2
 
-    with pytest.raises(ValueError, match="average= and clip_grad_norm= / clip_grad_value= need a loss of the core"):
+    with pytest.raises(ValueError, match="average=, ema_decay= and clip_grad_norm= / clip_grad_value= need a loss of "
+                                         "the core"):
         pygdx.GDRegressor(loss=Custom(), average=True).fit(X, y)
     with pytest.raises(ValueError, match="need in-memory data"):
         pygdx.GDRegressor(average=True).fit_source(None, 4, np.float64)
@@ -143,18 +144,22 @@ def test_a_fit_without_average_forgets_it(data):
 
 # --- ema_decay=: torch.optim.swa_utils' exponential moving average of the weights -------------
 
-def _numpy_ema(X, y, optimizer, lr, batch_size, epochs, decay):
+def _numpy_ema(X, y, optimizer, lr, batch_size, epochs, decay, from_epoch=0):
     """The EMA of the weights after every step, kept by pygdx.swa_utils.AveragedModel (torch's
-    semantics) around a pygdx.optim loop (squared error, no penalty, rows in order)."""
+    semantics, made before epoch ``from_epoch``) around a pygdx.optim loop (squared error, no
+    penalty, rows in order)."""
     theta = np.zeros(X.shape[1] + 1)
     opt = pygdx.optim.get(optimizer, [theta], lr=lr)
-    ema = pygdx.swa_utils.AveragedModel(theta, multi_avg_fn=pygdx.swa_utils.get_ema_multi_avg_fn(decay))
-    for _ in range(epochs):
+    ema = None
+    for epoch in range(epochs):
+        if epoch == from_epoch:
+            ema = pygdx.swa_utils.AveragedModel(theta, multi_avg_fn=pygdx.swa_utils.get_ema_multi_avg_fn(decay))
         for first in range(0, len(y), batch_size):
             Xb, yb = X[first: first + batch_size], y[first: first + batch_size]
             r = Xb @ theta[:-1] + theta[-1] - yb
             opt.step(np.concatenate([Xb.T @ r, [r.sum()]]) / len(yb))
-            ema.update_parameters(theta)
+            if ema is not None:
+                ema.update_parameters(theta)
     return ema.params[0]
 
 
@@ -202,3 +207,68 @@ def test_ema_classifier_and_bad_settings(data):
     with pytest.raises(ValueError, match="two kinds of averaging"):
         est.set_params(average=True, ema_decay=0.5).fit(X, y)
     assert est.ema_decay == 0.5 and not hasattr(est, "_average_theta")  # the failed fit changed no model
+
+
+@pytest.mark.parametrize("before", [{}, {"average": True}, {"ema_decay": 0.9}])
+@pytest.mark.parametrize("decay", [0.5, 1.0])
+@pytest.mark.parametrize("batch_size", [1, 8])
+def test_an_ema_begun_in_partial_fit_copies_its_first_steps_weights(data, before, decay, batch_size):
+    # As an AveragedModel made at that point (its first update copies); an EMA begun past step
+    # 1 used to fold the weights into zeros (ema_decay=1.0 kept coef_ at 0 for good).
+    X, y = data
+    kwargs = dict(optimizer="adam", lr=0.05, batch_size=batch_size, penalty=None, tol=None, shuffle=False)
+    est = pygdx.GDRegressor(**before, **kwargs).partial_fit(X, y)
+    est.set_params(average=False, ema_decay=decay).partial_fit(X, y)
+    est.partial_fit(X, y)
+    expected = _numpy_ema(X, y, "adam", 0.05, batch_size, 3, decay, from_epoch=1)
+    np.testing.assert_allclose(est.coef_, expected[:-1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, expected[-1:], rtol=1e-10, atol=1e-12)
+
+
+
+def test_a_mean_begun_in_partial_fit_past_its_start_starts_from_zeros_as_scikit_learn(data):
+    # scikit-learn's partial_fit weighs step t by 1 / (t - start + 1) from zeros (the docs say
+    # this is not torch's SWA): after 60 plain steps, average=True gives sum(w_61..w_120) / 120
+    X, y = data
+    est = pygdx.GDRegressor(optimizer="sgd", lr=0.01, batch_size=1, penalty=None, tol=None, shuffle=False)
+    est.partial_fit(X, y).set_params(average=True).partial_fit(X, y)
+    theta, total = np.zeros(5), np.zeros(5)
+    for step, (row, target) in enumerate(zip(np.vstack([X, X]), np.concatenate([y, y])), start=1):
+        r = row @ theta[:-1] + theta[-1] - target
+        theta -= 0.01 * np.append(r * row, r)
+        total += theta if step > 60 else 0.0
+    np.testing.assert_allclose(est.coef_, total[:-1] / 120, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, total[-1:] / 120, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("clipped", [False, True])
+def test_the_epoch_bindings_refuse_an_ema_that_would_not_be_kept_or_is_not_a_number(data, clipped):
+    from pygdx import _core
+
+    X, y = data
+    problem = _core.LinearProblem(_core.LossKind.squared_error, n_features=4, n_outputs=1, fit_intercept=True,
+                                  epsilon=0.1, penalty=_core.PenaltyKind.none, alpha=0.0, l1_ratio=0.15)
+    theta, average = np.zeros(5), np.zeros(5)
+    opt = pygdx.optim.SGD([theta], lr=0.01)
+    hyper, schedule, counters, states = opt.core_buffers()
+
+    def epoch(start, ema_decay):
+        args = (problem, X, y, None, np.arange(60, dtype=np.int64), 1, hyper, schedule, counters, theta, states)
+        if clipped:
+            return _core.clipped_epoch(*args, 1.0, 0.0, average, start, ema_decay=ema_decay)
+        return _core.averaged_epoch(*args, average, start, ema_decay=ema_decay)
+
+    with pytest.raises(ValueError, match="needs start >= 1"):  # start 0 keeps no average at all
+        epoch(0.0, 0.5)
+    with pytest.raises(ValueError, match="ema_decay must be a number"):
+        epoch(1.0, "0.5")
+    assert opt.t == 0 and not theta.any() and not average.any()
+    epoch(1.0, 0.5)
+    assert opt.t == 60 and average.any()
+
+
+def test_sparse_rows_with_an_ema_are_refused_by_name(data):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = data
+    with pytest.raises(ValueError, match="ema_decay= and clip_grad_norm= / clip_grad_value= train on dense rows"):
+        pygdx.GDRegressor(ema_decay=0.9).fit(sparse.csr_matrix(X), y)

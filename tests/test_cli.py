@@ -264,3 +264,25 @@ def test_missing_target_is_named_before_the_data_is_parsed(tmp_path, labels_csv)
     (tmp_path / "model.npz").write_bytes(b"x")
     r = run("fit", "nope.csv", "--target", "y", cwd=tmp_path)
     assert r.returncode == 2 and "nope.csv: no such file" in r.stderr
+
+
+@pytest.mark.parametrize("names", [["u", "v"], None])
+def test_predict_writes_a_column_per_output_of_a_multi_output_model(tmp_path, names):
+    import csv
+
+    import pygdx
+    from pygdx.modelfile import SavedModel, save_model
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(30, 3))
+    est = pygdx.GDRegressor(max_iter=20, tol=None, random_state=0).fit(X, X @ rng.normal(size=(3, 2)))
+    model = SavedModel(est, ["a", "b", "c"], names, np.zeros(3), np.ones(3), "regression", np.array([1.0, -2.0]),
+                       np.array([3.0, 0.5]))
+    save_model(tmp_path / "m.npz", model)
+    lines = ["a,b,c"] + [",".join(f"{v:.17g}" for v in row) for row in X]
+    (tmp_path / "rows.csv").write_text("\n".join(lines) + "\n")
+    r = run("predict", "m.npz", "rows.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    table = list(csv.reader(r.stdout.splitlines()))
+    assert table[0] == (names or ["prediction_0", "prediction_1"])
+    np.testing.assert_allclose(np.array(table[1:], dtype=float), model.predict(X), rtol=1e-12)

@@ -110,6 +110,48 @@ def test_a_multi_output_target_name_must_name_each_output(tmp_path):
     assert not (tmp_path / "m.npz").exists()
 
 
+SAVE_REFUSED = {  # (model maker, field, value): each would write a file that load_model refuses
+    "a list of one target name": (regression_model, "target_name", ["y"]),
+    "a target name not a text": (regression_model, "target_name", 5),
+    "target_mean an array of one": (regression_model, "target_mean", np.array([1.0])),
+    "a NaN target_mean": (regression_model, "target_mean", float("nan")),
+    "a zero target_scale": (regression_model, "target_scale", 0.0),
+    "target_mean of the wrong count": (multi_output_model, "target_mean", np.array([1.0, 2.0, 3.0])),
+    "a negative target_scale of one output": (multi_output_model, "target_scale", np.array([1.0, -1.0])),
+    "target names of the wrong count": (multi_output_model, "target_name", ["u", "v", "w"]),
+}
+
+
+@pytest.mark.parametrize("name", SAVE_REFUSED)
+def test_save_refuses_target_fields_that_would_not_load(tmp_path, name):
+    make, field, value = SAVE_REFUSED[name]
+    model, _ = make()
+    setattr(model, field, value)
+    with pytest.raises(ValueError, match=f"save_model: '{field}' must be"):
+        save_model(tmp_path / "m.npz", model)
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_numpy_numbers_as_target_fields_save_and_load(tmp_path):
+    model, X = regression_model()
+    model.target_name, model.target_mean, model.target_scale = np.str_("y"), np.float32(10.0), np.array(4.0)
+    save_model(tmp_path / "m.npz", model)
+    loaded = load_model(tmp_path / "m.npz")
+    assert (loaded.target_name, loaded.target_mean, loaded.target_scale) == ("y", 10.0, 4.0)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("make, version", [(regression_model, 3), (classification_model, 3),
+                                           (multi_output_model, 4)])
+def test_only_multi_output_files_are_written_as_version_4(tmp_path, make, version):
+    # a single-output file stays one the releases before multi-output models read (1 to 3)
+    model, X = make()
+    save_model(tmp_path / "m.npz", model)
+    meta = json.loads(str(np.load(tmp_path / "m.npz")["meta"]))
+    assert meta["format_version"] == version and ("n_outputs" in meta) == (version == 4)
+    np.testing.assert_array_equal(load_model(tmp_path / "m.npz").predict(X), model.predict(X))
+
+
 @pytest.mark.parametrize("version", [2, 3])
 def test_older_single_output_files_still_load(tmp_path, version):
     model, X = regression_model()

@@ -59,13 +59,16 @@ COMMON_PARAMETERS = """
     average : bool or int
         Averaged SGD: True averages the weights after every step, k >= 1 from step k on;
         coef_, intercept_ and predictions are the average once step k was reached, as
-        scikit-learn's ``average=`` (see pygdx._stepwise). This is also torch's SWA
-        (``swa_utils.AveragedModel``'s equal-weight mean) updated after every step from step k.
+        scikit-learn's ``average=`` (see pygdx._stepwise). When step k is reached with
+        averaging on, this is also torch's SWA (``swa_utils.AveragedModel``'s equal-weight
+        mean) updated after every step from step k; turned on in ``partial_fit`` after step k,
+        the mean starts from zeros as scikit-learn's ``partial_fit`` does.
     ema_decay : float in [0, 1] or None
         Exponential moving average of the weights after every step, torch's
-        ``AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(ema_decay))``: the first step's
-        weights, then ``ema = ema_decay * ema + (1 - ema_decay) * w``; coef_, intercept_ and
-        predictions are the EMA. Not with ``average=``.
+        ``AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(ema_decay))``: the weights after its
+        first step (of ``fit``, or the first after ``ema_decay`` was set or changed in
+        ``partial_fit``), then ``ema = ema_decay * ema + (1 - ema_decay) * w``; coef_,
+        intercept_ and predictions are the EMA. Not with ``average=``.
     clip_grad_norm, clip_grad_value : float or None
         Clip each batch's gradient before the step (value first, then 2-norm), with
         torch.nn.utils' semantics, as ``pygdx.minimize`` does.

@@ -81,11 +81,6 @@ class Fitting:
             theta = self._theta.copy() if keep else np.zeros(targets.n_outputs * (n_features + 1), dtype=dtype)
         carry_on = keep and partial and self._optimizer is not None
         start_step, decay = weight_average(self.average, self.ema_decay)
-        average = None
-        if start_step:  # partial_fit goes on with the average of the weights; fit starts a new one
-            same = (carry_on and self.__dict__.get("_average_start") == start_step and
-                    self.__dict__.get("_average_decay") == decay)
-            average = self._average_theta.copy() if same else np.zeros_like(theta)
         rng = self._rng if carry_on else self._rng_for_fit()
         rng_state = rng.bit_generator.state
         state = _training.FitState(
@@ -93,6 +88,9 @@ class Fitting:
             loss_curve=list(self.loss_curve_) if keep and partial else [],
             validation_scores=list(self.validation_scores_) if keep and partial else [],
             n_iter=self.n_iter_ if keep and partial else 0)
+        average = None
+        if start_step:
+            average, start_step = self._average_on(theta, carry_on, start_step, decay, state.optimizer.t)
         self.__dict__.pop("_average_theta", None)
         if average is not None:
             self._average_theta = average
@@ -117,6 +115,25 @@ class Fitting:
             raise
         self.n_iter_ = state.n_iter
         self.__dict__.pop("_coef_is_sparse", None)  # a new model: coef_ dense again (after sparsify())
+
+    def _average_on(self, theta: np.ndarray, carry_on: bool, start: int, decay: float | None,
+                    t: int) -> tuple[np.ndarray, int]:
+        """The average of the weights a fit folds into and the step it starts at. partial_fit
+        goes on with the average it has when its kind is unchanged; otherwise a new one starts.
+        A new EMA starts at the next step (``t + 1``, t the optimizer's step count), whose
+        weights it copies, as AveragedModel's first update does; zeros would be folded in
+        otherwise, the step count being past 1. A new mean keeps its ``start`` and starts from
+        zeros: past that step it weighs step t by 1 / (t - start + 1), as scikit-learn's
+        partial_fit does when ``average`` is turned on midway."""
+        previous_start = self.__dict__.get("_average_start")
+        if decay is None:
+            same = carry_on and previous_start == start and self.__dict__.get("_average_decay") is None
+            return (self._average_theta.copy() if same else np.zeros_like(theta)), start
+        same = (carry_on and previous_start and self.__dict__.get("_average_decay") == decay and
+                t >= previous_start)
+        if same:
+            return self._average_theta.copy(), previous_start
+        return np.zeros_like(theta), t + 1
 
     def _plan(self, n_features: int, targets: Targets, partial: bool) -> _training.Plan:
         loss = self._loss_object()

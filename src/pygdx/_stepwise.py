@@ -7,14 +7,20 @@ plain weights.
 
 - ``average=True`` averages from the first step, ``average=k`` (an int >= 1) from step k on
   (steps counted by the optimizer: one per row with batch_size=1, one per batch otherwise);
-  ``False`` or 0 turns it off. This is torch's SWA (AveragedModel's equal-weight mean) with
-  an update after every step.
+  ``False`` or 0 turns it off. The mean's first fold copies the weights (at step ``start``),
+  so when ``fit`` (or the ``partial_fit`` calls) reaches step ``start`` with averaging on, this
+  is torch's SWA (AveragedModel's equal-weight mean) updated after every step from step
+  ``start``. Turned on in ``partial_fit`` (or ``start`` changed) after step ``start`` has
+  passed, the mean starts from zeros and weighs step t's weights by 1 / (t - start + 1), as
+  scikit-learn's ``partial_fit`` does: not torch's SWA, whose first update would copy them.
 - ``ema_decay=d`` keeps torch's exponential moving average instead
   (``AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(d))``, updated after every step): the
-  first step's weights, then ``ema = d * ema + (1 - d) * w``.
-- ``coef_`` and ``intercept_`` (and every prediction) are the averages once step ``start``
-  was reached, the plain weights before that, as in scikit-learn.
-- ``fit`` starts a new average (and a new step count); ``partial_fit`` goes on with both.
+  weights after its first step (the first step of ``fit``, or the first after ``ema_decay``
+  was set or changed in ``partial_fit``), then ``ema = d * ema + (1 - d) * w``.
+- ``coef_`` and ``intercept_`` (and every prediction) are the averages once their first
+  step was reached, the plain weights before that, as in scikit-learn.
+- ``fit`` starts a new average (and a new step count); ``partial_fit`` goes on with both
+  while the averaging settings are unchanged.
 - The epochs run in the core (core/averaging.hpp): each step is followed by one
   multiply-add pass that folds the weights into the mean; at batch_size=1 the rows are
   stepped by linear_epoch's row kernels with nothing else per step (about 1.2-1.3x an
@@ -65,21 +71,23 @@ def weight_average(average: Any, ema_decay: Any) -> tuple[int, float | None]:
 
 class StepwiseSource:
     """An in-memory source (``_training.InMemory``) whose epochs clip each batch's gradient
-    (``clip``: (max 2-norm, max |value|), 0 for none, or None) and/or keep the mean of the
-    weights in ``average`` (the model's array, n_params, written in place; None: no averaging)."""
+    (``clip``: (max 2-norm, max |value|), 0 for none, or None) and/or keep the average of the
+    weights from step ``start`` on in ``average`` (the model's array, n_params, written in
+    place; None: no averaging): their mean, or with ``ema_decay`` their exponential moving
+    average."""
 
     def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None,
                  ema_decay: float | None = None) -> None:
         if not isinstance(rows, InMemory):
-            raise ValueError("average= and clip_grad_norm= / clip_grad_value= train on dense rows only for now; "
-                             "pass X.toarray() or turn them off")
+            raise ValueError("average=, ema_decay= and clip_grad_norm= / clip_grad_value= train on dense rows only "
+                             "for now; pass X.toarray() or turn them off")
         self.rows, self.average, self.start, self.clip, self.ema_decay = rows, average, start, clip, ema_decay
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
         if not plan.on_core:
-            raise ValueError(f"{plan.owner}: average= and clip_grad_norm= / clip_grad_value= need a loss of the core "
-                             "(a built-in loss, or a subclass that keeps its formulas); turn them off to train this "
-                             "custom loss")
+            raise ValueError(f"{plan.owner}: average=, ema_decay= and clip_grad_norm= / clip_grad_value= need a loss "
+                             "of the core (a built-in loss, or a subclass that keeps its formulas); turn them off to "
+                             "train this custom loss")
         rows, average, start, clip, decay = self.rows, self.average, float(self.start), self.clip, self.ema_decay
         theta = optimizer.params[0]
         batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(rows.rows))
@@ -87,7 +95,7 @@ class StepwiseSource:
 
         def epoch(seed: int | None) -> tuple[float, bool]:
             # The trainer undoes a failed or interrupted epoch's weights and optimizer state;
-            # the mean of the weights is undone here.
+            # the average of the weights is undone here.
             saved = None if average is None else average.copy()
             hyper, schedule, counters, states = optimizer.core_buffers(steps=steps)
             common = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size, hyper, schedule, counters,

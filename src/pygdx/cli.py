@@ -236,11 +236,18 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_predictions(path: str | None, header: str, pred: np.ndarray) -> None:
+def _write_predictions(path: str | None, target_name: str | list[str] | None, pred: np.ndarray) -> None:
+    """One column of predictions headed by the target's name, or (a multi-output model, pred
+    of shape (n, k)) k columns headed by the targets' names (prediction_0, ... without)."""
+    if pred.ndim == 2:
+        header = list(target_name) if target_name is not None else [f"prediction_{j}" for j in range(pred.shape[1])]
+        rows = pred.tolist()
+    else:
+        header, rows = [target_name or "prediction"], ([v] for v in pred.tolist())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([header])
-    writer.writerows([v] for v in pred.tolist())
+    writer.writerow(header)
+    writer.writerows(rows)
     if path is None:
         sys.stdout.write(buffer.getvalue())
     else:
@@ -280,7 +287,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                 f"{len(model.feature_names)}; pass the same feature columns, without the target"
             )
         X = model.transform(np.asarray(table.X, dtype=np.float64))
-    _write_predictions(args.out, model.target_name or "prediction", model.predict_prepared(X))
+    _write_predictions(args.out, model.target_name, model.predict_prepared(X))
     return 0
 
 

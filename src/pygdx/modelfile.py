@@ -31,8 +31,10 @@ __all__ = ["SavedModel", "SparseInput", "save_model", "load_model"]
 
 FORMAT = "pygdx-linear-model"
 # 2 adds the table preparation, 3 sparse input, 4 multi-output regression; files of every
-# earlier version still load
+# earlier version still load. A single-output model is written as version 3, which the
+# releases before multi-output models read too.
 FORMAT_VERSION = 4
+_SINGLE_OUTPUT_VERSION = 3
 _ESTIMATORS = {"GDRegressor": "regression", "GDClassifier": "classification"}
 _NOT_A_MODEL = "not a pygdx model file (write one with 'pygdx fit ... --out MODEL.npz')"
 
@@ -122,7 +124,7 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
     mean, scale = (preparer.mean_, preparer.scale_) if preparer is not None else (model.mean, model.scale)
     meta = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if n_outputs > 1 else _SINGLE_OUTPUT_VERSION,
         "estimator": type(est).__name__,
         "params": _jsonable_params(est.get_params()),
         "feature_names": [str(n) for n in model.feature_names],
@@ -153,19 +155,34 @@ def _regression_outputs(est: Any) -> int:
 
 
 def _target_fields(model: SavedModel, n_outputs: int) -> dict:
-    """The header's target fields: one name and numbers, or (multi-output) k of each."""
-    if n_outputs == 1:
-        return {"target_name": model.target_name, "target_mean": float(model.target_mean),
-                "target_scale": float(model.target_scale)}
-    name = model.target_name
-    if name is not None and (isinstance(name, str) or len(name) != n_outputs):
-        raise ValueError(f"a model of {n_outputs} outputs needs target_name None or a list of {n_outputs} names, "
-                         f"not {name!r}")
-    fields = {"n_outputs": n_outputs, "target_name": None if name is None else [str(n) for n in name]}
+    """The header's target fields: one name and numbers, or (multi-output) k of each, checked
+    by the rules load_model applies, so that a file that was written loads."""
+    fields = {key: _plain(getattr(model, key)) for key in ("target_name", "target_mean", "target_scale")}
+    if n_outputs > 1:
+        fields["n_outputs"] = n_outputs
+        if isinstance(fields["target_name"], list):
+            fields["target_name"] = [str(n) for n in fields["target_name"]]
+        for key in ("target_mean", "target_scale"):  # one number stands for every output
+            if _is_finite_number(fields[key]):
+                fields[key] = [fields[key]] * n_outputs
+    problem = _target_problem(fields, n_outputs)
+    if problem is not None:
+        key, what = problem
+        raise ValueError(f"save_model: {what} for a model of {n_outputs} output(s), not {getattr(model, key)!r}; "
+                         f"set the SavedModel's {key} accordingly")
     for key in ("target_mean", "target_scale"):
-        value = np.broadcast_to(np.asarray(getattr(model, key), dtype=np.float64), (n_outputs,))
-        fields[key] = [float(v) for v in value]
+        value = fields[key]
+        fields[key] = [float(v) for v in value] if isinstance(value, list) else float(value)
     return fields
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as the JSON header holds it: NumPy numbers, texts and arrays as Python ones."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # --- loading: every field checked ------------------------------------------------------------
@@ -227,19 +244,28 @@ def _check_meta(meta: Any, path: str) -> None:
     if "n_outputs" in meta and (not _is_int(k) or k < 2 or meta["task"] != "regression" or
                                 meta["format_version"] < 4):
         raise bad("'n_outputs' must be a count of 2 or more, and only a regressor's (format version 4 on)")
-    name = meta.get("target_name")
+    problem = _target_problem(meta, k)
+    if problem is not None:
+        raise bad(problem[1])
+
+
+def _target_problem(fields: dict, k: int) -> tuple[str, str] | None:
+    """(the field, what is wrong with it) for a header's target fields of a model of k outputs,
+    or None: load_model refuses such a file, save_model refuses to write one."""
+    name = fields.get("target_name")
     if k == 1 and name is not None and not isinstance(name, str):
-        raise bad("'target_name' must be a text or null")
+        return "target_name", "'target_name' must be one name (a text) or null"
     if k > 1 and name is not None and not (isinstance(name, list) and len(name) == k and
                                            all(isinstance(n, str) for n in name)):
-        raise bad(f"'target_name' must be null or a list of {k} texts")
+        return "target_name", f"'target_name' must be null or a list of {k} names (texts)"
     for key, default in (("target_mean", 0.0), ("target_scale", 1.0)):
-        value = meta.get(key, default)
+        value = fields.get(key, default)
         values = value if k > 1 and isinstance(value, list) and len(value) == k else [value] if k == 1 else None
         if values is None or not all(_is_finite_number(v) for v in values):
-            raise bad(f"{key!r} must be a finite number" + (f" for each of the {k} outputs" if k > 1 else ""))
+            return key, f"{key!r} must be a finite number" + (f" for each of the {k} outputs" if k > 1 else "")
         if key == "target_scale" and not all(v > 0 for v in values):
-            raise bad("'target_scale' must be positive")
+            return key, "'target_scale' must be positive"
+    return None
 
 
 def _is_finite_number(value: Any) -> bool:

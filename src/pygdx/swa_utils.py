@@ -22,7 +22,8 @@ current, n_averaged)`` (in place, on the lists) or ``avg_fn(averaged, current, n
 (current - averaged) / (n_averaged + 1)``. The EMA and SWA functions use torch's lerp, so
 the numbers are torch's in float32 and float64. The SWA learning rate is
 :class:`pygdx.schedules.SWALR`. ``update_bn`` has nothing to do without batch norm layers
-and is not provided; nor is averaging inside the estimators' ``fit`` (not yet).
+and is not provided. The estimators average inside ``fit`` with ``average=`` (the mean) and
+``ema_decay=`` (the EMA), in the core.
 """
 
 from __future__ import annotations

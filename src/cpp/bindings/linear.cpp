@@ -70,8 +70,8 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::
     return pygdx_bindings::run_epoch<T>(
         pb, X, y, sw, order, batch_size, hyper, counters, theta, states, n_threads, shuffle_seed,
         [&](const pygdx::LinearData<T>& data, std::size_t bs, const pygdx::ParamBuffers<T>& params, double* ctr,
-            pygdx::EpochScratch<T>& work) {
-            return pygdx::linear_epoch(pb, data, bs, hyper, schedule, ctr, params, work, n_threads);
+            pygdx::EpochScratch<T>& work, pygdx::Interrupt* interrupt) {
+            return pygdx::linear_epoch(pb, data, bs, hyper, schedule, ctr, params, work, n_threads, interrupt);
         });
 }
 

@@ -16,8 +16,8 @@ using pygdx_bindings::is_float32;
 
 namespace {
 
-// The average an epoch keeps: the mean from step `start` on, or with `ema_decay` (a float in
-// [0, 1]) the exponential moving average.
+// The average an epoch keeps: the mean from step `start` on, or with `ema_decay` (a number in
+// [0, 1]) the exponential moving average from step `start` on.
 pygdx::WeightAverage weight_average(double start, py::object ema_decay) {
     if (!(start >= 0.0)) {
         throw py::value_error("start must be >= 0 (0: no average)");
@@ -25,8 +25,15 @@ pygdx::WeightAverage weight_average(double start, py::object ema_decay) {
     pygdx::WeightAverage rule;
     rule.start = start;
     if (!ema_decay.is_none()) {
+        if (!(start >= 1.0)) {  // start 0 keeps no average: an EMA asked for would silently not be kept
+            throw py::value_error("an exponential moving average (ema_decay) needs start >= 1, the step it begins at");
+        }
         rule.ema = true;
-        rule.decay = ema_decay.cast<double>();
+        try {
+            rule.decay = ema_decay.cast<double>();
+        } catch (const py::cast_error&) {
+            throw py::value_error("ema_decay must be a number in [0, 1] or None");
+        }
         if (!(rule.decay >= 0.0 && rule.decay <= 1.0)) {
             throw py::value_error("ema_decay must be in [0, 1]");
         }
@@ -51,11 +58,11 @@ py::tuple stepwise_epoch(const pygdx::LinearProblem& pb, py::handle X, py::handl
         return pygdx_bindings::run_epoch<T>(
             pb, X, y, sw, order, batch_size, hyper, counters, theta, states, n_threads, shuffle_seed,
             [&](const pygdx::LinearData<T>& data, std::size_t bs, const pygdx::ParamBuffers<T>& params, double* ctr,
-                pygdx::EpochScratch<T>& work) {
+                pygdx::EpochScratch<T>& work, pygdx::Interrupt* interrupt) {
                 return clip != nullptr ? pygdx::clipped_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
-                                                              n_threads, *clip, avg, rule)
+                                                              n_threads, *clip, avg, rule, interrupt)
                                        : pygdx::averaged_epoch(pb, data, bs, hyper, schedule, ctr, params, work,
-                                                               n_threads, avg, rule);
+                                                               n_threads, avg, rule, interrupt);
             });
     };
     return is_float32(theta) ? run(float{}) : run(double{});

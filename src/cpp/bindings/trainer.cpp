@@ -17,6 +17,7 @@
 #include "bindings/csr_inputs.hpp"
 #include "bindings/held_out.hpp"
 #include "bindings/linear_inputs.hpp"
+#include "bindings/signal_poll.hpp"
 #include "core/epoch.hpp"
 #include "core/sparse_epoch.hpp"
 #include "core/trainer.hpp"
@@ -28,6 +29,7 @@ using pygdx_bindings::checked_counters;
 using pygdx_bindings::CsrSource;
 using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::Inputs;
+using pygdx_bindings::SignalPoll;
 using pygdx_bindings::is_float32;
 using pygdx_bindings::optimizer_buffers;
 
@@ -89,21 +91,6 @@ DenseSource make_source(const pygdx::LinearProblem& pb, py::array X, py::handle 
     }
     return src;
 }
-
-// Python's signal handlers, run from inside the training loop: a KeyboardInterrupt they
-// raise is kept here and raised once the loop has undone the unfinished epoch.
-struct SignalPoll {
-    std::unique_ptr<py::error_already_set> error;
-
-    static bool poll(void* context) {
-        py::gil_scoped_acquire gil;
-        if (PyErr_CheckSignals() != 0) {
-            static_cast<SignalPoll*>(context)->error = std::make_unique<py::error_already_set>();
-            return true;
-        }
-        return false;
-    }
-};
 
 template <class T>
 struct TypedTrainer {

@@ -43,8 +43,7 @@ EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, 
     T* theta = params.param;
     ScaledWeights<T> weights(theta, n_coef);  // scale 1: a view with at/set
     const T* const grads[1] = {work.grad.data()};
-    const T* read = theta;
-    return summed_batch_epoch(pb, data, batch_size, read, work, interrupt, [&](std::size_t rows) {
+    return summed_batch_epoch(pb, data, batch_size, theta, work, interrupt, [&](std::size_t rows) {
         if (fused_sgd) {
             // Plain SGD takes the smooth part's step fused, as linear_epoch does, so its l2
             // decay is clamped at lr·l2 >= 1 (the weights restart from zero, no overshoot).
@@ -55,7 +54,7 @@ EpochResult l1_linear_epoch(const LinearProblem& pb, const LinearData<T>& data, 
                     work.summed.data() + n_coef, static_cast<double>(rows));
             }, hyper.maximize, hyper.weight_decay != 0.0);
         } else {
-            finish_gradient(smooth, read, static_cast<const double*>(work.summed.data()),
+            finish_gradient(smooth, theta, static_cast<const double*>(work.summed.data()),
                             work.summed.data() + n_coef, static_cast<double>(rows), work.grad.data());
             optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
         }

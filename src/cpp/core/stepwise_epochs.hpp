@@ -69,9 +69,10 @@ RowSteps averaged_row_steps(const LinearProblem& pb, const LinearData<T>& data, 
 
 }  // namespace detail
 
-// linear_epoch with the mean of the weights kept in `average` (n_params): the epoch runs
-// one batch at a time through linear_epoch (the same kernels and steps) and folds the
-// weights into the mean after each step. The reported loss is linear_epoch's: the mean data
+// linear_epoch with an average of the weights kept in `average` (n_params; their mean or
+// their exponential moving average, by `rule`): the epoch runs one batch at a time through
+// linear_epoch (the same kernels and steps) and folds the weights into the average after
+// each step. The reported loss is linear_epoch's: the mean data
 // loss of the rows, each at its batch's weights, plus the penalty at the epoch's first
 // weights. A non-finite batch or an interrupt stops it as linear_epoch stops; the caller
 // then restores `average` with the weights.
@@ -119,8 +120,8 @@ EpochResult averaged_epoch(const LinearProblem& pb, const LinearData<T>& data, s
 }
 
 // One epoch in batches of `batch_size` rows, each batch's gradient clipped before the
-// optimizer's step; with `average` (n_params, or null) the mean of the weights after every
-// step t >= rule.start is kept too. Loss and stopping as linear_epoch's.
+// optimizer's step; with `average` (n_params, or null) the average of the weights after
+// every step t >= rule.start (their mean, or their exponential moving average) is kept too. Loss and stopping as linear_epoch's.
 template <class T>
 EpochResult clipped_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t requested_batch_size,
                           const Hyper& hyper, const Schedule& schedule, double* counters,
