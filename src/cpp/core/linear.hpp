@@ -152,11 +152,11 @@ inline constexpr std::size_t rows_per_block = 64;
 // terms and order of dot(w, xq).
 template <class T>
 PYGDX_ALWAYS_INLINE void dot4(const T* __restrict w, const T* const* x, std::size_t n, double* out) {
-    typename Lanes8<T>::type lo[4], hi[4];
+    Sums16<T> sums[4];
     T tail[4];
-    running_sums16<T, 4>(w, x, n, lo, hi, tail);
+    running_sums16<T, 4>(w, x, n, sums, tail);
     for (std::size_t q = 0; q < 4; ++q) {
-        out[q] = static_cast<double>(combine16<T>(lo[q], hi[q], tail[q]));
+        out[q] = static_cast<double>(combine16<T>(sums[q], tail[q]));
     }
 }
 

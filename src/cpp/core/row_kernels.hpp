@@ -98,70 +98,87 @@ PYGDX_ALWAYS_INLINE T fixed_order_sum(std::size_t n, Term term) {
     return s[0];
 }
 
-// Eight lanes of T in one value: GCC and Clang compile the arithmetic to the widest
-// registers of each SIMD clone (one AVX-512 register, two AVX2, four SSE2 for double), with
-// the same lane-wise operations, so every clone rounds identically. Written as explicit
-// lanes because the compiler kept the sixteen accumulators of several rows in memory.
+// 32 bytes of T in one value (four doubles or eight floats): one AVX2 register, half an
+// AVX-512 one, two SSE2 ones; the same lane-wise operations in every SIMD clone, so every
+// clone rounds identically. Written as explicit lanes because the compiler kept the sixteen
+// accumulators of several rows in memory. Not wider: GCC lowers a 64-byte vector of doubles
+// on AVX2 through the stack (every accumulator stored, reloaded and rebuilt with scalar
+// inserts on each iteration), which made the float64 dot product 3x slower than float32's.
 #if defined(__GNUC__) || defined(__clang__)
 template <class T>
-struct Lanes8 {
-    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+struct Lanes {
+    typedef T type __attribute__((vector_size(32)));
 };
 #else
 template <class T>
-struct PortableLanes8 {
-    T v[8];
+struct PortableLanes {
+    T v[32 / sizeof(T)];
     T& operator[](std::size_t u) { return v[u]; }
     T operator[](std::size_t u) const { return v[u]; }
-    PortableLanes8& operator+=(const PortableLanes8& o) {
-        for (std::size_t u = 0; u < 8; ++u) v[u] += o.v[u];
+    PortableLanes& operator+=(const PortableLanes& o) {
+        for (std::size_t u = 0; u < 32 / sizeof(T); ++u) v[u] += o.v[u];
         return *this;
     }
-    friend PortableLanes8 operator+(PortableLanes8 a, const PortableLanes8& b) { return a += b; }
-    friend PortableLanes8 operator*(PortableLanes8 a, const PortableLanes8& b) {
-        for (std::size_t u = 0; u < 8; ++u) a.v[u] *= b.v[u];
+    friend PortableLanes operator*(PortableLanes a, const PortableLanes& b) {
+        for (std::size_t u = 0; u < 32 / sizeof(T); ++u) a.v[u] *= b.v[u];
         return a;
     }
 };
 template <class T>
-struct Lanes8 {
-    using type = PortableLanes8<T>;
+struct Lanes {
+    using type = PortableLanes<T>;
 };
 #endif
+
+// The sixteen running sums of fixed_order_sum as vectors of lanes_per_vector<T> lanes:
+// vector k, lane u holds the terms j ≡ k·L + u (mod 16).
+template <class T>
+inline constexpr std::size_t lanes_per_vector = 32 / sizeof(T);
+template <class T>
+inline constexpr std::size_t vectors_per_sums16 = 16 / lanes_per_vector<T>;
+
+template <class T>
+struct Sums16 {
+    typename Lanes<T>::type v[vectors_per_sums16<T>];
+};
 
 // Lanes are passed by reference: vector values crossing a function boundary would change
 // the calling convention between clones (GCC's -Wpsabi).
 template <class T>
-PYGDX_ALWAYS_INLINE void load8(typename Lanes8<T>::type& v, const T* p) {
+PYGDX_ALWAYS_INLINE void load_lanes(typename Lanes<T>::type& v, const T* p) {
     std::memcpy(&v, p, sizeof(v));
 }
 
-// Sixteen running sums of n terms a[j]·b[j] for several rows b, sharing the loads of a:
-// lane u of lo[q] holds the terms j ≡ u (mod 16), lane u of hi[q] those j ≡ 8 + u; the
-// n mod 16 trailing terms go to tail[q], in order. fixed_order_sum's layout and order.
+// Sixteen running sums of n terms a[j]·b[j] for several rows b, sharing the loads of a
+// (fixed_order_sum's layout: sums[q] as Sums16); the n mod 16 trailing terms go to tail[q],
+// in order, starting from the sum of lane 0.
 template <class T, std::size_t Rows>
-PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b, std::size_t n,
-                                        typename Lanes8<T>::type* lo, typename Lanes8<T>::type* hi, T* tail) {
-    using V = typename Lanes8<T>::type;
+PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b, std::size_t n, Sums16<T>* sums,
+                                        T* tail) {
+    using V = typename Lanes<T>::type;
+    constexpr std::size_t L = lanes_per_vector<T>;
+    constexpr std::size_t NV = vectors_per_sums16<T>;
     for (std::size_t q = 0; q < Rows; ++q) {
-        lo[q] = V{};
-        hi[q] = V{};
+        for (std::size_t k = 0; k < NV; ++k) {
+            sums[q].v[k] = V{};
+        }
     }
     std::size_t j = 0;
     for (; j + 16 <= n; j += 16) {
-        V al, ah;
-        load8(al, a + j);
-        load8(ah, a + j + 8);
+        V av[NV];
+        for (std::size_t k = 0; k < NV; ++k) {
+            load_lanes(av[k], a + j + k * L);
+        }
         for (std::size_t q = 0; q < Rows; ++q) {
-            V bl, bh;
-            load8(bl, b[q] + j);
-            load8(bh, b[q] + j + 8);
-            lo[q] += al * bl;
-            hi[q] += ah * bh;
+            for (std::size_t k = 0; k < NV; ++k) {
+                V bv;
+                load_lanes(bv, b[q] + j + k * L);
+                sums[q].v[k] += av[k] * bv;
+            }
         }
     }
     for (std::size_t q = 0; q < Rows; ++q) {
-        T t = lo[q][0];
+        T t = sums[q].v[0][0];
         for (std::size_t k = j; k < n; ++k) {
             t += a[k] * b[q][k];
         }
@@ -169,22 +186,28 @@ PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b
     }
 }
 
-// fixed_order_sum's final tree over the sixteen sums (lane 0 of lo replaced by `first`).
+// fixed_order_sum's final tree over the sixteen sums (sum 0 replaced by `first`, which
+// already holds it and the trailing terms).
 template <class T>
-PYGDX_ALWAYS_INLINE T combine16(const typename Lanes8<T>::type& lo, const typename Lanes8<T>::type& hi, T first) {
-    const typename Lanes8<T>::type s = lo + hi;
-    const T s0 = first + hi[0];
+PYGDX_ALWAYS_INLINE T combine16(const Sums16<T>& sums, T first) {
+    T flat[16];
+    std::memcpy(flat, sums.v, sizeof(flat));
+    T s[8];
+    for (std::size_t u = 0; u < 8; ++u) {
+        s[u] = flat[u] + flat[u + 8];
+    }
+    const T s0 = first + flat[8];
     const T a0 = s0 + s[4], a1 = s[1] + s[5], a2 = s[2] + s[6], a3 = s[3] + s[7];
     return (a0 + a2) + (a1 + a3);
 }
 
 template <class T>
 PYGDX_ALWAYS_INLINE T dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
-    typename Lanes8<T>::type lo[1], hi[1];
+    Sums16<T> sums[1];
     T tail[1];
     const T* rows[1] = {b};
-    running_sums16<T, 1>(a, rows, n, lo, hi, tail);
-    return combine16<T>(lo[0], hi[0], tail[0]);
+    running_sums16<T, 1>(a, rows, n, sums, tail);
+    return combine16<T>(sums[0], tail[0]);
 }
 
 template <class T>
