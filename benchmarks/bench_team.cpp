@@ -1,8 +1,9 @@
 // The medium-batch team of threads (src/cpp/core/team_parts_epoch.hpp) timed straight in
 // C++ on 200,000 x 100 float64 rows in a shuffled order, plain SGD: one member against a team
 // of two with its default patience (it finishes an epoch alone once its meetings keep
-// outlasting their spin), a team that never gives up, and the batch's own path on one
-// thread (linear_epoch; column halves at 32 rows). Best of 7 epochs each, interleaved.
+// outlasting their spin), a team that never gives up, and, for batches of up to 64 rows, the
+// column-halves epoch on one thread (column_split_epoch, batch 32's path before session 6),
+// else the batch's own path on one thread (linear_epoch). Best of 7 epochs each, interleaved.
 //
 //     g++ -std=c++17 -O3 -fno-math-errno -ffp-contract=off -pthread -I src/cpp benchmarks/bench_team.cpp -o /tmp/bench_team
 //     /tmp/bench_team 32 && /tmp/bench_team 256    # rows per batch
@@ -51,8 +52,8 @@ double epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, c
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The epoch through linear_epoch on one thread: the batch's own path (BatchPath), which for
-// 32 rows of 100 features is column halves rather than team parts.
+// The column-halves epoch on one thread for batches it can take (up to rows_per_block rows),
+// else the epoch through linear_epoch on one thread: the batch's own path (BatchPath).
 double path_ms(std::size_t batch, const std::vector<double>& X, const std::vector<double>& y,
                const std::vector<std::int64_t>& order) {
     const std::size_t n = y.size(), d = X.size() / y.size();
@@ -76,7 +77,13 @@ double path_ms(std::size_t batch, const std::vector<double>& X, const std::vecto
     params.size = d + 1;
     EpochScratch<double> work(pb, 1);
     const auto start = std::chrono::steady_clock::now();
-    linear_epoch(pb, data, batch, hyper, schedule, counters, params, work, 1);
+    if (column_split_applies(pb, batch)) {
+        std::size_t rows_seen = 0;
+        detail::column_split_epoch(pb, data, batch, hyper, schedule, counters, params, work.grad.data(), &rows_seen,
+                                   nullptr);
+    } else {
+        linear_epoch(pb, data, batch, hyper, schedule, counters, params, work, 1);
+    }
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -106,7 +113,7 @@ int main(int argc, char** argv) {
         best[3] = std::min(best[3], path_ms(batch, X, y, order));
     }
     std::printf("batch %zu: team parts, one member %.1f ms; team of 2 %.1f ms (%.2fx); team of 2 never alone %.1f ms "
-                "(%.2fx); the batch's own path on one thread %.1f ms\n",
+                "(%.2fx); column halves (batch <= 64) or the batch's own path, one thread %.1f ms\n",
                 batch, best[0], best[1], best[0] / best[1], best[2], best[0] / best[2], best[3]);
     return 0;
 }

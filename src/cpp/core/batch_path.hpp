@@ -27,7 +27,7 @@ enum class BatchPath {
 
 // The one place an epoch's batch path is chosen. In the order they are tried:
 // - Medium batches, which RowPass would not thread (below twice its per-thread minimum)
-//   but a team could (at least twice min_batch_elements_per_member), are cut into parts
+//   but a team could (at least twice min_elements_per_member), are cut into parts
 //   that a team of threads shares for the whole epoch (split_batch_epoch).
 // - Small batches of a single-output model with enough features are summed in two
 //   passes over column halves (column_split_epoch, see column_split_applies).
@@ -42,7 +42,7 @@ inline BatchPath choose_batch_path(const LinearProblem& pb, std::size_t batch_si
     if (!medium_or_small) {
         return BatchPath::row_pass;
     }
-    if (batch_parts(batch_size) >= 2 && batch_size * n_coef >= 2 * min_batch_elements_per_member) {
+    if (batch_parts(batch_size) >= 2 && batch_size * n_coef >= 2 * min_elements_per_member(pb)) {
         return BatchPath::team_parts;
     }
     if (column_split_applies(pb, batch_size)) {

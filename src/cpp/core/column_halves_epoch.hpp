@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "core/batch_rows.hpp"
+#include "core/batch_step.hpp"
 #include "core/epoch_result.hpp"
 #include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
-#include "core/sgd_fused_step.hpp"
 
 namespace pygdx {
 
@@ -91,6 +91,67 @@ PYGDX_SIMD_CLONES void column_gradient_sums(const LinearData<T>& batch, std::siz
     }
 }
 
+// The loss derivatives of the rows of `batch` from their decision values' column halves
+// (halves[i] and halves[stride + i]) into g[i], weighted; adds them to *intercept_sum and
+// returns the rows' weighted loss sum.
+template <class T>
+double derivatives_from_halves(const LinearProblem& pb, const LinearData<T>& batch, const T* theta,
+                               const double* halves, std::size_t stride, double* g, double* intercept_sum) {
+    const double intercept = static_cast<double>(theta[pb.n_features]);
+    double loss = 0.0;
+    for (std::size_t i = 0; i < batch.n_used; ++i) {
+        const std::size_t r = batch.row(i);
+        const double sw = batch.sample_weight ? static_cast<double>(batch.sample_weight[r]) : 1.0;
+        const double z = (halves[i] + halves[stride + i]) + intercept;
+        double derivative;
+        loss += sw * loss_and_derivative(pb.loss, z, static_cast<double>(batch.y[r]), &derivative);
+        g[i] = sw * derivative;
+        *intercept_sum += g[i];
+    }
+    return loss;
+}
+
+// Whether a part of a batch can be summed in column halves (column_half_sums): the
+// problem's shape only, as for column_split_applies.
+inline bool column_half_parts_apply(const LinearProblem& pb) {
+    return pb.n_outputs == 1 && !loss_is_multinomial(pb.loss) && pb.n_features >= 2 * min_columns_per_half;
+}
+
+// Scratch of column_half_sums: the decision values' halves and the loss derivatives of one
+// block of rows_per_block rows.
+inline constexpr std::size_t column_half_scratch = 3 * rows_per_block;
+
+// The per-row gradient sums of the rows of `part` added to `out` (double, n_params:
+// coefficients, then the intercept), the rows' weighted loss returned; for a part of a
+// medium batch where column_half_parts_apply. Blocks of rows_per_block rows are summed as
+// column_split_epoch sums a batch (two passes over column halves, in T into `block`, n_coef),
+// then added to `out` in double, as accumulate_rows does. `scratch` holds
+// column_half_scratch doubles.
+template <class T>
+double column_half_sums(const LinearProblem& pb, const LinearData<T>& part, const T* theta, double* out, T* block,
+                        double* scratch) {
+    const std::size_t d = pb.n_features;
+    const std::size_t split = column_split_point(d);
+    const std::size_t column_begin[3] = {0, split, d};
+    double* halves = scratch;
+    double* g = scratch + 2 * rows_per_block;
+    double loss = 0.0;
+    for (std::size_t start = 0; start < part.n_used; start += rows_per_block) {
+        const LinearData<T> rows = row_range(part, start, std::min(rows_per_block, part.n_used - start), d);
+        for (int c = 0; c < 2; ++c) {
+            column_dots(rows, d, theta, column_begin[c], column_begin[c + 1], halves + c * rows_per_block);
+        }
+        loss += derivatives_from_halves(pb, rows, theta, halves, rows_per_block, g, out + d);
+        for (int c = 0; c < 2; ++c) {
+            column_gradient_sums(rows, d, g, column_begin[c], column_begin[c + 1], block);
+        }
+        for (std::size_t j = 0; j < d; ++j) {
+            out[j] += static_cast<double>(block[j]);
+        }
+    }
+    return loss;
+}
+
 // linear_epoch for batches where column_split_applies (see there; assumed, not checked),
 // on the calling thread. Returns the data loss sum, the rows seen and the steps in an
 // EpochResult (loss = sum).
@@ -103,9 +164,7 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
     const std::size_t n = data.n_used;
     const std::size_t split = column_split_point(d);
     const std::size_t column_begin[3] = {0, split, d};
-    const bool fused_sgd = detail::sgd_fuses_with_gradient(hyper);
-    T* theta = params.param;
-    const T* const grads[1] = {grad};
+    const T* theta = params.param;
     std::vector<double> halves(2 * batch_size), g(batch_size);
     EpochResult result;
     *rows_seen = 0;
@@ -119,18 +178,9 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
         for (int c = 0; c < 2; ++c) {
             detail::column_dots(batch, d, theta, column_begin[c], column_begin[c + 1], halves.data() + c * batch_size);
         }
-        const double intercept = static_cast<double>(theta[d]);
-        double loss = 0.0;
         double intercept_sum = 0.0;
-        for (std::size_t i = 0; i < rows; ++i) {
-            const std::size_t r = batch.row(i);
-            const double sw = batch.sample_weight ? static_cast<double>(batch.sample_weight[r]) : 1.0;
-            const double z = (halves[i] + halves[batch_size + i]) + intercept;
-            double derivative;
-            loss += sw * loss_and_derivative(pb.loss, z, static_cast<double>(batch.y[r]), &derivative);
-            g[i] = sw * derivative;
-            intercept_sum += g[i];
-        }
+        const double loss =
+            derivatives_from_halves(pb, batch, theta, halves.data(), batch_size, g.data(), &intercept_sum);
         // A NaN or inf in the batch's data, decision values or weights shows here, before the
         // step could spread it.
         if (!std::isfinite(loss)) {
@@ -142,17 +192,8 @@ EpochResult column_split_epoch(const LinearProblem& pb, const LinearData<T>& dat
         for (int c = 0; c < 2; ++c) {
             detail::column_gradient_sums(batch, d, g.data(), column_begin[c], column_begin[c + 1], grad);
         }
-        const double m_rows = static_cast<double>(rows);
-        if (fused_sgd) {
-            const double lr = begin_step(hyper, schedule, counters).lr;
-            detail::with_flags([&](auto maximize, auto decay) {
-                detail::finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
-                    pb, hyper, lr, theta, static_cast<const T*>(grad), &intercept_sum, m_rows);
-            }, hyper.maximize, hyper.weight_decay != 0.0);
-        } else {
-            finish_gradient(pb, theta, static_cast<const T*>(grad), &intercept_sum, m_rows, grad);
-            optimizer_step(hyper, schedule, counters, &params, grads, 1, 1);
-        }
+        step_from_sums(pb, hyper, schedule, counters, params, static_cast<const T*>(grad), &intercept_sum,
+                       static_cast<double>(rows), grad, 1);
         ++result.steps;
     }
     return result;

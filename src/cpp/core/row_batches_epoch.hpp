@@ -8,12 +8,12 @@
 #include <cstddef>
 
 #include "core/batch_rows.hpp"
+#include "core/batch_step.hpp"
 #include "core/epoch_result.hpp"
 #include "core/epoch_scratch.hpp"
 #include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
-#include "core/sgd_fused_step.hpp"
 
 namespace pygdx {
 namespace detail {
@@ -29,10 +29,7 @@ EpochResult row_batches_epoch(const LinearProblem& pb, const LinearData<T>& data
     const std::size_t n = data.n_used;
     const T* theta = params.param;
     T* grad = work.grad.data();
-    const T* const grads[1] = {grad};
-    // The fused path steps itself, and only after a finite loss (for large batches too,
-    // with the same bits, so that plain SGD's weight decay is clamped on every path).
-    const bool fused_sgd = sgd_fuses_with_gradient(hyper);
+    double* intercept_sums = work.summed.data() + n_coef;
     EpochResult result;
     *rows_seen = 0;
     for (std::size_t start = 0; start < n; start += batch_size) {
@@ -42,37 +39,16 @@ EpochResult row_batches_epoch(const LinearProblem& pb, const LinearData<T>& data
             break;
         }
         const LinearData<T> batch = row_range(data, start, rows, pb.n_features);
-        const double m = static_cast<double>(rows);
         double loss_sum;
         if (small) {
             std::fill(grad, grad + n_coef, T(0));
-            double* intercept_sums = work.summed.data() + n_coef;
             std::fill(intercept_sums, intercept_sums + pb.n_outputs, 0.0);
             loss_sum = sum_rows_into(pb, batch, theta, 0, rows, grad, intercept_sums, work.outputs.data());
-            if (!fused_sgd) {
-                finish_gradient(pb, theta, static_cast<const T*>(grad), intercept_sums, m, grad);
-            } else if (std::isfinite(loss_sum)) {
-                const double lr = begin_step(hyper, schedule, counters).lr;
-                with_flags([&](auto maximize, auto decay) {
-                    finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
-                        pb, hyper, lr, params.param, grad, intercept_sums, m);
-                }, hyper.maximize, hyper.weight_decay != 0.0);
-            }
         } else {
             loss_sum = work.pass.sum(batch, theta, work.summed.data(), interrupt);
             if (work.pass.interrupted()) {  // one huge batch is seconds of work
                 result.interrupted = true;
                 break;
-            }
-            if (!fused_sgd) {
-                finish_gradient(pb, theta, work.summed.data(), work.summed.data() + n_coef, m, grad);
-            } else if (std::isfinite(loss_sum)) {
-                const double lr = begin_step(hyper, schedule, counters).lr;
-                with_flags([&](auto maximize, auto decay) {
-                    finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
-                        pb, hyper, lr, params.param, static_cast<const double*>(work.summed.data()),
-                        work.summed.data() + n_coef, m);
-                }, hyper.maximize, hyper.weight_decay != 0.0);
             }
         }
         // Every row's loss is in the sum, so a NaN or inf in the batch's data, decision
@@ -83,8 +59,13 @@ EpochResult row_batches_epoch(const LinearProblem& pb, const LinearData<T>& data
         }
         result.loss += loss_sum;
         *rows_seen += rows;
-        if (!fused_sgd) {
-            optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
+        const double m = static_cast<double>(rows);
+        if (small) {
+            step_from_sums(pb, hyper, schedule, counters, params, static_cast<const T*>(grad), intercept_sums, m, grad,
+                           n_threads);
+        } else {
+            step_from_sums(pb, hyper, schedule, counters, params, static_cast<const double*>(work.summed.data()),
+                           intercept_sums, m, grad, n_threads);
         }
         ++result.steps;
     }

@@ -63,31 +63,49 @@ private:
 
 class RoundBarrier {
 public:
+    using Clock = std::chrono::steady_clock;
+
     explicit RoundBarrier(int members) : done_(static_cast<std::size_t>(members)) {}
 
     // Member `member` has finished its share of round `round` (0, 1, 2, ...); returns true
     // once every member has, false if the team was abandoned (a member failed). Sets
-    // *waited_long when the wait outlasted its spin (another member was off its core).
-    bool arrive_and_wait(int member, std::size_t round, bool* waited_long = nullptr) {
+    // *waited to about how long it waited for the others (zero when they were there within
+    // a few pauses).
+    bool arrive_and_wait(int member, std::size_t round, Clock::duration* waited = nullptr) {
         done_[static_cast<std::size_t>(member)].rounds.store(round + 1, std::memory_order_release);
+        Clock::time_point began{};
+        bool timed = false;
+        Clock::time_point now{};
         for (const Slot& other : done_) {
             std::size_t waits = 0;
+            std::size_t yields = 0;
             while (other.rounds.load(std::memory_order_acquire) < round + 1) {
                 if (abandoned_.load(std::memory_order_relaxed)) {
                     return false;
                 }
-                ++waits;
-                if (waits == spins_before_yield && waited_long != nullptr) {
-                    *waited_long = true;
-                }
-                if (waits < spins_before_yield) {
+                // The clock is read once every pauses_per_clock_read pauses (~20 ns a read):
+                // the meeting's usual wait, under a microsecond, never reads it.
+                if (++waits % pauses_per_clock_read != 0) {
                     detail::cpu_relax();
-                } else if (waits < spins_before_yield + yields_before_sleep) {
+                    continue;
+                }
+                now = Clock::now();
+                if (!timed) {
+                    began = now;
+                    timed = true;
+                }
+                if (now - began < spin_time) {
+                    detail::cpu_relax();
+                } else if (yields < yields_before_sleep) {
+                    ++yields;
                     std::this_thread::yield();
                 } else {
                     std::this_thread::sleep_for(std::chrono::microseconds(50));
                 }
             }
+        }
+        if (waited != nullptr) {
+            *waited = timed ? Clock::now() - began : Clock::duration::zero();
         }
         return true;
     }
@@ -95,13 +113,15 @@ public:
     // Releases every waiter for good (arrive_and_wait returns false from now on).
     void abandon() { abandoned_.store(true, std::memory_order_relaxed); }
 
+    // How long a waiter spins before it yields its core: a few batches of a medium epoch
+    // (about 5 us each at 32 rows of 100 features), far shorter than a time slice. Then the
+    // member it waits for is likely off the CPU (the machine is busier than its cores), and
+    // spinning would only keep it off longer; after a few hundred yields it sleeps. Time,
+    // not a count of pauses: a pause takes 10 to 140 cycles depending on the CPU.
+    static constexpr std::chrono::microseconds spin_time{10};
+
 private:
-    // A pause takes 10 to 140 cycles depending on the CPU (about 140 since Skylake): 256 of
-    // them are a few to tens of microseconds, longer than a batch, far shorter than a time
-    // slice. Then the waiter yields its core, and after a few hundred yields it sleeps: the
-    // member it waits for is then off the CPU (the machine is busier than its cores), and
-    // spinning would only keep it off longer.
-    static constexpr std::size_t spins_before_yield = 256;
+    static constexpr std::size_t pauses_per_clock_read = 32;
     static constexpr std::size_t yields_before_sleep = 256;
 
     // One cache line per member, so that publishing a round touches no other member's line.

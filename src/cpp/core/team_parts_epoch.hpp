@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "core/batch_rows.hpp"
+#include "core/batch_step.hpp"
+#include "core/column_halves_epoch.hpp"
 #include "core/epoch_result.hpp"
 #include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
-#include "core/sgd_fused_step.hpp"
 #include "core/team.hpp"
 
 namespace pygdx {
@@ -36,9 +37,18 @@ inline std::size_t batch_parts(std::size_t rows) {
 // per batch and read each other's sums, which cost one to two microseconds per batch on
 // the 2-core development machine (a VM, where cores talk slowly), about what one thread
 // needs for 32 rows of 100 features from memory. Measured there (n = 200,000, d = 100,
-// SGD and Adam, 2 threads against 1): 32 rows per batch lose, 64 rows gain ~1.2x, 256 rows
-// ~1.4-1.6x.
+// SGD and Adam, 2 threads against 1), parts summed row by row: 32 rows per batch lose, 64
+// rows gain ~1.2x, 256 rows ~1.4-1.6x. Parts summed in column halves (single output, see
+// column_half_parts_apply) wait longer on memory per row, so 16 rows of 100 features per
+// member already pay (bench_team.cpp, batch 32: RESULTS_floor.md, session 6).
 inline constexpr std::size_t min_batch_elements_per_member = 3072;
+inline constexpr std::size_t min_column_half_elements_per_member = 1600;
+
+// The row-elements per team member at least, for this problem's parts.
+inline std::size_t min_elements_per_member(const LinearProblem& pb) {
+    return detail::column_half_parts_apply(pb) ? min_column_half_elements_per_member
+                                               : min_batch_elements_per_member;
+}
 
 namespace detail {
 
@@ -55,13 +65,16 @@ inline std::size_t first_part(std::size_t parts, int member, int members) {
 // A team that keeps waiting for a member that is off its core (the machine runs more
 // threads than it has cores) would be slower than one thread: measured at batch 32 under a
 // load of 5 on 2 cores, 126 ms an epoch against 68 ms for the same parts summed by one
-// thread. Member 0 counts its meetings that outlasted the spin; once `most_slow_meetings`
-// of a window of `meeting_window` (TeamPatience) were, it sums every part itself for the
-// rest of the epoch (the parts, and so the bits, stay the same) and the others stop. The
-// next epoch starts a team again.
+// thread. Every member counts its meetings that waited `slow_wait` or longer (a member off
+// its core keeps the others waiting, and only they see it); once `most_slow_meetings` of a
+// window of `meeting_window` batches were, member 0 sums every part itself for the rest of
+// the epoch (the parts, and so the bits, stay the same) and the others stop. The next epoch
+// starts a team again. A slow_wait of zero counts every meeting (tests force a handover
+// with it).
 struct TeamPatience {
     std::size_t meeting_window = 64;
     std::size_t most_slow_meetings = 4;
+    RoundBarrier::Clock::duration slow_wait = RoundBarrier::spin_time;
 };
 
 // One member's copy of what a step writes (weights, optimizer state, step counters) and its
@@ -99,8 +112,10 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
     const std::size_t n = data.n_used;
     const std::size_t n_batches = (n + batch_size - 1) / batch_size;
     const std::size_t most_parts = batch_parts(batch_size);
-    const bool fused_sgd = sgd_fuses_with_gradient(hyper);
     const int n_state = state_buffer_count(hyper);
+    // Single-output parts are summed in column halves, which read a shuffled batch faster
+    // (see column_split_epoch), others row by row.
+    const bool column_halves = column_half_parts_apply(pb);
 
     std::vector<TeamMember<T>> team(static_cast<std::size_t>(members));
     for (int m = 0; m < members; ++m) {
@@ -127,7 +142,7 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
         me.summed.assign(P);
         me.grad.assign(P);
         me.block.assign(n_coef);
-        me.scratch.assign(2 * K);
+        me.scratch.assign(std::max(2 * K, column_half_scratch));
     }
     // Each member reads its rows through its own list, in the order it sums them, so that
     // it prefetches its own next rows (in the next batch), not another member's.
@@ -160,6 +175,9 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
     // before it meets the others for that batch, read by them after the meeting; atomic
     // because a member may read it while member 0, already alone, runs on.
     std::atomic<std::size_t> alone_after{n_batches};
+    // The slow meetings of the current window, counted by every member, reset by member 0
+    // (a count that lands across a reset only moves the handover by a batch: no bits).
+    std::atomic<std::size_t> slow_meetings{0};
 
     const bool ran = run_team(members, barrier, [&](int m) {
         TeamMember<T>& me = team[static_cast<std::size_t>(m)];
@@ -170,9 +188,7 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
         }
         std::size_t position = 0;  // in `mine` (the member's stream, or the epoch's rows)
         const T* theta = me.buffers.param;
-        const T* const grads[1] = {me.grad.data()};
         bool alone = members == 1;
-        std::size_t slow_meetings = 0;
         for (std::size_t b = 0; b < n_batches; ++b) {
             const std::size_t start = b * batch_size;
             const std::size_t rows = std::min(batch_size, n - start);
@@ -188,11 +204,11 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
                 stop_before[b % 2] = interrupt != nullptr && interrupt->requested(rows * n_coef);
                 // Judged before the window's count restarts, so a slow meeting at a window's
                 // last batch still counts.
-                if (!alone && slow_meetings >= patience.most_slow_meetings) {
+                if (!alone && slow_meetings.load(std::memory_order_relaxed) >= patience.most_slow_meetings) {
                     alone_after.store(b, std::memory_order_relaxed);
                 }
                 if (patience.meeting_window > 0 && b % patience.meeting_window == 0) {
-                    slow_meetings = 0;
+                    slow_meetings.store(0, std::memory_order_relaxed);
                 }
             }
             for (std::size_t p = p_begin; p < p_end; ++p) {
@@ -200,15 +216,19 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
                 double* out = round + p * part_stride;
                 std::fill(out, out + P, 0.0);
                 const LinearData<T> part = row_range(source, position, count, pb.n_features);
-                out[P] = accumulate_rows(pb, part, theta, 0, count, out, me.block.data(), me.scratch.data());
+                out[P] = column_halves
+                             ? column_half_sums(pb, part, theta, out, me.block.data(), me.scratch.data())
+                             : accumulate_rows(pb, part, theta, 0, count, out, me.block.data(), me.scratch.data());
                 position += count;
             }
             if (!alone) {
-                bool waited_long = false;
-                if (!barrier.arrive_and_wait(m, b, &waited_long)) {
+                RoundBarrier::Clock::duration waited{};
+                if (!barrier.arrive_and_wait(m, b, &waited)) {
                     break;
                 }
-                slow_meetings += (m == 0 && waited_long) ? 1 : 0;
+                if (waited >= patience.slow_wait) {
+                    slow_meetings.fetch_add(1, std::memory_order_relaxed);
+                }
                 if (alone_after.load(std::memory_order_relaxed) <= b) {
                     if (m != 0) {
                         break;  // member 0 steps this batch and sums every later one
@@ -236,17 +256,8 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
             }
             me.loss_sum += loss;
             me.rows_seen += rows;
-            const double m_rows = static_cast<double>(rows);
-            if (fused_sgd) {
-                const double lr = begin_step(hyper, schedule, me.counters).lr;
-                with_flags([&](auto maximize, auto decay) {
-                    finish_and_sgd_step<T, decltype(maximize)::value, decltype(decay)::value>(
-                        pb, hyper, lr, me.buffers.param, me.summed.data(), me.summed.data() + n_coef, m_rows);
-                }, hyper.maximize, hyper.weight_decay != 0.0);
-            } else {
-                finish_gradient(pb, theta, me.summed.data(), me.summed.data() + n_coef, m_rows, me.grad.data());
-                optimizer_step(hyper, schedule, me.counters, &me.buffers, grads, 1, 1);
-            }
+            step_from_sums(pb, hyper, schedule, me.counters, me.buffers, static_cast<const double*>(me.summed.data()),
+                           me.summed.data() + n_coef, static_cast<double>(rows), me.grad.data(), 1);
             ++me.steps;
         }
     });
@@ -275,7 +286,7 @@ EpochResult split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data
                               Interrupt* interrupt) {
     const std::size_t n_batches = (data.n_used + batch_size - 1) / batch_size;
     const std::size_t most_parts = batch_parts(batch_size);
-    const std::size_t worth = batch_size * pb.n_coef() / min_batch_elements_per_member;
+    const std::size_t worth = batch_size * pb.n_coef() / min_elements_per_member(pb);
     int members = 1;
     if (most_parts >= 2 && n_batches >= 2 && worth >= 2 && n_threads != 1) {
         // Never more members than cores: a waiting member spins on its core.
