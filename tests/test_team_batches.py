@@ -1,0 +1,58 @@
+"""Medium batches through the team of threads (core/team_parts_epoch.hpp) with an l2 penalty,
+so that the epoch takes the batch paths themselves (an l1 part sends it to the l1 epoch):
+the bits do not depend on the thread count, and the epoch equals the NumPy reference.
+Single-output parts of 64 features or more are summed in column halves (batch 32 of 100
+features is one of them since issue 15's session 6), others row by row."""
+
+import numpy as np
+import pytest
+
+import pygdx
+from pygdx import _core, losses
+from pygdx.reference import linear as ref
+
+from test_linear_core import make_data, make_problem, run_epoch, split
+
+
+@pytest.mark.parametrize("optimizer, kwargs", [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01}),
+                                               ("sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True})])
+# (32, 100) and (48, 77): column-half parts at the smallest team batches; (64, 50): row parts.
+@pytest.mark.parametrize("batch_size, d", [(32, 100), (48, 77), (64, 50), (256, 100)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_team_batches_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, d, dtype):
+    loss = losses.Huber(0.3)
+    n = 2100
+    X, y, theta0, sw = make_data(loss, n=n, d=d, dtype=dtype)
+    theta0 *= 0.1
+    pb = make_problem("huber", "l2", alpha=0.01, n_features=d)
+    order = np.random.default_rng(5).permutation(n).astype(np.int64)
+    runs = [run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, t) for t in (1, 2, 3, 0)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other[0], runs[0][0])
+        for a, b in zip(other[1], runs[0][1]):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(other[2], runs[0][2])
+        assert other[3:] == runs[0][3:]
+    theta, _, _, mean_loss, steps, finite = runs[0]
+    coef, intercept = split(theta0.astype(np.float64), d, 1)
+    ref_opt = pygdx.optim.get(optimizer, [coef, intercept], **kwargs)
+    ref_mean = ref.epoch(loss, X.astype(np.float64), y.astype(np.float64), coef, intercept, ref_opt, order,
+                         batch_size, sw.astype(np.float64), "l2", 0.01, 0.15)
+    assert finite and steps == ref_opt.t == -(-n // batch_size)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), **tol)
+    np.testing.assert_allclose(mean_loss, ref_mean, rtol=tol["rtol"])
+
+
+def test_a_nan_row_stops_the_team_before_its_batch_steps():
+    loss = losses.SquaredError()
+    n, d, batch_size = 640, 100, 32
+    X, y, theta0, sw = make_data(loss, n=n, d=d)
+    order = np.random.default_rng(5).permutation(n).astype(np.int64)
+    X[order[10 * batch_size + 3], 7] = np.nan  # batch 10
+    pb = make_problem("squared_error", "l2", alpha=0.01, n_features=d)
+    for threads in (1, 2):
+        theta, _, _, _, steps, finite = run_epoch(pb, X, y, sw, order, batch_size, "adam", {"lr": 0.01}, theta0,
+                                                  threads)
+        assert not finite and steps == 10
+        assert np.isfinite(theta).all()
