@@ -385,6 +385,7 @@ class CsrSource:
         batch_size: int | None,
         n_threads: _Int = 1,
         lazy: bool = True,
+        intercept_decay: float = 1.0,
     ) -> None: ...
 
 def csr_decision(
@@ -426,6 +427,7 @@ def csr_epoch(
     states: list[npt.NDArray[np.floating]],
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
+    intercept_decay: float = 1.0,
 ) -> tuple[float, int, bool]: ...
 
 class LinearTrainer:

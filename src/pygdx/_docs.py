@@ -97,4 +97,16 @@ COMMON_PARAMETERS = """
         columns is ~10^5 times cheaper), and a rare word's Adam moments then keep the
         scale of its own gradients instead of decaying to nothing between its occurrences.
         Ignored for dense X.
+    intercept_decay : float in (0, 1] or "auto", default 1.0
+        Multiplies the intercept's gradient in every step on sparse X (for plain SGD: the
+        intercept's step). scikit-learn's ``SGDClassifier`` / ``SGDRegressor`` use 0.01 on
+        sparse X (its internal ``SPARSE_INTERCEPT_DECAY``) and 1 on dense X: "auto" is that
+        rule, and with plain SGD, batch_size=1 and the same settings it gives
+        scikit-learn's coefficients on sparse X. The intercept is in every row's gradient,
+        so at a constant step it otherwise follows the last rows of an epoch more than a
+        word's weight does. The default 1.0 keeps a sparse fit equal to the dense fit on
+        the same data. It matters for plain SGD and momentum; Adam-like rules divide the
+        gradient by its own scale, so they hardly feel it. Values other than 1 need
+        in-memory sparse X (a number other than 1 on dense X, or any value but 1.0 for
+        pygdx.outofcore / pygdx.dask chunks, is refused).
 """

@@ -147,7 +147,8 @@ class Fitting:
             # random row access) and gives the same bits on every run.
             shuffle=bool(self.shuffle) and self.batch_size is not None,
             owner=type(self).__name__, lr_text=repr(self.lr), targets=targets,
-            sparse_updates=getattr(self, "sparse_updates", "lazy"))
+            sparse_updates=getattr(self, "sparse_updates", "lazy"),
+            intercept_decay=getattr(self, "intercept_decay", 1.0))
 
     def _optimizer_settings(self) -> tuple:
         return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))

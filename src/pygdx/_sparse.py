@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _core
 from ._optional import require
-from ._training import explain_huge_weights, validation_criterion
+from ._training import explain_huge_weights, intercept_decay_for, validation_criterion
 from ._validation import refuse_non_numeric
 
 __all__ = ["CsrRows", "as_csr_rows", "SparseInMemory", "SparseCoef"]
@@ -119,7 +119,8 @@ class SparseInMemory:
         batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(self.rows))
         X = self.X
         return _core.CsrSource(problem, X.data, X.indices, X.indptr, X.shape[0], self.y, self.sample_weight,
-                               self.rows, batch_size, plan.n_threads, plan.sparse_updates == "lazy")
+                               self.rows, batch_size, plan.n_threads, plan.sparse_updates == "lazy",
+                               intercept_decay_for(plan, True))
 
     def steps_per_epoch(self, plan: Any) -> int | None:
         return 1 if plan.batch_size is None else -(-len(self.rows) // int(plan.batch_size))

@@ -70,10 +70,29 @@ class Plan:
     lr_text: str  # the learning rate as the user gave it, for messages
     targets: Any = None  # encodes y and row weights for sources that read their own parts
     sparse_updates: str = "lazy"  # how steps on sparse rows treat untouched columns (pygdx._sparse)
+    intercept_decay: float | str = 1.0  # the intercepts' gradient factor on sparse rows (intercept_decay_for)
 
     @property
     def problem(self) -> Any:
         return make_problem(self.problem_args)
+
+
+# scikit-learn's SGD multiplies the intercept's steps by this on sparse X (SPARSE_INTERCEPT_DECAY).
+SPARSE_INTERCEPT_DECAY = 0.01
+
+
+def intercept_decay_for(plan: Plan, sparse: bool) -> float:
+    """The factor of the intercepts' gradient in a fit on sparse (or dense) in-memory rows:
+    ``intercept_decay`` as given, "auto" being scikit-learn's rule (0.01 on sparse X, 1 on
+    dense X). Only sparse rows take a factor other than 1."""
+    if plan.intercept_decay == "auto":
+        return SPARSE_INTERCEPT_DECAY if sparse else 1.0
+    decay = float(plan.intercept_decay)
+    if decay != 1.0 and not sparse:
+        raise ValueError(f"{plan.owner}: intercept_decay={plan.intercept_decay!r} applies to sparse X only (a SciPy "
+                         "sparse matrix); for dense X use intercept_decay=1.0 or 'auto' (scikit-learn's rule: 0.01 "
+                         "on sparse X, 1 on dense X)")
+    return decay
 
 
 def make_problem(args: dict) -> Any:

@@ -129,6 +129,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "verbose": [interval(0, None, whole=True), BOOLEAN],
     "optimizer_params": [NONE, instance_of(dict, what="a dict")],
     "sparse_updates": [options("lazy", "dense")],
+    "intercept_decay": [options("auto"), interval(0, 1, closed="right")],
 }
 
 

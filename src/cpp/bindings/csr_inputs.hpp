@@ -119,7 +119,7 @@ struct CsrSource {
     pygdx::LinearProblem problem;
     py::array order;
     int n_threads = 1;
-    pygdx::SparseUpdates updates = pygdx::SparseUpdates::lazy;
+    pygdx::SparseSettings settings;
     std::unique_ptr<TypedCsrSource<float, std::int32_t>> f32_i32;
     std::unique_ptr<TypedCsrSource<float, std::int64_t>> f32_i64;
     std::unique_ptr<TypedCsrSource<double, std::int32_t>> f64_i32;

@@ -60,9 +60,16 @@ void check_theta_dtype(const py::array& theta) {
     }
 }
 
+pygdx::SparseSettings sparse_settings(bool lazy, double intercept_decay) {
+    if (!(intercept_decay > 0.0 && intercept_decay <= 1.0)) {
+        throw py::value_error("intercept_decay must be in (0, 1] (scikit-learn's SGD uses 0.01 on sparse X)");
+    }
+    return {lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense, intercept_decay};
+}
+
 CsrSource make_csr_source(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
                           std::size_t n_rows, py::handle y, py::handle sw, py::array order, py::object batch_size,
-                          int n_threads, bool lazy) {
+                          int n_threads, bool lazy, double intercept_decay) {
     if (y.is_none()) {
         throw py::value_error("y is required");
     }
@@ -71,7 +78,7 @@ CsrSource make_csr_source(const pygdx::LinearProblem& pb, py::array values, py::
     src.problem = pb;
     src.order = order;
     src.n_threads = n_threads;
-    src.updates = lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense;
+    src.settings = sparse_settings(lazy, intercept_decay);
     with_csr_types(values, indices, indptr, [&](auto t, auto i) {
         using T = decltype(t);
         using I = decltype(i);
@@ -138,11 +145,12 @@ py::tuple loss_grad(const pygdx::LinearProblem& pb, py::array values, py::array 
 py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
                 std::size_t n_rows, py::handle y, py::handle sw, py::array order, py::object batch_size, bool lazy,
                 const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters, py::array theta,
-                py::list states, int n_threads, py::object shuffle_seed) {
+                py::list states, int n_threads, py::object shuffle_seed, double intercept_decay) {
     if (y.is_none()) {
         throw py::value_error("y is required");
     }
     check_order(order);
+    const pygdx::SparseSettings settings = sparse_settings(lazy, intercept_decay);
     return with_csr_types(values, indices, indptr, [&](auto t, auto i) -> py::tuple {
         using T = decltype(t);
         using I = decltype(i);
@@ -162,8 +170,7 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indi
             if (shuffle) {
                 pygdx::shuffle_rows(idx, in->data.n_used, seed);
             }
-            r = pygdx::csr_epoch(pb, in->data, bs, lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense,
-                                 hyper, schedule, ctr, params, work, n_threads);
+            r = pygdx::csr_epoch(pb, in->data, bs, settings, hyper, schedule, ctr, params, work, n_threads);
         }
         refuse_if_changed(*in);
         return py::make_tuple(r.loss, r.steps, r.finite);
@@ -221,10 +228,11 @@ void register_sparse(py::module_& m) {
     py::class_<CsrSource>(m, "CsrSource")
         .def(py::init(&make_csr_source), py::arg("problem"), py::arg("data"), py::arg("indices"),
              py::arg("indptr"), py::arg("n_rows"), py::arg("y"), py::arg("sample_weight"), py::arg("order"),
-             py::arg("batch_size"), py::arg("n_threads") = 1, py::arg("lazy") = true,
+             py::arg("batch_size"), py::arg("n_threads") = 1, py::arg("lazy") = true, py::arg("intercept_decay") = 1.0,
              "In-memory sparse rows for a LinearTrainer: a CSR matrix's data (its dtype picks the model's), indices "
              "and indptr (int32 or int64), targets, weights, and the epoch's rows `order` (int64, shuffled in "
-             "place), checked once; lazy: steps touch only the batch's columns (sparse_updates='lazy').");
+             "place), checked once; lazy: steps touch only the batch's columns (sparse_updates='lazy'); "
+             "intercept_decay in (0, 1] multiplies the intercepts' gradient.");
     py::class_<CsrHeldOutRows, HeldOutRows>(m, "CsrHeldOut")
         .def(py::init<const pygdx::LinearProblem&, py::array, py::array, py::array, std::size_t, py::handle,
                       py::handle, py::handle, pygdx::ValidationCriterion, int>(),
@@ -242,6 +250,8 @@ void register_sparse(py::module_& m) {
           py::arg("n_rows"), py::arg("y"), py::arg("sample_weight"), py::arg("order"), py::arg("batch_size"),
           py::arg("lazy"), py::arg("hyper"), py::arg("schedule"), py::arg("counters"), py::arg("theta"),
           py::arg("states"), py::arg("n_threads") = 0, py::arg("shuffle_seed") = py::none(),
+          py::arg("intercept_decay") = 1.0,
           "One epoch over the rows of a CSR matrix listed in `order` (int64, shuffled in place first when a seed "
-          "is given): returns (mean objective over the epoch, optimizer steps, finite).");
+          "is given), the intercepts' gradient times intercept_decay: returns (mean objective over the epoch, "
+          "optimizer steps, finite).");
 }

@@ -227,7 +227,7 @@ private:
             const auto& data = src.inputs->data;
             result = run_core_typed(t, source.order, data.n_used, seeds, n_epochs, judge_by_loss,
                                     [&](pygdx::Interrupt* stop) {
-                                        return pygdx::csr_epoch(source.problem, data, src.batch_size, source.updates,
+                                        return pygdx::csr_epoch(source.problem, data, src.batch_size, source.settings,
                                                                 hyper_, schedule, t.counters, t.params, src.work,
                                                                 source.n_threads, stop);
                                     });

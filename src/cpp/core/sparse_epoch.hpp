@@ -33,6 +33,15 @@ namespace pygdx {
 
 enum class SparseUpdates : int { dense = 0, lazy = 1 };
 
+// What a user may set about steps on sparse rows.
+struct SparseSettings {
+    SparseUpdates updates = SparseUpdates::lazy;
+    // Multiplies the intercepts' gradient in every step: scikit-learn's SGD uses 0.01 on
+    // sparse X (SPARSE_INTERCEPT_DECAY), so that the intercept, touched by every row, moves
+    // no faster than a rare word's weight; 1 keeps a sparse fit equal to the dense fit.
+    double intercept_decay = 1.0;
+};
+
 enum class SparsePath {
     scaled_sgd,  // plain SGD on scale x vector weights: exact and O(batch entries)
     dense_step,  // every coefficient stepped: the dense semantics, O(n_features)
@@ -77,7 +86,7 @@ void pay_batch_columns(const LinearProblem& pb, const CsrData<T, I>& data, Scale
 template <class T, class I>
 void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                      const Schedule& schedule, double* counters, ScaledWeights<T>& weights, T* theta,
-                     SparseScratch<T>& work, bool cumulative) {
+                     SparseScratch<T>& work, bool cumulative, double intercept_decay) {
     const double lr = begin_step(hyper, schedule, counters).lr;
     const double l1 = penalty_weights(pb.penalty).l1;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
@@ -97,7 +106,7 @@ void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const H
     const T rate = static_cast<T>(lr);
     for (std::size_t k = 0; k < pb.n_outputs; ++k) {
         T& b = theta[n_coef + k];
-        const T g = static_cast<T>(pb.fit_intercept ? work.intercept_sums[k] / rows : 0.0);
+        const T g = static_cast<T>(pb.fit_intercept ? intercept_decay * work.intercept_sums[k] / rows : 0.0);
         b -= rate * (static_cast<T>(sigma) * g + wd * b);
     }
     if (l1 == 0.0) {
@@ -122,7 +131,7 @@ void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const H
 template <class T, class I>
 void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                        const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
-                       SparseScratch<T>& work, int n_threads) {
+                       SparseScratch<T>& work, int n_threads, double intercept_decay) {
     const std::size_t n_coef = pb.n_coef();
     work.coef_sums.assign(n_coef, 0.0);
     work.grad.resize(pb.n_params());
@@ -132,6 +141,9 @@ void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const
     smooth.penalty = smooth_part(pb.penalty);
     finish_gradient(smooth, params.param, static_cast<const double*>(sums), work.intercept_sums.data(),
                     static_cast<double>(data.n_used), work.grad.data());
+    for (std::size_t k = 0; k < pb.n_outputs; ++k) {
+        work.grad[n_coef + k] = static_cast<T>(intercept_decay * static_cast<double>(work.grad[n_coef + k]));
+    }
     const T* const grads[1] = {work.grad.data()};
     optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
     const double l1 = penalty_weights(pb.penalty).l1;
@@ -152,17 +164,17 @@ inline constexpr std::size_t interrupt_work_per_row = 32;
 
 // One pass over the rows of `data` in their given order, in batches of `batch_size` rows
 // (the last may be smaller), one optimizer step per batch: linear_epoch's contract
-// (epoch.hpp) on sparse rows, with `updates` choosing how a step treats the coefficients
-// the batch does not touch (see the top of this file).
+// (epoch.hpp) on sparse rows, with `settings.updates` choosing how a step treats the
+// coefficients the batch does not touch (see the top of this file).
 template <class T, class I>
 EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::size_t requested_batch_size,
-                      SparseUpdates updates, const Hyper& hyper, const Schedule& schedule, double* counters,
+                      const SparseSettings& settings, const Hyper& hyper, const Schedule& schedule, double* counters,
                       const ParamBuffers<T>& params, SparseScratch<T>& work, int n_threads,
                       Interrupt* interrupt = nullptr) {
     const std::size_t n = data.n_used;
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
     const std::size_t n_coef = pb.n_coef();
-    const SparsePath path = choose_sparse_path(hyper, updates);
+    const SparsePath path = choose_sparse_path(hyper, settings.updates);
     const bool cumulative_l1 = path == SparsePath::scaled_sgd && penalty_weights(pb.penalty).l1 != 0.0 &&
                                uses_cumulative_l1(hyper, batch_size, n);
     if (cumulative_l1 && !work.l1.ready(n_coef)) {
@@ -178,7 +190,8 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
                            !loss_is_multinomial(pb.loss) && penalty_weights(pb.penalty).l1 == 0.0;
     if (row_steps) {
         const SparseRowSteps done = sparse_sgd_row_steps(pb, data, hyper, schedule, counters, scaled, theta,
-                                                         detail::interrupt_work_per_row, interrupt);
+                                                         settings.intercept_decay, detail::interrupt_work_per_row,
+                                                         interrupt);
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;
@@ -212,13 +225,15 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
         rows_seen += rows;
         switch (path) {
         case SparsePath::scaled_sgd:
-            detail::scaled_sgd_step(pb, batch, hyper, schedule, counters, scaled, theta, work, cumulative_l1);
+            detail::scaled_sgd_step(pb, batch, hyper, schedule, counters, scaled, theta, work, cumulative_l1,
+                                    settings.intercept_decay);
             break;
         case SparsePath::dense_step:
-            detail::dense_sparse_step(pb, batch, hyper, schedule, counters, params, work, n_threads);
+            detail::dense_sparse_step(pb, batch, hyper, schedule, counters, params, work, n_threads,
+                                      settings.intercept_decay);
             break;
         case SparsePath::lazy_step:
-            lazy_sparse_step(pb, batch, hyper, schedule, counters, params, work);
+            lazy_sparse_step(pb, batch, hyper, schedule, counters, params, work, settings.intercept_decay);
             break;
         }
         ++result.steps;

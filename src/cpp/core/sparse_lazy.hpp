@@ -31,12 +31,12 @@ inline constexpr std::size_t untouched = std::numeric_limits<std::size_t>::max()
 
 // One lazy step from the derivatives of the batch `data` (sparse_batch_derivatives):
 // gradient sums of the touched coefficients, the l2 penalty's gradient at their weights, the
-// intercepts' gradient, then the rule on them alone, and the l1 part's proximal step on them
-// (l1_penalty.hpp).
+// intercepts' gradient (times intercept_decay, SparseSettings), then the rule on them alone,
+// and the l1 part's proximal step on them (l1_penalty.hpp).
 template <class T, class I>
 void lazy_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                       const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
-                      SparseScratch<T>& work) {
+                      SparseScratch<T>& work, double intercept_decay) {
     const std::size_t n_coef = pb.n_coef();
     const std::size_t K = pb.n_outputs;
     if (work.slot.size() != n_coef) {
@@ -89,7 +89,8 @@ void lazy_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const 
             const double wd = static_cast<double>(w);
             grad[t] = static_cast<T>(work.touched_sums[t] / rows + pw.l2 * wd);
         } else {
-            grad[t] = static_cast<T>(pb.fit_intercept ? work.intercept_sums[t - n_touched] / rows : 0.0);
+            grad[t] = static_cast<T>(
+                pb.fit_intercept ? intercept_decay * work.intercept_sums[t - n_touched] / rows : 0.0);
         }
     }
     const StepCoefficients c = begin_step(hyper, schedule, counters);

@@ -26,11 +26,13 @@ struct SparseRowSteps {
     bool interrupted = false;
 };
 
-// One step per row of `data` in order on a single-output problem with no l1 part.
+// One step per row of `data` in order on a single-output problem with no l1 part, the
+// intercept's gradient times intercept_decay (SparseSettings).
 template <class T, class I>
 SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
                                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights,
-                                    T* theta, std::size_t work_per_row, Interrupt* interrupt) {
+                                    T* theta, double intercept_decay, std::size_t work_per_row,
+                                    Interrupt* interrupt) {
     const std::size_t d = pb.n_features;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
     const double l2 = penalty_weights(pb.penalty).l2;
@@ -63,7 +65,8 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
             weights.multiply(factor);
         }
         // v_j += (−lr·σ·g / scale)·x_j: the weights' move w_j −= lr·σ·g·x_j through the scale.
-        const double move = -lr * sigma * g / weights.scale();
+        // The division does not wait for g (the dot product), so it runs alongside it.
+        const double move = (-lr * sigma / weights.scale()) * g;
         if (move != 0.0) {
             for (std::size_t e = s.begin; e < s.end; ++e) {
                 std::size_t j;
@@ -72,7 +75,7 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
                 }
             }
         }
-        const T gb = static_cast<T>(pb.fit_intercept ? g : 0.0);
+        const T gb = static_cast<T>(pb.fit_intercept ? intercept_decay * g : 0.0);
         intercept -= static_cast<T>(lr) * (static_cast<T>(sigma) * gb + wd * intercept);
         done.loss_sum += loss;
         ++done.steps;
