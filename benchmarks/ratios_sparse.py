@@ -61,17 +61,19 @@ def rows(found: dict) -> list[str]:
     if alone and not floor:
         lines.append(f"| shuffled CSR floor alone (1 core), per non-zero | not measured | "
                      f"{alone['floor_seconds'] * 1e9 / alone['nnz']:.2f} ns | - | - |")
-    big = found.get(("big-minibatch", "pygdx"))
-    if big:
+    for case, optimizer in (("big-minibatch", "plain SGD"), ("big-minibatch-adam", "Adam, lazy")):
+        big = found.get((case, "pygdx"))
+        if not big:
+            continue
         growth = big.get("peak_growth_bytes")
         share = growth / big["matrix_bytes"] if growth is not None else None
-        lines.append(f"| mini-batch epoch {big['n_rows']:,} x {big['n_features']:,} (bs {big['batch_size']}): peak "
-                     f"memory growth vs the matrix | {format_time(big['seconds'])}, "
+        lines.append(f"| mini-batch epoch {big['n_rows']:,} x {big['n_features']:,} (bs {big['batch_size']}, "
+                     f"{optimizer}): peak memory growth vs the matrix | {format_time(big['seconds'])}, "
                      f"{growth / 2**20:.0f} MiB | {big['matrix_bytes'] / 2**20:.0f} MiB | "
                      f"{share:.2f} of it | {'yes' if share is not None and share <= 0.5 else 'no'} |"
                      if growth is not None else
-                     f"| mini-batch epoch {big['n_rows']:,} x {big['n_features']:,} | {format_time(big['seconds'])} | "
-                     "peak memory not measurable here | - | - |")
+                     f"| mini-batch epoch {big['n_rows']:,} x {big['n_features']:,} ({optimizer}) | "
+                     f"{format_time(big['seconds'])} | peak memory not measurable here | - | - |")
     ours, theirs = found.get(("parse", "pygdx")), found.get(("parse", "scikit-learn"))
     if ours:
         mb = ours["megabytes"]

@@ -18,11 +18,13 @@ TEXT_LR, TEXT_ALPHA = 0.2, 1e-6
 
 def text_estimators(n_jobs: int | None = 1) -> tuple[Any, Any]:
     """(pygdx GDClassifier, scikit-learn SGDClassifier or None): binary log loss, plain SGD,
-    batch size 1, constant step TEXT_LR, l2 penalty TEXT_ALPHA, shuffled epochs."""
+    batch size 1, constant step TEXT_LR, l2 penalty TEXT_ALPHA, shuffled epochs, and
+    scikit-learn's damped intercept on sparse X in both (intercept_decay="auto")."""
     from .estimators import GDClassifier
 
     ours = GDClassifier(loss="log_loss", optimizer="sgd", lr=TEXT_LR, batch_size=1, penalty="l2",
-                        alpha=TEXT_ALPHA, shuffle=True, random_state=0, n_jobs=n_jobs)
+                        alpha=TEXT_ALPHA, shuffle=True, random_state=0, n_jobs=n_jobs,
+                        intercept_decay="auto")
     try:
         from sklearn.linear_model import SGDClassifier
     except ImportError:

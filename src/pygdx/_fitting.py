@@ -83,11 +83,13 @@ class Fitting:
         start_step, decay = weight_average(self.average, self.ema_decay)
         rng = self._rng if carry_on else self._rng_for_fit()
         rng_state = rng.bit_generator.state
+        optimizer = self._optimizer_on(theta, self._optimizer if carry_on else None)
         state = _training.FitState(
-            theta=theta, optimizer=self._optimizer_on(theta, self._optimizer if carry_on else None), rng=rng,
+            theta=theta, optimizer=optimizer, rng=rng,
             loss_curve=list(self.loss_curve_) if keep and partial else [],
             validation_scores=list(self.validation_scores_) if keep and partial else [],
-            n_iter=self.n_iter_ if keep and partial else 0)
+            n_iter=self.n_iter_ if keep and partial else 0,
+            start_model=self._start_model(optimizer) if carry_on and start is None else None)
         average = None
         if start_step:
             average, start_step = self._average_on(theta, carry_on, start_step, decay, state.optimizer.t)
@@ -115,6 +117,15 @@ class Fitting:
             raise
         self.n_iter_ = state.n_iter
         self.__dict__.pop("_coef_is_sparse", None)  # a new model: coef_ dense again (after sparsify())
+
+    def _start_model(self, optimizer: Any) -> tuple | None:
+        """The previous model (weights, optimizer state) when this call's starts as its copy,
+        for the trainer to undo a first epoch from (see _training.FitState.start_model)."""
+        previous = self._optimizer
+        if type(optimizer) is not type(previous) or [set(a) for a in optimizer.state] != [set(a) for a in previous.state]:
+            return None  # a fresh optimizer (_optimizer_on): its state is not the previous one
+        empty = np.empty(0, dtype=self._theta.dtype)
+        return self._theta, [previous.state[0].get(name, empty) for name in previous._state_names]
 
     def _average_on(self, theta: np.ndarray, carry_on: bool, start: int, decay: float | None,
                     t: int) -> tuple[np.ndarray, int]:
@@ -166,7 +177,7 @@ class Fitting:
         new = _optim.get(self.optimizer, [theta], lr=lr, **params)
         if previous is None:
             return new
-        saved = previous.state_dict()
+        saved = previous._state_dict(copy_arrays=False)  # load_state_dict copies the arrays in
         if self._optimizer_config != self._optimizer_settings():
             if type(new) is not type(previous) or [set(a) for a in new.state] != [set(a) for a in previous.state]:
                 return new

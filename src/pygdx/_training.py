@@ -111,6 +111,10 @@ class FitState:
     loss_curve: list
     validation_scores: list
     n_iter: int
+    # (theta, state buffers) of the model this call continues, which the estimator keeps
+    # unchanged until the call ends: the trainer undoes a failed first epoch from it rather
+    # than from a copy of its own (core/epoch_undo.hpp). None: the trainer copies.
+    start_model: tuple | None = None
 
 
 class DataSource(Protocol):
@@ -260,6 +264,8 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
                               divergence_on_data_loss_of=problem if judges_data_loss(optimizer, plan) else None)
     trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
                                   curve[0] if curve else 0.0, min(curve) if curve else 0.0, len(curve))
+    if state.start_model is not None:
+        trainer.keep_first_epoch_from(*state.start_model)
     runner = source.bind(plan, optimizer, problem)
     held_out = source.held_out(plan, problem) if validation_score is not None else None
     trainer.watch_validation(held_out)

@@ -103,6 +103,37 @@ struct TypedTrainer {
     double* counters;
 };
 
+// The buffers of a model kept by the caller, checked against the trainer's own (`like`):
+// the same dtype and size for the weights and for every state buffer the trainer uses.
+template <class T>
+pygdx::ParamBuffers<T> kept_model(const pygdx::ParamBuffers<T>& like, const py::array& theta, const py::list& states) {
+    auto fits = [&](py::handle a) {
+        if (!py::isinstance<py::array>(a)) {
+            return false;
+        }
+        const auto arr = py::reinterpret_borrow<py::array>(a);
+        return is_float32(arr) == (sizeof(T) == 4) && arr.dtype().kind() == 'f' &&
+               (arr.flags() & py::array::c_style) && static_cast<std::size_t>(arr.size()) == like.size;
+    };
+    pygdx::ParamBuffers<T> kept;
+    kept.size = like.size;
+    if (!fits(theta)) {
+        throw py::value_error("the kept model's theta does not match the trainer's");
+    }
+    kept.param = static_cast<T*>(const_cast<void*>(theta.data()));
+    for (int j = 0; j < pygdx::max_state_buffers; ++j) {
+        if (like.state[j] == nullptr) {
+            continue;
+        }
+        const auto index = static_cast<std::size_t>(j);
+        if (index >= states.size() || !fits(states[index])) {
+            throw py::value_error("the kept model's state " + std::to_string(j) + " does not match the trainer's");
+        }
+        kept.state[j] = static_cast<T*>(const_cast<void*>(py::reinterpret_borrow<py::array>(states[index]).data()));
+    }
+    return kept;
+}
+
 class LinearTrainer {
 public:
     LinearTrainer(const pygdx::LinearProblem& pb, const pygdx::Hyper& hyper, const pygdx::Schedule& rate,
@@ -124,6 +155,18 @@ public:
         if (schedule.kind == pygdx::ScheduleKind::plateau) {
             f32_ ? f32_->trainer.watch_plateau(&schedule) : f64_->trainer.watch_plateau(&schedule);
         }
+    }
+
+    // The model this call started from (weights and state buffers as LinearTrainer takes
+    // them), which the caller keeps unchanged until the call ends: the first epoch's undo
+    // copies from it instead of copying the model (core/epoch_undo.hpp).
+    void keep_first_epoch_from(py::array theta, py::list states) {
+        if (f32_) {
+            f32_->trainer.keep_first_epoch_from(kept_model<float>(f32_->params, theta, states));
+        } else {
+            f64_->trainer.keep_first_epoch_from(kept_model<double>(f64_->params, theta, states));
+        }
+        keep_alive_start_ = py::make_tuple(theta, states);
     }
 
     // Early stopping on held-out rows scored in the core after each epoch (None: stop).
@@ -296,6 +339,7 @@ private:
     pygdx::LinearProblem problem_;
     pygdx::Hyper hyper_;
     py::tuple keep_alive_;
+    py::object keep_alive_start_;  // keep_first_epoch_from's arrays
     py::object held_out_ = py::none();
     std::unique_ptr<TypedTrainer<float>> f32_;
     std::unique_ptr<TypedTrainer<double>> f64_;
@@ -363,6 +407,9 @@ void register_trainer(py::module_& m) {
             "buffers itself; returns (TrainOutcome value, epochs recorded).")
         .def("judge", &LinearTrainer::judge, py::arg("criterion"), py::arg("keep_best") = false,
              "The tol rule on a criterion computed in Python (lower is better); True when converged.")
+        .def("keep_first_epoch_from", &LinearTrainer::keep_first_epoch_from, py::arg("theta"), py::arg("states"),
+             "The model this call started from (theta and state buffers shaped as the trainer's), kept by the "
+             "caller unchanged until the call ends: the first epoch is undone from it, without a copy.")
         .def("watch_validation", &LinearTrainer::watch_validation, py::arg("held_out"),
              "Early stopping on held-out rows (a HeldOutRows, or None): scored after each epoch in the core, "
              "judged by the tol rule (higher is better), the best epoch kept for restore_best.")

@@ -126,28 +126,28 @@ private:
 namespace detail {
 
 // Σ w[column]·value over one row's entries, in double; entries whose column is out of
-// range (see CsrData::column) add nothing. Four partial sums: with one, a row's dot takes
-// its length times an add's latency, and a stochastic step (sparse_sgd_rows.hpp) waits on it.
+// range (see CsrData::column) add nothing. Four partial sums in registers: with one, a
+// row's dot takes its length times an add's latency, and a stochastic step
+// (sparse_sgd_rows.hpp) waits on it.
 template <class T, class I>
 PYGDX_ALWAYS_INLINE double sparse_dot(const T* __restrict w, const CsrData<T, I>& data, CsrSpan s) {
     const T* __restrict values = data.values;
-    double sum[4] = {0.0, 0.0, 0.0, 0.0};
+    auto term = [&](std::size_t k) {
+        std::size_t j;
+        return data.column(k, j) ? static_cast<double>(w[j]) * static_cast<double>(values[k]) : 0.0;
+    };
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     std::size_t k = s.begin;
     for (; k + 4 <= s.end; k += 4) {
-        for (std::size_t u = 0; u < 4; ++u) {
-            std::size_t j;
-            if (data.column(k + u, j)) {
-                sum[u] += static_cast<double>(w[j]) * static_cast<double>(values[k + u]);
-            }
-        }
+        s0 += term(k);
+        s1 += term(k + 1);
+        s2 += term(k + 2);
+        s3 += term(k + 3);
     }
     for (; k < s.end; ++k) {
-        std::size_t j;
-        if (data.column(k, j)) {
-            sum[0] += static_cast<double>(w[j]) * static_cast<double>(values[k]);
-        }
+        s0 += term(k);
     }
-    return (sum[0] + sum[2]) + (sum[1] + sum[3]);
+    return (s0 + s2) + (s1 + s3);
 }
 
 }  // namespace detail

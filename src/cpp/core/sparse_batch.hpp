@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "core/column_slots.hpp"
 #include "core/csr.hpp"
 #include "core/csr_prefetch.hpp"
 #include "core/l1_penalty.hpp"
@@ -26,9 +27,9 @@ struct SparseScratch {
     // dense-semantics steps: the coefficient sums (double) and the finished gradient (T)
     std::vector<double> coef_sums;
     std::vector<T> grad;
-    // lazy steps: each coefficient's slot among the batch's touched ones (or `untouched`),
-    // the touched coefficients, their sums, and compact copies of weights, state and gradient
-    std::vector<std::size_t> slot;
+    // lazy steps: the touched coefficients' slots (column_slots.hpp), the touched
+    // coefficients, their sums, and compact copies of weights, state and gradient
+    ColumnSlots slots;
     std::vector<std::size_t> touched;
     std::vector<double> touched_sums;
     std::vector<T> compact;  // (1 + state buffers + 1) x touched: weights, states, gradient

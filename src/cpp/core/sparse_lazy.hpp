@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <limits>
 
 #include "core/l1_penalty.hpp"
 #include "core/optimizers.hpp"
@@ -22,12 +21,6 @@
 #include "core/sparse_batch.hpp"
 
 namespace pygdx {
-
-namespace detail {
-
-inline constexpr std::size_t untouched = std::numeric_limits<std::size_t>::max();
-
-}  // namespace detail
 
 // One lazy step from the derivatives of the batch `data` (sparse_batch_derivatives):
 // gradient sums of the touched coefficients, the l2 penalty's gradient at their weights, the
@@ -39,15 +32,13 @@ void lazy_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const 
                       SparseScratch<T>& work, double intercept_decay) {
     const std::size_t n_coef = pb.n_coef();
     const std::size_t K = pb.n_outputs;
-    if (work.slot.size() != n_coef) {
-        work.slot.assign(n_coef, detail::untouched);
-    }
+    work.slots.clear();
     work.touched.clear();
     work.touched_sums.clear();
     for_each_gradient_term(pb, data, work.g.data(), [&](std::size_t j, double term) {
-        std::size_t& s = work.slot[j];
-        if (s == detail::untouched) {
-            s = work.touched.size();
+        bool added;
+        const std::size_t s = work.slots.find_or_add(j, added);
+        if (added) {
             work.touched.push_back(j);
             work.touched_sums.push_back(0.0);
         }
@@ -108,9 +99,6 @@ void lazy_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const 
         for (int u = 0; u < n_used; ++u) {
             params.state[used[u]][j] = compact.state[used[u]][t];
         }
-    }
-    for (std::size_t j : work.touched) {
-        work.slot[j] = detail::untouched;
     }
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/epoch.hpp"
+#include "core/epoch_undo.hpp"
 #include "core/interrupt.hpp"
 #include "core/optimizers.hpp"
 #include "core/schedules.hpp"
@@ -71,13 +72,16 @@ public:
     Trainer(const ParamBuffers<T>& params, int n_state, double* counters, const StoppingRule& rule,
             double first_loss, double lowest_loss, std::size_t epochs_before)
         : params_(params), n_state_(n_state), counters_(counters), rule_(rule), first_(first_loss),
-          lowest_(lowest_loss), epochs_before_(epochs_before) {
-        for (int j = 0; j < n_state_; ++j) {
-            if (params_.state[j] != nullptr) {
-                used_state_.push_back(j);
-            }
+          lowest_(lowest_loss), epochs_before_(epochs_before), undo_(undo_buffers(), params.size) {}
+
+    // The first epoch's undo copies from `start`, the model this call started from, which the
+    // caller keeps unchanged until the call ends (epoch_undo.hpp): no copy of its own.
+    void keep_first_epoch_from(const ParamBuffers<T>& start) {
+        std::vector<const T*> kept{start.param};
+        for (int j : used_state_) {
+            kept.push_back(start.state[j]);
         }
-        saved_.resize(params_.size * (1 + used_state_.size()));
+        undo_.keep_first_from(std::move(kept));
     }
 
     // Runs up to n_epochs epochs of `epoch(seed or nullptr, interrupt) -> EpochResult`, with
@@ -92,24 +96,24 @@ public:
             if (interrupt != nullptr && interrupt->requested(0)) {
                 return TrainOutcome::interrupted;
             }
-            save(saved_.data(), saved_counters_);
+            undo_.save(counters_);
             const double penalty_before =
                 rule_.divergence_on_data_loss ? penalty_value(rule_.penalty, params_.param, rule_.n_coef) : 0.0;
             EpochResult r;
             try {
                 r = epoch(seeds != nullptr ? seeds + e : nullptr, interrupt);
             } catch (...) {
-                restore(saved_.data(), saved_counters_);
+                undo_.restore(counters_);
                 throw;
             }
             if (r.interrupted) {
-                restore(saved_.data(), saved_counters_);
+                undo_.restore(counters_);
                 return TrainOutcome::interrupted;
             }
             // Adaptive rules can overflow their state (g² in float32) while the weights stay
             // finite; the affected weights would then silently stop moving.
             if (!r.finite || !state_finite()) {
-                restore(saved_.data(), saved_counters_);
+                undo_.restore(counters_);
                 return TrainOutcome::non_finite;
             }
             losses_.push_back(r.loss);
@@ -143,7 +147,7 @@ public:
         if (criterion < best_) {
             best_ = criterion;
             if (keep_best) {
-                best_saved_.resize(saved_.size());
+                best_saved_.resize(params_.size * (1 + used_state_.size()));
                 save(best_saved_.data(), best_counters_);
                 has_best_ = true;
             }
@@ -171,6 +175,20 @@ public:
     std::size_t n_params() const { return params_.size; }
 
 private:
+    // The weights and the used state buffers, for undo_ (built before it, in member order).
+    std::vector<T*> undo_buffers() {
+        for (int j = 0; j < n_state_; ++j) {
+            if (params_.state[j] != nullptr) {
+                used_state_.push_back(j);
+            }
+        }
+        std::vector<T*> buffers{params_.param};
+        for (int j : used_state_) {
+            buffers.push_back(params_.state[j]);
+        }
+        return buffers;
+    }
+
     bool diverging(double loss) {
         const std::size_t count = epochs_before_ + losses_.size();
         if (count == 1) {
@@ -236,10 +254,10 @@ private:
     std::int64_t no_improvement_ = 0;
     std::int64_t growing_ = 0;  // epochs in a row whose loss grew
     double previous_ = std::numeric_limits<double>::quiet_NaN();  // the last loss diverging() saw
-    std::vector<T> saved_, best_saved_;
-    double saved_counters_[n_counters] = {0.0, 0.0};
+    std::vector<T> best_saved_;
     double best_counters_[n_counters] = {0.0, 0.0};
     bool has_best_ = false;
+    EpochUndo<T> undo_;  // last: its buffers come from params_ and used_state_, set up before it
 };
 
 }  // namespace pygdx

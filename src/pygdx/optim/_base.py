@@ -316,13 +316,18 @@ class Optimizer:
         options, rate, counters and parameter indices, as in torch; ``"defaults"`` are then
         the constructor's options and ``"step"`` the first group's count.
         """
+        return self._state_dict(copy_arrays=True)
+
+    def _state_dict(self, copy_arrays: bool) -> dict:
+        """state_dict(); with copy_arrays=False its state arrays are this optimizer's own (for a
+        load_state_dict that copies them in at once: no second copy of a large state)."""
         self._kernel.lock()  # a consistent snapshot, not one taken halfway through a step
         try:
             out = {
                 "type": type(self).__name__,
                 "defaults": copy.deepcopy(dict(self.defaults)),
                 "step": self.t,
-                "state": [{k: v.copy() for k, v in slots.items()} for slots in self.state],
+                "state": [{k: v.copy() if copy_arrays else v for k, v in slots.items()} for slots in self.state],
             }
             if len(self._groups) == 1:
                 out["lr"], out["counters"] = copy.deepcopy(self.lr), self._counters.copy()
