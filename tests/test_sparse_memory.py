@@ -74,9 +74,10 @@ print(peak_growth(lambda: clf.fit(X, y)))
 """
 
 
-def test_a_mini_batch_epoch_grows_memory_by_less_than_half_the_matrix():
-    # 4,194,304 / 1,000,000 columns per row and 30 non-zeros per row, as in the issue. In a
-    # fresh process: memory an earlier test freed would be reused without showing as growth.
+def growths_in_a_fresh_process(template: str) -> tuple[list[int], int]:
+    """The growths a script prints (last line), run in a fresh process (memory an earlier test
+    freed would be reused without showing as growth) on a matrix of 100,000 rows with the
+    issue's 4,194,304 / 1,000,000 columns per row and 30 non-zeros per row; and its size."""
     import os
     import subprocess
 
@@ -84,9 +85,13 @@ def test_a_mini_batch_epoch_grows_memory_by_less_than_half_the_matrix():
     n_features = int(n_rows * 4.194304)
     X, _ = text_matrix(n_rows, n_features, 30)
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    script = GROWTH_OF_A_FIT.format(here=os.path.dirname(__file__), n_rows=n_rows, n_features=n_features)
-    growth = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                                timeout=300).stdout.split()[-1])
+    script = template.format(here=os.path.dirname(__file__), n_rows=n_rows, n_features=n_features)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    return [int(v) for v in out.stdout.splitlines()[-1].split()], size
+
+
+def test_a_mini_batch_epoch_grows_memory_by_less_than_half_the_matrix():
+    (growth,), size = growths_in_a_fresh_process(GROWTH_OF_A_FIT)
     assert growth < 0.5 * size, f"a mini-batch epoch grew memory by {growth} bytes, the matrix has {size}"
 
 
@@ -110,15 +115,6 @@ def test_an_adam_mini_batch_epoch_grows_memory_by_less_than_half_the_matrix():
     # a matrix: the trainer's undo of an epoch must not copy them (core/epoch_undo.hpp). The
     # first call's model is new (zeros, nothing to copy); the second continues the model
     # the estimator keeps until the call ends (its undo copies from there).
-    import os
-    import subprocess
-
-    n_rows = 100_000
-    n_features = int(n_rows * 4.194304)
-    X, _ = text_matrix(n_rows, n_features, 30)
-    size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    script = GROWTH_OF_ADAM.format(here=os.path.dirname(__file__), n_rows=n_rows, n_features=n_features)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
-    first, second = (int(v) for v in out.stdout.split()[-2:])
+    (first, second), size = growths_in_a_fresh_process(GROWTH_OF_ADAM)
     assert first < 0.5 * size, f"a new Adam model's epoch grew memory by {first} bytes, the matrix has {size}"
     assert second < 0.5 * size, f"a continued Adam model's epoch grew memory by {second} bytes, the matrix has {size}"
