@@ -97,6 +97,8 @@ class SparseInMemory:
     """Rows of one in-memory CSR matrix (the sparse counterpart of _training.InMemory):
     encoded targets, row weights and the rows to train on; the core reads them in place."""
 
+    sparse_rows = True  # takes an intercept_decay (_training.intercept_decay_for)
+
     def __init__(self, X: CsrRows, y: np.ndarray, sample_weight: np.ndarray | None,
                  rows: np.ndarray | None = None, held_out: np.ndarray | None = None) -> None:
         self.X, self.y, self.sample_weight = X, y, sample_weight

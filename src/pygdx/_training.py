@@ -95,6 +95,13 @@ def intercept_decay_for(plan: Plan, sparse: bool) -> float:
     return decay
 
 
+def refuse_intercept_decay_on_chunks(owner: str, intercept_decay: float | str) -> None:
+    """Chunked sources (pygdx.outofcore, pygdx.dask) train without an intercept decay."""
+    if intercept_decay != 1.0:
+        raise ValueError(f"{owner}: intercept_decay={intercept_decay!r} needs in-memory sparse X; set "
+                         "intercept_decay=1.0 to train on chunks")
+
+
 def make_problem(args: dict) -> Any:
     """``_core.LinearProblem`` from its arguments, with the loss and penalty kinds by name."""
     return _core.LinearProblem(**{**args, "loss": getattr(_core.LossKind, args["loss"]),
@@ -249,6 +256,7 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     about bad input) when an epoch's loss, weights or optimizer state is not finite or the
     loss diverges; KeyboardInterrupt after undoing the unfinished epoch, with ``state`` at
     its last completed epoch."""
+    intercept_decay_for(plan, getattr(source, "sparse_rows", False))  # refuses a decay on dense rows
     optimizer = state.optimizer
     watched = optimizer.lr if hasattr(optimizer.lr, "observe") else None  # reduce-on-plateau, adaptive
     # An adaptive rate (AdaptiveLR) takes the place of the tol rule, with the fit's tol and

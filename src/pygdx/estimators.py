@@ -251,7 +251,6 @@ class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
                 if early:
                     split = self._split_labels(targets, y_core)
                     rows, val_rows = self._validation_split(split, state.rng)
-                _training.intercept_decay_for(plan, isinstance(Xc, CsrRows))  # refuses a decay on dense X
                 in_memory = SparseInMemory if isinstance(Xc, CsrRows) else _training.InMemory
                 source = in_memory(Xc, y_core, sw, rows, held_out=val_rows)
                 clip = self._clipping()
@@ -273,9 +272,7 @@ class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
             if average_start(self.average) or self.ema_decay is not None or self._clipping() is not None:
                 raise ValueError(f"{name}: average=, ema_decay= and clip_grad_norm= / clip_grad_value= need in-memory "
                                  "data (X and y arrays): turn them off to train on chunks")
-            if self.intercept_decay != 1.0:
-                raise ValueError(f"{name}: intercept_decay={self.intercept_decay!r} needs in-memory sparse X; "
-                                 "set intercept_decay=1.0 to train on chunks")
+            _training.refuse_intercept_decay_on_chunks(name, self.intercept_decay)
             if self.early_stopping and partial and not self.__sklearn_is_fitted__():
                 raise ValueError("early_stopping should be False with partial_fit")
             if self.early_stopping and not partial:
@@ -375,8 +372,7 @@ class GDRegressor(_GDBase):
         verbose: int = 0,
         callbacks: list | None = None,
         optimizer_params: dict | None = None,
-        sparse_updates: str = "lazy",
-        intercept_decay: float | str = 1.0,
+        sparse_updates: str = "lazy", intercept_decay: float | str = 1.0,
     ) -> None:
         self.loss = loss
         self.optimizer = optimizer
@@ -403,8 +399,7 @@ class GDRegressor(_GDBase):
         self.verbose = verbose
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
-        self.sparse_updates = sparse_updates
-        self.intercept_decay = intercept_decay
+        self.sparse_updates, self.intercept_decay = sparse_updates, intercept_decay
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, coef_init: Any = None,
             intercept_init: Any = None) -> "GDRegressor":
@@ -495,8 +490,7 @@ class GDClassifier(_GDBase):
         verbose: int = 0,
         callbacks: list | None = None,
         optimizer_params: dict | None = None,
-        sparse_updates: str = "lazy",
-        intercept_decay: float | str = 1.0,
+        sparse_updates: str = "lazy", intercept_decay: float | str = 1.0,
     ) -> None:
         self.loss = loss
         self.optimizer = optimizer
@@ -523,8 +517,7 @@ class GDClassifier(_GDBase):
         self.verbose = verbose
         self.callbacks = callbacks
         self.optimizer_params = optimizer_params
-        self.sparse_updates = sparse_updates
-        self.intercept_decay = intercept_decay
+        self.sparse_updates, self.intercept_decay = sparse_updates, intercept_decay
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, coef_init: Any = None,
             intercept_init: Any = None) -> "GDClassifier":
