@@ -372,7 +372,7 @@ public:
     bool interrupted() const { return interrupted_; }
 
 private:
-    const LinearProblem& pb_;
+    LinearProblem pb_;  // a copy: a reference dangled once its owner (a Python object) was gone
     int n_threads_;
     bool interrupted_ = false;
     std::vector<double> partial_, losses_, scratch_;

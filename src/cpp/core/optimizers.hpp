@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "core/parallel.hpp"
+#include "core/row_kernels.hpp"
 #include "core/schedules.hpp"
 #include "core/step_coefficients.hpp"
 
@@ -93,17 +94,19 @@ namespace detail {
 // options become template arguments of its element loop. Loops without branches are
 // what the compiler vectorises; one loop per combination of a rule's options is the
 // price, paid in code size only.
+// Always inlined (with its lambdas), so that a SIMD clone that calls it keeps the element
+// loop it picks at the clone's width (rule_row_steps inlines whole rules).
 template <class Fn>
-inline void with_flags(Fn&& fn) {
+PYGDX_ALWAYS_INLINE void with_flags(Fn&& fn) {
     fn();
 }
 
 template <class Fn, class... Flags>
-inline void with_flags(Fn&& fn, bool first, Flags... rest) {
+PYGDX_ALWAYS_INLINE void with_flags(Fn&& fn, bool first, Flags... rest) {
     if (first) {
-        with_flags([&](auto... flags) { fn(std::true_type{}, flags...); }, rest...);
+        with_flags([&](auto... flags) PYGDX_LAMBDA_INLINE { fn(std::true_type{}, flags...); }, rest...);
     } else {
-        with_flags([&](auto... flags) { fn(std::false_type{}, flags...); }, rest...);
+        with_flags([&](auto... flags) PYGDX_LAMBDA_INLINE { fn(std::false_type{}, flags...); }, rest...);
     }
 }
 
@@ -120,7 +123,7 @@ inline T effective_grad(T g, T p, T weight_decay) {
 }
 
 template <class T, bool Maximize, bool Decay, bool UseMomentum, bool Nesterov, bool FirstStep>
-PYGDX_SIMD_CLONES void sgd_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void sgd_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                 const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict buf = b.state[0];
@@ -140,16 +143,30 @@ PYGDX_SIMD_CLONES void sgd_loop(const Hyper& h, const StepCoefficients& c, Param
     }
 }
 
-template <class T>
-void sgd_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Decay, bool UseMomentum, bool Nesterov, bool FirstStep>
+PYGDX_SIMD_CLONES void sgd_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    sgd_elements<T, Maximize, Decay, UseMomentum, Nesterov, FirstStep>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void sgd_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                std::size_t begin, std::size_t end) {
     const bool momentum = h.momentum != 0.0;
-    with_flags([&](auto... flags) { sgd_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                sgd_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                sgd_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, h.weight_decay != 0.0, momentum, momentum && h.nesterov, momentum && c.first_step);
 }
 
 template <class T, bool Maximize, bool Decay>
-PYGDX_SIMD_CLONES void adagrad_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void adagrad_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                     const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict sum = b.state[0];
@@ -164,15 +181,29 @@ PYGDX_SIMD_CLONES void adagrad_loop(const Hyper& h, const StepCoefficients& c, P
     }
 }
 
-template <class T>
-void adagrad_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void adagrad_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                    const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    adagrad_elements<T, Maximize, Decay>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void adagrad_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                    std::size_t begin, std::size_t end) {
-    with_flags([&](auto... flags) { adagrad_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                adagrad_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                adagrad_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, h.weight_decay != 0.0);
 }
 
 template <class T, bool Maximize, bool Decay, bool Centered, bool UseMomentum>
-PYGDX_SIMD_CLONES void rmsprop_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void rmsprop_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                     const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict square_avg = b.state[0];
@@ -206,15 +237,29 @@ PYGDX_SIMD_CLONES void rmsprop_loop(const Hyper& h, const StepCoefficients& c, P
     }
 }
 
-template <class T>
-void rmsprop_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Decay, bool Centered, bool UseMomentum>
+PYGDX_SIMD_CLONES void rmsprop_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                    const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    rmsprop_elements<T, Maximize, Decay, Centered, UseMomentum>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void rmsprop_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                    std::size_t begin, std::size_t end) {
-    with_flags([&](auto... flags) { rmsprop_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                rmsprop_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                rmsprop_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, h.weight_decay != 0.0, h.centered, h.momentum > 0.0);
 }
 
 template <class T, bool Maximize, bool Decay>
-PYGDX_SIMD_CLONES void adadelta_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void adadelta_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                      const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict square_avg = b.state[0];
@@ -234,10 +279,24 @@ PYGDX_SIMD_CLONES void adadelta_loop(const Hyper& h, const StepCoefficients& c, 
     }
 }
 
-template <class T>
-void adadelta_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void adadelta_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                     const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    adadelta_elements<T, Maximize, Decay>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void adadelta_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                     std::size_t begin, std::size_t end) {
-    with_flags([&](auto... flags) { adadelta_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                adadelta_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                adadelta_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, h.weight_decay != 0.0);
 }
 
@@ -279,7 +338,7 @@ inline AdamElement<T> adam_moments(const AdamScalars<T>& k, T p, T g_raw, T& exp
 // Corrected2 is false once the second bias correction is exactly 1 (one_minus_power): x / 1
 // is x, bit for bit, so the division per element is skipped with the same results.
 template <class T, bool Maximize, bool Coupled, bool DecoupledDecay, bool Amsgrad, bool Corrected2>
-PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void adam_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                  const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
@@ -300,16 +359,30 @@ PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, Para
     }
 }
 
-template <class T>
-void adam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Coupled, bool DecoupledDecay, bool Amsgrad, bool Corrected2>
+PYGDX_SIMD_CLONES void adam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                 const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    adam_elements<T, Maximize, Coupled, DecoupledDecay, Amsgrad, Corrected2>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void adam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                 std::size_t begin, std::size_t end) {
     const bool decoupled = h.rule == Rule::adamw || h.decoupled_weight_decay;
-    with_flags([&](auto... flags) { adam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                adam_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                adam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, !decoupled && h.weight_decay != 0.0, decoupled, h.amsgrad, c.bias_correction2_sqrt != 1.0);
 }
 
 template <class T, bool Maximize, bool Decay>
-PYGDX_SIMD_CLONES void adamax_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void adamax_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                    const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
@@ -330,16 +403,30 @@ PYGDX_SIMD_CLONES void adamax_loop(const Hyper& h, const StepCoefficients& c, Pa
     }
 }
 
-template <class T>
-void adamax_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Decay>
+PYGDX_SIMD_CLONES void adamax_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                   const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    adamax_elements<T, Maximize, Decay>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void adamax_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                   std::size_t begin, std::size_t end) {
-    with_flags([&](auto... flags) { adamax_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                adamax_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                adamax_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, h.weight_decay != 0.0);
 }
 
 // Corrected2: as adam_loop's.
 template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Corrected2>
-PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void nadam_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                   const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
@@ -355,17 +442,31 @@ PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, Par
     }
 }
 
-template <class T>
-void nadam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Corrected2>
+PYGDX_SIMD_CLONES void nadam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                  const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    nadam_elements<T, Maximize, Coupled, Decoupled, Corrected2>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void nadam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                  std::size_t begin, std::size_t end) {
-    with_flags([&](auto... flags) { nadam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                nadam_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                nadam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay,
                c.bias_correction2 != 1.0);
 }
 
 // Corrected1: as adam_loop's Corrected2, for the first bias correction.
 template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Rectified, bool Corrected1>
-PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+PYGDX_ALWAYS_INLINE void radam_elements(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
                                   const T* __restrict g_in, std::size_t begin, std::size_t end) {
     T* __restrict p = b.param;
     T* __restrict exp_avg = b.state[0];
@@ -385,37 +486,57 @@ PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, Par
     }
 }
 
-template <class T>
-void radam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
+template <class T, bool Maximize, bool Coupled, bool Decoupled, bool Rectified, bool Corrected1>
+PYGDX_SIMD_CLONES void radam_loop(const Hyper& h, const StepCoefficients& c, ParamBuffers<T> b,
+                                  const T* __restrict g_in, std::size_t begin, std::size_t end) {
+    radam_elements<T, Maximize, Coupled, Decoupled, Rectified, Corrected1>(h, c, b, g_in, begin, end);
+}
+
+template <bool Inline = false, class T>
+PYGDX_ALWAYS_INLINE void radam_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g_in,
                  std::size_t begin, std::size_t end) {
-    with_flags([&](auto... flags) { radam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end); },
+    with_flags(
+        [&](auto... flags) PYGDX_LAMBDA_INLINE {
+            if constexpr (Inline) {
+                radam_elements<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            } else {
+                radam_loop<T, decltype(flags)::value...>(h, c, b, g_in, begin, end);
+            }
+        },
+       
                h.maximize, !h.decoupled_weight_decay && h.weight_decay != 0.0, h.decoupled_weight_decay,
         c.radam_rectified, c.bias_correction1 != 1.0);
+}
+
+// Rule R's update of elements [begin, end); Inline: the element loop inlined into the
+// caller (a SIMD clone that steps many times, rule_row_steps), else the loop's own clone.
+template <Rule R, bool Inline, class T>
+PYGDX_ALWAYS_INLINE void rule_update_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b,
+                                           const T* g, std::size_t begin, std::size_t end) {
+    if constexpr (R == Rule::sgd) {
+        sgd_range<Inline>(h, c, b, g, begin, end);
+    } else if constexpr (R == Rule::adagrad) {
+        adagrad_range<Inline>(h, c, b, g, begin, end);
+    } else if constexpr (R == Rule::rmsprop) {
+        rmsprop_range<Inline>(h, c, b, g, begin, end);
+    } else if constexpr (R == Rule::adadelta) {
+        adadelta_range<Inline>(h, c, b, g, begin, end);
+    } else if constexpr (R == Rule::adam || R == Rule::adamw) {
+        adam_range<Inline>(h, c, b, g, begin, end);
+    } else if constexpr (R == Rule::adamax) {
+        adamax_range<Inline>(h, c, b, g, begin, end);
+    } else if constexpr (R == Rule::nadam) {
+        nadam_range<Inline>(h, c, b, g, begin, end);
+    } else {
+        static_assert(R == Rule::radam, "a rule without an update");
+        radam_range<Inline>(h, c, b, g, begin, end);
+    }
 }
 
 template <class T>
 void update_range(const Hyper& h, const StepCoefficients& c, const ParamBuffers<T>& b, const T* g,
                   std::size_t begin, std::size_t end) {
-    switch (h.rule) {
-    case Rule::sgd:
-        return sgd_range(h, c, b, g, begin, end);
-    case Rule::adagrad:
-        return adagrad_range(h, c, b, g, begin, end);
-    case Rule::rmsprop:
-        return rmsprop_range(h, c, b, g, begin, end);
-    case Rule::adadelta:
-        return adadelta_range(h, c, b, g, begin, end);
-    case Rule::adam:
-    case Rule::adamw:
-        return adam_range(h, c, b, g, begin, end);
-    case Rule::adamax:
-        return adamax_range(h, c, b, g, begin, end);
-    case Rule::nadam:
-        return nadam_range(h, c, b, g, begin, end);
-    case Rule::radam:
-        return radam_range(h, c, b, g, begin, end);
-    }
-    throw std::invalid_argument("unknown optimizer rule");
+    with_rule(h.rule, [&](auto rule) { rule_update_range<decltype(rule)::value, false>(h, c, b, g, begin, end); });
 }
 
 }  // namespace detail

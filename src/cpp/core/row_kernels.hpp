@@ -16,10 +16,13 @@
 // a helper compiled once for the baseline CPU would run the dot products at SSE2 width.
 #if defined(__GNUC__) || defined(__clang__)
 #define PYGDX_ALWAYS_INLINE inline __attribute__((always_inline))
+#define PYGDX_LAMBDA_INLINE __attribute__((always_inline))
 #elif defined(_MSC_VER)
 #define PYGDX_ALWAYS_INLINE __forceinline
+#define PYGDX_LAMBDA_INLINE
 #else
 #define PYGDX_ALWAYS_INLINE inline
+#define PYGDX_LAMBDA_INLINE
 #endif
 
 namespace pygdx {

@@ -27,7 +27,7 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
     const std::size_t d = pb.n_features;
     RowSteps done;
     for (std::size_t i = 0; i < data.n_used; ++i) {
-        if (interrupt != nullptr && interrupt->requested(d)) {
+        if (row_loop_interrupted(interrupt, i, d)) {
             done.interrupted = true;
             break;
         }

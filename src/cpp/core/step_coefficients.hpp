@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
+#include <type_traits>
 
 #include "core/schedules.hpp"
 
@@ -68,7 +70,34 @@ struct StepCoefficients {
     bool first_step = false;
 };
 
-inline bool uses_bias_correction(Rule rule) {
+// Calls fn with h.rule as a std::integral_constant<Rule, R>: code that runs many steps
+// chooses its rule once, outside its loop.
+template <class Fn>
+decltype(auto) with_rule(Rule rule, Fn&& fn) {
+    switch (rule) {
+    case Rule::sgd:
+        return fn(std::integral_constant<Rule, Rule::sgd>{});
+    case Rule::adagrad:
+        return fn(std::integral_constant<Rule, Rule::adagrad>{});
+    case Rule::rmsprop:
+        return fn(std::integral_constant<Rule, Rule::rmsprop>{});
+    case Rule::adadelta:
+        return fn(std::integral_constant<Rule, Rule::adadelta>{});
+    case Rule::adam:
+        return fn(std::integral_constant<Rule, Rule::adam>{});
+    case Rule::adamw:
+        return fn(std::integral_constant<Rule, Rule::adamw>{});
+    case Rule::adamax:
+        return fn(std::integral_constant<Rule, Rule::adamax>{});
+    case Rule::nadam:
+        return fn(std::integral_constant<Rule, Rule::nadam>{});
+    case Rule::radam:
+        return fn(std::integral_constant<Rule, Rule::radam>{});
+    }
+    throw std::invalid_argument("unknown optimizer rule");
+}
+
+constexpr bool uses_bias_correction(Rule rule) {
     return rule == Rule::adam || rule == Rule::adamw || rule == Rule::adamax || rule == Rule::nadam ||
            rule == Rule::radam;
 }
@@ -174,10 +203,13 @@ inline PowerMemory& thread_power_memory() {
 
 }  // namespace detail
 
-// Advances the counters and returns the step's coefficients. `memory`: the powers remembered
-// (nullptr: this thread's, fetched only by the rules with powers).
-inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters,
-                                   detail::PowerMemory* memory = nullptr) {
+// Advances the counters and returns the step's coefficients for rule R (h.rule). `memory`:
+// the powers remembered (nullptr: this thread's, fetched only by the rules with powers).
+// Loops of many steps call it with their rule fixed (with_rule), so no step asks which
+// rule it is.
+template <Rule R>
+inline StepCoefficients begin_rule_step(const Hyper& h, const Schedule& schedule, double* counters,
+                                        detail::PowerMemory* memory = nullptr) {
     StepCoefficients c;
     counters[counter_step] += 1.0;
     const double t = counters[counter_step];
@@ -187,21 +219,23 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
     // clamp keeps the conversion defined whatever the counters hold (NaN included).
     const double t_exact = t >= 0.0 && t <= max_exact_step ? t : max_exact_step;
     c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t_exact));
-    c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
+    if constexpr (R == Rule::adagrad) {
+        c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
+    }
     // The powers are most of the cost of a step on a small parameter: only the Adam
     // family (bias corrections) pays for them.
-    if (!uses_bias_correction(h.rule)) {
+    if constexpr (!uses_bias_correction(R)) {
         return c;
     }
     detail::PowerMemory& powers = memory != nullptr ? *memory : detail::thread_power_memory();
     // RAdam's rectification needs beta2^t itself (until rho_t settles): computed once for
     // both uses.
-    const bool radam_settled = h.rule == Rule::radam && t >= powers.radam_settled_from(h.beta2);
-    const double beta2_power = h.rule == Rule::radam && !radam_settled ? std::pow(h.beta2, t) : 0.0;
+    const bool radam_settled = R == Rule::radam && t >= powers.radam_settled_from(h.beta2);
+    const double beta2_power = R == Rule::radam && !radam_settled ? std::pow(h.beta2, t) : 0.0;
     c.bias_correction1 = powers.one_minus_power(h.beta1, t);
-    c.bias_correction2 = h.rule == Rule::radam ? 1.0 - beta2_power : powers.one_minus_power(h.beta2, t);
+    c.bias_correction2 = R == Rule::radam ? 1.0 - beta2_power : powers.one_minus_power(h.beta2, t);
     c.bias_correction2_sqrt = std::sqrt(c.bias_correction2);
-    if (h.rule == Rule::nadam) {
+    if constexpr (R == Rule::nadam) {
         // this step's mu is the last step's mu_next, remembered
         const double mu = h.beta1 * powers.one_minus_half_decay(t * h.momentum_decay);
         const double mu_next = h.beta1 * powers.one_minus_half_decay((t + 1.0) * h.momentum_decay);
@@ -213,7 +247,7 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
         c.nadam_grad_coef = c.lr * (1.0 - mu) / (1.0 - mu_product);
         c.nadam_avg_coef = c.lr * mu_next / (1.0 - mu_product * mu_next);
     }
-    if (h.rule == Rule::radam) {
+    if constexpr (R == Rule::radam) {
         const double rho_inf = 2.0 / (1.0 - h.beta2) - 1.0;
         const double rho_t = radam_settled ? rho_inf : rho_inf - 2.0 * t * beta2_power / c.bias_correction2;
         c.radam_rectified = rho_t > 5.0;
@@ -223,6 +257,13 @@ inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, dou
         }
     }
     return c;
+}
+
+// begin_rule_step for h.rule.
+inline StepCoefficients begin_step(const Hyper& h, const Schedule& schedule, double* counters,
+                                   detail::PowerMemory* memory = nullptr) {
+    return with_rule(h.rule,
+                     [&](auto rule) { return begin_rule_step<decltype(rule)::value>(h, schedule, counters, memory); });
 }
 
 }  // namespace pygdx

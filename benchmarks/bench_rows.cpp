@@ -1,0 +1,165 @@
+// The stochastic (batch 1) epochs timed straight in C++ (linear_epoch, one thread, the
+// process's CPU time): every rule on 16 x 3 rows (the fixed cost of issue 10: 20,000
+// epochs, each shuffled first, time per epoch), and plain SGD and Adam on 200,000 x 100
+// shuffled rows in float64 and float32 (issue 15's batch-1 line; best of 5 epochs).
+// No Python in the way, so two builds of the core can be compared case by case:
+//
+//     g++ -std=c++17 -O3 -fno-math-errno -ffp-contract=off -pthread -I src/cpp benchmarks/bench_rows.cpp -o /tmp/bench_rows
+//     /tmp/bench_rows small      # 16 x 3, every rule, ns per epoch
+//     /tmp/bench_rows large      # 200,000 x 100, ms per epoch
+//
+// For an A/B comparison build the same file against the other tree's src/cpp and run the
+// two binaries alternately (ABAB), reading the best of each: the machine's load moves both.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "core/epoch.hpp"
+
+using namespace pygdx;
+
+namespace {
+
+double cpu_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+struct RuleCase {
+    const char* name;
+    Rule rule;
+    double lr;
+};
+
+const RuleCase rule_cases[] = {
+    {"sgd", Rule::sgd, 0.01},         {"sgd-momentum", Rule::sgd, 0.01}, {"adagrad", Rule::adagrad, 0.01},
+    {"rmsprop", Rule::rmsprop, 0.01}, {"adadelta", Rule::adadelta, 1.0}, {"adam", Rule::adam, 0.01},
+    {"adamw", Rule::adamw, 0.01},     {"adamax", Rule::adamax, 0.01},   {"nadam", Rule::nadam, 0.01},
+    {"radam", Rule::radam, 0.01},
+};
+
+Hyper hyper_of(const RuleCase& c) {
+    Hyper h;
+    h.rule = c.rule;
+    if (std::string(c.name) == "sgd-momentum") {
+        h.momentum = 0.9;
+    }
+    if (c.rule == Rule::adamw) {
+        h.weight_decay = 1e-2;
+    }
+    if (c.rule == Rule::adagrad) {
+        h.eps = 1e-10;
+    }
+    if (c.rule == Rule::adadelta) {
+        h.eps = 1e-6;
+    }
+    return h;
+}
+
+// Every epoch of a fit of `epochs` epochs on (X, y), each shuffled first; CPU seconds.
+template <class T>
+double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
+                   std::size_t epochs) {
+    const std::size_t n = y.size();
+    LinearProblem pb;
+    pb.n_features = d;
+    std::vector<std::int64_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        order[i] = static_cast<std::int64_t>(i);
+    }
+    LinearData<T> data;
+    data.X = X.data();
+    data.y = y.data();
+    data.rows = order.data();
+    data.n_used = n;
+    data.n_readable = n;
+    const Hyper h = hyper_of(rc);
+    Schedule schedule;
+    schedule.lr = rc.lr;
+    std::vector<T> theta(d + 1, T(0));
+    std::vector<std::vector<T>> states(max_state_buffers, std::vector<T>(d + 1, T(0)));
+    ParamBuffers<T> params;
+    params.param = theta.data();
+    params.size = d + 1;
+    for (int s = 0; s < max_state_buffers; ++s) {
+        params.state[s] = states[static_cast<std::size_t>(s)].data();
+    }
+    double counters[n_counters] = {0.0, 1.0};
+    EpochScratch<T> work(pb, 1);
+    const double start = cpu_seconds();
+    for (std::size_t e = 0; e < epochs; ++e) {
+        shuffle_rows(order.data(), n, e);
+        const EpochResult r = linear_epoch(pb, data, 1, h, schedule, counters, params, work, 1);
+        if (!r.finite) {
+            std::fprintf(stderr, "%s diverged\n", rc.name);
+            return -1.0;
+        }
+    }
+    return cpu_seconds() - start;
+}
+
+template <class T>
+void make_data(std::size_t n, std::size_t d, std::vector<T>* X, std::vector<T>* y) {
+    X->resize(n * d);
+    y->resize(n);
+    for (std::size_t i = 0; i < n * d; ++i) {
+        (*X)[i] = static_cast<T>(static_cast<double>((i * 2654435761u) % 1000) / 1000.0 - 0.5);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        double s = 0.0;
+        for (std::size_t j = 0; j < d; ++j) {
+            s += static_cast<double>((*X)[i * d + j]) * static_cast<double>(j % 5);
+        }
+        (*y)[i] = static_cast<T>(s);
+    }
+}
+
+void small() {
+    std::vector<double> X, y;
+    make_data(16, 3, &X, &y);
+    const std::size_t epochs = 20000;
+    std::printf("16 x 3 float64, batch 1, ns per epoch (best of 5 fits of %zu epochs, CPU time)\n", epochs);
+    for (const RuleCase& rc : rule_cases) {
+        double best = 1e300;
+        for (int round = 0; round < 5; ++round) {
+            best = std::min(best, fit_seconds(rc, X, y, 3, epochs));
+        }
+        std::printf("  %-13s %8.1f\n", rc.name, best / static_cast<double>(epochs) * 1e9);
+    }
+}
+
+template <class T>
+void large(const char* dtype) {
+    std::vector<T> X, y;
+    make_data(200000, 100, &X, &y);
+    for (const RuleCase& rc : rule_cases) {
+        const std::string name = rc.name;
+        if (name != "sgd" && name != "adam") {
+            continue;
+        }
+        double best = 1e300;
+        for (int round = 0; round < 5; ++round) {
+            best = std::min(best, fit_seconds(rc, X, y, 100, 1));
+        }
+        std::printf("200000 x 100 %s batch 1 %-5s %7.2f ms per epoch (best of 5, CPU time)\n", dtype, rc.name,
+                    best * 1e3);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string what = argc > 1 ? argv[1] : "small";
+    if (what == "small" || what == "all") {
+        small();
+    }
+    if (what == "large" || what == "all") {
+        large<double>("float64");
+        large<float>("float32");
+    }
+    return 0;
+}
