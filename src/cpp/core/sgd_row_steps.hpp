@@ -44,7 +44,7 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
         }
         const double intercept_sum = sw * derivative;
         const T g = static_cast<T>(intercept_sum);
-        const StepCoefficients c = begin_step(h, schedule, counters);
+        const StepCoefficients c = begin_rule_step<Rule::sgd>(h, schedule, counters);  // sgd_fuses_with_gradient
         finish_with_sgd_step<T, Maximize, Decay>(
             single, h, c.lr, p, [g, x](std::size_t j) { return g * x[j]; }, &intercept_sum, 1.0);
         done.loss_sum += loss;
