@@ -38,11 +38,13 @@ SGD's clamped weight decay does not apply.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
 
 from . import _core
+from ._sparse import SparseInMemory
 from ._training import InMemory
 
 __all__ = ["average_start", "weight_average", "StepwiseSource"]
@@ -78,9 +80,9 @@ class StepwiseSource:
 
     def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None,
                  ema_decay: float | None = None) -> None:
-        if not isinstance(rows, InMemory):
-            raise ValueError("average=, ema_decay= and clip_grad_norm= / clip_grad_value= train on dense rows only "
-                             "for now; pass X.toarray() or turn them off")
+        if not isinstance(rows, (InMemory, SparseInMemory)):
+            raise ValueError("average=, ema_decay= and clip_grad_norm= / clip_grad_value= need in-memory X (a NumPy "
+                             "array or a SciPy CSR matrix); turn them off to train on this data")
         self.rows, self.average, self.start, self.clip, self.ema_decay = rows, average, start, clip, ema_decay
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
@@ -93,19 +95,28 @@ class StepwiseSource:
         batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(rows.rows))
         steps = rows.steps_per_epoch(plan)
 
+        if isinstance(rows, SparseInMemory):
+            X = rows.X
+            data = (problem, X.data, X.indices, X.indptr, X.shape[0], rows.y, rows.sample_weight, rows.rows,
+                    batch_size)
+            clipped = partial(_core.csr_clipped_epoch, *data)
+            averaged = partial(_core.csr_averaged_epoch, *data, plan.sparse_updates == "lazy")
+        else:
+            data = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size)
+            clipped = partial(_core.clipped_epoch, *data)
+            averaged = partial(_core.averaged_epoch, *data)
+
         def epoch(seed: int | None) -> tuple[float, bool]:
             # The trainer undoes a failed or interrupted epoch's weights and optimizer state;
             # the average of the weights is undone here.
             saved = None if average is None else average.copy()
             hyper, schedule, counters, states = optimizer.core_buffers(steps=steps)
-            common = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size, hyper, schedule, counters,
-                      theta, states)
+            common = (hyper, schedule, counters, theta, states)
             try:
                 if clip is not None:
-                    loss, _, finite = _core.clipped_epoch(*common, clip[0], clip[1], average, start, plan.n_threads,
-                                                          seed, decay)
+                    loss, _, finite = clipped(*common, clip[0], clip[1], average, start, plan.n_threads, seed, decay)
                 else:
-                    loss, _, finite = _core.averaged_epoch(*common, average, start, plan.n_threads, seed, decay)
+                    loss, _, finite = averaged(*common, average, start, plan.n_threads, seed, decay)
             except BaseException:
                 if saved is not None:
                     average[...] = saved
