@@ -320,8 +320,10 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
                 "badly scaled: try a smaller lr or standardise X (e.g. sklearn's StandardScaler). The model was "
                 "left as it was before this call.", state.n_iter + 1)
         if outcome == _core.TrainOutcome.diverged:
+            _, lowest, last = trainer.divergence_record
             raise TrainingDiverged(
-                f"{plan.owner}: training diverged: the loss grew from {min(curve):.4g} to {curve[-1]:.4g} by epoch "
+                f"{plan.owner}: training diverged: the {'data ' if on_data_loss else ''}loss grew from {lowest:.4g} to "
+                f"{last:.4g} by epoch "
                 f"{len(curve)}; the learning rate ({plan.lr_text}) is too large for this data: try a smaller lr (a "
                 "tenth) or standardise X (e.g. sklearn's StandardScaler)", len(curve))
         converged = outcome == _core.TrainOutcome.converged
@@ -389,7 +391,7 @@ def _record(trainer: Any, state: FitState, recorded: int, plateau: Any, on_data_
     """Bring ``state`` (and a plateau schedule) up to the epochs the trainer has run."""
     new = trainer.losses(recorded)
     if new:
-        state.divergence_record = (on_data_loss, *trainer.divergence_record)
+        state.divergence_record = (on_data_loss, *trainer.divergence_record[:2])
     state.loss_curve.extend(new)
     state.validation_scores.extend(trainer.scores(recorded))
     state.n_iter += len(new)

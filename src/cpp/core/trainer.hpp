@@ -22,7 +22,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <utility>
 #include <vector>
 
 #include "core/epoch.hpp"
@@ -61,6 +60,11 @@ enum class TrainOutcome : int {
     non_finite = 2,   // an epoch's loss, weights or state was not finite: it was undone
     diverged = 3,     // the loss grew past divergence_factor x its lowest value
     interrupted = 4,  // a stop was requested: the unfinished epoch was undone
+};
+
+// The first, the lowest and the last loss a Trainer's divergence rule has judged.
+struct DivergenceRecord {
+    double first, lowest, last;
 };
 
 // One epoch's result from an epoch function: see EpochResult.
@@ -173,9 +177,10 @@ public:
     const std::vector<double>& losses() const { return losses_; }
     const std::vector<double>& scores() const { return scores_; }
     std::int64_t no_improvement() const { return no_improvement_; }
-    // The first and the lowest loss the divergence rule has judged (the data loss with
-    // divergence_on_data_loss): what the next call's trainer of a partial_fit starts from.
-    std::pair<double, double> divergence_record() const { return {first_, lowest_}; }
+    // The first, the lowest and the last loss the divergence rule has judged (the data loss
+    // with divergence_on_data_loss): the next partial_fit call's trainer starts from the
+    // first two, and a divergence is reported with the last two.
+    DivergenceRecord divergence_record() const { return {first_, lowest_, previous_}; }
     std::size_t n_params() const { return params_.size; }
 
 private:
