@@ -26,6 +26,12 @@ plain weights.
   stepped by linear_epoch's row kernels with nothing else per step (about 1.2-1.3x an
   unaveraged epoch, ``benchmarks/bench_averaging.py``). Only in-memory data with a loss of the core can be
   averaged: chunked or Dask data and custom (NumPy) losses are refused with a clear error.
+- Sparse (CSR) X averages too, with the dense fit's results up to rounding
+  (core/sparse_stepwise_epochs.hpp). Plain SGD without an l1 part keeps the mean or EMA
+  lazily (scikit-learn's method, core/lazy_average.hpp), so a step stays O(the row's
+  non-zeros), plus an occasional pass over all weights (after 16, 256, 4096, ... steps; an
+  EMA of decay d every ln(16) / (1 - d) steps). Other rules, and plain SGD with an l1 part, fold
+  every weight after each step: O(n_features) per step.
 
 Gradient clipping (torch.nn.utils' semantics, as :mod:`pygdx.clip` and :func:`pygdx.minimize`):
 each batch's gradient of the objective (data part and penalty, over every coefficient and
@@ -33,7 +39,13 @@ intercept as one vector) is clamped to [-clip_grad_value, clip_grad_value], then
 2-norm of at most clip_grad_norm, before the optimizer's step (core/clipping.hpp). A clipped
 fit takes one batch path for every batch size (the full gradient of each batch, then the
 step), so its bits differ from an unclipped fit's even when nothing is clipped, and plain
-SGD's clamped weight decay does not apply.
+SGD's clamped weight decay does not apply. On sparse X the clip needs the norm of the whole
+gradient, whose penalty part (alpha * w) is dense: every clipped step builds the gradient over
+every coefficient and steps all of them, O(n_features) per step, whatever ``sparse_updates``
+says (the dense fit's results up to rounding).
+
+A third kind of averaging, once per epoch rather than every step, is ``swa_start=``
+(pygdx._swa: torch's AveragedModel in an epoch loop).
 """
 
 from __future__ import annotations
