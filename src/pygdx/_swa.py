@@ -13,9 +13,11 @@ by :mod:`pygdx.swa_utils`, so the numbers are torch's). ``coef_``, ``intercept_`
 prediction are that mean once epoch k has ended, the plain weights before. ``fit`` starts a
 new mean; ``partial_fit`` (one epoch per call) goes on with it while ``swa_start`` is
 unchanged, so there the k-th call is the first averaged. The SWA learning rate of
-``SWALR`` is a schedule of its own (``lr=``), independent of this option. The tol rule and
-early stopping judge the weights the optimizer steps (as torch's loop evaluates ``model``, not
-``swa_model``, while training), and restoring the best epoch's weights leaves the mean as it is.
+``SWALR`` is a schedule of its own (``lr=``), independent of this option. The tol rule
+judges the epoch loss of the weights the optimizer steps, and so does early stopping where the
+core scores the held-out rows (as torch's loop evaluates ``model`` while training); with
+gradient clipping Python scores them, through the model's predictions (the mean once begun).
+Restoring the best epoch's weights leaves the mean as it is.
 
 How it differs from ``average=`` (scikit-learn's averaged SGD): ``average`` folds the weights
 after every optimizer step (one per row at batch_size=1) from step k on, inside the core;
