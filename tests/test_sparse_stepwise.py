@@ -178,3 +178,52 @@ def test_sparse_stepwise_epochs_check_their_arrays(data):
         pygdx._core.csr_averaged_epoch(*args, True, hyper, schedule, counters, theta.astype(np.float32), states,
                                        np.zeros(16, np.float32), 1.0)
     assert opt.t == 0 and not theta.any()
+
+
+INTERRUPTED_SPARSE_FIT = """
+import json, sys, time
+import numpy as np, scipy.sparse, pygdx
+rng = np.random.default_rng(0)
+n, d = 100_000, 30_000  # 30 non-zeros a row
+X = scipy.sparse.csr_matrix((rng.normal(size=30 * n), rng.integers(0, d, size=30 * n), np.arange(0, 30 * n + 1, 30)),
+                            shape=(n, d))
+y = rng.integers(0, 2, size=n)
+options = {"clipped": {"clip_grad_norm": 1.0, "batch_size": 1}, "averaged_adam": {"average": True, "batch_size": 1},
+           "averaged_sgd": {"ema_decay": 0.5, "optimizer": "sgd", "batch_size": 1, "max_iter": 10**6, "lr": 1e-4}}
+est = pygdx.GDClassifier(**{"max_iter": 1, "tol": None, "random_state": 0, **options[sys.argv[1]]})
+print("ready", flush=True)
+try:
+    est.fit(X, y)
+    print(json.dumps({"interrupted": False}))
+except KeyboardInterrupt:
+    stopped = time.perf_counter()
+    print(json.dumps({"interrupted": True, "stopped": stopped, "n_iter": est.n_iter_, "t": est.t_,
+                      "finite": bool(np.isfinite(est.coef_).all())}), flush=True)
+"""
+
+
+@pytest.mark.parametrize("kind", ["clipped", "averaged_adam", "averaged_sgd"])
+def test_ctrl_c_stops_a_sparse_averaged_or_clipped_epoch(tmp_path, kind):
+    # O(n_features) steps (clipping, Adam's average) make one epoch minutes long; the lazy
+    # plain-SGD average runs a million short epochs: each is stopped within half a second.
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "fit.py"
+    script.write_text(INTERRUPTED_SPARSE_FIT)
+    with subprocess.Popen([sys.executable, str(script), kind], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(1.0)
+            sent = time.perf_counter()
+            proc.send_signal(signal.SIGINT)
+            out = json.loads(proc.stdout.readline())
+        finally:
+            proc.kill()
+    assert out["interrupted"] and out["finite"]
+    assert out["stopped"] - sent < 0.5
+    if kind != "averaged_sgd":
+        assert out["n_iter"] == 0 and out["t"] == 0  # the unfinished epoch was undone whole
