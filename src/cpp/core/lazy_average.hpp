@@ -44,6 +44,9 @@ public:
         }
     }
 
+    // The average's stored coefficients (the model's array).
+    const T* stored() const { return p_; }
+
     // v_j was moved from `before` to its current value: keep the average where it was.
     void moved(std::size_t j, T before, const T* v) {
         if (alpha_ != 0.0) {

@@ -116,6 +116,9 @@ EpochResult csr_averaged_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
         const EpochResult result = detail::sparse_batch_epoch(
             pb, data, batch_size, static_cast<const T*>(theta), interrupt,
             [&](const CsrData<T, I>& batch, std::size_t) {
+                // The rows ahead will move the average's entries in their columns too: fetched
+                // ahead as sparse_batch_derivatives fetches the weights'.
+                detail::prefetch_sparse_row(batch, coef_average.stored(), 0);
                 const double loss = sparse_batch_derivatives(pb, batch, static_cast<const T*>(theta), scaled.scale(),
                                                              work, n_threads);
                 if (std::isfinite(loss)) {
