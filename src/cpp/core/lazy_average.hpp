@@ -14,7 +14,8 @@
 // The mean writes out at steps 16, 256, 4096, ... after its start (a pass per factor 16 of
 // steps); an EMA of decay d every ln(16) / (1 − d) steps (every 2,770 steps at d = 0.999);
 // and either once the scale has shrunk 16-fold (every ln(16) / (lr·alpha) steps: 27,700 at
-// lr·alpha = 1e-4). The first fold (μ = 1, the weights themselves) is one pass too.
+// lr·alpha = 1e-4). The first fold (μ = 1, the weights themselves) is one pass too, and so
+// is every fold of an EMA of decay 0 (μ = 1 at every step: the average is the weights).
 #pragma once
 
 #include <algorithm>
