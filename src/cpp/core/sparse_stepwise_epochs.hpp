@@ -142,8 +142,10 @@ EpochResult csr_averaged_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
         pb, data, batch_size, static_cast<const T*>(theta), interrupt, [&](const CsrData<T, I>& batch,
                                                                            std::size_t rows) {
             const double penalty_before = penalty_value(pb.penalty, static_cast<const T*>(theta), n_coef);
+            SparseSettings settings;  // intercept_decay 1: averaged and clipped fits take none yet
+            settings.updates = updates;
             const EpochResult step =
-                csr_epoch(pb, batch, rows, updates, hyper, schedule, counters, params, work, n_threads, nullptr);
+                csr_epoch(pb, batch, rows, settings, hyper, schedule, counters, params, work, n_threads, nullptr);
             if (!step.finite || step.steps == 0) {
                 return std::nan("");
             }
