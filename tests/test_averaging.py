@@ -267,8 +267,9 @@ def test_the_epoch_bindings_refuse_an_ema_that_would_not_be_kept_or_is_not_a_num
     assert opt.t == 60 and average.any()
 
 
-def test_sparse_rows_with_an_ema_are_refused_by_name(data):
+def test_sparse_rows_with_an_ema_train_as_dense_rows(data):
+    # Once refused; tests/test_sparse_stepwise.py covers every sparse path.
     sparse = pytest.importorskip("scipy.sparse")
     X, y = data
-    with pytest.raises(ValueError, match="ema_decay= and clip_grad_norm= / clip_grad_value= train on dense rows"):
-        pygdx.GDRegressor(ema_decay=0.9).fit(sparse.csr_matrix(X), y)
+    ours = pygdx.GDRegressor(ema_decay=0.9, random_state=0, max_iter=5, tol=None).fit(sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(ours.coef_, pygdx.GDRegressor(ema_decay=0.9, random_state=0, max_iter=5, tol=None).fit(X, y).coef_, rtol=1e-9)

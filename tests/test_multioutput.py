@@ -108,5 +108,6 @@ def test_sparse_rows_fit_every_output_as_dense_rows_do(batch_size):
     dense = pygdx.GDRegressor(**kw).fit(X.toarray(), Y)
     np.testing.assert_allclose(rows.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(rows.predict(X), dense.predict(X.toarray()), rtol=1e-9, atol=1e-12)
-    with pytest.raises(ValueError, match="dense rows only"):
-        pygdx.GDRegressor(average=True).fit(X, Y[:, 0])
+    kw["average"] = 5  # averaged too (tests/test_sparse_stepwise.py has the rest)
+    np.testing.assert_allclose(pygdx.GDRegressor(**kw).fit(X, Y).coef_, pygdx.GDRegressor(**kw).fit(X.toarray(), Y).coef_,
+                               rtol=1e-9, atol=1e-12)

@@ -430,6 +430,52 @@ def csr_epoch(
     intercept_decay: float = 1.0,
 ) -> tuple[float, int, bool]: ...
 
+def csr_averaged_epoch(
+    problem: LinearProblem,
+    data: npt.NDArray[np.floating],
+    indices: npt.NDArray[np.integer],
+    indptr: npt.NDArray[np.integer],
+    n_rows: _Int,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    order: npt.NDArray[np.int64],
+    batch_size: int | None,
+    lazy: bool,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+    average: npt.NDArray[np.floating],
+    start: float,
+    n_threads: _Int = 0,
+    shuffle_seed: int | None = None,
+    ema_decay: float | None = None,
+) -> tuple[float, int, bool]: ...
+def csr_clipped_epoch(
+    problem: LinearProblem,
+    data: npt.NDArray[np.floating],
+    indices: npt.NDArray[np.integer],
+    indptr: npt.NDArray[np.integer],
+    n_rows: _Int,
+    y: npt.ArrayLike,
+    sample_weight: npt.ArrayLike | None,
+    order: npt.NDArray[np.int64],
+    batch_size: int | None,
+    hyper: Hyper,
+    schedule: Schedule,
+    counters: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.floating],
+    states: list[npt.NDArray[np.floating]],
+    max_norm: float,
+    max_value: float,
+    average: npt.NDArray[np.floating] | None = None,
+    start: float = 0.0,
+    n_threads: _Int = 0,
+    shuffle_seed: int | None = None,
+    ema_decay: float | None = None,
+) -> tuple[float, int, bool]: ...
+
 class LinearTrainer:
     schedule: Schedule
     def __init__(
@@ -460,6 +506,8 @@ class LinearTrainer:
     def scores(self, start: _Int = 0) -> list[float]: ...
     @property
     def no_improvement(self) -> int: ...
+    @property
+    def divergence_record(self) -> tuple[float, float, float]: ...
 
 # svmlight / libsvm text -> CSR arrays (bindings/svmlight.cpp); one class per value dtype.
 class _SvmlightParser:

@@ -69,6 +69,13 @@ COMMON_PARAMETERS = """
         first step (of ``fit``, or the first after ``ema_decay`` was set or changed in
         ``partial_fit``), then ``ema = ema_decay * ema + (1 - ema_decay) * w``; coef_,
         intercept_ and predictions are the EMA. Not with ``average=``.
+    swa_start : int >= 1 or None
+        Stochastic weight averaging per epoch, as torch's ``swa_utils.AveragedModel`` in an
+        epoch loop: the weights at the end of epoch ``swa_start`` (counted from 1, as
+        ``n_iter_``) and of every later epoch are averaged with equal weights; coef_,
+        intercept_ and predictions are that mean once epoch ``swa_start`` has ended. Unlike
+        ``average=`` it folds once per epoch, not after every step (see pygdx._swa). Not with
+        ``average=`` or ``ema_decay=``; works with chunked and Dask data too.
     clip_grad_norm, clip_grad_value : float or None
         Clip each batch's gradient before the step (value first, then 2-norm), with
         torch.nn.utils' semantics, as ``pygdx.minimize`` does.

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _training, callbacks as _callbacks, optim as _optim
 from ._stepwise import weight_average
+from ._swa import fold_epoch, swa_model_for
 from ._targets import Targets
 from ._validation import check_finite, n_threads, refuse_non_numeric
 from .exceptions import ConvergenceWarning, sklearn_exception
@@ -25,7 +26,7 @@ __all__ = ["Fitting", "FITTED", "initial_theta"]
 # What a fit sets: kept together, so that a failed fit can put all of it back.
 FITTED = ("_theta", "_n_outputs", "n_features_in_", "_optimizer", "_optimizer_config", "_rng", "loss_curve_",
           "validation_scores_", "n_iter_", "classes_", "feature_names_in_", "_average_theta", "_average_start",
-          "_average_decay")
+          "_average_decay", "_divergence_record", "_swa_model", "_swa_start")
 
 
 def initial_theta(coef_init: Any, intercept_init: Any, n_outputs: int, n_features: int,
@@ -89,13 +90,18 @@ class Fitting:
             loss_curve=list(self.loss_curve_) if keep and partial else [],
             validation_scores=list(self.validation_scores_) if keep and partial else [],
             n_iter=self.n_iter_ if keep and partial else 0,
-            start_model=self._start_model(optimizer) if carry_on and start is None else None)
+            start_model=self._start_model(optimizer) if carry_on and start is None else None,
+            divergence_record=self.__dict__.get("_divergence_record") if keep and partial else None)
+        swa_model = swa_model_for(self, theta, carry_on)
         average = None
         if start_step:
             average, start_step = self._average_on(theta, carry_on, start_step, decay, state.optimizer.t)
-        self.__dict__.pop("_average_theta", None)
+        for name in ("_average_theta", "_swa_model", "_swa_start"):
+            self.__dict__.pop(name, None)
         if average is not None:
             self._average_theta = average
+        if swa_model is not None:
+            self.__dict__.update(_swa_model=swa_model, _swa_start=self.swa_start)
         self.__dict__.update(_average_start=start_step, _average_decay=decay, _theta=theta, _n_outputs=targets.n_outputs,
                              n_features_in_=n_features,
                              _optimizer=state.optimizer, _optimizer_config=self._optimizer_settings(), _rng=rng,
@@ -108,6 +114,7 @@ class Fitting:
             yield plan, state
         except KeyboardInterrupt:
             self.n_iter_ = state.n_iter
+            self._divergence_record = state.divergence_record
             raise
         except BaseException:
             for k in FITTED:
@@ -116,6 +123,7 @@ class Fitting:
             rng.bit_generator.state = rng_state
             raise
         self.n_iter_ = state.n_iter
+        self._divergence_record = state.divergence_record
         self.__dict__.pop("_coef_is_sparse", None)  # a new model: coef_ dense again (after sparsify())
 
     def _start_model(self, optimizer: Any) -> tuple | None:
@@ -126,6 +134,19 @@ class Fitting:
             return None  # a fresh optimizer (_optimizer_on): its state is not the previous one
         empty = np.empty(0, dtype=self._theta.dtype)
         return self._theta, [previous.state[0].get(name, empty) for name in previous._state_names]
+
+    def _weights(self) -> np.ndarray:
+        """What the model predicts with: the per-epoch SWA mean (swa_start, pygdx._swa) once
+        an epoch was folded in; the mean (averaged SGD) or moving average (ema_decay) of the
+        weights once its start step was reached (pygdx._stepwise); else the weights the
+        optimizer steps."""
+        swa_model = self.__dict__.get("_swa_model")
+        if swa_model is not None and swa_model.n_averaged:
+            return swa_model.params[0]
+        start = self.__dict__.get("_average_start", 0)
+        if start and self._optimizer is not None and self._optimizer.t >= start:
+            return self._average_theta
+        return self._theta
 
     def _average_on(self, theta: np.ndarray, carry_on: bool, start: int, decay: float | None,
                     t: int) -> tuple[np.ndarray, int]:
@@ -192,8 +213,11 @@ class Fitting:
                 cb.on_train_begin(self, plan.max_epochs)
         start = time.perf_counter()
 
+        swa_model = self.__dict__.get("_swa_model")
+
         def on_epoch(epoch: int, loss: float, validation: float | None) -> bool:
             self.n_iter_ = state.n_iter
+            fold_epoch(swa_model, self.__dict__.get("_swa_start"), state.n_iter, state.theta)
             if self.verbose:
                 self._print_epoch(loss, validation, start)
             info = {"epoch": epoch, "loss": float(loss), "validation_score": validation,
@@ -205,7 +229,8 @@ class Fitting:
             return stop
 
         try:
-            ended = _training.train(plan, state, source, on_epoch if cbs or self.verbose else None, score)
+            each_epoch = cbs or self.verbose or swa_model is not None
+            ended = _training.train(plan, state, source, on_epoch if each_epoch else None, score)
         finally:
             if not plan.partial:
                 for cb in cbs:

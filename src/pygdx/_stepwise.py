@@ -26,6 +26,12 @@ plain weights.
   stepped by linear_epoch's row kernels with nothing else per step (about 1.2-1.3x an
   unaveraged epoch, ``benchmarks/bench_averaging.py``). Only in-memory data with a loss of the core can be
   averaged: chunked or Dask data and custom (NumPy) losses are refused with a clear error.
+- Sparse (CSR) X averages too, with the dense fit's results up to rounding
+  (core/sparse_stepwise_epochs.hpp). Plain SGD without an l1 part keeps the mean or EMA
+  lazily (scikit-learn's method, core/lazy_average.hpp), so a step stays O(the row's
+  non-zeros), plus an occasional pass over all weights (after 16, 256, 4096, ... steps; an
+  EMA of decay d every ln(16) / (1 - d) steps). Other rules, and plain SGD with an l1 part, fold
+  every weight after each step: O(n_features) per step.
 
 Gradient clipping (torch.nn.utils' semantics, as :mod:`pygdx.clip` and :func:`pygdx.minimize`):
 each batch's gradient of the objective (data part and penalty, over every coefficient and
@@ -33,16 +39,24 @@ intercept as one vector) is clamped to [-clip_grad_value, clip_grad_value], then
 2-norm of at most clip_grad_norm, before the optimizer's step (core/clipping.hpp). A clipped
 fit takes one batch path for every batch size (the full gradient of each batch, then the
 step), so its bits differ from an unclipped fit's even when nothing is clipped, and plain
-SGD's clamped weight decay does not apply.
+SGD's clamped weight decay does not apply. On sparse X the clip needs the norm of the whole
+gradient, whose penalty part (alpha * w) is dense: every clipped step builds the gradient over
+every coefficient and steps all of them, O(n_features) per step, whatever ``sparse_updates``
+says (the dense fit's results up to rounding).
+
+A third kind of averaging, once per epoch rather than every step, is ``swa_start=``
+(pygdx._swa: torch's AveragedModel in an epoch loop).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
 
 from . import _core
+from ._sparse import SparseInMemory
 from ._training import InMemory
 
 __all__ = ["average_start", "weight_average", "StepwiseSource"]
@@ -78,9 +92,9 @@ class StepwiseSource:
 
     def __init__(self, rows: Any, average: np.ndarray | None, start: int, clip: tuple | None,
                  ema_decay: float | None = None) -> None:
-        if not isinstance(rows, InMemory):
-            raise ValueError("average=, ema_decay= and clip_grad_norm= / clip_grad_value= train on dense rows only "
-                             "for now; pass X.toarray() or turn them off")
+        if not isinstance(rows, (InMemory, SparseInMemory)):
+            raise ValueError("average=, ema_decay= and clip_grad_norm= / clip_grad_value= need in-memory X (a NumPy "
+                             "array or a SciPy CSR matrix); turn them off to train on this data")
         self.rows, self.average, self.start, self.clip, self.ema_decay = rows, average, start, clip, ema_decay
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
@@ -93,19 +107,28 @@ class StepwiseSource:
         batch_size = None if plan.batch_size is None else min(int(plan.batch_size), len(rows.rows))
         steps = rows.steps_per_epoch(plan)
 
+        if isinstance(rows, SparseInMemory):
+            X = rows.X
+            data = (problem, X.data, X.indices, X.indptr, X.shape[0], rows.y, rows.sample_weight, rows.rows,
+                    batch_size)
+            clipped = partial(_core.csr_clipped_epoch, *data)
+            averaged = partial(_core.csr_averaged_epoch, *data, plan.sparse_updates == "lazy")
+        else:
+            data = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size)
+            clipped = partial(_core.clipped_epoch, *data)
+            averaged = partial(_core.averaged_epoch, *data)
+
         def epoch(seed: int | None) -> tuple[float, bool]:
             # The trainer undoes a failed or interrupted epoch's weights and optimizer state;
             # the average of the weights is undone here.
             saved = None if average is None else average.copy()
             hyper, schedule, counters, states = optimizer.core_buffers(steps=steps)
-            common = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size, hyper, schedule, counters,
-                      theta, states)
+            common = (hyper, schedule, counters, theta, states)
             try:
                 if clip is not None:
-                    loss, _, finite = _core.clipped_epoch(*common, clip[0], clip[1], average, start, plan.n_threads,
-                                                          seed, decay)
+                    loss, _, finite = clipped(*common, clip[0], clip[1], average, start, plan.n_threads, seed, decay)
                 else:
-                    loss, _, finite = _core.averaged_epoch(*common, average, start, plan.n_threads, seed, decay)
+                    loss, _, finite = averaged(*common, average, start, plan.n_threads, seed, decay)
             except BaseException:
                 if saved is not None:
                     average[...] = saved

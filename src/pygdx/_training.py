@@ -122,6 +122,9 @@ class FitState:
     # unchanged until the call ends: the trainer undoes a failed first epoch from it rather
     # than from a copy of its own (core/epoch_undo.hpp). None: the trainer copies.
     start_model: tuple | None = None
+    # (judged on the data loss?, first, lowest): the losses the divergence rule judged in
+    # earlier calls (LinearTrainer.divergence_record), None before the first epoch.
+    divergence_record: tuple | None = None
 
 
 class DataSource(Protocol):
@@ -267,11 +270,12 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
     hyper, schedule, counters, buffers = optimizer.core_buffers()
     curve = state.loss_curve
     problem = plan.problem
+    on_data_loss = judges_data_loss(optimizer, plan)
     rule = _core.StoppingRule(None if owns_stopping else plan.tol, int(plan.n_iter_no_change), not plan.partial,
                               divergence_epochs=divergence_epochs(optimizer, plan.partial),
-                              divergence_on_data_loss_of=problem if judges_data_loss(optimizer, plan) else None)
+                              divergence_on_data_loss_of=problem if on_data_loss else None)
     trainer = _core.LinearTrainer(problem, hyper, schedule, counters, state.theta, buffers, rule,
-                                  curve[0] if curve else 0.0, min(curve) if curve else 0.0, len(curve))
+                                  *divergence_history(state, on_data_loss))
     if state.start_model is not None:
         trainer.keep_first_epoch_from(*state.start_model)
     runner = source.bind(plan, optimizer, problem)
@@ -299,11 +303,11 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
         try:
             outcome, ran = trainer.run(runner, seeds, n_epochs, not python_judge)
         except KeyboardInterrupt:
-            recorded = _record(trainer, state, recorded, plateau)
+            recorded = _record(trainer, state, recorded, plateau, on_data_loss)
             if seeds is not None:
                 _rewind(state.rng, rng_state, recorded - epoch + 1, n_epochs)
             raise
-        recorded = _record(trainer, state, recorded, plateau)
+        recorded = _record(trainer, state, recorded, plateau, on_data_loss)
         outcome = _core.TrainOutcome(outcome)
         if seeds is not None:
             _rewind(state.rng, rng_state, ran + (outcome == _core.TrainOutcome.non_finite), n_epochs)
@@ -316,8 +320,10 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
                 "badly scaled: try a smaller lr or standardise X (e.g. sklearn's StandardScaler). The model was "
                 "left as it was before this call.", state.n_iter + 1)
         if outcome == _core.TrainOutcome.diverged:
+            _, lowest, last = trainer.divergence_record
             raise TrainingDiverged(
-                f"{plan.owner}: training diverged: the loss grew from {min(curve):.4g} to {curve[-1]:.4g} by epoch "
+                f"{plan.owner}: training diverged: the {'data ' if on_data_loss else ''}loss grew from {lowest:.4g} to "
+                f"{last:.4g} by epoch "
                 f"{len(curve)}; the learning rate ({plan.lr_text}) is too large for this data: try a smaller lr (a "
                 "tenth) or standardise X (e.g. sklearn's StandardScaler)", len(curve))
         converged = outcome == _core.TrainOutcome.converged
@@ -367,9 +373,25 @@ def judges_data_loss(optimizer: Any, plan: Plan) -> bool:
     return plain and plan.on_core and plan.loss.bounded_derivative
 
 
-def _record(trainer: Any, state: FitState, recorded: int, plateau: Any) -> int:
+def divergence_history(state: FitState, on_data_loss: bool) -> tuple[float, float, int]:
+    """(first, lowest, epochs before) the divergence rule of a call starts from: the losses it
+    judged in the earlier calls (partial_fit's curve goes on) when they are of the kind it
+    judges now (the data loss, or the epoch loss: the curve's). A record of the other kind
+    (the optimizer or loss changed between calls) would compare data losses with objectives,
+    so the rule then starts afresh at this call's first epoch."""
+    record, curve = state.divergence_record, state.loss_curve
+    if record is not None and record[0] == on_data_loss:
+        return record[1], record[2], len(curve)
+    if curve and record is None and not on_data_loss:  # a model fitted before records were kept
+        return curve[0], min(curve), len(curve)
+    return 0.0, 0.0, 0
+
+
+def _record(trainer: Any, state: FitState, recorded: int, plateau: Any, on_data_loss: bool) -> int:
     """Bring ``state`` (and a plateau schedule) up to the epochs the trainer has run."""
     new = trainer.losses(recorded)
+    if new:
+        state.divergence_record = (on_data_loss, *trainer.divergence_record[:2])
     state.loss_curve.extend(new)
     state.validation_scores.extend(trainer.scores(recorded))
     state.n_iter += len(new)

@@ -122,6 +122,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
     "clip_grad_norm": [NONE, interval(0, None, closed="neither")],
     "clip_grad_value": [NONE, interval(0, None, closed="neither")],
     "ema_decay": [NONE, interval(0, 1)],
+    "swa_start": [NONE, interval(1, None, whole=True, what="an integer >= 1 (the first epoch averaged)")],
     "average": [BOOLEAN, interval(0, None, integer_type=True, what="an integer >= 0 (the step averaging starts at)")],
     "class_weight": [NONE, options("balanced"),
                      Constraint(_class_weight_dict, "a dict {label: finite weight >= 0}")],

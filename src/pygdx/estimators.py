@@ -138,15 +138,6 @@ class _GDBase(EstimatorProtocol, Fitting, SparseCoef):
         self._check_coef_exists()
         self._weights()[self._n_outputs * self.n_features_in_ :] = np.asarray(value, dtype=self._theta.dtype).ravel()
 
-    def _weights(self) -> np.ndarray:
-        """What the model predicts with: the mean (averaged SGD) or moving average (ema_decay)
-        of the weights once its start step was reached (see pygdx._stepwise), else the weights
-        the optimizer steps."""
-        start = self.__dict__.get("_average_start", 0)
-        if start and self._optimizer is not None and self._optimizer.t >= start:
-            return self._average_theta
-        return self._theta
-
     def _check_coef_exists(self) -> None:
         if "_theta" not in self.__dict__:
             raise AttributeError(f"This {type(self).__name__} instance is not fitted yet: it has no coef_")
@@ -368,6 +359,7 @@ class GDRegressor(_GDBase):
         ema_decay: float | None = None,
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
+        swa_start: int | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
         callbacks: list | None = None,
@@ -395,6 +387,7 @@ class GDRegressor(_GDBase):
         self.ema_decay = ema_decay
         self.clip_grad_norm = clip_grad_norm
         self.clip_grad_value = clip_grad_value
+        self.swa_start = swa_start
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.callbacks = callbacks
@@ -485,6 +478,7 @@ class GDClassifier(_GDBase):
         ema_decay: float | None = None,
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
+        swa_start: int | None = None,
         class_weight: dict | str | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -512,6 +506,7 @@ class GDClassifier(_GDBase):
         self.ema_decay = ema_decay
         self.clip_grad_norm = clip_grad_norm
         self.clip_grad_value = clip_grad_value
+        self.swa_start = swa_start
         self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.verbose = verbose

@@ -11,6 +11,7 @@ void register_validation(py::module_& m);
 void register_trainer(py::module_& m);
 void register_stepwise(py::module_& m);
 void register_sparse(py::module_& m);
+void register_sparse_stepwise(py::module_& m);
 void register_l1(py::module_& m);
 void register_svmlight(py::module_& m);
 
@@ -28,5 +29,6 @@ PYBIND11_MODULE(_core, m) {
     register_l1(m);
     register_trainer(m);
     register_stepwise(m);
+    register_sparse_stepwise(m);
     register_svmlight(m);
 }

@@ -8,38 +8,15 @@
 #include "bindings/arrays.hpp"
 #include "bindings/epoch_call.hpp"
 #include "bindings/linear_inputs.hpp"
+#include "bindings/stepwise_rules.hpp"
 #include "core/stepwise_epochs.hpp"
 
 namespace py = pybind11;
 using pygdx_bindings::checked_theta;
 using pygdx_bindings::is_float32;
+using pygdx_bindings::weight_average;
 
 namespace {
-
-// The average an epoch keeps: the mean from step `start` on, or with `ema_decay` (a number in
-// [0, 1]) the exponential moving average from step `start` on.
-pygdx::WeightAverage weight_average(double start, py::object ema_decay) {
-    if (!(start >= 0.0)) {
-        throw py::value_error("start must be >= 0 (0: no average)");
-    }
-    pygdx::WeightAverage rule;
-    rule.start = start;
-    if (!ema_decay.is_none()) {
-        if (!(start >= 1.0)) {  // start 0 keeps no average: an EMA asked for would silently not be kept
-            throw py::value_error("an exponential moving average (ema_decay) needs start >= 1, the step it begins at");
-        }
-        rule.ema = true;
-        try {
-            rule.decay = ema_decay.cast<double>();
-        } catch (const py::cast_error&) {
-            throw py::value_error("ema_decay must be a number in [0, 1] or None");
-        }
-        if (!(rule.decay >= 0.0 && rule.decay <= 1.0)) {
-            throw py::value_error("ema_decay must be in [0, 1]");
-        }
-    }
-    return rule;
-}
 
 // averaged_epoch, or clipped_epoch when `clip` is given, in theta's dtype, after the checks
 // of every epoch binding and those of `average` (n_params, theta's dtype, its own array).
@@ -93,12 +70,7 @@ void register_stepwise(py::module_& m) {
            py::object batch_size, const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters,
            py::array theta, py::list states, double max_norm, double max_value, py::object average, double start,
            int n_threads, py::object shuffle_seed, py::object ema_decay) {
-            if (!(max_norm >= 0.0) || !(max_value >= 0.0)) {
-                throw py::value_error("max_norm and max_value must be >= 0 (0: no clipping of that kind)");
-            }
-            pygdx::GradientClip clip;
-            clip.max_norm = max_norm;
-            clip.max_value = max_value;
+            const pygdx::GradientClip clip = pygdx_bindings::gradient_clip(max_norm, max_value);
             return stepwise_epoch(pb, X, y, sw, order, batch_size, hyper, schedule, counters, theta, states, &clip,
                                   average, start, n_threads, shuffle_seed, ema_decay);
         },

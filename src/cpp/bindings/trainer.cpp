@@ -220,6 +220,10 @@ public:
     std::int64_t no_improvement() const {
         return f32_ ? f32_->trainer.no_improvement() : f64_->trainer.no_improvement();
     }
+    py::tuple divergence_record() const {
+        const auto record = f32_ ? f32_->trainer.divergence_record() : f64_->trainer.divergence_record();
+        return py::make_tuple(record.first, record.lowest, record.last);
+    }
 
     pygdx::Schedule schedule;  // read by the epochs; a plateau record is stepped by the trainer
 
@@ -419,5 +423,8 @@ void register_trainer(py::module_& m) {
         .def("losses", &LinearTrainer::losses, py::arg("start") = 0,
              "The epoch losses recorded by this trainer from epoch `start` on.")
         .def_property_readonly("no_improvement", &LinearTrainer::no_improvement)
+        .def_property_readonly("divergence_record", &LinearTrainer::divergence_record,
+                               "(first, lowest, last) loss the divergence rule judged: the data loss with "
+                               "divergence_on_data_loss_of, else the epoch loss.")
         .def_readwrite("schedule", &LinearTrainer::schedule);
 }

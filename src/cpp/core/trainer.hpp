@@ -62,13 +62,18 @@ enum class TrainOutcome : int {
     interrupted = 4,  // a stop was requested: the unfinished epoch was undone
 };
 
+// The first, the lowest and the last loss a Trainer's divergence rule has judged.
+struct DivergenceRecord {
+    double first, lowest, last;
+};
+
 // One epoch's result from an epoch function: see EpochResult.
 template <class T>
 class Trainer {
 public:
-    // `params` and `counters` are the optimizer's buffers (stepped in place); `history` is
-    // the first and the lowest epoch loss of earlier calls (partial_fit's curve goes on), or
-    // NaN when there are none.
+    // `params` and `counters` are the optimizer's buffers (stepped in place); `first_loss`
+    // and `lowest_loss` are those the divergence rule judged in earlier calls (partial_fit's
+    // curve goes on: divergence_record()), of the kind it judges now.
     Trainer(const ParamBuffers<T>& params, int n_state, double* counters, const StoppingRule& rule,
             double first_loss, double lowest_loss, std::size_t epochs_before)
         : params_(params), n_state_(n_state), counters_(counters), rule_(rule), first_(first_loss),
@@ -172,6 +177,10 @@ public:
     const std::vector<double>& losses() const { return losses_; }
     const std::vector<double>& scores() const { return scores_; }
     std::int64_t no_improvement() const { return no_improvement_; }
+    // The first, the lowest and the last loss the divergence rule has judged (the data loss
+    // with divergence_on_data_loss): the next partial_fit call's trainer starts from the
+    // first two, and a divergence is reported with the last two.
+    DivergenceRecord divergence_record() const { return {first_, lowest_, previous_}; }
     std::size_t n_params() const { return params_.size; }
 
 private:
