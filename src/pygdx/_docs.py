@@ -62,7 +62,10 @@ COMMON_PARAMETERS = """
         scikit-learn's ``average=`` (see pygdx._stepwise). When step k is reached with
         averaging on, this is also torch's SWA (``swa_utils.AveragedModel``'s equal-weight
         mean) updated after every step from step k; turned on in ``partial_fit`` after step k,
-        the mean starts from zeros as scikit-learn's ``partial_fit`` does.
+        the mean starts from zeros as scikit-learn's ``partial_fit`` does. With an l1 part
+        (penalty="l1" or "elasticnet") averaged plain SGD pays it by a proximal step after
+        each batch, not by the cumulative penalty the unaveraged fit and scikit-learn use, so
+        its weights (and their average) differ slightly from scikit-learn's averaged ones.
     ema_decay : float in [0, 1] or None
         Exponential moving average of the weights after every step, torch's
         ``AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(ema_decay))``: the weights after its

@@ -57,7 +57,7 @@ import numpy as np
 
 from . import _core
 from ._sparse import SparseInMemory
-from ._training import InMemory
+from ._training import InMemory, intercept_decay_for
 
 __all__ = ["average_start", "weight_average", "StepwiseSource"]
 
@@ -96,6 +96,8 @@ class StepwiseSource:
             raise ValueError("average=, ema_decay= and clip_grad_norm= / clip_grad_value= need in-memory X (a NumPy "
                              "array or a SciPy CSR matrix); turn them off to train on this data")
         self.rows, self.average, self.start, self.clip, self.ema_decay = rows, average, start, clip, ema_decay
+        # What train() asks before refusing an intercept_decay meant for sparse rows.
+        self.sparse_rows = isinstance(rows, SparseInMemory)
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
         if not plan.on_core:
@@ -108,6 +110,10 @@ class StepwiseSource:
         steps = rows.steps_per_epoch(plan)
 
         if isinstance(rows, SparseInMemory):
+            if intercept_decay_for(plan, True) != 1.0:
+                raise ValueError(f"{plan.owner}: intercept_decay={plan.intercept_decay!r} is not implemented together "
+                                 "with average=, ema_decay= or clip_grad_norm= / clip_grad_value= on sparse X; use "
+                                 "intercept_decay=1.0 (an undamped intercept, as on dense X) or turn those off")
             X = rows.X
             data = (problem, X.data, X.indices, X.indptr, X.shape[0], rows.y, rows.sample_weight, rows.rows,
                     batch_size)
