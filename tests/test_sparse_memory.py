@@ -4,6 +4,7 @@ down) grows the process's resident memory by less than half the matrix's own siz
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -110,6 +111,12 @@ print(first, peak_growth(lambda: clf.partial_fit(X, y)))
 """
 
 
+# AddressSanitizer keeps freed blocks resident (its quarantine) and adds shadow memory, so the
+# resident size no longer measures what the fit holds: the sanitizer stage of CI skips it.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
+@pytest.mark.skipif(UNDER_ASAN, reason="resident-size growth is not the fit's memory under AddressSanitizer")
 def test_an_adam_mini_batch_epoch_grows_memory_by_less_than_half_the_matrix():
     # Adam's weights and two moment vectors (one entry per column) are about a quarter of such
     # a matrix: the trainer's undo of an epoch must not copy them (core/epoch_undo.hpp). The
