@@ -221,14 +221,25 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
     return loss_sum;
 }
 
+// Goes on with every block (accumulate_rows's default).
+struct AlwaysGoOn {
+    bool operator()(std::size_t) const { return true; }
+};
+
 // Accumulates rows [begin, end) of `data` into grad (double, n_params) and returns the
 // weighted loss sum. `block` is an n_coef scratch buffer of type T, `scratch` 2K doubles.
-template <class T>
+// `go_on(work)` is asked before each block of rows_per_block rows with the row-elements
+// done since the last ask; false abandons the sums unfinished. A huge batch's chunk is
+// seconds of work under a sanitizer, so a stop cannot wait for the chunk's end.
+template <class T, class GoOn = AlwaysGoOn>
 double accumulate_rows(const LinearProblem& pb, const LinearData<T>& data, const T* theta, std::size_t begin,
-                       std::size_t end, double* grad, T* block, double* scratch) {
+                       std::size_t end, double* grad, T* block, double* scratch, GoOn&& go_on = GoOn{}) {
     const std::size_t n_coef = pb.n_coef();
     double loss_sum = 0.0;
     for (std::size_t start = begin; start < end; start += rows_per_block) {
+        if (start != begin && !go_on(rows_per_block * n_coef)) {
+            return loss_sum;
+        }
         const std::size_t stop = std::min(end, start + rows_per_block);
         std::fill(block, block + n_coef, T(0));
         loss_sum += sum_rows_into(pb, data, theta, start, stop, block, grad + n_coef, scratch);
@@ -318,9 +329,9 @@ public:
     // in `summed` (double, n_params; overwritten). Each chunk of rows gets its own partial;
     // threads take the next chunk as they finish one (a thread slowed by other work on the
     // machine then holds up nobody), and the partials are added in chunk order. With an
-    // `interrupt`, the calling thread polls it after each of its chunks, and a requested stop
-    // ends the pass early (one huge batch is seconds of work): interrupted() then says the
-    // sums are unfinished.
+    // `interrupt`, the calling thread polls it between blocks of rows, and a requested stop
+    // ends the pass early, every thread at its next block (one huge batch is seconds of
+    // work): interrupted() then says the sums are unfinished.
     double sum(const LinearData<T>& data, const T* theta, double* summed, Interrupt* interrupt = nullptr) {
         const std::size_t P = pb_.n_params();
         const std::size_t n_coef = pb_.n_coef();
@@ -346,11 +357,16 @@ public:
                  c = next.fetch_add(1)) {
                 const std::size_t begin = n / chunks * c + std::min(c, n % chunks);
                 const std::size_t end = n / chunks * (c + 1) + std::min(c + 1, n % chunks);
+                // member 0 is the calling thread, the only one that may poll the interrupt
+                auto go_on = [&, member](std::size_t work) {
+                    if (member == 0 && interrupt != nullptr && interrupt->requested(work)) {
+                        stop.store(true, std::memory_order_relaxed);
+                    }
+                    return !stop.load(std::memory_order_relaxed);
+                };
                 losses_[c] = detail::accumulate_rows(pb_, data, theta, begin, end, partial_.data() + c * P,
-                                                     blocks_.data() + m * n_coef, scratch_.data() + m * 2 * K);
-                if (member == 0 && interrupt != nullptr && interrupt->requested((end - begin) * n_coef)) {
-                    stop.store(true, std::memory_order_relaxed);
-                }
+                                                     blocks_.data() + m * n_coef, scratch_.data() + m * 2 * K, go_on);
+                go_on(detail::rows_per_block * n_coef);
             }
         });
         interrupted_ = stop.load();

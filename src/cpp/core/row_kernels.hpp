@@ -111,6 +111,11 @@ PYGDX_ALWAYS_INLINE T fixed_order_sum(std::size_t n, Term term) {
 template <class T>
 struct Lanes {
     typedef T type __attribute__((vector_size(32)));
+    // The same lanes at any address of a T, read by one plain vector load. A memcpy into
+    // a vector was lowered on AVX2 to 16-byte copies through the stack that the 32-byte
+    // multiply then read back, a failed store-to-load forward on every 16 weights of every
+    // float64 dot product (half the batch-1 epoch's compute).
+    typedef T unaligned __attribute__((vector_size(32), aligned(sizeof(T)), __may_alias__));
 };
 #else
 template <class T>
@@ -149,7 +154,11 @@ struct Sums16 {
 // the calling convention between clones (GCC's -Wpsabi).
 template <class T>
 PYGDX_ALWAYS_INLINE void load_lanes(typename Lanes<T>::type& v, const T* p) {
+#if defined(__GNUC__) || defined(__clang__)
+    v = *reinterpret_cast<const typename Lanes<T>::unaligned*>(p);
+#else
     std::memcpy(&v, p, sizeof(v));
+#endif
 }
 
 // Sixteen running sums of n terms a[j]·b[j] for several rows b, sharing the loads of a
