@@ -25,6 +25,8 @@ def test_team_batches_equal_reference_whatever_the_threads(optimizer, kwargs, ba
     X, y, theta0, sw = make_data(loss, n=n, d=d, dtype=dtype)
     theta0 *= 0.1
     pb = make_problem("huber", "l2", alpha=0.01, n_features=d)
+    hyper = pygdx.optim.get(optimizer, [theta0.copy()], **kwargs).core_buffers()[0]
+    assert _core.linear_epoch_path(pb, batch_size, hyper) == "team_parts"
     order = np.random.default_rng(5).permutation(n).astype(np.int64)
     runs = [run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, t) for t in (1, 2, 3, 0)]
     for other in runs[1:]:
@@ -56,3 +58,25 @@ def test_a_nan_row_stops_the_team_before_its_batch_steps():
                                                   threads)
         assert not finite and steps == 10
         assert np.isfinite(theta).all()
+
+
+# The estimators' fits through the team (batch 32: parts summed in column halves; batch 256:
+# larger column-half parts) and through column halves on one thread (batch 24), with an l2
+# penalty (an l1 part would send every epoch to the l1 path): the same bits with 1 and 2
+# threads. Small enough for the CI's ThreadSanitizer stage (tests/test_estimator_state.py's
+# thread test uses elasticnet, so it never reaches these paths).
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size, path", [(32, "team_parts"), (256, "team_parts"), (24, "column_halves")])
+def test_estimator_fits_through_the_team_and_column_halves_do_not_depend_on_n_jobs(batch_size, path, dtype):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1500, 100)).astype(dtype)
+    y = X[:, :5].sum(axis=1) + 0.1 * rng.normal(size=1500)
+    hyper = pygdx.optim.get("adam", [np.zeros(101, dtype=dtype)], lr=1e-3).core_buffers()[0]
+    assert _core.linear_epoch_path(make_problem("squared_error", "l2", alpha=1e-4, n_features=100), batch_size,
+                                   hyper) == path
+    fits = [pygdx.GDRegressor(optimizer="adam", lr=1e-3, batch_size=batch_size, max_iter=2, tol=None, penalty="l2",
+                              alpha=1e-4, random_state=0, n_jobs=n_jobs).fit(X, y) for n_jobs in (1, 2)]
+    np.testing.assert_array_equal(fits[1].coef_, fits[0].coef_)
+    np.testing.assert_array_equal(fits[1].intercept_, fits[0].intercept_)
+    assert fits[1].loss_curve_ == fits[0].loss_curve_
+    assert fits[0].coef_.dtype == dtype

@@ -151,6 +151,14 @@ void register_linear(py::module_& m) {
         "One epoch over the rows listed in `order` (int64, shuffled in place first when a seed is "
         "given): returns (mean objective over the epoch, optimizer steps, finite).");
     m.def(
+        "linear_epoch_path",
+        [](const pygdx::LinearProblem& pb, std::size_t batch_size, const pygdx::Hyper& hyper) {
+            return std::string(pygdx::epoch_path_name(pb, batch_size, hyper));
+        },
+        py::arg("problem"), py::arg("batch_size"), py::arg("hyper"),
+        "The path linear_epoch takes for batches of `batch_size` rows (at most the epoch's rows): "
+        "'l1', 'stochastic_sgd', 'stochastic', 'team_parts', 'column_halves', 'small_rows' or 'row_pass'.");
+    m.def(
         "shuffle_rows",
         [](py::array order, std::uint64_t seed) {
             check_order(order);

@@ -7,6 +7,7 @@
 #include "core/column_halves_epoch.hpp"
 #include "core/linear.hpp"
 #include "core/losses.hpp"
+#include "core/penalty.hpp"
 #include "core/optimizers.hpp"
 #include "core/sgd_fused_step.hpp"
 #include "core/team_parts_epoch.hpp"
@@ -55,6 +56,33 @@ inline BatchPath choose_batch_path(const LinearProblem& pb, std::size_t batch_si
         return detail::sgd_fuses_with_gradient(hyper) ? BatchPath::stochastic_sgd : BatchPath::stochastic;
     }
     return BatchPath::small_rows;
+}
+
+// Epochs of problems with an l1 part take l1_epoch.hpp's path (proximal steps), whatever the
+// batch size; every other epoch takes choose_batch_path's.
+inline bool epoch_takes_l1_path(const LinearProblem& pb) { return penalty_weights(pb.penalty).l1 != 0.0; }
+
+// The path an epoch of `batch_size` rows takes, by name: what tests check to know that
+// their data reach the path they mean to test (thresholds move as kernels change).
+inline const char* epoch_path_name(const LinearProblem& pb, std::size_t batch_size, const Hyper& hyper) {
+    if (epoch_takes_l1_path(pb)) {
+        return "l1";
+    }
+    switch (choose_batch_path(pb, batch_size, hyper)) {
+        case BatchPath::stochastic_sgd:
+            return "stochastic_sgd";
+        case BatchPath::stochastic:
+            return "stochastic";
+        case BatchPath::team_parts:
+            return "team_parts";
+        case BatchPath::column_halves:
+            return "column_halves";
+        case BatchPath::small_rows:
+            return "small_rows";
+        case BatchPath::row_pass:
+            return "row_pass";
+    }
+    return "row_pass";
 }
 
 }  // namespace pygdx

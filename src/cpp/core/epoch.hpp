@@ -48,7 +48,7 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     const std::size_t n = data.n_used;
     // A batch is never larger than the epoch (and batch_size x n_coef cannot overflow).
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(n, 1));
-    if (penalty_weights(pb.penalty).l1 != 0.0) {
+    if (epoch_takes_l1_path(pb)) {
         return l1_linear_epoch(pb, data, batch_size, hyper, schedule, counters, params, work, n_threads, interrupt);
     }
     const T* theta = params.param;

@@ -147,14 +147,25 @@ PYGDX_ALWAYS_INLINE double add_row(const LinearProblem& pb, const T* theta, cons
 // double accumulator, so float32 sums over millions of rows keep float64-like accuracy.
 inline constexpr std::size_t rows_per_block = 64;
 
-// Four dot products of w with x0..x3 in one sweep over w: four independent chains keep the
-// core busy where one row's chain would wait on its adds. Each row's sum has exactly the
+// Rows whose sixteen running sums one sweep over w keeps in registers: AVX2 has sixteen
+// 32-byte registers, and float64's sums take four per row. Four float64 rows (sixteen
+// accumulators, plus w's lanes and a product) made GCC keep five accumulators on the stack,
+// a store and reload on every 16 weights (perf, session 7); two rows a sweep fit. Float32's
+// sums take two registers a row, so its four rows share one sweep.
+template <class T>
+inline constexpr std::size_t rows_per_sweep = vectors_per_sums16<T> >= 4 ? 2 : 4;
+
+// Four dot products of w with x0..x3 in one or two sweeps over w: independent chains keep
+// the core busy where one row's chain would wait on its adds. Each row's sum has exactly the
 // terms and order of dot(w, xq).
 template <class T>
 PYGDX_ALWAYS_INLINE void dot4(const T* __restrict w, const T* const* x, std::size_t n, double* out) {
+    constexpr std::size_t R = rows_per_sweep<T>;
     Sums16<T> sums[4];
     T tail[4];
-    running_sums16<T, 4>(w, x, n, sums, tail);
+    for (std::size_t first = 0; first < 4; first += R) {
+        running_sums16<T, R>(w, x + first, n, sums + first, tail + first);
+    }
     for (std::size_t q = 0; q < 4; ++q) {
         out[q] = static_cast<double>(combine16<T>(sums[q], tail[q]));
     }
