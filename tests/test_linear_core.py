@@ -219,11 +219,17 @@ def run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, n_thre
 @pytest.mark.parametrize("batch_size, d", [(32, 100), (48, 77), (64, 100), (100, 100), (256, 100), (1000, 100)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, d, dtype):
+    check_threads_agree_with_reference(optimizer, kwargs, batch_size, d, dtype, "elasticnet", 0.5)
+
+
+def check_threads_agree_with_reference(optimizer, kwargs, batch_size, d, dtype, penalty, l1_ratio):
+    """One Huber epoch of 2100 rows on 1, 2, 3 and all threads: the same bits every time, and
+    the NumPy reference's weights and mean loss (test_team_batches uses it too)."""
     loss = losses.Huber(0.3)
     n = 2100
     X, y, theta0, sw = make_data(loss, n=n, d=d, dtype=dtype)
     theta0 *= 0.1
-    pb = make_problem("huber", "elasticnet", alpha=0.01, l1_ratio=0.5, n_features=d)
+    pb = make_problem("huber", penalty, alpha=0.01, l1_ratio=l1_ratio, n_features=d)
     order = np.random.default_rng(5).permutation(n).astype(np.int64)
     runs = [run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, t) for t in (1, 2, 3, 0)]
     for other in runs[1:]:
@@ -236,7 +242,7 @@ def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwar
     coef, intercept = split(theta0.astype(np.float64), d, 1)
     ref_opt = pygdx.optim.get(optimizer, [coef, intercept], **kwargs)
     ref_mean = ref.epoch(loss, X.astype(np.float64), y.astype(np.float64), coef, intercept, ref_opt, order,
-                         batch_size, sw.astype(np.float64), "elasticnet", 0.01, 0.5)
+                         batch_size, sw.astype(np.float64), penalty, 0.01, l1_ratio)
     assert finite and steps == ref_opt.t == -(-n // batch_size)
     tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), **tol)

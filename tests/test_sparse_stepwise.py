@@ -8,6 +8,8 @@ import pytest
 
 import pygdx
 
+from _interrupt import interrupt_fit
+
 sparse = pytest.importorskip("scipy.sparse")
 
 
@@ -206,23 +208,7 @@ except KeyboardInterrupt:
 def test_ctrl_c_stops_a_sparse_averaged_or_clipped_epoch(tmp_path, kind):
     # O(n_features) steps (clipping, Adam's average) make one epoch minutes long; the lazy
     # plain-SGD average runs a million short epochs: each is stopped within half a second.
-    import json
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    script = tmp_path / "fit.py"
-    script.write_text(INTERRUPTED_SPARSE_FIT)
-    with subprocess.Popen([sys.executable, str(script), kind], stdout=subprocess.PIPE, text=True) as proc:
-        try:
-            assert proc.stdout.readline().strip() == "ready"
-            time.sleep(1.0)
-            sent = time.perf_counter()
-            proc.send_signal(signal.SIGINT)
-            out = json.loads(proc.stdout.readline())
-        finally:
-            proc.kill()
+    out, sent = interrupt_fit(tmp_path, INTERRUPTED_SPARSE_FIT, kind)
     assert out["interrupted"] and out["finite"]
     assert out["stopped"] - sent < 0.5
     if kind != "averaged_sgd":

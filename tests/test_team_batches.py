@@ -9,9 +9,8 @@ import pytest
 
 import pygdx
 from pygdx import _core, losses
-from pygdx.reference import linear as ref
 
-from test_linear_core import make_data, make_problem, run_epoch, split
+from test_linear_core import check_threads_agree_with_reference, make_data, make_problem, run_epoch
 
 
 @pytest.mark.parametrize("optimizer, kwargs", [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01}),
@@ -22,30 +21,10 @@ from test_linear_core import make_data, make_problem, run_epoch, split
 @pytest.mark.parametrize("batch_size, d", [(32, 100), (48, 77), (128, 50), (256, 100)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_team_batches_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, d, dtype):
-    loss = losses.Huber(0.3)
-    n = 2100
-    X, y, theta0, sw = make_data(loss, n=n, d=d, dtype=dtype)
-    theta0 *= 0.1
     pb = make_problem("huber", "l2", alpha=0.01, n_features=d)
-    hyper = pygdx.optim.get(optimizer, [theta0.copy()], **kwargs).core_buffers()[0]
+    hyper = pygdx.optim.get(optimizer, [np.zeros(d + 1, dtype=dtype)], **kwargs).core_buffers()[0]
     assert _core.linear_epoch_path(pb, batch_size, hyper) == "team_parts"
-    order = np.random.default_rng(5).permutation(n).astype(np.int64)
-    runs = [run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, t) for t in (1, 2, 3, 0)]
-    for other in runs[1:]:
-        np.testing.assert_array_equal(other[0], runs[0][0])
-        for a, b in zip(other[1], runs[0][1]):
-            np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(other[2], runs[0][2])
-        assert other[3:] == runs[0][3:]
-    theta, _, _, mean_loss, steps, finite = runs[0]
-    coef, intercept = split(theta0.astype(np.float64), d, 1)
-    ref_opt = pygdx.optim.get(optimizer, [coef, intercept], **kwargs)
-    ref_mean = ref.epoch(loss, X.astype(np.float64), y.astype(np.float64), coef, intercept, ref_opt, order,
-                         batch_size, sw.astype(np.float64), "l2", 0.01, 0.15)
-    assert finite and steps == ref_opt.t == -(-n // batch_size)
-    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
-    np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), **tol)
-    np.testing.assert_allclose(mean_loss, ref_mean, rtol=tol["rtol"])
+    check_threads_agree_with_reference(optimizer, kwargs, batch_size, d, dtype, "l2", 0.15)
 
 
 def test_a_nan_row_stops_the_team_before_its_batch_steps():

@@ -2,15 +2,12 @@
 epoch-by-epoch loop, fits that change nothing when they fail, Ctrl-C inside long epochs, one
 fit at a time per estimator, and the estimator-side reliability findings of issue 11."""
 
-import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -18,6 +15,8 @@ import pytest
 import pygdx
 from pygdx import _core
 from pygdx.exceptions import TrainingDiverged
+
+from _interrupt import interrupt_fit
 
 
 @pytest.fixture
@@ -185,17 +184,7 @@ INTERRUPTED_FIT = textwrap.dedent("""
 @pytest.mark.parametrize("kind", ["long_epoch", "long_epoch_ema", "huge_batch", "huge_batch_l1", "huge_batch_clipped",
                                   "huge_batch_averaged", "team", "many_epochs"])
 def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, kind):
-    script = tmp_path / "fit.py"
-    script.write_text(INTERRUPTED_FIT)
-    with subprocess.Popen([sys.executable, str(script), kind], stdout=subprocess.PIPE, text=True) as proc:
-        try:
-            assert proc.stdout.readline().strip() == "ready"
-            time.sleep(1.0)
-            sent = time.perf_counter()
-            proc.send_signal(signal.SIGINT)
-            out = json.loads(proc.stdout.readline())
-        finally:
-            proc.kill()
+    out, sent = interrupt_fit(tmp_path, INTERRUPTED_FIT, kind)
     assert out["interrupted"]
     # perf_counter is the same clock (CLOCK_MONOTONIC) in both processes on Linux
     assert out["stopped"] - sent < 0.5

@@ -53,6 +53,13 @@ def initial_theta(coef_init: Any, intercept_init: Any, n_outputs: int, n_feature
     return theta
 
 
+def _bindable(array: Any, dtype: np.dtype, size: int) -> bool:
+    """Whether the trainer can read ``array`` in place as one of the model's buffers: exactly
+    ``dtype`` in native byte order, C-contiguous, aligned, ``size`` long."""
+    return (isinstance(array, np.ndarray) and array.dtype == dtype and array.dtype.isnative and array.size == size
+            and array.flags.c_contiguous and array.flags.aligned)
+
+
 def _finite_numbers(value: Any, what: str, dtype: np.dtype) -> np.ndarray:
     raw = np.asarray(value)
     refuse_non_numeric(raw, what)
@@ -132,8 +139,12 @@ class Fitting:
         previous = self._optimizer
         if type(optimizer) is not type(previous) or [set(a) for a in optimizer.state] != [set(a) for a in previous.state]:
             return None  # a fresh optimizer (_optimizer_on): its state is not the previous one
-        empty = np.empty(0, dtype=self._theta.dtype)
-        return self._theta, [previous.state[0].get(name, empty) for name in previous._state_names]
+        theta = self._theta
+        used = [previous.state[0][name] for name in previous._state_names if name in previous.state[0]]
+        if not all(_bindable(a, theta.dtype, theta.size) for a in (theta, *used)):
+            return None  # arrays swapped by hand: the trainer copies its own undo instead
+        empty = np.empty(0, dtype=theta.dtype)
+        return theta, [previous.state[0].get(name, empty) for name in previous._state_names]
 
     def _weights(self) -> np.ndarray:
         """What the model predicts with: the per-epoch SWA mean (swa_start, pygdx._swa) once

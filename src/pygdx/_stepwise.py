@@ -98,6 +98,9 @@ class StepwiseSource:
         self.rows, self.average, self.start, self.clip, self.ema_decay = rows, average, start, clip, ema_decay
         # What train() asks before refusing an intercept_decay meant for sparse rows.
         self.sparse_rows = isinstance(rows, SparseInMemory)
+        # The trainer undoes the average with the weights (a failed, non-finite or interrupted
+        # epoch, wherever a Ctrl-C lands) and keeps it with the best epoch (early stopping).
+        self.in_step_with_weights = () if average is None else (average,)
 
     def bind(self, plan: Any, optimizer: Any, problem: Any) -> Callable[[int | None], tuple[float, bool]]:
         if not plan.on_core:
@@ -125,22 +128,14 @@ class StepwiseSource:
             averaged = partial(_core.averaged_epoch, *data)
 
         def epoch(seed: int | None) -> tuple[float, bool]:
-            # The trainer undoes a failed or interrupted epoch's weights and optimizer state;
-            # the average of the weights is undone here.
-            saved = None if average is None else average.copy()
+            # The trainer undoes a failed or interrupted epoch: the weights, the optimizer's
+            # state and the average (in_step_with_weights).
             hyper, schedule, counters, states = optimizer.core_buffers(steps=steps)
             common = (hyper, schedule, counters, theta, states)
-            try:
-                if clip is not None:
-                    loss, _, finite = clipped(*common, clip[0], clip[1], average, start, plan.n_threads, seed, decay)
-                else:
-                    loss, _, finite = averaged(*common, average, start, plan.n_threads, seed, decay)
-            except BaseException:
-                if saved is not None:
-                    average[...] = saved
-                raise
-            if not finite and saved is not None:
-                average[...] = saved
+            if clip is not None:
+                loss, _, finite = clipped(*common, clip[0], clip[1], average, start, plan.n_threads, seed, decay)
+            else:
+                loss, _, finite = averaged(*common, average, start, plan.n_threads, seed, decay)
             return loss, bool(finite)
 
         return epoch

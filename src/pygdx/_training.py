@@ -278,6 +278,8 @@ def train(plan: Plan, state: FitState, source: DataSource, on_epoch: Callable[[i
                                   *divergence_history(state, on_data_loss))
     if state.start_model is not None:
         trainer.keep_first_epoch_from(*state.start_model)
+    for buffer in getattr(source, "in_step_with_weights", ()):  # undone and kept best with them
+        trainer.undo_also(buffer)
     runner = source.bind(plan, optimizer, problem)
     held_out = source.held_out(plan, problem) if validation_score is not None else None
     trainer.watch_validation(held_out)

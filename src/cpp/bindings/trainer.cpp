@@ -104,17 +104,21 @@ struct TypedTrainer {
 };
 
 // The buffers of a model kept by the caller, checked against the trainer's own (`like`):
-// the same dtype and size for the weights and for every state buffer the trainer uses.
+// for the weights and for every state buffer the trainer uses, exactly T (native byte order:
+// a float16, longdouble or byte-swapped array of the same kind would be read as T, wrongly or
+// past its end), C-contiguous, aligned and of the same size.
+template <class T>
+bool fits_model(py::handle a, std::size_t size) {
+    if (!py::isinstance<py::array_t<T, py::array::c_style>>(a)) {
+        return false;
+    }
+    const auto arr = py::reinterpret_borrow<py::array>(a);
+    return (arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0 && static_cast<std::size_t>(arr.size()) == size;
+}
+
 template <class T>
 pygdx::ParamBuffers<T> kept_model(const pygdx::ParamBuffers<T>& like, const py::array& theta, const py::list& states) {
-    auto fits = [&](py::handle a) {
-        if (!py::isinstance<py::array>(a)) {
-            return false;
-        }
-        const auto arr = py::reinterpret_borrow<py::array>(a);
-        return is_float32(arr) == (sizeof(T) == 4) && arr.dtype().kind() == 'f' &&
-               (arr.flags() & py::array::c_style) && static_cast<std::size_t>(arr.size()) == like.size;
-    };
+    auto fits = [&](py::handle a) { return fits_model<T>(a, like.size); };
     pygdx::ParamBuffers<T> kept;
     kept.size = like.size;
     if (!fits(theta)) {
@@ -167,6 +171,20 @@ public:
             f64_->trainer.keep_first_epoch_from(kept_model<double>(f64_->params, theta, states));
         }
         keep_alive_start_ = py::make_tuple(theta, states);
+    }
+
+    // A buffer the epochs keep in step with the weights (the running average), undone with
+    // them and kept with the best epoch (Trainer::undo_also).
+    void undo_also(py::array buffer) {
+        const std::size_t size = f32_ ? f32_->params.size : f64_->params.size;
+        const bool fits = (f32_ ? fits_model<float>(buffer, size) : fits_model<double>(buffer, size)) &&
+                          buffer.writeable();
+        if (!fits) {
+            throw py::value_error("undo_also needs a writable, C-contiguous array of the weights' dtype and size");
+        }
+        f32_ ? f32_->trainer.undo_also(static_cast<float*>(buffer.mutable_data()))
+             : f64_->trainer.undo_also(static_cast<double*>(buffer.mutable_data()));
+        keep_alive_also_.append(buffer);
     }
 
     // Early stopping on held-out rows scored in the core after each epoch (None: stop).
@@ -344,6 +362,7 @@ private:
     pygdx::Hyper hyper_;
     py::tuple keep_alive_;
     py::object keep_alive_start_;  // keep_first_epoch_from's arrays
+    py::list keep_alive_also_;     // undo_also's arrays
     py::object held_out_ = py::none();
     std::unique_ptr<TypedTrainer<float>> f32_;
     std::unique_ptr<TypedTrainer<double>> f64_;
@@ -414,6 +433,9 @@ void register_trainer(py::module_& m) {
         .def("keep_first_epoch_from", &LinearTrainer::keep_first_epoch_from, py::arg("theta"), py::arg("states"),
              "The model this call started from (theta and state buffers shaped as the trainer's), kept by the "
              "caller unchanged until the call ends: the first epoch is undone from it, without a copy.")
+        .def("undo_also", &LinearTrainer::undo_also, py::arg("buffer"),
+             "A buffer of the weights' dtype and size that the epochs keep in step with them (a running "
+             "average): undone with them when an epoch fails or is interrupted, kept with the best epoch.")
         .def("watch_validation", &LinearTrainer::watch_validation, py::arg("held_out"),
              "Early stopping on held-out rows (a HeldOutRows, or None): scored after each epoch in the core, "
              "judged by the tol rule (higher is better), the best epoch kept for restore_best.")

@@ -29,9 +29,21 @@ public:
         : buffers_(std::move(buffers)), size_(size), kept_(buffers_.size(), nullptr),
           from_(buffers_.size(), nullptr), copies_(buffers_.size()) {}
 
+    // One more buffer of `size` to undo with the others (not kept by the caller). Before the
+    // first save.
+    void add_buffer(T* buffer) {
+        buffers_.push_back(buffer);
+        kept_.push_back(nullptr);
+        from_.push_back(nullptr);
+        copies_.emplace_back();
+    }
+
     // The next save's buffers as the caller keeps them, unchanged until this call's training
     // ends (one per buffer, in the constructor's order; nullptr: not kept).
-    void keep_first_from(std::vector<const T*> kept) { kept_ = std::move(kept); }
+    void keep_first_from(std::vector<const T*> kept) {
+        kept.resize(buffers_.size(), nullptr);  // buffers added after the model's: copied
+        kept_ = std::move(kept);
+    }
 
     void save(const double* counters) {
         std::copy(counters, counters + n_counters, counters_);

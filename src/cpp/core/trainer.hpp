@@ -89,6 +89,14 @@ public:
         undo_.keep_first_from(std::move(kept));
     }
 
+    // A buffer of the model's size that the epochs keep in step with the weights (averaged
+    // SGD's running average): undone with them and kept with the best epoch, so that a
+    // failed, interrupted or rejected epoch never leaves the pair out of step. Before run().
+    void undo_also(T* buffer) {
+        undo_.add_buffer(buffer);
+        extra_.push_back(buffer);
+    }
+
     // Runs up to n_epochs epochs of `epoch(seed or nullptr, interrupt) -> EpochResult`, with
     // seeds[e] the shuffling seed of epoch e (nullptr: no shuffling). The tol rule watches
     // the held-out rows' score when watch_validation gave some, else the epoch loss with
@@ -152,7 +160,7 @@ public:
         if (criterion < best_) {
             best_ = criterion;
             if (keep_best) {
-                best_saved_.resize(params_.size * (1 + used_state_.size()));
+                best_saved_.resize(params_.size * (1 + used_state_.size() + extra_.size()));
                 save(best_saved_.data(), best_counters_);
                 has_best_ = true;
             }
@@ -236,6 +244,9 @@ private:
             const T* s = params_.state[used_state_[k]];
             std::copy(s, s + P, to + (k + 1) * P);
         }
+        for (std::size_t k = 0; k < extra_.size(); ++k) {
+            std::copy(extra_[k], extra_[k] + P, to + (1 + used_state_.size() + k) * P);
+        }
         std::copy(counters_, counters_ + n_counters, counters_to);
     }
 
@@ -245,6 +256,10 @@ private:
         for (std::size_t k = 0; k < used_state_.size(); ++k) {
             std::copy(from + (k + 1) * P, from + (k + 2) * P, params_.state[used_state_[k]]);
         }
+        for (std::size_t k = 0; k < extra_.size(); ++k) {
+            const T* saved = from + (1 + used_state_.size() + k) * P;
+            std::copy(saved, saved + P, extra_[k]);
+        }
         std::copy(counters_from, counters_from + n_counters, counters_);
     }
 
@@ -253,6 +268,7 @@ private:
     double* counters_;
     StoppingRule rule_;
     std::vector<int> used_state_;
+    std::vector<T*> extra_;  // undo_also's buffers
     double first_, lowest_;
     std::size_t epochs_before_;
     std::vector<double> losses_;
