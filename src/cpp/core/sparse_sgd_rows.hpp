@@ -29,10 +29,15 @@ struct SparseRowSteps {
 // One step per row of `data` in order on a single-output problem with no l1 part, the
 // intercept's gradient times intercept_decay (SparseSettings).
 template <class T, class I>
-SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
+SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& rows, const Hyper& hyper,
                                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights,
                                     T* theta, double intercept_decay, std::size_t work_per_row,
                                     Interrupt* interrupt) {
+    // A copy of the view (pointers and sizes, not the arrays), private to this loop: GCC
+    // keeps its fields in registers. Read through the caller's reference, every checked
+    // read (an atomic load, csr.hpp) made it reload the arrays' addresses and the column
+    // count from memory, up to three loads per stored value read.
+    const CsrData<T, I> data = rows;
     const std::size_t d = pb.n_features;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
     const double l2 = penalty_weights(pb.penalty).l2;
