@@ -4,7 +4,7 @@
 // the intercept's steps damped by 0.01) without Python in the way, built with symbols so
 // that `perf record` / `perf annotate` can read the row loop.
 //
-//     python benchmarks/bench_sparse_rows.py /tmp/text            # writes the matrix once
+//     python benchmarks/write_sparse_text.py /tmp/text             # writes the matrix once
 //     g++ -std=c++17 -O3 -g1 -fno-math-errno -ffp-contract=off -pthread -I src/cpp \
 //         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows
 //     /tmp/bench_sparse_rows /tmp/text [rows [rounds]]  # rows: only the first `rows` (in cache)
@@ -34,7 +34,7 @@ template <class V>
 std::vector<V> read_array(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) {
-        std::fprintf(stderr, "cannot open %s (write it with bench_sparse_rows.py)\n", path.c_str());
+        std::fprintf(stderr, "cannot open %s (write it with benchmarks/write_sparse_text.py)\n", path.c_str());
         std::exit(2);
     }
     std::fseek(f, 0, SEEK_END);

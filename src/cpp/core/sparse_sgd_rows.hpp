@@ -38,6 +38,7 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
     // read (an atomic load, csr.hpp) made it reload the arrays' addresses and the column
     // count from memory, up to three loads per stored value read.
     const CsrData<T, I> data = rows;
+    const bool prefetch_weights = pb.n_features * sizeof(T) > detail::sparse_cached_weight_bytes;
     const std::size_t d = pb.n_features;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
     const double l2 = penalty_weights(pb.penalty).l2;
@@ -51,7 +52,7 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
             done.interrupted = true;
             break;
         }
-        detail::prefetch_sparse_row(data, static_cast<const T*>(v), i);
+        detail::prefetch_sparse_row(data, static_cast<const T*>(v), i, prefetch_weights);
         const std::size_t r = data.row(i);
         const CsrSpan s = data.span(r);
         const double z = weights.scale() * detail::sparse_dot(static_cast<const T*>(v), data, s) +

@@ -2,7 +2,7 @@
 seed) as raw arrays for bench_sparse_rows.cpp: PREFIX.data (float64), .indices and .indptr
 (int32), .y (±1, float64) and .shape (int64).
 
-    python benchmarks/bench_sparse_rows.py /tmp/text
+    python benchmarks/write_sparse_text.py /tmp/text
 """
 import sys
 
