@@ -30,13 +30,22 @@ inline void prefetch_line(const void* p, bool for_write) {
 // Rows in a shuffled order miss the cache three times each: the row's offsets, its
 // entries (with its target and weight), and the weights its columns pick. Each is requested
 // ahead by the distance that lets the previous request land first: the offsets of row
-// i + 3D, the entries of i + 2D (reading the offsets fetched earlier), and the weights of
-// row i + D (reading its indices). Offsets and columns are read checked (CsrData::span,
-// column), as every other read of them is.
+// i + 3D, the entries of i + 2D (reading the offsets fetched earlier), and, unless the
+// caller knows them cached, the weights of row i + D (reading its indices). Offsets and
+// columns are read checked (CsrData::span, column), as every other read of them is.
 inline constexpr std::size_t sparse_prefetch_distance = 4;
 
+// Weights that fit a core's L2 cache (512 KiB on the AMD EPYC measured) stay cached through
+// a stochastic epoch, the rows being what streams through: prefetching them re-reads the
+// indices of the row one ahead for nothing. With benchmarks/bench_sparse_rows.cpp on
+// 50,000 float64 weights (400 KB) it cost 12% of the epoch's compute in cache, and the
+// epoch / floor ratio at full size was lower without it (RESULTS_sparse.md, session 7).
+// Larger weight vectors (hashed features) are still prefetched: not measured here.
+inline constexpr std::size_t sparse_cached_weight_bytes = std::size_t{512} << 10;
+
 template <class T, class I>
-PYGDX_ALWAYS_INLINE void prefetch_sparse_row(const CsrData<T, I>& data, const T* w, std::size_t i) {
+PYGDX_ALWAYS_INLINE void prefetch_sparse_row(const CsrData<T, I>& data, const T* w, std::size_t i,
+                                             bool weights_too = true) {
     constexpr std::size_t D = sparse_prefetch_distance;
     if (data.rows == nullptr) {
         return;  // rows in storage order: the hardware prefetcher sees the stream
@@ -57,7 +66,7 @@ PYGDX_ALWAYS_INLINE void prefetch_sparse_row(const CsrData<T, I>& data, const T*
             prefetch_line(data.sample_weight + r, false);
         }
     }
-    if (i + D < data.n_readable) {
+    if (weights_too && i + D < data.n_readable) {
         const CsrSpan s = data.span(static_cast<std::size_t>(data.rows[i + D]));
         for (std::size_t k = s.begin; k < s.end; ++k) {
             std::size_t j;

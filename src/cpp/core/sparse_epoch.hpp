@@ -160,6 +160,21 @@ void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const
 // tens of entries.
 inline constexpr std::size_t interrupt_work_per_row = 32;
 
+// The end of a sparse epoch (csr_epoch, sparse_stepwise_epochs.hpp): an interrupt if the
+// arrays changed under the pass, whether every parameter is finite, and the epoch's loss,
+// the mean data loss of the rows stepped on plus the penalty at the epoch's start.
+template <class T, class I>
+EpochResult finish_sparse_epoch(const LinearProblem& pb, const CsrData<T, I>& data, const T* theta,
+                                EpochResult result, double data_loss_sum, std::size_t rows_seen,
+                                double epoch_penalty) {
+    result.interrupted = result.interrupted || data.has_changed();
+    for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
+        result.finite = std::isfinite(static_cast<double>(theta[j]));
+    }
+    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
+    return result;
+}
+
 }  // namespace detail
 
 // One pass over the rows of `data` in their given order, in batches of `batch_size` rows
@@ -242,12 +257,7 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
         work.l1.pay_all(scaled, n_coef);
     }
     scaled.fold();
-    result.interrupted = result.interrupted || data.has_changed();
-    for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
-        result.finite = std::isfinite(static_cast<double>(theta[j]));
-    }
-    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
-    return result;
+    return detail::finish_sparse_epoch(pb, data, theta, result, data_loss_sum, rows_seen, epoch_penalty);
 }
 
 // The full-batch objective at theta over the rows of `data`, and its gradient in `grad`

@@ -29,10 +29,16 @@ struct SparseRowSteps {
 // One step per row of `data` in order on a single-output problem with no l1 part, the
 // intercept's gradient times intercept_decay (SparseSettings).
 template <class T, class I>
-SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& data, const Hyper& hyper,
+SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& rows, const Hyper& hyper,
                                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights,
                                     T* theta, double intercept_decay, std::size_t work_per_row,
                                     Interrupt* interrupt) {
+    // A copy of the view (pointers and sizes, not the arrays), private to this loop: GCC
+    // keeps its fields in registers. Read through the caller's reference, every checked
+    // read (an atomic load, csr.hpp) made it reload the arrays' addresses and the column
+    // count from memory, up to three loads per stored value read.
+    const CsrData<T, I> data = rows;
+    const bool prefetch_weights = pb.n_features * sizeof(T) > detail::sparse_cached_weight_bytes;
     const std::size_t d = pb.n_features;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
     const double l2 = penalty_weights(pb.penalty).l2;
@@ -46,7 +52,7 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
             done.interrupted = true;
             break;
         }
-        detail::prefetch_sparse_row(data, static_cast<const T*>(v), i);
+        detail::prefetch_sparse_row(data, static_cast<const T*>(v), i, prefetch_weights);
         const std::size_t r = data.row(i);
         const CsrSpan s = data.span(r);
         const double z = weights.scale() * detail::sparse_dot(static_cast<const T*>(v), data, s) +

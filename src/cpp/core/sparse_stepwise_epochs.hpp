@@ -55,12 +55,7 @@ EpochResult sparse_batch_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
         rows_seen += rows;
         ++result.steps;
     }
-    result.interrupted = result.interrupted || data.has_changed();
-    for (std::size_t j = 0; j < pb.n_params() && result.finite; ++j) {
-        result.finite = std::isfinite(static_cast<double>(theta[j]));
-    }
-    result.loss = rows_seen ? data_loss_sum / static_cast<double>(rows_seen) + epoch_penalty : 0.0;
-    return result;
+    return finish_sparse_epoch(pb, data, theta, result, data_loss_sum, rows_seen, epoch_penalty);
 }
 
 // Plain SGD's step of csr_epoch (scaled_sgd_step without an l1 part) with the average of the
