@@ -161,6 +161,16 @@ PYGDX_ALWAYS_INLINE void load_lanes(typename Lanes<T>::type& v, const T* p) {
 #endif
 }
 
+// The lanes of v stored at any address of a T (load_lanes' counterpart).
+template <class T>
+PYGDX_ALWAYS_INLINE void store_lanes(T* p, const typename Lanes<T>::type& v) {
+#if defined(__GNUC__) || defined(__clang__)
+    *reinterpret_cast<typename Lanes<T>::unaligned*>(p) = v;
+#else
+    std::memcpy(p, &v, sizeof(v));
+#endif
+}
+
 // Sixteen running sums of n terms a[j]·b[j] for several rows b, sharing the loads of a
 // (fixed_order_sum's layout: sums[q] as Sums16); the n mod 16 trailing terms go to tail[q],
 // in order, starting from the sum of lane 0.
@@ -202,13 +212,15 @@ PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b
 // already holds it and the trailing terms).
 template <class T>
 PYGDX_ALWAYS_INLINE T combine16(const Sums16<T>& sums, T first) {
-    T flat[16];
-    std::memcpy(flat, sums.v, sizeof(flat));
+    // Read lane by lane: a memcpy of the vectors to a stack array was a store and sixteen
+    // reloads at the end of every dot product.
+    constexpr std::size_t L = lanes_per_vector<T>;
+    const auto flat = [&sums](std::size_t u) { return sums.v[u / L][u % L]; };
     T s[8];
     for (std::size_t u = 0; u < 8; ++u) {
-        s[u] = flat[u] + flat[u + 8];
+        s[u] = flat(u) + flat(u + 8);
     }
-    const T s0 = first + flat[8];
+    const T s0 = first + flat(8);
     const T a0 = s0 + s[4], a1 = s[1] + s[5], a2 = s[2] + s[6], a3 = s[3] + s[7];
     return (a0 + a2) + (a1 + a3);
 }

@@ -218,7 +218,10 @@ inline StepCoefficients begin_rule_step(const Hyper& h, const Schedule& schedule
     // Callers keep the count an integer <= 2**53 (where doubles stop counting exactly); the
     // clamp keeps the conversion defined whatever the counters hold (NaN included).
     const double t_exact = t >= 0.0 && t <= max_exact_step ? t : max_exact_step;
-    c.lr = schedule_lr(schedule, static_cast<std::int64_t>(t_exact));
+    // A constant rate (the default) needs no call: schedule_lr is a call per step that the
+    // stochastic loops paid on every row, with the register spills around it.
+    c.lr = schedule.kind == ScheduleKind::constant ? schedule.lr
+                                                   : schedule_lr(schedule, static_cast<std::int64_t>(t_exact));
     if constexpr (R == Rule::adagrad) {
         c.clr = c.lr / (1.0 + (t - 1.0) * h.lr_decay);
     }
