@@ -7,6 +7,7 @@
 //     g++ -std=c++17 -O3 -fno-math-errno -ffp-contract=off -pthread -I src/cpp benchmarks/bench_rows.cpp -o /tmp/bench_rows
 //     /tmp/bench_rows small      # 16 x 3, every rule, ns per epoch
 //     /tmp/bench_rows large      # 200,000 x 100, ms per epoch
+//     /tmp/bench_rows gathered   # 200,000 x 100, rows gathered ahead by a second thread
 //     /tmp/bench_rows floor      # plain SGD's 200,000 x 100 epoch / the one-core shuffled floor
 //     /tmp/bench_rows cached     # plain SGD's compute alone: ns per row on rows that stay in cache
 //
@@ -29,6 +30,12 @@
 using namespace pygdx;
 
 namespace {
+
+double wall_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 double cpu_seconds() {
     timespec ts;
@@ -70,7 +77,8 @@ Hyper hyper_of(const RuleCase& c) {
 // Every epoch of a fit of `epochs` epochs on (X, y), each shuffled first; CPU seconds.
 template <class T>
 double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
-                   std::size_t epochs, Penalty penalty = Penalty{}) {
+                   std::size_t epochs, Penalty penalty = Penalty{}, int n_threads = 1,
+                   double (*seconds)() = cpu_seconds) {
     const std::size_t n = y.size();
     LinearProblem pb;
     pb.n_features = d;
@@ -98,16 +106,16 @@ double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vecto
     }
     double counters[n_counters] = {0.0, 1.0};
     EpochScratch<T> work(pb, 1);
-    const double start = cpu_seconds();
+    const double start = seconds();
     for (std::size_t e = 0; e < epochs; ++e) {
         shuffle_rows(order.data(), n, e);
-        const EpochResult r = linear_epoch(pb, data, 1, h, schedule, counters, params, work, 1);
+        const EpochResult r = linear_epoch(pb, data, 1, h, schedule, counters, params, work, n_threads);
         if (!r.finite) {
             std::fprintf(stderr, "%s diverged\n", rc.name);
             return -1.0;
         }
     }
-    return cpu_seconds() - start;
+    return seconds() - start;
 }
 
 template <class T>
@@ -185,6 +193,29 @@ void against_floor(const char* dtype) {
                 dtype, floor * 1e3, epoch * 1e3, epoch / floor);
 }
 
+// The batch-1 epoch with its rows gathered ahead by a second thread (rows_gathered_ahead.hpp)
+// against the same epoch on one thread and the one-core floor, all in wall time (two threads'
+// work), alternated in one process: run it on a quiet machine.
+template <class T>
+void gathered(const char* dtype, const RuleCase& rc) {
+    const std::size_t n = 200000, d = 100;
+    std::vector<T> X, y;
+    make_data(n, d, &X, &y);
+    const std::vector<T> w(d, T(0.01));
+    double floor = 1e300, one = 1e300, two = 1e300;
+    for (int round = 0; round < 7; ++round) {
+        const double start = wall_seconds();
+        shuffled_floor(X.data(), n, d, w.data(), 1, 1, static_cast<std::uint64_t>(7 + round), default_prefetch_rows,
+                       [] { return false; });
+        floor = std::min(floor, wall_seconds() - start);
+        one = std::min(one, fit_seconds(rc, X, y, d, 1, default_penalty(), 1, wall_seconds));
+        two = std::min(two, fit_seconds(rc, X, y, d, 1, default_penalty(), 2, wall_seconds));
+    }
+    std::printf("200000 x 100 %s batch 1 %-5s: one-core floor %.2f ms; epoch on 1 thread %.2f ms (%.2fx), rows gathered "
+                "ahead %.2f ms (%.2fx) (wall time, best of 7)\n",
+                dtype, rc.name, floor * 1e3, one * 1e3, one / floor, two * 1e3, two / floor);
+}
+
 template <class T>
 void cached(const char* dtype, std::size_t n) {
     std::vector<T> X, y;
@@ -212,6 +243,12 @@ int main(int argc, char** argv) {
     if (what == "floor" || what == "all") {
         against_floor<double>("float64");
         against_floor<float>("float32");
+    }
+    if (what == "gathered" || what == "all") {
+        gathered<double>("float64", rule_cases[0]);
+        gathered<float>("float32", rule_cases[0]);
+        gathered<double>("float64", rule_cases[5]);
+        gathered<float>("float32", rule_cases[5]);
     }
     if (what == "cached" || what == "all") {
         cached<double>("float64", 300);

@@ -162,6 +162,11 @@ INTERRUPTED_FIT = textwrap.dedent("""
         X = rng.normal(size=(100_000, 100))
         y = X @ rng.normal(size=100)
         est = pygdx.GDRegressor(batch_size=128, n_jobs=2, max_iter=10**6, tol=None, lr=1e-4, random_state=0)
+    elif kind == "gathered_rows":  # batch-1 epochs whose rows a second thread gathers ahead (80 MB of rows)
+        X = rng.normal(size=(100_000, 100))
+        y = X @ rng.normal(size=100)
+        est = pygdx.GDRegressor(batch_size=1, optimizer="adam", n_jobs=2, max_iter=10**6, tol=None, lr=1e-4,
+                                random_state=0)
     else:  # millions of tiny epochs
         X = rng.normal(size=(16, 3))
         y = X @ [1.0, 2.0, 3.0]
@@ -182,7 +187,7 @@ INTERRUPTED_FIT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("kind", ["long_epoch", "long_epoch_ema", "huge_batch", "huge_batch_l1", "huge_batch_clipped",
-                                  "huge_batch_averaged", "team", "many_epochs"])
+                                  "huge_batch_averaged", "team", "gathered_rows", "many_epochs"])
 def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, kind):
     out, sent = interrupt_fit(tmp_path, INTERRUPTED_FIT, kind)
     assert out["interrupted"]

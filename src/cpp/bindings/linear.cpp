@@ -159,6 +159,14 @@ void register_linear(py::module_& m) {
         "The path linear_epoch takes for batches of `batch_size` rows (at most the epoch's rows): "
         "'l1', 'stochastic_sgd', 'stochastic', 'team_parts', 'column_halves', 'small_rows' or 'row_pass'.");
     m.def(
+        "gathers_rows_ahead",
+        [](std::size_t n_rows, std::size_t n_features, std::size_t itemsize, int n_threads) {
+            return pygdx::detail::gathers_rows_ahead(n_rows, n_features, itemsize, n_threads);
+        },
+        py::arg("n_rows"), py::arg("n_features"), py::arg("itemsize"), py::arg("n_threads"),
+        "Whether a stochastic (batch-1) epoch over n_rows rows of n_features values of itemsize bytes "
+        "has a second thread gather its rows ahead (n_threads <= 0: every usable core).");
+    m.def(
         "shuffle_rows",
         [](py::array order, std::uint64_t seed) {
             check_order(order);

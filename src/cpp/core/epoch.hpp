@@ -20,6 +20,7 @@
 #include "core/optimizers.hpp"
 #include "core/row_batches_epoch.hpp"
 #include "core/row_steps.hpp"
+#include "core/rows_gathered_ahead.hpp"
 #include "core/sgd_row_steps.hpp"
 #include "core/shuffle.hpp"
 #include "core/team_parts_epoch.hpp"
@@ -63,15 +64,19 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
     switch (path) {
     case BatchPath::stochastic_sgd:
     case BatchPath::stochastic: {
-        detail::RowSteps done;
-        if (path == BatchPath::stochastic) {
-            done = detail::rule_row_steps(pb, data, hyper, schedule, counters, params, grad, interrupt);
-        } else {
+        const auto step_rows = [&](const LinearData<T>& rows, const detail::RowSteps& so_far) {
+            if (path == BatchPath::stochastic) {
+                return detail::rule_row_steps(pb, rows, hyper, schedule, counters, params, grad, interrupt, so_far);
+            }
+            detail::RowSteps steps;
             detail::with_flags([&](auto maximize, auto decay) {
-                done = detail::sgd_row_steps<T, decltype(maximize)::value, decltype(decay)::value>(
-                    pb, data, hyper, schedule, counters, params.param, interrupt);
+                steps = detail::sgd_row_steps<T, decltype(maximize)::value, decltype(decay)::value>(
+                    pb, rows, hyper, schedule, counters, params.param, interrupt, so_far);
             }, hyper.maximize, hyper.weight_decay != 0.0);
-        }
+            return steps;
+        };
+        const detail::RowSteps done =
+            detail::steps_on_rows_gathered_ahead(data, pb.n_features, n_threads, step_rows);
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;

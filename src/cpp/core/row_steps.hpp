@@ -14,7 +14,9 @@ namespace pygdx {
 namespace detail {
 
 // What a run of stochastic steps did: the summed weighted loss of the rows stepped on, the
-// number of steps, and whether it stopped at a non-finite loss (before stepping).
+// number of steps, and whether it stopped at a non-finite loss (before stepping). The loops
+// take the totals so far and go on from them: an epoch stepped in several calls
+// (rows_gathered_ahead.hpp) sums its loss in one running sum, as one call does.
 struct RowSteps {
     double loss_sum = 0.0;
     std::size_t steps = 0;
@@ -44,12 +46,13 @@ PYGDX_ALWAYS_INLINE bool row_loop_interrupted(Interrupt* interrupt, std::size_t 
 template <class T, Rule R>
 PYGDX_SIMD_CLONES RowSteps rule_row_loop(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
                                          const Schedule& schedule, double* counters,
-                                         const ParamBuffers<T>& params, T* grad, Interrupt* interrupt) {
+                                         const ParamBuffers<T>& params, T* grad, Interrupt* interrupt,
+                                         RowSteps so_far) {
     LinearProblem single = pb;  // states the one output to the compiler
     single.n_outputs = 1;
     const std::size_t d = pb.n_features;
     const T* theta = params.param;
-    RowSteps done;
+    RowSteps done = so_far;
     PowerMemory& memory = thread_power_memory();  // once: a thread_local costs a call per access
     double z = 0.0, derivative = 0.0;
     for (std::size_t i = 0; i < data.n_used; ++i) {
@@ -83,9 +86,10 @@ PYGDX_SIMD_CLONES RowSteps rule_row_loop(const LinearProblem& pb, const LinearDa
 // rule_row_loop for h.rule.
 template <class T>
 RowSteps rule_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h, const Schedule& schedule,
-                        double* counters, const ParamBuffers<T>& params, T* grad, Interrupt* interrupt) {
+                        double* counters, const ParamBuffers<T>& params, T* grad, Interrupt* interrupt,
+                        RowSteps so_far = RowSteps{}) {
     return with_rule(h.rule, [&](auto rule) {
-        return rule_row_loop<T, decltype(rule)::value>(pb, data, h, schedule, counters, params, grad, interrupt);
+        return rule_row_loop<T, decltype(rule)::value>(pb, data, h, schedule, counters, params, grad, interrupt, so_far);
     });
 }
 

@@ -22,13 +22,13 @@ namespace detail {
 template <class T, bool Maximize, bool Decay, bool L2>
 PYGDX_ALWAYS_INLINE RowSteps sgd_row_loop(const LinearProblem& single, const LinearData<T>& data, const Hyper& h,
                                           const Schedule& schedule, double* counters, T* p, bool fusable,
-                                          Interrupt* interrupt) {
+                                          Interrupt* interrupt, RowSteps so_far) {
     const std::size_t d = single.n_features;
     const double l2 = penalty_weights(single.penalty).l2;
     SgdRowStep<T> s;
     s.l2 = static_cast<T>(l2);
     s.weight_decay = static_cast<T>(h.weight_decay);
-    RowSteps done;
+    RowSteps done = so_far;
     bool next_z_known = false;  // z below already holds row i's decision value
     double z = 0.0;
     for (std::size_t i = 0; i < data.n_used; ++i) {
@@ -78,7 +78,7 @@ PYGDX_ALWAYS_INLINE RowSteps sgd_row_loop(const LinearProblem& single, const Lin
 template <class T, bool Maximize, bool Decay>
 PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
                                          const Schedule& schedule, double* counters, T* p,
-                                         Interrupt* interrupt) {
+                                         Interrupt* interrupt, RowSteps so_far = RowSteps{}) {
     // A copy that states the one output to the compiler (one intercept, n_coef = d).
     LinearProblem single = pb;
     single.n_outputs = 1;
@@ -88,9 +88,9 @@ PYGDX_SIMD_CLONES RowSteps sgd_row_steps(const LinearProblem& pb, const LinearDa
     const PenaltyWeights weights = penalty_weights(pb.penalty);
     const bool fusable = static_cast<T>(weights.l1) == T(0);
     if (static_cast<T>(weights.alpha) == T(0)) {
-        return sgd_row_loop<T, Maximize, Decay, false>(single, data, h, schedule, counters, p, fusable, interrupt);
+        return sgd_row_loop<T, Maximize, Decay, false>(single, data, h, schedule, counters, p, fusable, interrupt, so_far);
     }
-    return sgd_row_loop<T, Maximize, Decay, true>(single, data, h, schedule, counters, p, fusable, interrupt);
+    return sgd_row_loop<T, Maximize, Decay, true>(single, data, h, schedule, counters, p, fusable, interrupt, so_far);
 }
 
 }  // namespace detail

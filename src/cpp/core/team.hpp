@@ -4,9 +4,7 @@
 // parallel.hpp starts threads per call, which suits calls of milliseconds. A mini-batch of
 // 32 rows takes about a microsecond per thread: starting threads, or sleeping in a futex,
 // per batch would cost more than the batch. The team's threads are started once per epoch
-// and wait for each other by spinning on one cache line per member. A waiter that has spun
-// for a while yields its core: on a machine with more runnable threads than cores, the
-// member it waits for may be the one that needs that core.
+// and wait for each other by spinning on one cache line per member (spin_wait.hpp).
 #pragma once
 
 #include <algorithm>
@@ -19,20 +17,9 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "core/spin_wait.hpp"
 
 namespace pygdx {
-
-namespace detail {
-
-inline void cpu_relax() {
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_ia32_pause();
-#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-}  // namespace detail
 
 // Storage of n values of T starting on a cache line, with at least a cache line of slack
 // after them: buffers written by different members never share a line (std::vector only
@@ -73,39 +60,17 @@ public:
     // a few pauses).
     bool arrive_and_wait(int member, std::size_t round, Clock::duration* waited = nullptr) {
         done_[static_cast<std::size_t>(member)].rounds.store(round + 1, std::memory_order_release);
-        Clock::time_point began{};
-        bool timed = false;
-        Clock::time_point now{};
+        Clock::duration total = Clock::duration::zero();
         for (const Slot& other : done_) {
-            std::size_t waits = 0;
-            std::size_t yields = 0;
-            while (other.rounds.load(std::memory_order_acquire) < round + 1) {
-                if (abandoned_.load(std::memory_order_relaxed)) {
-                    return false;
-                }
-                // The clock is read once every pauses_per_clock_read pauses (~20 ns a read):
-                // the meeting's usual wait, under a microsecond, never reads it.
-                if (++waits % pauses_per_clock_read != 0) {
-                    detail::cpu_relax();
-                    continue;
-                }
-                now = Clock::now();
-                if (!timed) {
-                    began = now;
-                    timed = true;
-                }
-                if (now - began < spin_time) {
-                    detail::cpu_relax();
-                } else if (yields < yields_before_sleep) {
-                    ++yields;
-                    std::this_thread::yield();
-                } else {
-                    std::this_thread::sleep_for(std::chrono::microseconds(50));
-                }
+            const bool arrived = detail::wait_until(
+                [&] { return other.rounds.load(std::memory_order_acquire) >= round + 1; },
+                [&] { return abandoned_.load(std::memory_order_relaxed); }, &total);
+            if (!arrived) {
+                return false;
             }
         }
         if (waited != nullptr) {
-            *waited = timed ? Clock::now() - began : Clock::duration::zero();
+            *waited = total;
         }
         return true;
     }
@@ -113,17 +78,10 @@ public:
     // Releases every waiter for good (arrive_and_wait returns false from now on).
     void abandon() { abandoned_.store(true, std::memory_order_relaxed); }
 
-    // How long a waiter spins before it yields its core: a few batches of a medium epoch
-    // (about 5 us each at 32 rows of 100 features), far shorter than a time slice. Then the
-    // member it waits for is likely off the CPU (the machine is busier than its cores), and
-    // spinning would only keep it off longer; after a few hundred yields it sleeps. Time,
-    // not a count of pauses: a pause takes 10 to 140 cycles depending on the CPU.
-    static constexpr std::chrono::microseconds spin_time{10};
+    // How long a waiter spins before it yields its core (spin_wait.hpp).
+    static constexpr std::chrono::microseconds spin_time = detail::spin_time;
 
 private:
-    static constexpr std::size_t pauses_per_clock_read = 32;
-    static constexpr std::size_t yields_before_sleep = 256;
-
     // One cache line per member, so that publishing a round touches no other member's line.
     struct alignas(64) Slot {
         std::atomic<std::size_t> rounds{0};
