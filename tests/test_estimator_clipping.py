@@ -15,7 +15,9 @@ def data():
     return X, 10 * X @ np.array([1.0, -2.0, 0.5, 3.0]) + 0.5 * rng.normal(size=60)
 
 
-def numpy_fit(X, y, optimizer, lr, batch_size, epochs, alpha, clip_norm, clip_value, start=0):
+def numpy_fit(X, y, optimizer, lr, batch_size, epochs, alpha, clip_norm, clip_value, start=0, intercept_decay=1.0):
+    """Squared error, l2, rows in order, stepped by pygdx.optim: the intercept's gradient times
+    intercept_decay, then the clips; with `start`, the mean of the weights after steps start.."""
     theta = np.zeros(X.shape[1] + 1)
     opt = pygdx.optim.get(optimizer, [theta], lr=lr)
     avg, t = np.zeros_like(theta), 0
@@ -24,7 +26,7 @@ def numpy_fit(X, y, optimizer, lr, batch_size, epochs, alpha, clip_norm, clip_va
         for first in range(0, len(y), b):
             Xb, yb = X[first: first + b], y[first: first + b]
             r = Xb @ theta[:-1] + theta[-1] - yb
-            g = np.concatenate([Xb.T @ r / len(yb) + alpha * theta[:-1], [r.mean()]])
+            g = np.concatenate([Xb.T @ r / len(yb) + alpha * theta[:-1], [intercept_decay * r.mean()]])
             if clip_value:
                 pygdx.clip_grad_value_(g, clip_value)
             if clip_norm:

@@ -338,3 +338,32 @@ def test_the_core_scores_held_out_sparse_rows_as_the_estimators_score(dtype, ind
         bad[5] = X.shape[1]
         pygdx._core.CsrHeldOut(model._problem(), X.data, bad, X.indptr, X.shape[0], signs, sw, rows,
                                pygdx._core.ValidationCriterion.accuracy)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("first, second", [(1500, 4000), (2050, 2051), (0, 3071), (4999, 4999)])
+def test_the_check_names_the_first_bad_entry_of_a_large_matrix(index_dtype, dtype, first, second):
+    # The check scans blocks of entries (core/csr_check.hpp): the fault reported is still the
+    # first one, wherever the blocks cut, for indices (above the range or negative) and values.
+    rng = np.random.default_rng(0)
+    data, indices = rng.uniform(0.5, 1.0, 5000).astype(dtype), rng.integers(0, 40, 5000).astype(index_dtype)
+
+    def matrix(data, indices):
+        X = sp.csr_matrix((data, indices, np.arange(0, 5001, 10)), shape=(500, 40))
+        X.indices, X.indptr = indices, np.arange(0, 5001, 10).astype(index_dtype)  # SciPy may narrow them
+        return X
+
+    clf = pygdx.GDRegressor(max_iter=1, tol=None).fit(matrix(data, indices), np.ones(500))
+    for bad_index in (40, -3):
+        broken = indices.copy()
+        broken[second] = bad_index
+        broken[first] = 41 if first != second else bad_index
+        with pytest.raises(ValueError, match=f"column index at position {first} of its indices is outside 0..39"):
+            clf.predict(matrix(data, broken))
+    for bad_value in (np.nan, -np.inf):
+        broken = data.copy()
+        broken[second] = np.inf
+        broken[first] = bad_value
+        with pytest.raises(ValueError, match=rf"NaN or infinity \(stored value {first} of"):
+            clf.predict(matrix(broken, indices))

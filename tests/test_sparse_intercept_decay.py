@@ -139,18 +139,3 @@ def test_chunked_training_refuses_a_decay():
     clf = pygdx.GDClassifier(intercept_decay="auto", batch_size=8, max_iter=1, tol=None)
     with pytest.raises(ValueError, match="intercept_decay='auto' needs in-memory sparse X"):
         outofcore.fit_chunks(clf, [(X[:30], labels[:30]), (X[30:], labels[30:])], classes=[0, 1])
-
-
-@pytest.mark.parametrize("options", [{"average": True}, {"ema_decay": 0.9}, {"clip_grad_norm": 1.0}])
-@pytest.mark.parametrize("decay", ["auto", 0.5])
-def test_a_damped_intercept_with_averaging_or_clipping_on_sparse_rows_is_refused_and_changes_nothing(options, decay):
-    # Those epochs do not damp the intercept yet: refused, not silently trained undamped.
-    X, t = sparse_rows()
-    est = pygdx.GDRegressor(max_iter=3, tol=None, **options).fit(X, t)
-    before = (est.coef_.copy(), np.copy(est.intercept_))
-    with pytest.raises(ValueError, match="not implemented together"):
-        est.set_params(intercept_decay=decay).fit(X, t)
-    np.testing.assert_array_equal(est.coef_, before[0])
-    np.testing.assert_array_equal(est.intercept_, before[1])
-    # On dense X "auto" means an undamped intercept, and averaging or clipping train.
-    pygdx.GDRegressor(max_iter=3, tol=None, intercept_decay="auto", **options).fit(X.toarray(), t)

@@ -453,6 +453,7 @@ def csr_averaged_epoch(
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
     ema_decay: float | None = None,
+    intercept_decay: float = 1.0,
 ) -> tuple[float, int, bool]: ...
 def csr_clipped_epoch(
     problem: LinearProblem,
@@ -476,6 +477,7 @@ def csr_clipped_epoch(
     n_threads: _Int = 0,
     shuffle_seed: int | None = None,
     ema_decay: float | None = None,
+    intercept_decay: float = 1.0,
 ) -> tuple[float, int, bool]: ...
 
 class LinearTrainer:

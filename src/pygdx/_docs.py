@@ -115,8 +115,11 @@ COMMON_PARAMETERS = """
         scikit-learn's coefficients on sparse X. The intercept is in every row's gradient,
         so at a constant step it otherwise follows the last rows of an epoch more than a
         word's weight does. The default 1.0 keeps a sparse fit equal to the dense fit on
-        the same data. It matters for plain SGD and momentum; Adam-like rules divide the
-        gradient by its own scale, so they hardly feel it. Values other than 1 need
+        the same data. It applies to averaged and clipped fits too (with "auto",
+        ``average=`` gives scikit-learn's averaged coefficients and intercept on sparse X;
+        with ``clip_grad_norm`` / ``clip_grad_value`` the damped gradient is clipped). It
+        matters for plain SGD and momentum; Adam-like rules divide the gradient by its own
+        scale, so they hardly feel it. Values other than 1 need
         in-memory sparse X (a number other than 1 on dense X, or any value but 1.0 for
         pygdx.outofcore / pygdx.dask chunks, is refused).
 """

@@ -113,15 +113,12 @@ class StepwiseSource:
         steps = rows.steps_per_epoch(plan)
 
         if isinstance(rows, SparseInMemory):
-            if intercept_decay_for(plan, True) != 1.0:
-                raise ValueError(f"{plan.owner}: intercept_decay={plan.intercept_decay!r} is not implemented together "
-                                 "with average=, ema_decay= or clip_grad_norm= / clip_grad_value= on sparse X; use "
-                                 "intercept_decay=1.0 (an undamped intercept, as on dense X) or turn those off")
             X = rows.X
             data = (problem, X.data, X.indices, X.indptr, X.shape[0], rows.y, rows.sample_weight, rows.rows,
                     batch_size)
-            clipped = partial(_core.csr_clipped_epoch, *data)
-            averaged = partial(_core.csr_averaged_epoch, *data, plan.sparse_updates == "lazy")
+            damped = {"intercept_decay": intercept_decay_for(plan, True)}
+            clipped = partial(_core.csr_clipped_epoch, *data, **damped)
+            averaged = partial(_core.csr_averaged_epoch, *data, plan.sparse_updates == "lazy", **damped)
         else:
             data = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size)
             clipped = partial(_core.clipped_epoch, *data)

@@ -31,6 +31,15 @@ struct CsrInputs {
     std::atomic<bool> changed{false};  // data.changed: the arrays changed after the check
 };
 
+// How steps on sparse rows treat untouched columns and the intercepts (sparse_epoch.hpp),
+// checked.
+inline pygdx::SparseSettings sparse_settings(bool lazy, double intercept_decay) {
+    if (!(intercept_decay > 0.0 && intercept_decay <= 1.0)) {
+        throw py::value_error("intercept_decay must be in (0, 1] (scikit-learn's SGD uses 0.01 on sparse X)");
+    }
+    return {lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense, intercept_decay};
+}
+
 // Raised after a call whose reads found the matrix's indices or indptr out of range
 // (another thread rewrote them while the core read them in place, csr.hpp). The call's
 // work was discarded, as for an interrupted epoch.

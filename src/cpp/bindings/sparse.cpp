@@ -30,6 +30,7 @@ using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::optimizer_buffers;
 using pygdx_bindings::refuse_if_changed;
 using pygdx_bindings::readable_theta;
+using pygdx_bindings::sparse_settings;
 using pygdx_bindings::TypedCsrSource;
 
 namespace {
@@ -58,13 +59,6 @@ void check_theta_dtype(const py::array& theta) {
     if (pygdx_bindings::is_float32(theta) != (sizeof(T) == 4)) {
         throw py::type_error("theta's dtype must match the sparse matrix's data dtype");
     }
-}
-
-pygdx::SparseSettings sparse_settings(bool lazy, double intercept_decay) {
-    if (!(intercept_decay > 0.0 && intercept_decay <= 1.0)) {
-        throw py::value_error("intercept_decay must be in (0, 1] (scikit-learn's SGD uses 0.01 on sparse X)");
-    }
-    return {lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense, intercept_decay};
 }
 
 CsrSource make_csr_source(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,

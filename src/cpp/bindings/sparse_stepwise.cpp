@@ -25,10 +25,12 @@ py::tuple sparse_stepwise_epoch(const pygdx::LinearProblem& pb, py::array values
                                 py::object batch_size, bool lazy, const pygdx::Hyper& hyper,
                                 const pygdx::Schedule& schedule, py::array counters, py::array theta,
                                 py::list states, const pygdx::GradientClip* clip, py::object average, double start,
-                                int n_threads, py::object shuffle_seed, py::object ema_decay) {
+                                int n_threads, py::object shuffle_seed, py::object ema_decay,
+                                double intercept_decay) {
     if (y.is_none()) {
         throw py::value_error("y is required");
     }
+    const pygdx::SparseSettings settings = pygdx_bindings::sparse_settings(lazy, intercept_decay);
     const pygdx::WeightAverage rule = pygdx_bindings::weight_average(start, ema_decay);
     pygdx_bindings::check_order(order);
     auto run = [&](auto t, auto i) -> py::tuple {
@@ -67,11 +69,10 @@ py::tuple sparse_stepwise_epoch(const pygdx::LinearProblem& pb, py::array values
                 pygdx::shuffle_rows(idx, n_used, seed);
             }
             r = clip != nullptr
-                    ? pygdx::csr_clipped_epoch(pb, in->data, bs, hyper, schedule, ctr, params, work, n_threads,
-                                               *clip, avg, rule, &interrupt)
-                    : pygdx::csr_averaged_epoch(pb, in->data, bs,
-                                                lazy ? pygdx::SparseUpdates::lazy : pygdx::SparseUpdates::dense,
-                                                hyper, schedule, ctr, params, work, n_threads, avg, rule, &interrupt);
+                    ? pygdx::csr_clipped_epoch(pb, in->data, bs, settings.intercept_decay, hyper, schedule, ctr,
+                                               params, work, n_threads, *clip, avg, rule, &interrupt)
+                    : pygdx::csr_averaged_epoch(pb, in->data, bs, settings, hyper, schedule, ctr, params, work,
+                                                n_threads, avg, rule, &interrupt);
         }
         if (signals.error) {
             throw *signals.error;
@@ -95,37 +96,39 @@ void register_sparse_stepwise(py::module_& m) {
         [](const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr, std::size_t n_rows,
            py::handle y, py::handle sw, py::array order, py::object batch_size, bool lazy, const pygdx::Hyper& hyper,
            const pygdx::Schedule& schedule, py::array counters, py::array theta, py::list states, py::array average,
-           double start, int n_threads, py::object shuffle_seed, py::object ema_decay) {
+           double start, int n_threads, py::object shuffle_seed, py::object ema_decay, double intercept_decay) {
             return sparse_stepwise_epoch(pb, values, indices, indptr, n_rows, y, sw, order, batch_size, lazy, hyper,
                                          schedule, counters, theta, states, nullptr, average, start, n_threads,
-                                         shuffle_seed, ema_decay);
+                                         shuffle_seed, ema_decay, intercept_decay);
         },
         py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_rows"), py::arg("y"),
         py::arg("sample_weight"), py::arg("order"), py::arg("batch_size"), py::arg("lazy"), py::arg("hyper"),
         py::arg("schedule"), py::arg("counters"), py::arg("theta"), py::arg("states"), py::arg("average"),
         py::arg("start"), py::arg("n_threads") = 0, py::arg("shuffle_seed") = py::none(),
-        py::arg("ema_decay") = py::none(),
+        py::arg("ema_decay") = py::none(), py::arg("intercept_decay") = 1.0,
         "csr_epoch that also folds the weights after every step t >= start into `average` (n_params, theta's "
-        "dtype, written in place): their mean, or with ema_decay their exponential moving average. Returns (mean "
-        "objective over the epoch, steps, finite).");
+        "dtype, written in place): their mean, or with ema_decay their exponential moving average. "
+        "intercept_decay in (0, 1] multiplies the intercepts' gradient. Returns (mean objective over the epoch, "
+        "steps, finite).");
     m.def(
         "csr_clipped_epoch",
         [](const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr, std::size_t n_rows,
            py::handle y, py::handle sw, py::array order, py::object batch_size, const pygdx::Hyper& hyper,
            const pygdx::Schedule& schedule, py::array counters, py::array theta, py::list states, double max_norm,
            double max_value, py::object average, double start, int n_threads, py::object shuffle_seed,
-           py::object ema_decay) {
+           py::object ema_decay, double intercept_decay) {
             const pygdx::GradientClip clip = pygdx_bindings::gradient_clip(max_norm, max_value);
             return sparse_stepwise_epoch(pb, values, indices, indptr, n_rows, y, sw, order, batch_size, false, hyper,
                                          schedule, counters, theta, states, &clip, average, start, n_threads,
-                                         shuffle_seed, ema_decay);
+                                         shuffle_seed, ema_decay, intercept_decay);
         },
         py::arg("problem"), py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_rows"), py::arg("y"),
         py::arg("sample_weight"), py::arg("order"), py::arg("batch_size"), py::arg("hyper"), py::arg("schedule"),
         py::arg("counters"), py::arg("theta"), py::arg("states"), py::arg("max_norm"), py::arg("max_value"),
         py::arg("average") = py::none(), py::arg("start") = 0.0, py::arg("n_threads") = 0,
-        py::arg("shuffle_seed") = py::none(), py::arg("ema_decay") = py::none(),
-        "csr_epoch with every batch gradient (over every coefficient and intercept) clipped as clipped_epoch clips "
-        "it before a step of all of them; with `average`, the mean (or with ema_decay the moving average) of the "
-        "weights after every step t >= start is kept too. Returns (mean objective over the epoch, steps, finite).");
+        py::arg("shuffle_seed") = py::none(), py::arg("ema_decay") = py::none(), py::arg("intercept_decay") = 1.0,
+        "csr_epoch with every batch gradient (over every coefficient and intercept; the intercepts' part times "
+        "intercept_decay in (0, 1]) clipped as clipped_epoch clips it before a step of all of them; with "
+        "`average`, the mean (or with ema_decay the moving average) of the weights after every step t >= start "
+        "is kept too. Returns (mean objective over the epoch, steps, finite).");
 }

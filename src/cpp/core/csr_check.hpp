@@ -1,9 +1,12 @@
 // The check of a CSR matrix's arrays (csr.hpp) before anything reads through them.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 
 namespace pygdx {
 
@@ -22,6 +25,33 @@ struct CsrCheck {
     std::size_t where = 0;
 };
 
+namespace detail {
+
+// The arrays are scanned in blocks with no exit inside a block, so that GCC vectorises the
+// scan (a loop with an early exit stays scalar, about a cycle per entry: 9 ms of every
+// partial_fit call on a 250,000 x 50,000 text matrix); only a block with a fault is scanned
+// again, entry by entry, for the first one.
+inline constexpr std::size_t csr_check_block = 1024;
+
+// The first k in [0, n) with bad(k), or n; bad_count(begin, end) counts the bad entries of
+// a block without branching.
+template <class BadCount, class Bad>
+std::size_t first_bad(std::size_t n, BadCount&& bad_count, Bad&& bad) {
+    for (std::size_t begin = 0; begin < n; begin += csr_check_block) {
+        const std::size_t end = std::min(n, begin + csr_check_block);
+        if (bad_count(begin, end) != 0) {
+            for (std::size_t k = begin; k < end; ++k) {
+                if (bad(k)) {
+                    return k;
+                }
+            }
+        }
+    }
+    return n;
+}
+
+}  // namespace detail
+
 // The first fault of a CSR matrix of n_rows x n_features with nnz stored values, in the
 // order listed in CsrFault (the structure first: a bad indptr makes the rest unreadable).
 template <class T, class I>
@@ -38,15 +68,38 @@ CsrCheck check_csr(const T* values, const I* indices, const I* indptr, std::size
     if (static_cast<std::uint64_t>(indptr[n_rows]) != static_cast<std::uint64_t>(nnz)) {
         return {CsrFault::indptr_end, n_rows};
     }
-    for (std::size_t k = 0; k < nnz; ++k) {
-        if (indices[k] < 0 || static_cast<std::uint64_t>(indices[k]) >= n_features) {
-            return {CsrFault::index_out_of_range, k};
-        }
+    // An index is in range when, read unsigned, it is below `limit`: a negative index reads
+    // as 2^(bits-1) or more, at or above every column a non-negative I can name.
+    using U = std::make_unsigned_t<I>;
+    const U top = static_cast<U>(std::numeric_limits<I>::max());
+    const U limit = n_features > static_cast<std::uint64_t>(top) ? static_cast<U>(top + 1) : static_cast<U>(n_features);
+    const std::size_t bad_index = detail::first_bad(
+        nnz,
+        [&](std::size_t begin, std::size_t end) {
+            unsigned count = 0;  // a block's count fits; a narrow sum vectorises better
+            for (std::size_t k = begin; k < end; ++k) {
+                count += static_cast<U>(indices[k]) >= limit;
+            }
+            return count;
+        },
+        [&](std::size_t k) { return static_cast<U>(indices[k]) >= limit; });
+    if (bad_index < nnz) {
+        return {CsrFault::index_out_of_range, bad_index};
     }
-    for (std::size_t k = 0; k < nnz; ++k) {
-        if (!std::isfinite(static_cast<double>(values[k]))) {
-            return {CsrFault::non_finite, k};
-        }
+    // |x| <= the largest finite value is false for an infinity and for NaN.
+    const T largest = std::numeric_limits<T>::max();
+    const std::size_t bad_value = detail::first_bad(
+        nnz,
+        [&](std::size_t begin, std::size_t end) {
+            unsigned count = 0;  // a block's count fits; a narrow sum vectorises better
+            for (std::size_t k = begin; k < end; ++k) {
+                count += !(std::abs(values[k]) <= largest);
+            }
+            return count;
+        },
+        [&](std::size_t k) { return !std::isfinite(static_cast<double>(values[k])); });
+    if (bad_value < nnz) {
+        return {CsrFault::non_finite, bad_value};
     }
     return {};
 }

@@ -125,6 +125,16 @@ void scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& data, const H
     }
 }
 
+// The intercepts' entries of a gradient over every parameter (n_params) times
+// intercept_decay (SparseSettings).
+template <class T>
+void damp_intercepts(const LinearProblem& pb, T* grad, double intercept_decay) {
+    for (std::size_t k = 0; k < pb.n_outputs; ++k) {
+        T& g = grad[pb.n_coef() + k];
+        g = static_cast<T>(intercept_decay * static_cast<double>(g));
+    }
+}
+
 // The dense semantics: the batch's gradient over every coefficient (of the smooth part of
 // the objective), then the optimizer's step over all of them (as epoch.hpp's RowPass path
 // does with its sums), and the l1 part's proximal step on all of them.
@@ -141,9 +151,7 @@ void dense_sparse_step(const LinearProblem& pb, const CsrData<T, I>& data, const
     smooth.penalty = smooth_part(pb.penalty);
     finish_gradient(smooth, params.param, static_cast<const double*>(sums), work.intercept_sums.data(),
                     static_cast<double>(data.n_used), work.grad.data());
-    for (std::size_t k = 0; k < pb.n_outputs; ++k) {
-        work.grad[n_coef + k] = static_cast<T>(intercept_decay * static_cast<double>(work.grad[n_coef + k]));
-    }
+    damp_intercepts(pb, work.grad.data(), intercept_decay);
     const T* const grads[1] = {work.grad.data()};
     optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
     const double l1 = penalty_weights(pb.penalty).l1;

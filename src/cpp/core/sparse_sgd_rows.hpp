@@ -6,6 +6,7 @@
 // rounding, and replaces it only to cut the per-row overhead: no batch records, no scratch.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -27,7 +28,8 @@ struct SparseRowSteps {
 };
 
 // One step per row of `data` in order on a single-output problem with no l1 part, the
-// intercept's gradient times intercept_decay (SparseSettings).
+// intercept's gradient times intercept_decay (SparseSettings). Plain SGD only
+// (sgd_fuses_with_gradient): the step's rate comes from begin_rule_step<Rule::sgd>, inlined.
 template <class T, class I>
 SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& rows, const Hyper& hyper,
                                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights,
@@ -38,13 +40,22 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
     // read (an atomic load, csr.hpp) made it reload the arrays' addresses and the column
     // count from memory, up to three loads per stored value read.
     const CsrData<T, I> data = rows;
+    // The same for what the loop writes every row: the step counters, the scale and the
+    // intercept live in locals until the loop ends. In the caller's memory, each was stored
+    // and reloaded around every call to exp and log (which might read them, for all GCC
+    // knows), and a store to the intercept or the counters (doubles, which may alias any
+    // double) made GCC reload the loss, the schedule and the penalty from memory.
+    double step_counters[n_counters];
+    std::copy(counters, counters + n_counters, step_counters);
+    ScaledWeights<T> w = weights;
+    T intercept = theta[pb.n_features];
+    const Loss loss_fn = pb.loss;
+    const bool fit_intercept = pb.fit_intercept;
     const bool prefetch_weights = pb.n_features * sizeof(T) > detail::sparse_cached_weight_bytes;
-    const std::size_t d = pb.n_features;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
     const double l2 = penalty_weights(pb.penalty).l2;
     const T wd = static_cast<T>(hyper.weight_decay);
-    T* __restrict v = weights.vector();
-    T& intercept = theta[d];
+    T* __restrict v = w.vector();
     SparseRowSteps done;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         // The arrays changed under this pass (csr.hpp): stop, and the epoch is undone.
@@ -55,24 +66,24 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
         detail::prefetch_sparse_row(data, static_cast<const T*>(v), i, prefetch_weights);
         const std::size_t r = data.row(i);
         const CsrSpan s = data.span(r);
-        const double z = weights.scale() * detail::sparse_dot(static_cast<const T*>(v), data, s) +
+        const double z = w.scale() * detail::sparse_dot(static_cast<const T*>(v), data, s) +
                          static_cast<double>(intercept);
         double derivative;
         const double sw = data.weight(r);
-        const double loss = sw * loss_and_derivative(pb.loss, z, static_cast<double>(data.y[r]), &derivative);
+        const double loss = sw * loss_and_derivative(loss_fn, z, static_cast<double>(data.y[r]), &derivative);
         if (!std::isfinite(loss)) {
             done.finite = false;
             break;
         }
         const double g = sw * derivative;
-        const double lr = begin_step(hyper, schedule, counters).lr;
+        const double lr = begin_rule_step<Rule::sgd>(hyper, schedule, step_counters).lr;
         const double factor = sgd_shrink_factor(hyper, lr, l2);
         if (factor != 1.0) {
-            weights.multiply(factor);
+            w.multiply(factor);
         }
         // v_j += (−lr·σ·g / scale)·x_j: the weights' move w_j −= lr·σ·g·x_j through the scale.
         // The division does not wait for g (the dot product), so it runs alongside it.
-        const double move = (-lr * sigma / weights.scale()) * g;
+        const double move = (-lr * sigma / w.scale()) * g;
         if (move != 0.0) {
             for (std::size_t e = s.begin; e < s.end; ++e) {
                 std::size_t j;
@@ -81,11 +92,14 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
                 }
             }
         }
-        const T gb = static_cast<T>(pb.fit_intercept ? intercept_decay * g : 0.0);
+        const T gb = static_cast<T>(fit_intercept ? intercept_decay * g : 0.0);
         intercept -= static_cast<T>(lr) * (static_cast<T>(sigma) * gb + wd * intercept);
         done.loss_sum += loss;
         ++done.steps;
     }
+    std::copy(step_counters, step_counters + n_counters, counters);
+    weights = w;
+    theta[pb.n_features] = intercept;
     return done;
 }
 

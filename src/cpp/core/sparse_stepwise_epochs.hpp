@@ -60,11 +60,12 @@ EpochResult sparse_batch_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
 
 // Plain SGD's step of csr_epoch (scaled_sgd_step without an l1 part) with the average of the
 // coefficients kept lazily beside it: the shrink of the scale, the move of the batch's
-// columns (each move reported to `average`), the intercepts' step.
+// columns (each move reported to `average`), the intercepts' step (their gradient times
+// intercept_decay).
 template <class T, class I>
 void averaged_scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& batch, const Hyper& hyper,
                               const Schedule& schedule, double* counters, ScaledWeights<T>& weights, T* theta,
-                              SparseScratch<T>& work, LazyAverage<T>& average) {
+                              SparseScratch<T>& work, LazyAverage<T>& average, double intercept_decay) {
     const double lr = begin_step(hyper, schedule, counters).lr;
     const double sigma = hyper.maximize ? -1.0 : 1.0;
     const double factor = sgd_shrink_factor(hyper, lr, penalty_weights(pb.penalty).l2);
@@ -85,7 +86,7 @@ void averaged_scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& batc
     const T rate = static_cast<T>(lr);
     for (std::size_t k = 0; k < pb.n_outputs; ++k) {
         T& b = theta[n_coef + k];
-        const T g = static_cast<T>(pb.fit_intercept ? work.intercept_sums[k] / rows : 0.0);
+        const T g = static_cast<T>(pb.fit_intercept ? intercept_decay * work.intercept_sums[k] / rows : 0.0);
         b -= rate * (static_cast<T>(sigma) * g + wd * b);
     }
 }
@@ -94,16 +95,17 @@ void averaged_scaled_sgd_step(const LinearProblem& pb, const CsrData<T, I>& batc
 
 // csr_epoch (sparse_epoch.hpp) with an average of the weights kept in `average` (n_params;
 // their mean or exponential moving average from step rule.start on, averaging.hpp), folded
-// after every step. Loss, stopping and undoing as averaged_epoch's (stepwise_epochs.hpp).
+// after every step. Loss, stopping and undoing as averaged_epoch's (stepwise_epochs.hpp);
+// `settings` as csr_epoch's.
 template <class T, class I>
 EpochResult csr_averaged_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::size_t requested_batch_size,
-                               SparseUpdates updates, const Hyper& hyper, const Schedule& schedule,
+                               const SparseSettings& settings, const Hyper& hyper, const Schedule& schedule,
                                double* counters, const ParamBuffers<T>& params, SparseScratch<T>& work,
                                int n_threads, T* average, const WeightAverage& rule, Interrupt* interrupt = nullptr) {
     const std::size_t batch_size = std::min(requested_batch_size, std::max<std::size_t>(data.n_used, 1));
     const std::size_t n_coef = pb.n_coef();
     T* theta = params.param;
-    const bool lazy = choose_sparse_path(hyper, updates) == SparsePath::scaled_sgd &&
+    const bool lazy = choose_sparse_path(hyper, settings.updates) == SparsePath::scaled_sgd &&
                       penalty_weights(pb.penalty).l1 == 0.0;
     if (lazy) {
         ScaledWeights<T> scaled(theta, n_coef);
@@ -118,7 +120,7 @@ EpochResult csr_averaged_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
                                                              work, n_threads);
                 if (std::isfinite(loss)) {
                     detail::averaged_scaled_sgd_step(pb, batch, hyper, schedule, counters, scaled, theta, work,
-                                                     coef_average);
+                                                     coef_average, settings.intercept_decay);
                     coef_average.fold(scaled, counters[counter_step]);
                     add_to_average(average + n_coef, static_cast<const T*>(theta + n_coef), pb.n_outputs,
                                    counters[counter_step], rule);
@@ -137,8 +139,6 @@ EpochResult csr_averaged_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
         pb, data, batch_size, static_cast<const T*>(theta), interrupt, [&](const CsrData<T, I>& batch,
                                                                            std::size_t rows) {
             const double penalty_before = penalty_value(pb.penalty, static_cast<const T*>(theta), n_coef);
-            SparseSettings settings;  // intercept_decay 1: averaged and clipped fits take none yet
-            settings.updates = updates;
             const EpochResult step =
                 csr_epoch(pb, batch, rows, settings, hyper, schedule, counters, params, work, n_threads, nullptr);
             if (!step.finite || step.steps == 0) {
@@ -150,11 +150,13 @@ EpochResult csr_averaged_epoch(const LinearProblem& pb, const CsrData<T, I>& dat
 }
 
 // clipped_epoch (stepwise_epochs.hpp) on sparse rows: each batch's gradient of the objective
-// (data part and penalty) over every coefficient and intercept, clipped, then the optimizer's
-// step over all of them; with `average` (or null) the average of the weights after each step.
+// (data part and penalty) over every coefficient and intercept, the intercepts' part times
+// intercept_decay (SparseSettings), clipped, then the optimizer's step over all of them; with
+// `average` (or null) the average of the weights after each step. The clip sees the gradient
+// the step would take, so the damped one.
 template <class T, class I>
 EpochResult csr_clipped_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::size_t requested_batch_size,
-                              const Hyper& hyper, const Schedule& schedule, double* counters,
+                              double intercept_decay, const Hyper& hyper, const Schedule& schedule, double* counters,
                               const ParamBuffers<T>& params, SparseScratch<T>& work, int n_threads,
                               const GradientClip& clip, T* average, const WeightAverage& rule,
                               Interrupt* interrupt = nullptr) {
@@ -175,6 +177,7 @@ EpochResult csr_clipped_epoch(const LinearProblem& pb, const CsrData<T, I>& data
         for_each_gradient_term(pb, batch, work.g.data(), [sums](std::size_t j, double term) { sums[j] += term; });
         finish_gradient(pb, theta, static_cast<const double*>(sums), work.intercept_sums.data(),
                         static_cast<double>(rows), work.grad.data());
+        detail::damp_intercepts(pb, work.grad.data(), intercept_decay);
         clip_gradient(clip, work.grad.data(), P);
         optimizer_step(hyper, schedule, counters, &params, grads, 1, n_threads);
         if (average != nullptr) {
