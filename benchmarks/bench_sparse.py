@@ -19,6 +19,9 @@
   same matrix (every stored value read once in a shuffled row order, one core), the floor
   measured, untimed, before each round (``extra_info["paired_floor"]``: the best of them). Per non-zero both read the
   same values, so the ratio of the times is the ratio per non-zero. Target: within 2x.
+  ``ratios_sparse.py`` also sets the epoch inside ``fit`` (``sparse-text-fit``) against the
+  floor alone: a ``partial_fit`` call checks the matrix and builds its data source and
+  targets once per call (about 10 ms here), which is not an epoch's work.
 - ``sparse-big-minibatch``: 1,000,000 x 4,194,304 with 30 non-zeros a row; one mini-batch
   epoch (batch 256; plain SGD, and Adam with its lazy sparse updates) and the growth of the
   process's peak resident memory during it (``extra_info["peak_growth_bytes"]``, against
