@@ -90,3 +90,13 @@ def test_the_core_refuses_a_bad_decay_and_changes_nothing(data, bad):
         pygdx._core.csr_clipped_epoch(*args, hyper, schedule, counters, theta, states, 1.0, 0.0,
                                       intercept_decay=bad)
     assert opt.t == 0 and not theta.any() and not average.any()
+
+
+@pytest.mark.parametrize("options", [{"average": True}, {"ema_decay": 0.9}, {"clip_grad_norm": 1.0}])
+def test_auto_on_dense_x_is_the_undamped_fit(data, options):
+    X, y = data
+    kw = dict(max_iter=3, tol=None, random_state=0, **options)
+    auto = pygdx.GDRegressor(intercept_decay="auto", **kw).fit(X.toarray(), y)
+    plain = pygdx.GDRegressor(**kw).fit(X.toarray(), y)
+    np.testing.assert_array_equal(auto.coef_, plain.coef_)
+    np.testing.assert_array_equal(auto.intercept_, plain.intercept_)
