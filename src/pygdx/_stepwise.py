@@ -116,13 +116,14 @@ class StepwiseSource:
             X = rows.X
             data = (problem, X.data, X.indices, X.indptr, X.shape[0], rows.y, rows.sample_weight, rows.rows,
                     batch_size)
-            damped = {"intercept_decay": intercept_decay_for(plan, True)}
-            clipped = partial(_core.csr_clipped_epoch, *data, **damped)
-            averaged = partial(_core.csr_averaged_epoch, *data, plan.sparse_updates == "lazy", **damped)
+            clipped = partial(_core.csr_clipped_epoch, *data)
+            averaged = partial(_core.csr_averaged_epoch, *data, plan.sparse_updates == "lazy")
+            damped = (intercept_decay_for(plan, True),)  # the last argument of both
         else:
             data = (problem, rows.X, rows.y, rows.sample_weight, rows.rows, batch_size)
             clipped = partial(_core.clipped_epoch, *data)
             averaged = partial(_core.averaged_epoch, *data)
+            damped = ()
 
         def epoch(seed: int | None) -> tuple[float, bool]:
             # The trainer undoes a failed or interrupted epoch: the weights, the optimizer's
@@ -130,9 +131,10 @@ class StepwiseSource:
             hyper, schedule, counters, states = optimizer.core_buffers(steps=steps)
             common = (hyper, schedule, counters, theta, states)
             if clip is not None:
-                loss, _, finite = clipped(*common, clip[0], clip[1], average, start, plan.n_threads, seed, decay)
+                loss, _, finite = clipped(*common, clip[0], clip[1], average, start, plan.n_threads, seed, decay,
+                                          *damped)
             else:
-                loss, _, finite = averaged(*common, average, start, plan.n_threads, seed, decay)
+                loss, _, finite = averaged(*common, average, start, plan.n_threads, seed, decay, *damped)
             return loss, bool(finite)
 
         return epoch
