@@ -10,6 +10,10 @@
 //     /tmp/bench_rows gathered   # 200,000 x 100, rows gathered ahead by a second thread
 //     /tmp/bench_rows floor      # plain SGD's 200,000 x 100 epoch / the one-core shuffled floor
 //     /tmp/bench_rows cached     # plain SGD's compute alone: ns per row on rows that stay in cache
+//     /tmp/bench_rows trainer    # 16 x 3, every rule, batch 1 and 16, float64 and float32, through
+//                                # the Trainer (undo, checks, loss record) as a fit runs it
+//     /tmp/bench_rows arithmetic # each rule's arithmetic floor of a batch-1 step on 3 features:
+//                                # ns per step of a bare loop of dot, derivative, coefficients, update
 //
 // floor and cached train with the estimators' default penalty (l2, alpha 1e-4); floor
 // alternates the floor's pass and the epoch (7 rounds, best of each), so both see the same
@@ -18,6 +22,7 @@
 // For an A/B comparison build the same file against the other tree's src/cpp and run the
 // two binaries alternately (ABAB), reading the best of each: the machine's load moves both.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -26,6 +31,7 @@
 
 #include "core/epoch.hpp"
 #include "core/floors.hpp"
+#include "core/trainer.hpp"
 
 using namespace pygdx;
 
@@ -74,48 +80,101 @@ Hyper hyper_of(const RuleCase& c) {
     return h;
 }
 
+// A model of rule `rc` at zero on (X, y) as a fit starts it: the problem, the rows in order,
+// the weights, the state buffers the rule uses (the others null, as the bindings pass them),
+// the counters and the epoch's scratch.
+template <class T>
+struct FitStart {
+    FitStart(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d, Penalty penalty)
+        : pb(problem(d, penalty)), order(y.size()), h(hyper_of(rc)), theta(d + 1, T(0)),
+          states(max_state_buffers, std::vector<T>(d + 1, T(0))), work(pb, 1) {
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            order[i] = static_cast<std::int64_t>(i);
+        }
+        data.X = X.data();
+        data.y = y.data();
+        data.rows = order.data();
+        data.n_used = y.size();
+        data.n_readable = y.size();
+        schedule.lr = rc.lr;
+        params.param = theta.data();
+        params.size = d + 1;
+        for (int s = 0; s < max_state_buffers; ++s) {
+            params.state[s] = state_buffer_used(h, s) ? states[static_cast<std::size_t>(s)].data() : nullptr;
+        }
+    }
+    FitStart(const FitStart&) = delete;
+
+    static LinearProblem problem(std::size_t d, Penalty penalty) {
+        LinearProblem pb;
+        pb.n_features = d;
+        pb.penalty = penalty;
+        return pb;
+    }
+
+    LinearProblem pb;
+    std::vector<std::int64_t> order;
+    LinearData<T> data;
+    Hyper h;
+    Schedule schedule;
+    std::vector<T> theta;
+    std::vector<std::vector<T>> states;
+    ParamBuffers<T> params;
+    double counters[n_counters] = {0.0, 1.0};
+    EpochScratch<T> work;
+};
+
 // Every epoch of a fit of `epochs` epochs on (X, y), each shuffled first; CPU seconds.
 template <class T>
 double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
                    std::size_t epochs, Penalty penalty = Penalty{}, int n_threads = 1,
                    double (*seconds)() = cpu_seconds) {
-    const std::size_t n = y.size();
-    LinearProblem pb;
-    pb.n_features = d;
-    pb.penalty = penalty;
-    std::vector<std::int64_t> order(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        order[i] = static_cast<std::int64_t>(i);
-    }
-    LinearData<T> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.rows = order.data();
-    data.n_used = n;
-    data.n_readable = n;
-    const Hyper h = hyper_of(rc);
-    Schedule schedule;
-    schedule.lr = rc.lr;
-    std::vector<T> theta(d + 1, T(0));
-    std::vector<std::vector<T>> states(max_state_buffers, std::vector<T>(d + 1, T(0)));
-    ParamBuffers<T> params;
-    params.param = theta.data();
-    params.size = d + 1;
-    for (int s = 0; s < max_state_buffers; ++s) {
-        params.state[s] = states[static_cast<std::size_t>(s)].data();
-    }
-    double counters[n_counters] = {0.0, 1.0};
-    EpochScratch<T> work(pb, 1);
+    FitStart<T> f(rc, X, y, d, penalty);
     const double start = seconds();
     for (std::size_t e = 0; e < epochs; ++e) {
-        shuffle_rows(order.data(), n, e);
-        const EpochResult r = linear_epoch(pb, data, 1, h, schedule, counters, params, work, n_threads);
+        shuffle_rows(f.order.data(), f.order.size(), e);
+        const EpochResult r =
+            linear_epoch(f.pb, f.data, 1, f.h, f.schedule, f.counters, f.params, f.work, n_threads);
         if (!r.finite) {
             std::fprintf(stderr, "%s diverged\n", rc.name);
             return -1.0;
         }
     }
     return seconds() - start;
+}
+
+bool never_stop(void*) { return false; }
+
+// A fit as the bindings run it: `epochs` epochs of batch `batch` on (X, y), each shuffled by
+// its seed, through Trainer::run in calls of 1,024 epochs (_training.py's EPOCHS_PER_CALL),
+// with an Interrupt that polls (and never stops); CPU seconds.
+template <class T>
+double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
+                           std::size_t epochs, std::size_t batch) {
+    FitStart<T> f(rc, X, y, d, Penalty{});
+    StoppingRule rule;
+    rule.n_coef = d;
+    Trainer<T> trainer(f.params, state_buffer_count(f.h), f.counters, rule, 0.0, 0.0, 0);
+    std::vector<std::uint64_t> seeds(epochs);
+    for (std::size_t e = 0; e < epochs; ++e) {
+        seeds[e] = 0x9E3779B97F4A7C15ULL * (e + 1);
+    }
+    Interrupt interrupt(&never_stop, nullptr);
+    const std::size_t per_call = 1024;
+    const double start = cpu_seconds();
+    for (std::size_t done = 0; done < epochs; done += per_call) {
+        const TrainOutcome o = trainer.run(
+            [&](const std::uint64_t* seed, Interrupt* stop) {
+                shuffle_rows(f.order.data(), f.order.size(), *seed);
+                return linear_epoch(f.pb, f.data, batch, f.h, f.schedule, f.counters, f.params, f.work, 1, stop);
+            },
+            seeds.data() + done, std::min(per_call, epochs - done), &interrupt, true);
+        if (o != TrainOutcome::epochs_done) {
+            std::fprintf(stderr, "%s stopped early (%d)\n", rc.name, static_cast<int>(o));
+            return -1.0;
+        }
+    }
+    return cpu_seconds() - start;
 }
 
 template <class T>
@@ -148,6 +207,27 @@ void small() {
     }
 }
 
+// Every rule through the Trainer on 16 x 3, batch 1 and 16 (16 is also the full batch), in
+// float64 and float32: ns per epoch, best of 5 fits of 20,000 epochs.
+template <class T>
+void through_trainer(const char* dtype) {
+    std::vector<T> X, y;
+    make_data(16, 3, &X, &y);
+    const std::size_t epochs = 20000;
+    std::printf("16 x 3 %s through the Trainer, ns per epoch (best of 5 fits of %zu epochs, CPU time)\n", dtype,
+                epochs);
+    std::printf("  %-13s %8s %8s\n", "rule", "batch 1", "batch 16");
+    for (const RuleCase& rc : rule_cases) {
+        double best[2] = {1e300, 1e300};
+        for (int round = 0; round < 5; ++round) {
+            best[0] = std::min(best[0], trainer_fit_seconds(rc, X, y, 3, epochs, 1));
+            best[1] = std::min(best[1], trainer_fit_seconds(rc, X, y, 3, epochs, 16));
+        }
+        std::printf("  %-13s %8.1f %8.1f\n", rc.name, best[0] / static_cast<double>(epochs) * 1e9,
+                    best[1] / static_cast<double>(epochs) * 1e9);
+    }
+}
+
 template <class T>
 void large(const char* dtype) {
     std::vector<T> X, y;
@@ -163,6 +243,57 @@ void large(const char* dtype) {
         }
         std::printf("200000 x 100 %s batch 1 %-5s %7.2f ms per epoch (best of 5, CPU time)\n", dtype, rc.name,
                     best * 1e3);
+    }
+}
+
+// The arithmetic of rule R's batch-1 steps and nothing else: 320,000 steps (bench_small's
+// batch-1 fit) over the 16 rows in order, each the row's dot product, the squared error's
+// derivative and gradient, the step's coefficients (begin_rule_step, its powers included)
+// and the rule's element updates; no shuffle, no epoch, no trainer, no checks. Each step needs the last one's weights, so this is a chain of dependent steps:
+// the floor under a batch-1 step with torch's formulas. CPU seconds per step.
+template <class T, Rule R>
+double arithmetic_seconds_per_step(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y,
+                                   std::size_t d) {
+    const std::size_t n = y.size(), steps = 320000;
+    double best = 1e300;
+    for (int round = 0; round < 5; ++round) {
+        FitStart<T> f(rc, X, y, d, Penalty{});
+        const ParamBuffers<T>& params = f.params;
+        std::vector<T> grad(d + 1);
+        detail::PowerMemory memory;
+        const double start = cpu_seconds();
+        for (std::size_t t = 0; t < steps; ++t) {
+            const std::size_t r = t % n;
+            const T* x = X.data() + r * d;
+            const double z = static_cast<double>(detail::row_dot(params.param, x, d)) +
+                             static_cast<double>(params.param[d]);
+            const double g = z - static_cast<double>(y[r]);
+            const T g_t = static_cast<T>(g);
+            for (std::size_t j = 0; j < d; ++j) {
+                grad[j] = g_t * x[j];
+            }
+            grad[d] = g_t;
+            const StepCoefficients c = begin_rule_step<R>(f.h, f.schedule, f.counters, &memory);
+            detail::rule_update_range<R, true>(f.h, c, params, static_cast<const T*>(grad.data()), 0, d + 1);
+        }
+        best = std::min(best, cpu_seconds() - start);
+        if (!std::isfinite(static_cast<double>(f.theta[0]))) {
+            std::fprintf(stderr, "%s diverged\n", rc.name);
+        }
+    }
+    return best / static_cast<double>(steps);
+}
+
+void arithmetic() {
+    std::vector<double> X, y;
+    make_data(16, 3, &X, &y);
+    std::printf("arithmetic floor of a batch-1 step, 3 features float64, ns per step (best of 5 x 320,000 steps, "
+                "CPU time)\n");
+    for (const RuleCase& rc : rule_cases) {
+        const double seconds = with_rule(rc.rule, [&](auto rule) {
+            return arithmetic_seconds_per_step<double, decltype(rule)::value>(rc, X, y, 3);
+        });
+        std::printf("  %-13s %6.1f\n", rc.name, seconds * 1e9);
     }
 }
 
@@ -235,6 +366,13 @@ int main(int argc, char** argv) {
     const std::string what = argc > 1 ? argv[1] : "small";
     if (what == "small" || what == "all") {
         small();
+    }
+    if (what == "trainer" || what == "all") {
+        through_trainer<double>("float64");
+        through_trainer<float>("float32");
+    }
+    if (what == "arithmetic" || what == "all") {
+        arithmetic();
     }
     if (what == "large" || what == "all") {
         large<double>("float64");

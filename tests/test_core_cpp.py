@@ -1,7 +1,8 @@
 """The core's C++-level tests (tests/cpp/*.cpp), compiled here with the machine's C++
 compiler and run: each rule of the trainer (core/trainer.hpp) and the held-out scores
 (core/validation.hpp) on scripted epochs, and the optimizer step's scalars against their
-pow-every-step formulas (core/step_coefficients.hpp)."""
+pow-every-step formulas (core/step_coefficients.hpp), and the adaptive rules' stochastic path
+against the general small-batch path, bit for bit (core/row_steps.hpp)."""
 
 import os
 import shutil
@@ -15,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HEADERS = ROOT / "src" / "cpp"
 PROGRAMS = {"test_trainer.cpp": "all trainer checks passed",
             "test_step_coefficients.cpp": "all step coefficient checks passed",
-            "test_team_parts.cpp": "all team checks passed"}
+            "test_team_parts.cpp": "all team checks passed",
+            "test_row_steps.cpp": "all row step checks passed"}
 
 
 def compiler() -> str | None:

@@ -34,27 +34,59 @@ PYGDX_ALWAYS_INLINE bool row_loop_interrupted(Interrupt* interrupt, std::size_t 
            interrupt->requested(rows_per_interrupt_poll * d);
 }
 
+// dot(a, b, n), the same bits, with a shortcut below sixteen terms: there the sixteen sums
+// are all +0.0, and dot's final tree over them adds +0.0 four times to the trailing sum,
+// which is that sum + 0 (-0.0 becomes +0.0, nothing else changes). Four dependent adds less
+// on the chain from one step's weights to the next step's decision value.
+template <class T>
+PYGDX_ALWAYS_INLINE T row_dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
+    if (n >= 16) {
+        return dot(a, b, n);
+    }
+    T tail = T(0);
+    for (std::size_t j = 0; j < n; ++j) {
+        tail += a[j] * b[j];
+    }
+    return tail + T(0);
+}
+
+// How finish_gradient_each adds the penalty to a coefficient's summed gradient, decided as
+// it decides (alpha and its l1 part rounded to T): none, l2 only, or l1 and l2.
+enum class RowPenalty { none, l2, elastic };
+
+template <class T>
+RowPenalty row_penalty_of(const Penalty& penalty) {
+    const PenaltyWeights weights = penalty_weights(penalty);
+    if (static_cast<T>(weights.alpha) == T(0)) {
+        return RowPenalty::none;
+    }
+    return static_cast<T>(weights.l1) == T(0) ? RowPenalty::l2 : RowPenalty::elastic;
+}
+
 // Stochastic steps (one row per step) of a single-output model with rule R (any but plain
-// SGD): per row the decision value, the loss derivative and the gradient, finished in
-// place, then the rule's update, all inlined into one SIMD clone per rule, so that a step
-// makes no call and asks neither which rule it is nor (but for the flags that change from
-// step to step) which of its options. Through the small-batch path each step also made
-// the calls that sum a batch, finish its gradient and dispatch an optimizer step, several
-// times the arithmetic of a model with a few weights. Each step performs exactly the
-// operations of that path (sum_rows_into, finish_gradient, optimizer_step) on its row, so
-// the results are the same bits.
+// SGD): per row the decision value, the loss derivative g and the gradient, then the rule's
+// update, all inlined into one SIMD clone per rule, so that a step makes no call and asks
+// neither which rule it is nor (but for the flags that change from step to step) which of
+// its options. The gradient is written once, straight from g·x_j and the penalty, with the
+// operations of the small-batch path on one row (add_row into a zeroed buffer, then
+// finish_gradient_each), so the results are the same bits; the generic path's zeroing, row
+// sums and finishing pass were most of a step on a few features. The rule then reads it
+// back in one pass of full vectors (d + 1 = 4 doubles are one AVX2 vector: computing each
+// element's gradient inside the rule's loop instead made NAdam's and Adadelta's square
+// roots and divisions scalar, and their steps slower).
 template <class T, Rule R>
 PYGDX_SIMD_CLONES RowSteps rule_row_loop(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h,
-                                         const Schedule& schedule, double* counters,
-                                         const ParamBuffers<T>& params, T* grad, Interrupt* interrupt,
-                                         RowSteps so_far) {
-    LinearProblem single = pb;  // states the one output to the compiler
-    single.n_outputs = 1;
+                                         const Schedule& schedule, double* counters, const ParamBuffers<T>& params,
+                                         T* grad, Interrupt* interrupt, RowSteps so_far) {
     const std::size_t d = pb.n_features;
     const T* theta = params.param;
+    const RowPenalty penalty = row_penalty_of<T>(pb.penalty);
+    const PenaltyWeights weights = penalty_weights(pb.penalty);
+    const T a1 = static_cast<T>(weights.l1);
+    const T a2 = static_cast<T>(weights.l2);
+    const T scale = static_cast<T>(1.0 / 1.0);  // finish_gradient's 1 / rows
     RowSteps done = so_far;
     PowerMemory& memory = thread_power_memory();  // once: a thread_local costs a call per access
-    double z = 0.0, derivative = 0.0;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         if (row_loop_interrupted(interrupt, i, d)) {
             done.interrupted = true;
@@ -62,28 +94,39 @@ PYGDX_SIMD_CLONES RowSteps rule_row_loop(const LinearProblem& pb, const LinearDa
         }
         prefetch_ahead(data, i, d);
         const std::size_t r = data.row(i);
+        const T* __restrict x = data.X + r * d;
         const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
-        std::fill(grad, grad + d, T(0));
-        double intercept_sum = 0.0;
-        double loss = 0.0;
-        loss += add_row(single, theta, data.X + r * d, data.y + r * data.y_width, sw, grad, &intercept_sum, &z,
-                        &derivative);
-        finish_gradient_each(
-            single, theta, [grad](std::size_t j) { return grad[j]; }, &intercept_sum, 1.0,
-            [grad](std::size_t j, T g) { grad[j] = g; });
+        const double z = static_cast<double>(row_dot(theta, x, d)) + static_cast<double>(theta[d]);
+        double derivative = 0.0;
+        const double loss = 0.0 + sw * loss_and_derivative(pb.loss, z, static_cast<double>(data.y[r]), &derivative);
         if (!std::isfinite(loss)) {
             done.finite = false;
             break;
         }
         done.loss_sum += loss;
         ++done.steps;
+        const double g = sw * derivative;
+        const T g_t = static_cast<T>(g);
+        const bool adds = g != 0.0;  // add_row adds no row whose derivative is 0
+        // finish_gradient_each's branches on the penalty, the same on every row
+        for (std::size_t j = 0; j < d; ++j) {
+            const T sum = adds ? T(0) + g_t * x[j] : T(0);
+            if (penalty == RowPenalty::none) {
+                grad[j] = static_cast<T>(sum * scale);
+            } else if (penalty == RowPenalty::l2) {
+                grad[j] = static_cast<T>(sum * scale + a2 * theta[j]);
+            } else {
+                grad[j] = static_cast<T>(sum * scale + a1 * sign_of(theta[j]) + a2 * theta[j]);
+            }
+        }
+        grad[d] = static_cast<T>(pb.fit_intercept ? (0.0 + g) / 1.0 : 0.0);
         const StepCoefficients c = begin_rule_step<R>(h, schedule, counters, &memory);
         rule_update_range<R, true>(h, c, params, static_cast<const T*>(grad), 0, d + 1);
     }
     return done;
 }
 
-// rule_row_loop for h.rule.
+// rule_row_loop for h.rule; `grad` is scratch of d + 1 elements.
 template <class T>
 RowSteps rule_row_steps(const LinearProblem& pb, const LinearData<T>& data, const Hyper& h, const Schedule& schedule,
                         double* counters, const ParamBuffers<T>& params, T* grad, Interrupt* interrupt,

@@ -41,7 +41,7 @@ PYGDX_ALWAYS_INLINE RowSteps sgd_row_loop(const LinearProblem& single, const Lin
         const T* __restrict x = data.X + r * d;
         const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
         if (!next_z_known) {
-            z = static_cast<double>(dot(static_cast<const T*>(p), x, d)) + static_cast<double>(p[d]);
+            z = static_cast<double>(row_dot(static_cast<const T*>(p), x, d)) + static_cast<double>(p[d]);
         }
         double derivative = 0.0;
         const double loss = sw * loss_and_derivative(single.loss, z, static_cast<double>(data.y[r]), &derivative);

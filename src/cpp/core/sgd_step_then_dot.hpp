@@ -83,7 +83,8 @@ PYGDX_ALWAYS_INLINE T sgd_step_then_dot(const SgdRowStep<T>& s, T* __restrict p,
         sgd_coefficient_step<Maximize, Decay, L2, T, T>(s, p[j], x[j]);
         tail += p[j] * next[j];
     }
-    return combine16<T>(sums, tail);
+    // below sixteen terms the sums are all +0.0 and the tree adds +0.0 to the tail (row_dot)
+    return d < 16 ? tail + T(0) : combine16<T>(sums, tail);
 #else
     static_assert(sizeof(T) == 0, "sgd_step_then_dot needs GCC-style vector extensions");
     return T(0);
