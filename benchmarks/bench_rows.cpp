@@ -24,10 +24,12 @@
 #include <string>
 #include <vector>
 
+#include "../tests/cpp/epoch_inputs.hpp"
 #include "core/epoch.hpp"
 #include "core/floors.hpp"
 
 using namespace pygdx;
+using namespace pygdx_epoch_inputs;
 
 namespace {
 
@@ -87,29 +89,16 @@ double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vecto
     for (std::size_t i = 0; i < n; ++i) {
         order[i] = static_cast<std::int64_t>(i);
     }
-    LinearData<T> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.rows = order.data();
-    data.n_used = n;
-    data.n_readable = n;
+    const LinearData<T> data = rows_in_order(X, y, order);
     const Hyper h = hyper_of(rc);
     Schedule schedule;
     schedule.lr = rc.lr;
-    std::vector<T> theta(d + 1, T(0));
-    std::vector<std::vector<T>> states(max_state_buffers, std::vector<T>(d + 1, T(0)));
-    ParamBuffers<T> params;
-    params.param = theta.data();
-    params.size = d + 1;
-    for (int s = 0; s < max_state_buffers; ++s) {
-        params.state[s] = states[static_cast<std::size_t>(s)].data();
-    }
-    double counters[n_counters] = {0.0, 1.0};
+    Model<T> model(d + 1, T(0));
     EpochScratch<T> work(pb, 1);
     const double start = seconds();
     for (std::size_t e = 0; e < epochs; ++e) {
         shuffle_rows(order.data(), n, e);
-        const EpochResult r = linear_epoch(pb, data, 1, h, schedule, counters, params, work, n_threads);
+        const EpochResult r = linear_epoch(pb, data, 1, h, schedule, model.counters, model.params, work, n_threads);
         if (!r.finite) {
             std::fprintf(stderr, "%s diverged\n", rc.name);
             return -1.0;
@@ -120,11 +109,8 @@ double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vecto
 
 template <class T>
 void make_data(std::size_t n, std::size_t d, std::vector<T>* X, std::vector<T>* y) {
-    X->resize(n * d);
+    *X = hashed_rows<T>(n, d);
     y->resize(n);
-    for (std::size_t i = 0; i < n * d; ++i) {
-        (*X)[i] = static_cast<T>(static_cast<double>((i * 2654435761u) % 1000) / 1000.0 - 0.5);
-    }
     for (std::size_t i = 0; i < n; ++i) {
         double s = 0.0;
         for (std::size_t j = 0; j < d; ++j) {
@@ -166,12 +152,7 @@ void large(const char* dtype) {
     }
 }
 
-Penalty default_penalty() {
-    Penalty penalty;
-    penalty.kind = PenaltyKind::l2;
-    penalty.alpha = 1e-4;
-    return penalty;
-}
+Penalty default_penalty() { return l2_problem(0, 1e-4).penalty; }
 
 template <class T>
 void against_floor(const char* dtype) {
