@@ -29,11 +29,13 @@
 #include <string>
 #include <vector>
 
+#include "../tests/cpp/epoch_inputs.hpp"
 #include "core/epoch.hpp"
 #include "core/floors.hpp"
 #include "core/trainer.hpp"
 
 using namespace pygdx;
+using namespace pygdx_epoch_inputs;
 
 namespace {
 
@@ -91,11 +93,7 @@ struct FitStart {
         for (std::size_t i = 0; i < order.size(); ++i) {
             order[i] = static_cast<std::int64_t>(i);
         }
-        data.X = X.data();
-        data.y = y.data();
-        data.rows = order.data();
-        data.n_used = y.size();
-        data.n_readable = y.size();
+        data = rows_in_order(X, y, order);
         schedule.lr = rc.lr;
         params.param = theta.data();
         params.size = d + 1;
@@ -179,11 +177,8 @@ double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const st
 
 template <class T>
 void make_data(std::size_t n, std::size_t d, std::vector<T>* X, std::vector<T>* y) {
-    X->resize(n * d);
+    *X = hashed_rows<T>(n, d);
     y->resize(n);
-    for (std::size_t i = 0; i < n * d; ++i) {
-        (*X)[i] = static_cast<T>(static_cast<double>((i * 2654435761u) % 1000) / 1000.0 - 0.5);
-    }
     for (std::size_t i = 0; i < n; ++i) {
         double s = 0.0;
         for (std::size_t j = 0; j < d; ++j) {
@@ -297,12 +292,7 @@ void arithmetic() {
     }
 }
 
-Penalty default_penalty() {
-    Penalty penalty;
-    penalty.kind = PenaltyKind::l2;
-    penalty.alpha = 1e-4;
-    return penalty;
-}
+Penalty default_penalty() { return l2_problem(0, 1e-4).penalty; }
 
 template <class T>
 void against_floor(const char* dtype) {

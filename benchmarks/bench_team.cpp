@@ -20,9 +20,11 @@
 #include <ctime>
 #include <vector>
 
+#include "../tests/cpp/epoch_inputs.hpp"
 #include "core/epoch.hpp"
 
 using namespace pygdx;
+using namespace pygdx_epoch_inputs;
 
 namespace {
 
@@ -46,32 +48,27 @@ Times timed(Fn&& fn) {
             thread_cpu_ms() - cpu};
 }
 
-Times epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, const std::vector<double>& X,
-                const std::vector<double>& y, const std::vector<std::int64_t>& order) {
-    const std::size_t n = y.size(), d = X.size() / y.size();
+// One plain SGD epoch (rate 1e-3, l2 alpha 1e-4, from zero weights) over the rows `order`.
+struct SgdEpoch {
+    SgdEpoch(const std::vector<double>& X, const std::vector<double>& y, const std::vector<std::int64_t>& order)
+        : pb(l2_problem(X.size() / y.size(), 1e-4)), data(rows_in_order(X, y, order)), model(pb.n_params(), 0.0) {
+        schedule.lr = 1e-3;
+    }
     LinearProblem pb;
-    pb.n_features = d;
-    pb.penalty.kind = PenaltyKind::l2;
-    pb.penalty.alpha = 1e-4;
     LinearData<double> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.rows = order.data();
-    data.n_used = n;
-    data.n_readable = n;
     Hyper hyper;
     Schedule schedule;
-    schedule.lr = 1e-3;
-    std::vector<double> theta(d + 1, 0.0);
-    double counters[n_counters] = {0.0, 1.0};
-    ParamBuffers<double> params;
-    params.param = theta.data();
-    params.size = d + 1;
+    Model<double> model;
+};
+
+Times epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, const std::vector<double>& X,
+                const std::vector<double>& y, const std::vector<std::int64_t>& order) {
+    SgdEpoch e(X, y, order);
     EpochResult result;
     std::size_t rows_seen = 0;
     return timed([&] {
-        detail::run_split_batch_epoch(pb, data, batch, hyper, schedule, counters, params, members, &result,
-                                      &rows_seen, nullptr, patience);
+        detail::run_split_batch_epoch(e.pb, e.data, batch, e.hyper, e.schedule, e.model.counters, e.model.params,
+                                      members, &result, &rows_seen, nullptr, patience);
     });
 }
 
@@ -79,33 +76,15 @@ Times epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, co
 // else the epoch through linear_epoch on one thread: the batch's own path (BatchPath).
 Times path_ms(std::size_t batch, const std::vector<double>& X, const std::vector<double>& y,
                const std::vector<std::int64_t>& order) {
-    const std::size_t n = y.size(), d = X.size() / y.size();
-    LinearProblem pb;
-    pb.n_features = d;
-    pb.penalty.kind = PenaltyKind::l2;
-    pb.penalty.alpha = 1e-4;
-    LinearData<double> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.rows = order.data();
-    data.n_used = n;
-    data.n_readable = n;
-    Hyper hyper;
-    Schedule schedule;
-    schedule.lr = 1e-3;
-    std::vector<double> theta(d + 1, 0.0);
-    double counters[n_counters] = {0.0, 1.0};
-    ParamBuffers<double> params;
-    params.param = theta.data();
-    params.size = d + 1;
-    EpochScratch<double> work(pb, 1);
+    SgdEpoch e(X, y, order);
+    EpochScratch<double> work(e.pb, 1);
     return timed([&] {
-        if (column_split_applies(pb, batch)) {
+        if (column_split_applies(e.pb, batch)) {
             std::size_t rows_seen = 0;
-            detail::column_split_epoch(pb, data, batch, hyper, schedule, counters, params, work.grad.data(),
-                                       &rows_seen, nullptr);
+            detail::column_split_epoch(e.pb, e.data, batch, e.hyper, e.schedule, e.model.counters, e.model.params,
+                                       work.grad.data(), &rows_seen, nullptr);
         } else {
-            linear_epoch(pb, data, batch, hyper, schedule, counters, params, work, 1);
+            linear_epoch(e.pb, e.data, batch, e.hyper, e.schedule, e.model.counters, e.model.params, work, 1);
         }
     });
 }
@@ -115,10 +94,8 @@ Times path_ms(std::size_t batch, const std::vector<double>& X, const std::vector
 int main(int argc, char** argv) {
     const std::size_t batch = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 256;
     const std::size_t n = 200000, d = 100;
-    std::vector<double> X(n * d), y(n);
-    for (std::size_t i = 0; i < n * d; ++i) {
-        X[i] = static_cast<double>((i * 2654435761u) % 1000) / 1000.0 - 0.5;
-    }
+    const std::vector<double> X = hashed_rows<double>(n, d);
+    std::vector<double> y(n);
     for (std::size_t i = 0; i < n; ++i) {
         y[i] = static_cast<double>(i % 7);
     }

@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 import pygdx
+from pygdx import _core
+
+from test_linear_core import make_problem
 
 
 @pytest.fixture
@@ -138,20 +141,24 @@ def test_full_batch_fits_are_identical_without_a_random_state(data):
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
 
 
-# At 100 features: 32 rows are read in column halves on one thread, 64 and 256 rows are
-# shared by a team of threads with n_jobs=-1; neither may change a bit of the fit.
-@pytest.mark.parametrize("batch_size", [32, 64, 256])
+# At 100 features: 24 rows are read in column halves on one thread, 32, 64 and 256 rows are
+# cut into parts shared by a team of threads (one member with n_jobs=1); neither may change a
+# bit of the fit. An l2 penalty: an l1 part would send every epoch to the l1 path.
+@pytest.mark.parametrize("batch_size, path", [(24, "column_halves"), (32, "team_parts"), (64, "team_parts"),
+                                              (256, "team_parts")])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("estimator", ["regressor", "classifier"])
-def test_team_and_column_paths_give_the_same_fit_for_every_n_jobs(batch_size, dtype, estimator):
+def test_team_and_column_paths_give_the_same_fit_for_every_n_jobs(batch_size, path, dtype, estimator):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(3000, 100)).astype(dtype)
     score = X[:, :5].sum(axis=1)
     if estimator == "regressor":
-        make, y = pygdx.GDRegressor, score
+        make, y, loss = pygdx.GDRegressor, score, "squared_error"
     else:
-        make, y = pygdx.GDClassifier, (score > 0).astype(int)
-    fits = [make(optimizer="adam", lr=1e-3, batch_size=batch_size, max_iter=3, tol=None, penalty="elasticnet",
+        make, y, loss = pygdx.GDClassifier, (score > 0).astype(int), "log_loss"
+    hyper = pygdx.optim.get("adam", [np.zeros(101, dtype=dtype)], lr=1e-3).core_buffers()[0]
+    assert _core.linear_epoch_path(make_problem(loss, "l2", alpha=1e-4, n_features=100), batch_size, hyper) == path
+    fits = [make(optimizer="adam", lr=1e-3, batch_size=batch_size, max_iter=3, tol=None, penalty="l2",
                  alpha=1e-4, random_state=0, n_jobs=n_jobs).fit(X, y) for n_jobs in (None, 2, -1)]
     for other in fits[1:]:
         np.testing.assert_array_equal(other.coef_, fits[0].coef_)

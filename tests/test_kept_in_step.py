@@ -125,6 +125,23 @@ def test_a_buffer_kept_in_step_follows_the_best_epoch():
     np.testing.assert_array_equal(average, np.full(D + 1, 4.0))
 
 
+@pytest.mark.parametrize("first", ["judge", "run"])
+def test_undo_also_is_refused_once_the_trainer_has_judged_or_run(first):
+    # A best epoch kept before the buffer came was saved without it: restore_best read the
+    # buffer's part past the end of that copy (heap overflow under AddressSanitizer).
+    theta = np.zeros(D + 1)
+    trainer, _, _ = adam_trainer(theta)
+    if first == "judge":
+        trainer.judge(-1.0, True)
+    else:
+        trainer.run(lambda seed: (1.0, True), None, 1, True)
+    average = np.full(D + 1, 7.0)
+    with pytest.raises(ValueError, match="undo_also must come before the trainer runs or judges"):
+        trainer.undo_also(average)
+    trainer.restore_best()
+    np.testing.assert_array_equal(average, 7.0)
+
+
 @pytest.mark.parametrize("bad", ["float32", "short", "readonly"])
 def test_undo_also_refuses_a_buffer_that_does_not_fit(bad):
     trainer, _, _ = adam_trainer(np.zeros(D + 1))

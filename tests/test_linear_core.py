@@ -181,21 +181,26 @@ def test_decision_values():
                                                ("sgd", {"lr": 0.05}),
                                                ("sgd", {"lr": 0.02, "weight_decay": 0.1, "maximize": True})])
 @pytest.mark.parametrize("batch_size", [1, 7, None])
-def test_epoch_equals_reference_loop(optimizer, kwargs, batch_size):
+# l2: the stochastic, small-batch and row-pass paths; elasticnet: the l1 path at every size
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+def test_epoch_equals_reference_loop(optimizer, kwargs, batch_size, penalty):
     loss = losses.Huber(0.3)
     X, y, theta0, sw = make_data(loss, n=120)
-    pb = make_problem("huber", "elasticnet", alpha=0.01, l1_ratio=0.5)
+    pb = make_problem("huber", penalty, alpha=0.01, l1_ratio=0.5)
     order = np.random.default_rng(5).permutation(120).astype(np.int64)
 
     theta = theta0.copy()
     opt = pygdx.optim.get(optimizer, [theta], **kwargs)
     hyper, schedule, counters, states = opt.core_buffers()
+    stochastic = "stochastic_sgd" if opt.__class__.__name__ == "SGD" and not kwargs.get("momentum") else "stochastic"
+    expected = {1: stochastic, 7: "small_rows", None: "row_pass"}[batch_size] if penalty == "l2" else "l1"
+    assert _core.linear_epoch_path(pb, batch_size or 120, hyper) == expected
     mean_loss, steps, finite = _core.linear_epoch(pb, X, y, sw, order.copy(), batch_size, hyper, schedule, counters,
                                                   theta, states)
 
     coef, intercept = split(theta0.copy(), 6, 1)
     ref_opt = pygdx.optim.get(optimizer, [coef, intercept], **kwargs)
-    ref_mean = ref.epoch(loss, X, y, coef, intercept, ref_opt, order, batch_size, sw, "elasticnet", 0.01, 0.5)
+    ref_mean = ref.epoch(loss, X, y, coef, intercept, ref_opt, order, batch_size, sw, penalty, 0.01, 0.5)
     assert finite
     assert steps == opt.t == ref_opt.t
     np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), rtol=1e-11, atol=1e-13)
@@ -211,15 +216,36 @@ def run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, n_thre
     return theta, [s.copy() for s in states], counters.copy(), mean_loss, steps, finite
 
 
-# Medium batches (d = 100: 64 rows and more) are cut into parts that a team of threads
-# shares; the result must not depend on the team's size, and must equal the reference.
-@pytest.mark.parametrize("optimizer, kwargs", [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01}),
-                                               ("sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True})])
-# Batches of 32 and 48 rows (d = 77 or 100) are summed in column halves, 64 and more in row parts.
-@pytest.mark.parametrize("batch_size, d", [(32, 100), (48, 77), (64, 100), (100, 100), (256, 100), (1000, 100)])
+SPLIT_OPTIMIZERS = [("sgd", {"lr": 0.01}), ("adam", {"lr": 0.01}),
+                    ("sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True})]
+
+
+def epoch_path(penalty, batch_size, d, optimizer, kwargs, dtype):
+    pb = make_problem("huber", penalty, alpha=0.01, n_features=d)
+    hyper = pygdx.optim.get(optimizer, [np.zeros(d + 1, dtype=dtype)], **kwargs).core_buffers()[0]
+    return _core.linear_epoch_path(pb, batch_size, hyper)
+
+
+# Medium batches are cut into parts that a team of threads shares, larger ones are summed by
+# RowPass's threads: the result must not depend on the thread count, and must equal the
+# reference. The l2 penalty keeps them on those paths (an l1 part takes the l1 path, below);
+# test_team_batches.py checks the team at 32, 48, 128 and 256 rows.
+@pytest.mark.parametrize("optimizer, kwargs", SPLIT_OPTIMIZERS)
+@pytest.mark.parametrize("batch_size, d, path", [(64, 100, "team_parts"), (100, 100, "team_parts"),
+                                                 (1000, 100, "team_parts"), (1400, 100, "row_pass")])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, d, dtype):
-    check_threads_agree_with_reference(optimizer, kwargs, batch_size, d, dtype, "elasticnet", 0.5)
+def test_split_batch_epochs_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, d, path, dtype):
+    assert epoch_path("l2", batch_size, d, optimizer, kwargs, dtype) == path
+    check_threads_agree_with_reference(optimizer, kwargs, batch_size, d, dtype, "l2", 0.15)
+
+
+# Epochs with an l1 part take the l1 path (proximal steps) at every batch size.
+@pytest.mark.parametrize("optimizer, kwargs", SPLIT_OPTIMIZERS)
+@pytest.mark.parametrize("batch_size", [32, 1000])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_l1_path_batches_equal_reference_whatever_the_threads(optimizer, kwargs, batch_size, dtype):
+    assert epoch_path("elasticnet", batch_size, 100, optimizer, kwargs, dtype) == "l1"
+    check_threads_agree_with_reference(optimizer, kwargs, batch_size, 100, dtype, "elasticnet", 0.5)
 
 
 def check_threads_agree_with_reference(optimizer, kwargs, batch_size, d, dtype, penalty, l1_ratio):

@@ -6,9 +6,12 @@ dot's sixteen sums, its trailing terms, or both)."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pygdx
-from pygdx import _core
+from pygdx import _core, losses
+from pygdx.reference import linear as ref
 
 LOSSES = {"squared_error": _core.LossKind.squared_error, "huber": _core.LossKind.huber,
           "hinge": _core.LossKind.hinge}
@@ -96,3 +99,35 @@ def test_a_clamped_decay_step_between_fused_ones_keeps_the_bits():
                                                                             {"lr": ramp})
     np.testing.assert_array_equal(theta, theta_rows)
     np.testing.assert_array_equal(counters, counters_rows)
+
+
+# The edges of the fused pass: one weight, fewer than sixteen (trailing terms
+# only), exactly sixteen, sixteen and one; one row (no next row); a row repeated in the order
+# (the next row is the row just stepped on); both dtypes, the flags, sample weights and no
+# intercept. Each epoch is the row-by-row steps' bits, and the plain NumPy SGD's numbers.
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(d=st.sampled_from([1, 2, 15, 16, 17, 33]), n=st.integers(1, 5), dtype=st.sampled_from([np.float32, np.float64]),
+       l2=st.sampled_from([0.0, 0.01]), maximize=st.booleans(), weight_decay=st.sampled_from([0.0, 0.05]),
+       weighted=st.booleans(), fit_intercept=st.booleans(), repeated=st.booleans(), seed=st.integers(0, 1000))
+def test_fused_edges_are_the_row_by_row_steps_and_the_reference(d, n, dtype, l2, maximize, weight_decay, weighted,
+                                                                  fit_intercept, repeated, seed):
+    X, y, theta0, sw = data("huber", n, d, dtype, seed=seed)
+    if not fit_intercept:
+        theta0[-1] = 0.0
+    pb = problem("huber", "l2" if l2 else "none", l2, d, fit_intercept=fit_intercept)
+    rng = np.random.default_rng(seed)
+    order = (rng.integers(0, n, size=n + 2) if repeated else rng.permutation(n)).astype(np.int64)
+    kwargs = {"lr": 0.05, "maximize": maximize, "weight_decay": weight_decay}
+    sw = sw if weighted else None
+    hyper = pygdx.optim.get("sgd", [theta0.copy()], **kwargs).core_buffers()[0]
+    assert _core.linear_epoch_path(pb, 1, hyper) == "stochastic_sgd"
+    theta, counters, theta_rows, counters_rows = fused_and_row_by_row(pb, X, y, sw, theta0, order, kwargs)
+    np.testing.assert_array_equal(theta, theta_rows)
+    np.testing.assert_array_equal(counters, counters_rows)
+
+    coef, intercept = theta0[:d].astype(np.float64).reshape(1, d), theta0[d:].astype(np.float64)
+    ref_opt = pygdx.optim.get("sgd", [coef, intercept], **kwargs)
+    ref.epoch(losses.Huber(0.3), X.astype(np.float64), y.astype(np.float64), coef, intercept, ref_opt, order, 1,
+              None if sw is None else sw.astype(np.float64), "l2" if l2 else None, l2, 0.15, fit_intercept)
+    tol = dict(rtol=1e-12, atol=1e-14) if dtype == np.float64 else dict(rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(theta, np.concatenate([coef.ravel(), intercept]), **tol)

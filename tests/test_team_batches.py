@@ -44,8 +44,8 @@ def test_a_nan_row_stops_the_team_before_its_batch_steps():
 # The estimators' fits through the team (batch 32: parts summed in column halves; batch 256:
 # larger column-half parts) and through column halves on one thread (batch 24), with an l2
 # penalty (an l1 part would send every epoch to the l1 path): the same bits with 1 and 2
-# threads. Small enough for the CI's ThreadSanitizer stage (tests/test_estimator_state.py's
-# thread test uses elasticnet, so it never reaches these paths).
+# threads. Small enough for the CI's ThreadSanitizer stage (tests/test_estimator_state.py
+# checks the same paths on more rows, with a classifier too and n_jobs=-1).
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size, path", [(32, "team_parts"), (256, "team_parts"), (24, "column_halves")])
 def test_estimator_fits_through_the_team_and_column_halves_do_not_depend_on_n_jobs(batch_size, path, dtype):

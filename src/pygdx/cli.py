@@ -140,7 +140,7 @@ def _check_targets(args: argparse.Namespace) -> None:
 def _cmd_fit(args: argparse.Namespace) -> int:
     from . import estimators
     from .io import _check_file
-    from .modelfile import SavedModel, SparseInput, save_model
+    from .modelfile import SavedModel, SparseInput, TrainingRecord, save_model
 
     _check_fit_options(args)
     lr = _make_lr(args)
@@ -183,11 +183,25 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         est = cls(**common)
     except (TypeError, ValueError) as exc:
         raise CLIError(str(exc)) from None
+
+    def saved(interrupted: bool) -> SavedModel:
+        training = TrainingRecord(int(est.n_iter_), args.epochs, interrupted)
+        if isinstance(preparation, SparseInput):
+            return SavedModel(est, [], args.target, np.zeros(0), np.ones(0), task, y_mean, y_scale,
+                              sparse_input=preparation, training=training)
+        if isinstance(preparation, tuple):
+            return SavedModel(est, feature_names, args.target, *preparation, task, y_mean, y_scale,
+                              training=training)
+        return SavedModel(est, feature_names, args.target, preparation.mean_, preparation.scale_, task, y_mean,
+                          y_scale, preparation, training=training)
+
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             est.fit(X_train, y_fit[train])
+        except KeyboardInterrupt:
+            return _save_interrupted_fit(est, args.epochs, out_path, saved)
         except (ValueError, FloatingPointError, ArithmeticError) as exc:
             message = str(exc).splitlines()[0]
             if "training diverged" in message:
@@ -212,15 +226,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     print(f"{task} on {args.data}: {n_train} training rows, {Xs.shape[1]} features, "
           f"{est.n_iter_} epochs in {elapsed:.2f} s, final loss{unit} {est.loss_curve_[-1]:.6g}")
     print(table(["data", "rows", metric], rows))
-    if isinstance(preparation, SparseInput):
-        model = SavedModel(est, [], args.target, np.zeros(0), np.ones(0), task, y_mean, y_scale,
-                           sparse_input=preparation)
-    elif isinstance(preparation, tuple):
-        model = SavedModel(est, feature_names, args.target, *preparation, task, y_mean, y_scale)
-    else:
-        model = SavedModel(est, feature_names, args.target, preparation.mean_, preparation.scale_, task, y_mean,
-                           y_scale, preparation)
-    save_model(out_path, model)
+    save_model(out_path, saved(interrupted=False))
     print(f"model saved to {out_path}")
     if plot_path:
         try:
@@ -234,6 +240,25 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         except ImportError:
             print('no loss-curve picture: matplotlib is not installed (pip install "pygdx[plot]")')
     return 0
+
+
+def _save_interrupted_fit(est: object, epochs: int, out_path: str, saved) -> int:
+    """Ctrl-C during ``pygdx fit``: the estimator holds the model of its last completed
+    epoch (pygdx._fitting), which an hour of training may have paid for, so it is saved
+    where --out said (checked writable before training), marked as partial in the file
+    (TrainingRecord), and the command ends as interrupted (status 130). No scores and no
+    picture: the user asked to stop. A second Ctrl-C while saving leaves any old file whole."""
+    from .modelfile import save_model
+
+    done = int(getattr(est, "n_iter_", 0))
+    if done == 0 or not hasattr(est, "coef_"):
+        print("pygdx: interrupted before the first epoch ended; no model saved", file=sys.stderr)
+        return 130
+    save_model(out_path, saved(interrupted=True))
+    print(f"pygdx: interrupted during epoch {done + 1} of {epochs}; the model of the {done} completed epoch(s) was "
+          f"saved to {out_path}, marked in the file as partial ({done} of {epochs} epochs); it predicts, but may "
+          "fit less well than a complete run", file=sys.stderr)
+    return 130
 
 
 def _write_predictions(path: str | None, target_name: str | list[str] | None, pred: np.ndarray) -> None:
@@ -262,6 +287,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         _check_output(args.out, args.force, "--out path", [args.model, args.data])
     model = load_model(args.model)
+    if model.training is not None and model.training.note():
+        print(f"pygdx: note: {model.training.note()}", file=sys.stderr)
     if model.sparse_input is not None:
         X = sparse_rows_for(model, args.data)
     elif data_kind(args.data) in SPARSE_KINDS:

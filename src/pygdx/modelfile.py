@@ -27,7 +27,7 @@ import numpy as np
 from ._files import replace_atomically
 from .io import DataError
 
-__all__ = ["SavedModel", "SparseInput", "save_model", "load_model"]
+__all__ = ["SavedModel", "SparseInput", "TrainingRecord", "save_model", "load_model"]
 
 FORMAT = "pygdx-linear-model"
 # 2 adds the table preparation, 3 sparse input, 4 multi-output regression; files of every
@@ -48,6 +48,26 @@ class SparseInput:
 
     n_features: int
     one_based: bool
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """How the training of a saved model ended: ``epochs_done`` of the ``epochs_asked``
+    (``max_iter``), and whether Ctrl-C stopped it there (``interrupted``: the model of the
+    last completed epoch, saved by ``pygdx fit``, usable but possibly short of a full fit).
+    Files written before pygdx kept this have none (SavedModel.training None); older
+    readers ignore it."""
+
+    epochs_done: int
+    epochs_asked: int
+    interrupted: bool = False
+
+    def note(self) -> str | None:
+        """One line for ``pygdx predict`` about a partial model, or None."""
+        if not self.interrupted:
+            return None
+        return (f"this model's training was interrupted after {self.epochs_done} of {self.epochs_asked} epochs "
+                "(Ctrl-C); it predicts with the last completed epoch's weights")
 
 
 @dataclass
@@ -72,6 +92,7 @@ class SavedModel:
     target_scale: Any = 1.0
     preparer: Any = None
     sparse_input: SparseInput | None = None
+    training: TrainingRecord | None = None
 
     @property
     def n_features(self) -> int:
@@ -135,6 +156,14 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
             "n_features": int(model.sparse_input.n_features), "one_based": bool(model.sparse_input.one_based)},
         "pygdx_version": __version__,
     }
+    if model.training is not None:  # checked as load_model checks it: a file written loads
+        if not (_is_int(model.training.epochs_done) and model.training.epochs_done >= 0 and
+                _is_int(model.training.epochs_asked) and model.training.epochs_asked >= 1):
+            raise ValueError(f"save_model: the training record needs epochs_done >= 0 and epochs_asked >= 1, not "
+                             f"{model.training!r}")
+        meta["training"] = {"epochs_done": int(model.training.epochs_done),
+                            "epochs_asked": int(model.training.epochs_asked),
+                            "interrupted": bool(model.training.interrupted)}
     arrays = {
         "meta": np.array(json.dumps(meta, allow_nan=False)),
         "coef": np.asarray(est.coef_),
@@ -247,6 +276,14 @@ def _check_meta(meta: Any, path: str) -> None:
     problem = _target_problem(meta, k)
     if problem is not None:
         raise bad(problem[1])
+    training = meta.get("training")
+    if training is not None and not (
+            isinstance(training, dict) and set(training) == {"epochs_done", "epochs_asked", "interrupted"} and
+            _is_int(training["epochs_done"]) and _is_int(training["epochs_asked"]) and
+            training["epochs_done"] >= 0 and training["epochs_asked"] >= 1 and
+            isinstance(training["interrupted"], bool)):
+        raise bad("'training' must hold the counts 'epochs_done' (>= 0) and 'epochs_asked' (>= 1) and a true/false "
+                  "'interrupted'")
 
 
 def _target_problem(fields: dict, k: int) -> tuple[str, str] | None:
@@ -387,5 +424,6 @@ def _load(zf: zipfile.ZipFile, path: str) -> SavedModel:
         target_mean, target_scale = np.array(target_mean, dtype=np.float64), np.array(target_scale, dtype=np.float64)
     else:
         target_mean, target_scale = float(target_mean), float(target_scale)
+    training = TrainingRecord(**meta["training"]) if meta.get("training") is not None else None
     return SavedModel(est, list(meta["feature_names"]), meta["target_name"], mean, scale, task, target_mean,
-                      target_scale, preparer, sparse)
+                      target_scale, preparer, sparse, training)

@@ -10,7 +10,10 @@ scientist does by hand to a CSV, column by column, and says what it did
   ``min_frequency`` cells are missing;
 - numbers written as text (``"1,000"``, or a few placeholder cells such as ``"?"``) are
   read as numbers; ``TRUE``/``FALSE``, ``yes``/``no`` become 1/0;
-- ISO dates and date-times become days since 1970-01-01;
+- dates and date-times become days since 1970-01-01: ISO (``2012-01-31``), year first with
+  slashes or dots (``2012/01/31 08:30``), and day or month first (``31/01/2012``) when the
+  column shows which (a day above 12); when it does not, the column is dropped with a
+  reason that says how to convert it (see ``pygdx._dates``);
 - text categories are one-hot encoded: the ``max_levels`` most frequent levels seen in at
   least ``min_frequency`` rows get a column each, the rarer ones share an ``(other)``
   column, a missing cell is a ``(missing)`` level; a level never seen in ``fit`` counts as
@@ -36,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _dates
+from ._column_specs import MISSING, OTHER, check_spec, describe, fmt
 from ._optional import require
 
 __all__ = ["TablePreparer"]
@@ -43,14 +48,11 @@ __all__ = ["TablePreparer"]
 _TRUE = ("true", "t", "yes", "y")
 _FALSE = ("false", "f", "no", "n")
 _BOOL_PAIRS = [{"true", "false"}, {"t", "f"}, {"yes", "no"}, {"y", "n"}]
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMBER_WITH_COMMAS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _ID_NAME = re.compile(r"(^|[\s_.-])(id|key|uuid|index)$", re.I)
-_OTHER, _MISSING = "(other)", "(missing)"
 # A text column is read as numbers when at least this share of its filled cells are
 # numbers and the rest are at most this many distinct placeholders ("?", "-", "n/a").
 _NUMERIC_SHARE, _MAX_PLACEHOLDERS = 0.9, 5
-_KINDS = ("numeric", "bool", "date", "category", "drop")
 
 
 def _pandas() -> Any:
@@ -69,10 +71,6 @@ def _as_frame(X: Any) -> Any:
     return pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
 def _text_numbers(values: Any) -> Any:
     """Cells of a text column as floats (NaN where a cell is not a number); thousands
     separators (1,234,567.8) are understood."""
@@ -81,14 +79,6 @@ def _text_numbers(values: Any) -> Any:
     with_commas = text.str.match(_NUMBER_WITH_COMMAS.pattern)
     text = text.where(~with_commas, text.str.replace(",", "", regex=False))
     return pd.to_numeric(text, errors="coerce").astype(np.float64)
-
-
-def _days_since_epoch(values: Any) -> np.ndarray:
-    pd = _pandas()
-    stamps = pd.to_datetime(pd.Series(values, dtype=object).astype(str), format="ISO8601", utc=True,
-                            errors="coerce")
-    return ((stamps - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1)).to_numpy(np.float64,
-                                                                                                na_value=np.nan)
 
 
 def _factorize(column: Any, memo: dict | None = None) -> tuple[np.ndarray, list[str]]:
@@ -241,7 +231,7 @@ class TablePreparer:
                 specs.append(next(d for d in dropped if d["name"] == name))
         if not any(s["kind"] != "drop" for s in specs):
             raise ValueError("TablePreparer: no column is left to use (name the ones to keep in features): "
-                             + "; ".join(_describe(s) for s in specs))
+                             + "; ".join(describe(s) for s in specs))
         parts = [part for spec in specs if spec["kind"] != "drop"
                  for part in self._encode(spec, df[spec["name"]], memo=memos[spec["name"]])]
         mean, scale = np.zeros(sum(p.width for p in parts)), np.ones(sum(p.width for p in parts))
@@ -254,7 +244,7 @@ class TablePreparer:
         self.feature_names_in_ = np.array([str(c) for c in df.columns], dtype=object)
         self.n_features_in_ = len(specs)
         self.mean_, self.scale_ = mean, scale
-        self.decisions_ = [_describe(s) for s in specs]
+        self.decisions_ = [describe(s) for s in specs]
         return parts
 
     def _learn_column(self, name: str, column: Any, rows: Any, asked: bool, memo: dict) -> dict:
@@ -275,7 +265,7 @@ class TablePreparer:
                     return {"name": name, "kind": "drop", "reason": "ID-like (a different integer in every row)"}
             return self._numeric_spec(name, values, "numeric", asked)
         if api.is_datetime64_any_dtype(column.dtype):
-            days = _days_since_epoch(column.astype(str).where(column.notna()))
+            days = _dates.days_since_epoch(column.astype(str).where(column.notna()))
             return self._numeric_spec(name, days[rows], "date", asked)
         all_codes, all_uniques = _factorize(column, memo)
         codes = all_codes[rows]
@@ -304,8 +294,18 @@ class TablePreparer:
                 spec["from_text"] = True
                 spec["placeholders"] = placeholders
             return spec
-        if all(_ISO_DATE.match(u.strip()) for u in uniques):
-            return self._numeric_spec(name, cells(_days_since_epoch(uniques)), "date", asked)
+        order = _dates.date_order(uniques)
+        if order == _dates.UNKNOWN_ORDER:
+            reason = (f"dates whose day/month order the column does not show (no day above 12: is {uniques[0]!r} "
+                      "day first or month first?); rewrite them as YYYY-MM-DD to use them")
+            if asked:
+                raise ValueError(f"column {name!r} holds {reason}")
+            return {"name": name, "kind": "drop", "reason": reason}
+        if order is not None:
+            spec = self._numeric_spec(name, cells(_dates.days_since_epoch(uniques, order)), "date", asked)
+            if spec["kind"] == "date" and order != "iso":  # (no key: ISO, as older model files hold)
+                spec["date_order"] = order
+            return spec
         if not asked and len(uniques) > 0.5 * n_filled and n_filled >= 2:
             return {"name": name, "kind": "drop",
                     "reason": f"ID-like ({len(uniques)} different texts in {n_filled} rows)"}
@@ -330,7 +330,7 @@ class TablePreparer:
             raise ValueError(f"column {name!r} holds numbers too large to average (up to "
                              f"{np.max(np.abs(values[finite])):.3g}); rescale it first")
         if not asked and n_missing == 0 and np.all(values == values[0]):
-            return {"name": name, "kind": "drop", "reason": f"one value ({_fmt(float(values[0]))}) in every row"}
+            return {"name": name, "kind": "drop", "reason": f"one value ({fmt(float(values[0]))}) in every row"}
         # An indicator helps where enough cells are missing for their pattern to be learned.
         indicator = bool(self.missing_indicators and n_missing >= self.min_frequency)
         return {"name": name, "kind": kind, "fill": fill, "indicator": indicator,
@@ -345,8 +345,8 @@ class TablePreparer:
             name, kind = spec["name"], spec["kind"]
             if kind == "category":
                 out += [f"{name}={level}" for level in spec["levels"]]
-                out += [f"{name}={_OTHER}"] if spec["other"] else []
-                out += [f"{name}={_MISSING}"] if spec["missing_level"] else []
+                out += [f"{name}={OTHER}"] if spec["other"] else []
+                out += [f"{name}={MISSING}"] if spec["missing_level"] else []
             elif kind != "drop":
                 out += [name] + ([f"{name}_missing"] if spec["indicator"] else [])
         return np.array(out, dtype=object)
@@ -377,7 +377,7 @@ class TablePreparer:
             lookup = np.array([1.0 if u.strip().lower() in _TRUE else 0.0 if u.strip().lower() in _FALSE
                                else np.nan for u in uniques])
         elif kind == "date":
-            lookup = _days_since_epoch(uniques)
+            lookup = _dates.days_since_epoch(uniques, spec.get("date_order", "iso"))
         else:
             lookup = _text_numbers(uniques).to_numpy()
         return np.where(codes >= 0, lookup[codes] if len(lookup) else np.nan, np.nan)
@@ -413,7 +413,7 @@ class TablePreparer:
             notes.append(f"column {name!r}: {not_numbers} cell(s) are not finite numbers, filled like missing ones")
         if notes is not None and not spec["indicator"]:
             notes.append(f"column {name!r}: {int(missing.sum())} missing cell(s), filled with the training "
-                         f"mean {_fmt(spec['fill'])}")
+                         f"mean {fmt(spec['fill'])}")
         filled = _Encoded(name, np.where(missing, spec["fill"], values))
         return [filled, _Encoded(name, np.where(missing, 0, -1), 1)] if spec["indicator"] else [filled]
 
@@ -482,7 +482,7 @@ class TablePreparer:
             raise ValueError("the preparation's columns must be a non-empty list")
         names = []
         for spec in columns:
-            _check_spec(spec)
+            check_spec(spec)
             names.append(spec["name"])
         if len(set(names)) != len(names):
             raise ValueError("the preparation names a column twice")
@@ -499,7 +499,7 @@ class TablePreparer:
         if not np.all(np.asarray(scale) > 0):
             raise ValueError("the preparation's scale must be positive")
         prep.mean_, prep.scale_ = np.asarray(mean), np.asarray(scale)
-        prep.decisions_ = [_describe(s) for s in columns]
+        prep.decisions_ = [describe(s) for s in columns]
         return prep
 
 
@@ -539,62 +539,3 @@ class _Encoded:
         rows = np.flatnonzero(values >= 0)
         slots = values[rows]
         out.reshape(-1)[rows * out.shape[1] + j + slots] = ((1.0 - mean) / scale)[slots]
-
-def _check_spec(spec: Any) -> None:
-    """One learned column from an untrusted file: the keys and types its kind needs."""
-    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or spec.get("kind") not in _KINDS:
-        raise ValueError(f"a preparation column must have a text 'name' and a 'kind' in {_KINDS}")
-    kind = spec["kind"]
-
-    def need(key: str, types: tuple, optional: bool = False) -> None:
-        if key not in spec and optional:
-            return
-        value = spec.get(key)
-        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
-            raise ValueError(f"preparation column {spec['name']!r}: {key!r} must be of type "
-                             f"{' or '.join(t.__name__ for t in types)}")
-
-    if kind == "drop":
-        need("reason", (str,))
-    elif kind == "category":
-        need("levels", (list,))
-        if not all(isinstance(v, str) for v in spec["levels"]) or len(set(spec["levels"])) != len(spec["levels"]):
-            raise ValueError(f"preparation column {spec['name']!r}: 'levels' must be distinct texts")
-        for key in ("other", "missing_level"):
-            need(key, (bool,))
-        for key in ("n_levels", "n_missing"):
-            need(key, (int,))
-    else:
-        need("fill", (float, int))
-        if not math.isfinite(spec["fill"]):
-            raise ValueError(f"preparation column {spec['name']!r}: 'fill' must be a finite number")
-        need("indicator", (bool,))
-        need("n_missing", (int,))
-        need("from_text", (bool,), optional=True)
-        need("placeholders", (list,), optional=True)
-
-
-def _describe(spec: dict) -> str:
-    """What was done with one column, in one line."""
-    name, kind = spec["name"], spec["kind"]
-    head = f"column {name!r}: "
-    if kind == "drop":
-        return head + f"{spec['reason']} -> dropped"
-    if kind == "category":
-        kept, parts = len(spec["levels"]), []
-        if spec["other"]:
-            parts.append(f"the {kept} most frequent one-hot, {spec['n_levels'] - kept} rarer pooled as {_OTHER!r}")
-        else:
-            parts.append(f"{kept} one-hot columns")
-        if spec["missing_level"]:
-            parts.append(f"{spec['n_missing']} missing as {_MISSING!r}")
-        return head + f"text, {spec['n_levels']} levels -> " + "; ".join(parts)
-    what = {"numeric": "numbers", "bool": "true/false -> 1/0", "date": "dates -> days since 1970-01-01"}[kind]
-    if spec.get("from_text"):
-        what = "numbers written as text" + (f" (cells {spec['placeholders']} read as missing)"
-                                            if spec["placeholders"] else "")
-    if spec["n_missing"]:
-        what += f"; {spec['n_missing']} missing filled with the mean {_fmt(spec['fill'])}"
-        if spec["indicator"]:
-            what += f" plus indicator '{name}_missing'"
-    return head + what

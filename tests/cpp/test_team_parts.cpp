@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "core/epoch.hpp"
+#include "epoch_inputs.hpp"
 
 using namespace pygdx;
+using namespace pygdx_epoch_inputs;
 
 namespace {
 
@@ -29,8 +31,8 @@ void check(bool ok, const char* what) {
 }
 
 struct Fit {
-    std::vector<double> theta, state0, state1;
-    double counters[n_counters] = {0.0, 1.0};
+    explicit Fit(std::size_t n_params) : model(n_params, 0.1) {}
+    Model<double> model;
     EpochResult result;
     std::size_t rows_seen = 0;
     int polls = 0;
@@ -79,35 +81,19 @@ Fit one_epoch(Rule rule, int members, detail::TeamPatience patience, const Setup
         X[static_cast<std::size_t>(order[setup.nan_row]) * d + d / 2] = std::nan("");
     }
 
-    LinearProblem pb;
-    pb.n_features = d;
-    pb.penalty.kind = PenaltyKind::l2;
-    pb.penalty.alpha = 1e-3;
-    LinearData<double> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.rows = order.data();
-    data.n_used = n;
-    data.n_readable = n;
+    const LinearProblem pb = l2_problem(d, 1e-3);
+    const LinearData<double> data = rows_in_order(X, y, order);
     Hyper hyper;
     hyper.rule = rule;
     Schedule schedule;
     schedule.lr = 1e-2;
 
-    Fit fit;
-    fit.theta.assign(pb.n_params(), 0.1);
-    fit.state0.assign(pb.n_params(), 0.0);
-    fit.state1.assign(pb.n_params(), 0.0);
-    ParamBuffers<double> params;
-    params.param = fit.theta.data();
-    params.size = pb.n_params();
-    params.state[0] = fit.state0.data();
-    params.state[1] = fit.state1.data();
+    Fit fit(pb.n_params());
     // Polled at most once per clock read (every 4096 row-elements) and per period (none here).
     Poller poller;
     poller.stop_at = setup.stop_at_poll;
     Interrupt interrupt(poll_count, &poller, std::chrono::microseconds(0));
-    check(detail::run_split_batch_epoch(pb, data, batch, hyper, schedule, fit.counters, params, members,
+    check(detail::run_split_batch_epoch(pb, data, batch, hyper, schedule, fit.model.counters, fit.model.params, members,
                                         &fit.result, &fit.rows_seen, setup.stop_at_poll > 0 ? &interrupt : nullptr,
                                         patience),
           "the team started");
@@ -120,10 +106,10 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 void check_same_fit(const Fit& alone, const Fit& team) {
-    check(same_bits(alone.theta, team.theta), "weights: the team's bits are one thread's");
-    check(same_bits(alone.state0, team.state0) && same_bits(alone.state1, team.state1),
+    check(same_bits(alone.model.theta, team.model.theta), "weights: the team's bits are one thread's");
+    check(same_bits(alone.model.states[0], team.model.states[0]) && same_bits(alone.model.states[1], team.model.states[1]),
           "optimizer state: the team's bits are one thread's");
-    check(std::memcmp(alone.counters, team.counters, sizeof alone.counters) == 0, "step counters");
+    check(std::memcmp(alone.model.counters, team.model.counters, sizeof alone.model.counters) == 0, "step counters");
     check(alone.result.loss == team.result.loss && alone.result.steps == team.result.steps &&
               alone.rows_seen == team.rows_seen && alone.result.finite == team.result.finite &&
               alone.result.interrupted == team.result.interrupted,
@@ -154,7 +140,7 @@ void check_one_step_gradient(std::size_t d) {
     for (std::size_t j = 0; j <= d; ++j) {
         const double g = grad[j] / static_cast<double>(setup.n) + (j < d ? 1e-3 * 0.1 : 0.0);
         expected[j] -= 1e-2 * g;
-        worst = std::max(worst, std::abs(expected[j] - team.theta[j]));
+        worst = std::max(worst, std::abs(expected[j] - team.model.theta[j]));
     }
     check(team.result.steps == 1 && worst < 1e-13, "one SGD step: the parts' sums are the batch's gradient");
 }

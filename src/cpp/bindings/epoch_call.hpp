@@ -29,19 +29,14 @@ template <class T, class Epoch>
 py::tuple run_epoch(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array order,
                     py::object batch_size, const pygdx::Hyper& hyper, py::array counters, py::array theta,
                     py::list states, int n_threads, py::object shuffle_seed, Epoch epoch) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    require_targets(y);
     check_order(order);
     Inputs<T> in = check_inputs<T>(pb, X, y, sw, order);
     auto* idx = static_cast<std::int64_t*>(order.mutable_data());
     const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
     double* ctr = checked_counters(counters);
     const std::size_t n_used = in.data.n_used;
-    const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
-    if (bs == 0) {
-        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
-    }
+    const std::size_t bs = rows_per_batch(batch_size, n_used);
     const bool shuffle = !shuffle_seed.is_none();
     const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
     pygdx::EpochScratch<T> work(pb, n_threads);

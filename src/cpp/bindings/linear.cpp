@@ -24,6 +24,7 @@ using pygdx_bindings::is_float32;
 using pygdx_bindings::Inputs;
 using pygdx_bindings::Rows;
 using pygdx_bindings::check_order;
+using pygdx_bindings::require_targets;
 using pygdx_bindings::writable_data;
 
 namespace {
@@ -32,9 +33,7 @@ template <class T>
 py::tuple loss_grad(const pygdx::LinearProblem& pb, py::handle X, py::handle y, py::handle sw, py::array theta,
                     py::handle rows, int n_threads) {
     Inputs<T> in = check_inputs<T>(pb, X, y, sw, rows);
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    require_targets(y);
     const py::array theta_read = readable_theta<T>(pb, theta);
     const T* th = static_cast<const T*>(theta_read.data());
     py::array_t<T> grad(static_cast<py::ssize_t>(pb.n_params()));

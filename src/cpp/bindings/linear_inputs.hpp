@@ -185,6 +185,13 @@ inline double* checked_counters(const py::array& counters) {
     return writable_data<double>(counters, "counters");
 }
 
+// The targets every training call needs.
+inline void require_targets(py::handle y) {
+    if (y.is_none()) {
+        throw py::value_error("y is required");
+    }
+}
+
 // `order` lists the rows of an epoch and is shuffled in place, so it must be the caller's own
 // int64 array.
 inline void check_order(const py::array& order) {
@@ -192,6 +199,16 @@ inline void check_order(const py::array& order) {
         !(order.flags() & py::array::c_style) || !order.writeable() || order.ndim() != 1) {
         throw py::type_error("order must be a writeable, C-contiguous 1-dimensional int64 array of row indices");
     }
+}
+
+// The rows per batch of an epoch over n_used rows: batch_size, or all of them for None
+// (a full batch).
+inline std::size_t rows_per_batch(const py::object& batch_size, std::size_t n_used) {
+    const std::size_t rows = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
+    if (rows == 0) {
+        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
+    }
+    return rows;
 }
 
 inline bool is_float32(const py::array& a) { return a.dtype().kind() == 'f' && a.itemsize() == 4; }

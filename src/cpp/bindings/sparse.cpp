@@ -21,6 +21,7 @@ namespace py = pybind11;
 using pygdx_bindings::check_csr_inputs;
 using pygdx_bindings::check_held_out_request;
 using pygdx_bindings::check_order;
+using pygdx_bindings::require_targets;
 using pygdx_bindings::checked_counters;
 using pygdx_bindings::CsrInputs;
 using pygdx_bindings::CsrSource;
@@ -29,6 +30,7 @@ using pygdx_bindings::csr_values_are_float32;
 using pygdx_bindings::HeldOutRows;
 using pygdx_bindings::optimizer_buffers;
 using pygdx_bindings::refuse_if_changed;
+using pygdx_bindings::rows_per_batch;
 using pygdx_bindings::readable_theta;
 using pygdx_bindings::sparse_settings;
 using pygdx_bindings::TypedCsrSource;
@@ -46,14 +48,6 @@ auto with_csr_types(const py::array& values, const py::array& indices, const py:
     return i32 ? fn(double{}, std::int32_t{}) : fn(double{}, std::int64_t{});
 }
 
-std::size_t batch_rows(py::object batch_size, std::size_t n_used) {
-    const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
-    if (bs == 0) {
-        throw py::value_error("batch_size must be >= 1 (or None for full batch)");
-    }
-    return bs;
-}
-
 template <class T>
 void check_theta_dtype(const py::array& theta) {
     if (pygdx_bindings::is_float32(theta) != (sizeof(T) == 4)) {
@@ -64,9 +58,7 @@ void check_theta_dtype(const py::array& theta) {
 CsrSource make_csr_source(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
                           std::size_t n_rows, py::handle y, py::handle sw, py::array order, py::object batch_size,
                           int n_threads, bool lazy, double intercept_decay) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    require_targets(y);
     check_order(order);
     CsrSource src;
     src.problem = pb;
@@ -77,7 +69,7 @@ CsrSource make_csr_source(const pygdx::LinearProblem& pb, py::array values, py::
         using T = decltype(t);
         using I = decltype(i);
         auto in = check_csr_inputs<T, I>(pb, values, indices, indptr, n_rows, y, sw, order);
-        const std::size_t bs = batch_rows(batch_size, in->data.n_used);
+        const std::size_t bs = rows_per_batch(batch_size, in->data.n_used);
         auto typed = std::make_unique<TypedCsrSource<T, I>>(pb, std::move(in), bs);
         if constexpr (sizeof(T) == 4 && sizeof(I) == 4) {
             src.f32_i32 = std::move(typed);
@@ -114,9 +106,7 @@ py::array decision(const pygdx::LinearProblem& pb, py::array values, py::array i
 
 py::tuple loss_grad(const pygdx::LinearProblem& pb, py::array values, py::array indices, py::array indptr,
                     std::size_t n_rows, py::handle y, py::handle sw, py::array theta, int n_threads) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    require_targets(y);
     return with_csr_types(values, indices, indptr, [&](auto t, auto i) -> py::tuple {
         using T = decltype(t);
         using I = decltype(i);
@@ -140,9 +130,7 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indi
                 std::size_t n_rows, py::handle y, py::handle sw, py::array order, py::object batch_size, bool lazy,
                 const pygdx::Hyper& hyper, const pygdx::Schedule& schedule, py::array counters, py::array theta,
                 py::list states, int n_threads, py::object shuffle_seed, double intercept_decay) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    require_targets(y);
     check_order(order);
     const pygdx::SparseSettings settings = sparse_settings(lazy, intercept_decay);
     return with_csr_types(values, indices, indptr, [&](auto t, auto i) -> py::tuple {
@@ -153,7 +141,7 @@ py::tuple epoch(const pygdx::LinearProblem& pb, py::array values, py::array indi
         auto* idx = static_cast<std::int64_t*>(order.mutable_data());
         const pygdx::ParamBuffers<T> params = optimizer_buffers<T>(pb, hyper, theta, states);
         double* ctr = checked_counters(counters);
-        const std::size_t bs = batch_rows(batch_size, in->data.n_used);
+        const std::size_t bs = rows_per_batch(batch_size, in->data.n_used);
         const bool shuffle = !shuffle_seed.is_none();
         const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;
         pygdx::SparseScratch<T> work(pb);

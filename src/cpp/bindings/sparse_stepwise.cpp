@@ -27,9 +27,7 @@ py::tuple sparse_stepwise_epoch(const pygdx::LinearProblem& pb, py::array values
                                 py::list states, const pygdx::GradientClip* clip, py::object average, double start,
                                 int n_threads, py::object shuffle_seed, py::object ema_decay,
                                 double intercept_decay) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    pygdx_bindings::require_targets(y);
     const pygdx::SparseSettings settings = pygdx_bindings::sparse_settings(lazy, intercept_decay);
     const pygdx::WeightAverage rule = pygdx_bindings::weight_average(start, ema_decay);
     pygdx_bindings::check_order(order);
@@ -50,10 +48,7 @@ py::tuple sparse_stepwise_epoch(const pygdx::LinearProblem& pb, py::array values
         }
         double* ctr = pygdx_bindings::checked_counters(counters);
         const std::size_t n_used = in->data.n_used;
-        const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
-        if (bs == 0) {
-            throw py::value_error("batch_size must be >= 1 (or None for full batch)");
-        }
+        const std::size_t bs = pygdx_bindings::rows_per_batch(batch_size, n_used);
         auto* idx = static_cast<std::int64_t*>(order.mutable_data());
         const bool shuffle = !shuffle_seed.is_none();
         const std::uint64_t seed = shuffle ? shuffle_seed.cast<std::uint64_t>() : 0;

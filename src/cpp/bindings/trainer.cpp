@@ -25,6 +25,7 @@
 namespace py = pybind11;
 using pygdx_bindings::check_inputs;
 using pygdx_bindings::check_order;
+using pygdx_bindings::require_targets;
 using pygdx_bindings::checked_counters;
 using pygdx_bindings::CsrSource;
 using pygdx_bindings::HeldOutRows;
@@ -32,6 +33,7 @@ using pygdx_bindings::Inputs;
 using pygdx_bindings::SignalPoll;
 using pygdx_bindings::is_float32;
 using pygdx_bindings::optimizer_buffers;
+using pygdx_bindings::rows_per_batch;
 
 namespace {
 
@@ -64,29 +66,19 @@ struct DenseSource {
 
 DenseSource make_source(const pygdx::LinearProblem& pb, py::array X, py::handle y, py::handle sw, py::array order,
                         py::object batch_size, int n_threads) {
-    if (y.is_none()) {
-        throw py::value_error("y is required");
-    }
+    require_targets(y);
     check_order(order);
     DenseSource src;
     src.problem = pb;
     src.order = order;
     src.n_threads = n_threads;
-    const bool f32 = is_float32(X);
-    auto size_of_batch = [&](std::size_t n_used) {
-        const std::size_t bs = batch_size.is_none() ? n_used : batch_size.cast<std::size_t>();
-        if (bs == 0) {
-            throw py::value_error("batch_size must be >= 1 (or None for full batch)");
-        }
-        return bs;
-    };
-    if (f32) {
+    if (is_float32(X)) {
         Inputs<float> in = check_inputs<float>(pb, X, y, sw, order);
-        const std::size_t bs = size_of_batch(in.data.n_used);
+        const std::size_t bs = rows_per_batch(batch_size, in.data.n_used);
         src.f32 = std::make_unique<TypedSource<float>>(pb, std::move(in), bs, n_threads);
     } else {
         Inputs<double> in = check_inputs<double>(pb, X, y, sw, order);
-        const std::size_t bs = size_of_batch(in.data.n_used);
+        const std::size_t bs = rows_per_batch(batch_size, in.data.n_used);
         src.f64 = std::make_unique<TypedSource<double>>(pb, std::move(in), bs, n_threads);
     }
     return src;

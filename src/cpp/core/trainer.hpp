@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "core/epoch.hpp"
@@ -91,8 +92,12 @@ public:
 
     // A buffer of the model's size that the epochs keep in step with the weights (averaged
     // SGD's running average): undone with them and kept with the best epoch, so that a
-    // failed, interrupted or rejected epoch never leaves the pair out of step. Before run().
+    // failed, interrupted or rejected epoch never leaves the pair out of step. Before run()
+    // and judge(): a best epoch kept without the buffer has no copy of it to restore.
     void undo_also(T* buffer) {
+        if (started_) {
+            throw std::invalid_argument("undo_also must come before the trainer runs or judges an epoch");
+        }
         undo_.add_buffer(buffer);
         extra_.push_back(buffer);
     }
@@ -105,6 +110,7 @@ public:
     template <class Epoch>
     TrainOutcome run(Epoch&& epoch, const std::uint64_t* seeds, std::size_t n_epochs, Interrupt* interrupt,
                      bool judge_by_loss) {
+        started_ = true;
         for (std::size_t e = 0; e < n_epochs; ++e) {
             if (interrupt != nullptr && interrupt->requested(0)) {
                 return TrainOutcome::interrupted;
@@ -152,6 +158,7 @@ public:
     // The tol rule on one epoch's criterion (lower is better); keep_best saves the weights,
     // state and counters when it is the best so far. True when training has converged.
     bool judge(double criterion, bool keep_best) {
+        started_ = true;
         if (rule_.use_tol && criterion > best_ - rule_.tol) {
             ++no_improvement_;
         } else {
@@ -282,6 +289,7 @@ private:
     std::vector<T> best_saved_;
     double best_counters_[n_counters] = {0.0, 0.0};
     bool has_best_ = false;
+    bool started_ = false;  // run() or judge() was called: undo_also is too late
     EpochUndo<T> undo_;  // last: its buffers come from params_ and used_state_, set up before it
 };
 
