@@ -389,3 +389,23 @@ def test_early_stopping_restores_the_optimizer_with_the_weights(cancer):
     assert best_epoch < est.n_iter_  # it trained past the best epoch, then went back
     steps_per_epoch = int(np.ceil(0.8 * len(y) / 32))
     assert est.t_ == pytest.approx(best_epoch * steps_per_epoch, abs=best_epoch)
+
+
+def test_parameter_names_are_each_class_own_even_when_read_once_per_class():
+    # get_params reads a class's __init__ once (the signature is cached per class: every fit
+    # asks); a subclass with a parameter of its own, and a later __init__, are still seen.
+    class Tuned(pygdx.GDRegressor):
+        def __init__(self, *, margin=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.margin = margin
+
+    assert "margin" in Tuned(margin=2.0).get_params() and Tuned(margin=2.0).get_params()["margin"] == 2.0
+    assert "margin" not in pygdx.GDRegressor().get_params()
+    original = Tuned.__init__
+
+    def widened(self, *, margin=1.0, shift=0.0, **kwargs):
+        original(self, margin=margin, **kwargs)
+        self.shift = shift
+
+    Tuned.__init__ = widened
+    assert {"margin", "shift"} <= set(Tuned().get_params())

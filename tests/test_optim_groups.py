@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from pygdx import optim
+from pygdx import optim, schedules
 
 # Per rule: the constructor's options and two groups' own options.
 CASES = {
@@ -173,3 +173,43 @@ def test_groups_step_atomically():
         opt.step([np.ones(3), np.ones(2) + 1j])
     np.testing.assert_array_equal(w, 0.0)
     assert opt.t == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_continued_optimizer_is_the_loaded_one_and_shares_nothing(name, dtype):
+    # partial_fit continues an optimizer with _continued_on (no probes): it must step exactly
+    # as a fresh optimizer that loaded the state_dict, and leave the original untouched.
+    base, first, second = CASES[name]
+    params = [p.astype(dtype) for p in make_params(3)]
+    schedule = schedules.StepLR(0.02, step_size=3, gamma=0.5)
+    opt = getattr(optim, name)([{"params": params[:2], **first}, {"params": params[2:], **second}], lr=0.01, **base)
+    one = getattr(optim, name)([p.copy() for p in params], lr=schedule, **base)
+    for step in range(4):
+        opt.step(grads_at(step, params))
+        one.step(grads_at(step, one.params))
+    for original in (opt, one):
+        loaded_params = [p.copy() for p in original.params]
+        continued_params = [p.copy() for p in original.params]
+        loaded = getattr(optim, name)(
+            [{"params": loaded_params[:2]}, {"params": loaded_params[2:]}] if len(original.param_groups) == 2
+            else loaded_params, lr=0.5, **base)
+        loaded.load_state_dict(original.state_dict())
+        continued = original._continued_on(continued_params)
+        before = original.state_dict()
+        for a, b in zip(continued.state, original.state):
+            assert not any(np.shares_memory(x, y) for x in a.values() for y in b.values())
+        for step in range(4, 9):
+            loaded.step(grads_at(step, loaded_params))
+            continued.step(grads_at(step, continued_params))
+        for p, q in zip(loaded_params, continued_params):
+            np.testing.assert_array_equal(p, q)
+        for a, b in zip(loaded.state, continued.state):
+            assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+        assert continued.t == loaded.t == original.t + 5
+        after = original.state_dict()  # the original did not move
+        assert after["step"] == before["step"]
+        for a, b in zip(after["state"], before["state"]):
+            assert all(np.array_equal(a[k], b[k]) for k in a)
+    with pytest.raises(ValueError, match="same shapes"):
+        opt._continued_on([p[:1].copy() for p in opt.params])

@@ -19,8 +19,15 @@ class EstimatorProtocol:
 
     @classmethod
     def _get_param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+        # Read once per class: every fit and partial_fit asks (through get_params), and
+        # inspect.signature costs more than a small epoch.
+        names = cls.__dict__.get("_param_names_of_init")
+        if names is None or names[0] is not cls.__init__:
+            sig = inspect.signature(cls.__init__)
+            names = (cls.__init__, sorted(p.name for p in sig.parameters.values()
+                                          if p.name != "self" and p.kind != p.VAR_KEYWORD))
+            cls._param_names_of_init = names
+        return list(names[1])
 
     def get_params(self, deep: bool = True) -> dict:
         out = {}

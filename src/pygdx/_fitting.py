@@ -201,6 +201,8 @@ class Fitting:
         (partial_fit), it takes over its state: all of it when the settings are unchanged, else
         the moments and step count when the rule and its state slots are the same (after
         set_params(optimizer=..., lr=..., optimizer_params=...)); a new rule starts fresh."""
+        if previous is not None and self._optimizer_config == self._optimizer_settings():
+            return previous._continued_on([theta])  # the same settings: a copy, nothing to re-check
         lr = copy.deepcopy(self.lr) if isinstance(self.lr, Schedule) else self.lr
         # The penalty is part of the objective; the optimizer's own weight decay stays 0
         # unless asked for explicitly. The custom-loss path steps in Python with n_jobs threads.
@@ -209,11 +211,10 @@ class Fitting:
         new = _optim.get(self.optimizer, [theta], lr=lr, **params)
         if previous is None:
             return new
+        if type(new) is not type(previous) or [set(a) for a in new.state] != [set(a) for a in previous.state]:
+            return new
         saved = previous._state_dict(copy_arrays=False)  # load_state_dict copies the arrays in
-        if self._optimizer_config != self._optimizer_settings():
-            if type(new) is not type(previous) or [set(a) for a in new.state] != [set(a) for a in previous.state]:
-                return new
-            saved["defaults"], saved["lr"] = new.defaults, new.lr
+        saved["defaults"], saved["lr"] = new.defaults, new.lr
         new.load_state_dict(saved)
         return new
 
