@@ -169,7 +169,8 @@ INTERRUPTED_FIT = textwrap.dedent("""
                                 random_state=0)
     elif kind == "sparse_gathered_rows":  # batch-1 epochs on shuffled CSR rows gathered ahead (48 MB stored)
         import scipy.sparse as sp
-        X = sp.random(100_000, 20_000, density=0.002, format="csr", random_state=0, dtype=np.float64)
+        X = sp.csr_matrix((rng.random(4_000_000), rng.integers(0, 20_000, size=4_000_000),
+                           np.arange(0, 4_000_001, 40)), shape=(100_000, 20_000))
         y = rng.normal(size=100_000)
         est = pygdx.GDRegressor(batch_size=1, optimizer="sgd", n_jobs=2, max_iter=10**6, tol=None, lr=1e-2,
                                 random_state=0)
