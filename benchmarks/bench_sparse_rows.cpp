@@ -5,8 +5,8 @@
 // that `perf record` / `perf annotate` can read the row loop.
 //
 //     python benchmarks/write_sparse_text.py /tmp/text             # writes the matrix once
-//     g++ -std=c++17 -O3 -g1 -fno-math-errno -ffp-contract=off -pthread -I src/cpp \
-//         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows
+//     g++ -std=c++17 -O3 -g1 -fno-math-errno -ffp-contract=off -pthread -I src/cpp
+//         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows       # one command
 //     /tmp/bench_sparse_rows /tmp/text [rows [rounds]]  # rows: only the first `rows` (in cache)
 //
 // It trains two models from zero through the same `rounds` (7) shuffled orders (a new order
@@ -164,8 +164,9 @@ int main(int argc, char** argv) {
         best_floor = std::min(best_floor, f.seconds);
     }
     const double per_floor = best_floor / static_cast<double>(nnz) * 1e9;
+    const std::size_t stored_bytes = data.nnz * (sizeof(double) + sizeof(std::int32_t));
     std::printf("%zu x %zu, %zu stored, gathered ahead: %s; floor %.2f ms (%.2f ns/nnz)\n", n, d, nnz,
-                detail::sparse_gathers_rows_ahead(n, data.nnz * (sizeof(double) + sizeof(std::int32_t)), true, 2) ? "yes" : "no (too small)",
+                detail::sparse_gathers_rows_ahead(n, stored_bytes, true, 2) ? "yes" : "no (too small)",
                 best_floor * 1e3, per_floor);
     for (int k = 0; k < 2; ++k) {
         const Run& run = runs[k];
