@@ -5,15 +5,17 @@
 // that `perf record` / `perf annotate` can read the row loop.
 //
 //     python benchmarks/write_sparse_text.py /tmp/text             # writes the matrix once
-//     g++ -std=c++17 -O3 -g1 -fno-math-errno -ffp-contract=off -pthread -I src/cpp \
-//         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows
+//     g++ -std=c++17 -O3 -g1 -fno-math-errno -ffp-contract=off -pthread -I src/cpp
+//         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows       # one command
 //     /tmp/bench_sparse_rows /tmp/text [rows [rounds]]  # rows: only the first `rows` (in cache)
 //
-// Each line gives the best of `rounds` (7) shuffled epochs (a new order each; the thread's
-// CPU time) and floor passes (the floor's own timing), in ns per stored value, taken
-// alternately, and a hash of the weights' bits after the last epoch. For an A/B comparison
-// build the same file against the other tree's src/cpp and run the two binaries alternately
-// (ABAB): the same hash says both trained the same bits.
+// It trains two models from zero through the same `rounds` (7) shuffled orders (a new order
+// each round): one with the epoch on one thread, one with its rows gathered ahead by a second
+// thread (sparse_rows_gathered_ahead.hpp), taken alternately (ABAB, then BABA), between the
+// floor's passes. Each line gives the best epoch's wall time (ns per stored value and x the
+// floor's best) and CPU time (both threads), the last loss, and a hash of the weights' bits:
+// the same hash says both trained the same bits. For an A/B comparison of two trees, build the
+// same file against the other tree's src/cpp and run the two binaries alternately.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -64,11 +66,17 @@ std::uint64_t bits_hash(const std::vector<double>& values) {
     return h;
 }
 
-// This thread's CPU time: on a shared machine, the time the epoch itself took, whatever the
-// neighbours took from the core meanwhile.
-double thread_seconds() {
+// The process's CPU time (both threads of a gathered epoch) and the wall time: a gathered
+// epoch is two threads' work, so its speed is its wall time, its cost the CPU time.
+double process_seconds() {
     timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+double wall_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
@@ -104,12 +112,21 @@ int main(int argc, char** argv) {
     SparseSettings settings;
     settings.intercept_decay = 0.01;
 
-    std::vector<double> theta(d + 1, 0.0);
-    ParamBuffers<double> params;
-    params.param = theta.data();
-    params.size = d + 1;
+    // The epoch on one thread (A) and with its rows gathered ahead by a second (B), each on
+    // its own weights from zero through the same shuffled orders: equal hashes, equal bits.
+    struct Run {
+        std::vector<double> theta;
+        ParamBuffers<double> params;
+        double counters[n_counters] = {0.0, 1.0};
+        double best_cpu = 1e300, best_wall = 1e300, loss = 0.0;
+    };
+    Run runs[2];
+    for (Run& run : runs) {
+        run.theta.assign(d + 1, 0.0);
+        run.params.param = run.theta.data();
+        run.params.size = d + 1;
+    }
     SparseScratch<double> work(pb);
-    double counters[n_counters] = {0.0, 1.0};
     std::atomic<bool> changed{false};
     std::vector<std::int64_t> order(n);
 
@@ -126,25 +143,39 @@ int main(int argc, char** argv) {
     data.n_readable = n;
 
     std::vector<double> w(d, 1.0 / static_cast<double>(d));
-    double best_epoch = 1e300, best_floor = 1e300, loss = 0.0;
+    double best_floor = 1e300;
     for (int round = 0; round < rounds; ++round) {
         std::iota(order.begin(), order.end(), std::int64_t{0});
         std::mt19937_64 engine(static_cast<std::uint64_t>(round));
         std::shuffle(order.begin(), order.end(), engine);
-        const double start = thread_seconds();
-        const EpochResult r = csr_epoch(pb, data, 1, settings, hyper, schedule, counters, params, work, 1);
-        best_epoch = std::min(best_epoch, thread_seconds() - start);
-        loss = r.loss;
+        for (int k = 0; k < 2; ++k) {
+            Run& run = runs[(round + k) % 2];  // ABAB, then BABA: neither always runs first
+            const int threads = &run == &runs[0] ? 1 : 2;
+            const double cpu = process_seconds(), wall = wall_seconds();
+            const EpochResult r =
+                csr_epoch(pb, data, 1, settings, hyper, schedule, run.counters, run.params, work, threads);
+            run.best_cpu = std::min(run.best_cpu, process_seconds() - cpu);
+            run.best_wall = std::min(run.best_wall, wall_seconds() - wall);
+            run.loss = r.loss;
+        }
         const FloorTiming f = shuffled_csr_floor(values.data(), indices.data(), indptr.data(), n, w.data(), 1, 1,
                                                  static_cast<std::uint64_t>(round), default_prefetch_rows,
                                                  [] { return false; });
         best_floor = std::min(best_floor, f.seconds);
     }
-    const double per_epoch = best_epoch / static_cast<double>(nnz) * 1e9;
     const double per_floor = best_floor / static_cast<double>(nnz) * 1e9;
-    std::printf("%zu x %zu, %zu stored: epoch %.2f ms (%.2f ns/nnz), floor %.2f ms (%.2f ns/nnz), ratio %.2f, "
-                "last loss %.17g, weights' bits %016llx\n",
-                n, d, nnz, best_epoch * 1e3, per_epoch, best_floor * 1e3, per_floor, per_epoch / per_floor, loss,
-                static_cast<unsigned long long>(bits_hash(theta)));
+    const std::size_t stored_bytes = data.nnz * (sizeof(double) + sizeof(std::int32_t));
+    std::printf("%zu x %zu, %zu stored, gathered ahead: %s; floor %.2f ms (%.2f ns/nnz)\n", n, d, nnz,
+                detail::sparse_gathers_rows_ahead(n, stored_bytes, true, 2) ? "yes" : "no (too small)",
+                best_floor * 1e3, per_floor);
+    for (int k = 0; k < 2; ++k) {
+        const Run& run = runs[k];
+        const double per_wall = run.best_wall / static_cast<double>(nnz) * 1e9;
+        std::printf("  %s: wall %.2f ms (%.2f ns/nnz, %.2fx the floor), CPU %.2f ms, last loss %.17g, "
+                    "weights' bits %016llx\n",
+                    k == 0 ? "one thread    " : "gathered ahead", run.best_wall * 1e3, per_wall,
+                    per_wall / per_floor, run.best_cpu * 1e3, run.loss,
+                    static_cast<unsigned long long>(bits_hash(run.theta)));
+    }
     return 0;
 }

@@ -39,15 +39,18 @@ def rows(found: dict) -> list[str]:
         lines.append(f"| text epoch {theirs['n_rows']:,} x {theirs['n_features']:,}, bs 1, vs SGDClassifier | not "
                      f"measured | {format_time(theirs['seconds'])}, held-out accuracy "
                      f"{theirs['heldout_accuracy']:.4f} | - | - |")
-    ours, theirs = found.get(("text-fit", "pygdx")), found.get(("text-fit", "scikit-learn"))
-    if ours and theirs:
-        def epoch(found: dict) -> float:
-            return (found["seconds"] - found["fit1_seconds"]) / found["epochs"]
+    def epoch(found: dict) -> float:
+        return (found["seconds"] - found["fit1_seconds"]) / found["epochs"]
 
+    theirs = found.get(("text-fit", "scikit-learn"))
+    for impl, threads in (("pygdx", "n_jobs=1"), ("pygdx-default", "default n_jobs: rows gathered ahead")):
+        ours = found.get(("text-fit", impl))
+        if not (ours and theirs):
+            continue
         speedup = epoch(theirs) / epoch(ours)
         met = speedup >= 3 and ours["heldout_accuracy"] >= theirs["heldout_accuracy"]
-        lines.append(f"| text epoch inside fit ({1 + ours['epochs']} epochs minus 1), bs 1, vs SGDClassifier | "
-                     f"{format_time(epoch(ours))}, held-out accuracy {ours['heldout_accuracy']:.4f} | "
+        lines.append(f"| text epoch inside fit ({1 + ours['epochs']} epochs minus 1), bs 1, {threads}, vs "
+                     f"SGDClassifier | {format_time(epoch(ours))}, held-out accuracy {ours['heldout_accuracy']:.4f} | "
                      f"{format_time(epoch(theirs))}, held-out accuracy {theirs['heldout_accuracy']:.4f} | "
                      f"{speedup:.2f}x faster | {'yes' if met else 'no'} |")
     floor = found.get(("text-floor", "pygdx"))
@@ -58,14 +61,16 @@ def rows(found: dict) -> list[str]:
                      f"{floor['seconds'] * per_nnz:.2f} ns | {floor['paired_floor'] * per_nnz:.2f} ns | "
                      f"{ratio:.2f}x the floor | {'yes' if ratio <= 2 else 'no'} |")
     alone = found.get(("text-floor", "floor"))
-    in_fit = found.get(("text-fit", "pygdx"))
-    if alone and in_fit:
+    for impl, threads in (("pygdx", "n_jobs=1"), ("pygdx-default", "default n_jobs, wall time")):
+        in_fit = found.get(("text-fit", impl))
+        if not (alone and in_fit):
+            continue
         # The epoch as fit runs it, without what every partial_fit call does once (the
         # matrix's check, the data source, the targets): about 10 ms on this matrix.
-        epoch = (in_fit["seconds"] - in_fit["fit1_seconds"]) / in_fit["epochs"]
-        ratio = epoch / alone["floor_seconds"]
-        lines.append(f"| stochastic epoch inside fit per non-zero vs shuffled CSR floor alone (1 core) | "
-                     f"{epoch * 1e9 / in_fit['nnz']:.2f} ns | {alone['floor_seconds'] * 1e9 / alone['nnz']:.2f} ns | "
+        ratio = epoch(in_fit) / alone["floor_seconds"]
+        lines.append(f"| stochastic epoch inside fit ({threads}) per non-zero vs shuffled CSR floor alone "
+                     f"(1 core) | {epoch(in_fit) * 1e9 / in_fit['nnz']:.2f} ns | "
+                     f"{alone['floor_seconds'] * 1e9 / alone['nnz']:.2f} ns | "
                      f"{ratio:.2f}x the floor | {'yes' if ratio <= 2 else 'no'} |")
     if alone and not floor:
         lines.append(f"| shuffled CSR floor alone (1 core), per non-zero | not measured | "

@@ -1,7 +1,8 @@
-"""The same-bits check of a change to the sparse training paths: 22 sparse fits (losses,
+"""The same-bits check of a change to the sparse training paths: 26 sparse fits (losses,
 dtypes, index types, sample weights, the damped intercept, schedules, batch sizes, l1, lazy
-and dense Adam, averaged and clipped epochs, three classes), each a `fit` then a
-`partial_fit`, saved from one build and compared byte for byte with another's:
+and dense Adam, averaged and clipped epochs, three classes, a matrix past 32 MiB on one and
+two threads), each a `fit` then a `partial_fit`, saved from one build and compared byte for
+byte with another's:
 
     python benchmarks/sparse_fit_bits.py main.npz      # with the first build's venv
     python benchmarks/sparse_fit_bits.py branch.npz    # with the second's
@@ -51,6 +52,17 @@ def cases():
     yield "clip", C(loss="log_loss", clip_grad_norm=0.5, **common), X, y, None
     yield "clip_decay", C(loss="log_loss", clip_grad_value=0.1, intercept_decay="auto", **common), X, y, None
     yield "multiclass", C(loss="log_loss", **common), X, (np.arange(X.shape[0]) % 3), None
+    # Past 32 MiB of stored values and indices: with two threads a second one gathers the
+    # shuffled rows ahead (core/sparse_rows_gathered_ahead.hpp); one thread and two must both
+    # give the other build's bits.
+    Xb, yb = make_text_classification(100_000, 20_000, 30, random_state=4)
+    swb = rng.uniform(0.5, 2.0, Xb.shape[0])
+    Xb32i = Xb.astype(np.float32)  # int64 indices keep it past 32 MiB
+    Xb32i.indices, Xb32i.indptr = Xb32i.indices.astype(np.int64), Xb32i.indptr.astype(np.int64)
+    big = {**common, "max_iter": 2, "intercept_decay": "auto"}
+    for n_jobs in (1, 2):
+        yield f"big_log64_jobs{n_jobs}", C(loss="log_loss", n_jobs=n_jobs, **big), Xb, yb, swb
+        yield f"big_log32_i64_jobs{n_jobs}", C(loss="log_loss", n_jobs=n_jobs, **big), Xb32i, yb, None
 
 
 def run(out: str) -> None:

@@ -18,6 +18,7 @@ def test_sparse_cases_time_an_epoch_against_sklearn_and_the_csr_floor_and_the_pa
     epoch = "stochastic epoch, text, log loss (bs=1)"
     assert rows[(epoch, "scikit-learn SGDClassifier")].pygdx_seconds > 0
     assert rows[(epoch, "shuffled CSR floor, 1 core")].is_floor
+    assert rows[(epoch + ", default n_jobs", "scikit-learn SGDClassifier")].pygdx_seconds > 0
     assert rows[("svmlight parse", "scikit-learn load_svmlight_file")].baseline_seconds > 0
 
 

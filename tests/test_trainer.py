@@ -167,6 +167,13 @@ INTERRUPTED_FIT = textwrap.dedent("""
         y = X @ rng.normal(size=100)
         est = pygdx.GDRegressor(batch_size=1, optimizer="adam", n_jobs=2, max_iter=10**6, tol=None, lr=1e-4,
                                 random_state=0)
+    elif kind == "sparse_gathered_rows":  # batch-1 epochs on shuffled CSR rows gathered ahead (48 MB stored)
+        import scipy.sparse as sp
+        X = sp.csr_matrix((rng.random(4_000_000), rng.integers(0, 20_000, size=4_000_000),
+                           np.arange(0, 4_000_001, 40)), shape=(100_000, 20_000))
+        y = rng.normal(size=100_000)
+        est = pygdx.GDRegressor(batch_size=1, optimizer="sgd", n_jobs=2, max_iter=10**6, tol=None, lr=1e-2,
+                                random_state=0)
     else:  # millions of tiny epochs
         X = rng.normal(size=(16, 3))
         y = X @ [1.0, 2.0, 3.0]
@@ -187,7 +194,8 @@ INTERRUPTED_FIT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("kind", ["long_epoch", "long_epoch_ema", "huge_batch", "huge_batch_l1", "huge_batch_clipped",
-                                  "huge_batch_averaged", "team", "gathered_rows", "many_epochs"])
+                                  "huge_batch_averaged", "team", "gathered_rows", "sparse_gathered_rows",
+                                  "many_epochs"])
 def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, kind):
     out, sent = interrupt_fit(tmp_path, INTERRUPTED_FIT, kind)
     assert out["interrupted"]

@@ -83,8 +83,10 @@ def peak_memory_growth(fn: Callable[[], object]) -> tuple[object, int | None]:
 
 
 def sparse_cases(n_rows: int, n_features: int) -> list:
-    """Cases for ``pygdx bench`` on text-like data, on one core (a stochastic epoch and the
-    parser are sequential); none without SciPy or scikit-learn."""
+    """Cases for ``pygdx bench`` on text-like data: a stochastic epoch on one core
+    (``n_jobs=1``) and at the default ``n_jobs`` (on more than one core and a matrix of 32 MiB
+    or more, a second thread gathers the shuffled rows ahead; scikit-learn's binary epoch runs
+    on one thread either way), and the parser; none without SciPy or scikit-learn."""
     try:
         import scipy.sparse  # noqa: F401
         import sklearn  # noqa: F401
@@ -98,11 +100,15 @@ def sparse_cases(n_rows: int, n_features: int) -> list:
 
     X, y = make_text_classification(n_rows, n_features, 30, random_state=0)
     ours, theirs = text_estimators(n_jobs=1)
+    threaded, _ = text_estimators(n_jobs=None)
     size = f"n={n_rows} d={n_features} nnz={X.nnz}"
     cases = [Case(
         "stochastic epoch, text, log loss (bs=1)", size, lambda: partial_fit_quietly(ours, X, y),
         {"scikit-learn SGDClassifier": lambda: partial_fit_quietly(theirs, X, y)},
         floors={"shuffled CSR floor, 1 core": lambda k: shuffled_csr_floor(X, n_threads=1, repeat=k).seconds},
+    ), Case(
+        "stochastic epoch, text, log loss (bs=1), default n_jobs", size, lambda: partial_fit_quietly(threaded, X, y),
+        {"scikit-learn SGDClassifier": lambda: partial_fit_quietly(theirs, X, y)},
     )]
     blob = svmlight_bytes(X, y)
     megabytes = len(blob) / 1e6

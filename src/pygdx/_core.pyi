@@ -431,6 +431,7 @@ def csr_epoch(
     shuffle_seed: int | None = None,
     intercept_decay: float = 1.0,
 ) -> tuple[float, int, bool]: ...
+def sparse_gathers_rows_ahead(n_rows: _Int, stored_bytes: _Int, shuffled: bool, n_threads: _Int) -> bool: ...
 
 def csr_averaged_epoch(
     problem: LinearProblem,

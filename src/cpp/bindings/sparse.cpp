@@ -236,4 +236,13 @@ void register_sparse(py::module_& m) {
           "One epoch over the rows of a CSR matrix listed in `order` (int64, shuffled in place first when a seed "
           "is given), the intercepts' gradient times intercept_decay: returns (mean objective over the epoch, "
           "optimizer steps, finite).");
+    m.def(
+        "sparse_gathers_rows_ahead",
+        [](std::size_t n_rows, std::size_t stored_bytes, bool shuffled, int n_threads) {
+            return pygdx::detail::sparse_gathers_rows_ahead(n_rows, stored_bytes, shuffled, n_threads);
+        },
+        py::arg("n_rows"), py::arg("stored_bytes"), py::arg("shuffled"), py::arg("n_threads"),
+        "Whether a stochastic plain-SGD epoch over n_rows CSR rows of a matrix storing stored_bytes of values and "
+        "indices, shuffled or in storage order, gathers its rows ahead with a second thread (n_threads <= 0: "
+        "every usable core).");
 }

@@ -27,6 +27,7 @@
 #include "core/scaled_weights.hpp"
 #include "core/sparse_batch.hpp"
 #include "core/sparse_lazy.hpp"
+#include "core/sparse_rows_gathered_ahead.hpp"
 #include "core/sparse_sgd_rows.hpp"
 
 namespace pygdx {
@@ -212,9 +213,12 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
     const bool row_steps = path == SparsePath::scaled_sgd && batch_size == 1 && pb.n_outputs == 1 &&
                            !loss_is_multinomial(pb.loss) && penalty_weights(pb.penalty).l1 == 0.0;
     if (row_steps) {
-        const SparseRowSteps done = sparse_sgd_row_steps(pb, data, hyper, schedule, counters, scaled, theta,
-                                                         settings.intercept_decay, detail::interrupt_work_per_row,
-                                                         interrupt);
+        const SparseRowSteps done = detail::sparse_steps_on_rows_gathered_ahead(
+            data, n_threads, [&](const CsrData<T, I>& rows, const SparseRowSteps& so_far) {
+                return sparse_sgd_row_steps(pb, rows, hyper, schedule, counters, scaled, theta,
+                                            settings.intercept_decay, detail::interrupt_work_per_row, interrupt,
+                                            so_far);
+            });
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;

@@ -30,11 +30,13 @@ struct SparseRowSteps {
 // One step per row of `data` in order on a single-output problem with no l1 part, the
 // intercept's gradient times intercept_decay (SparseSettings). Plain SGD only
 // (sgd_fuses_with_gradient): the step's rate comes from begin_rule_step<Rule::sgd>, inlined.
+// Continues the totals `so_far` (the loss in one running sum), so that an epoch stepped in
+// chunks (sparse_rows_gathered_ahead.hpp) sums the same bits as in one call.
 template <class T, class I>
 SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& rows, const Hyper& hyper,
                                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights,
                                     T* theta, double intercept_decay, std::size_t work_per_row,
-                                    Interrupt* interrupt) {
+                                    Interrupt* interrupt, SparseRowSteps so_far = {}) {
     // A copy of the view (pointers and sizes, not the arrays), private to this loop: GCC
     // keeps its fields in registers. Read through the caller's reference, every checked
     // read (an atomic load, csr.hpp) made it reload the arrays' addresses and the column
@@ -56,7 +58,7 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
     const double l2 = penalty_weights(pb.penalty).l2;
     const T wd = static_cast<T>(hyper.weight_decay);
     T* __restrict v = w.vector();
-    SparseRowSteps done;
+    SparseRowSteps done = so_far;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         // The arrays changed under this pass (csr.hpp): stop, and the epoch is undone.
         if (data.has_changed() || (interrupt != nullptr && interrupt->requested(work_per_row))) {
