@@ -56,6 +56,17 @@ std::uint64_t hash_bytes(const void* p, std::size_t n, std::uint64_t h = 1469598
     return h;
 }
 
+// Every row of X (targets y) in order, as a full-batch epoch reads them.
+template <class T>
+LinearData<T> all_rows_in_order(const std::vector<T>& X, const std::vector<T>& y) {
+    LinearData<T> data;
+    data.X = X.data();
+    data.y = y.data();
+    data.n_used = y.size();
+    data.n_readable = y.size();
+    return data;
+}
+
 struct Best {
     double wall = 1e300;
     double cpu = 0.0;  // process CPU time of the best round
@@ -85,11 +96,7 @@ void run(const char* dtype, int rounds) {
         y[i] = static_cast<T>(X[i * d] - 0.25 * X[i * d + 7]);
     }
     const LinearProblem pb = l2_problem(d, 1e-4);
-    LinearData<T> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.n_used = n;
-    data.n_readable = n;
+    const LinearData<T> data = all_rows_in_order(X, y);
     const std::vector<T> w(d, T(1));
     std::vector<T> theta(pb.n_params(), T(0.01));
     std::vector<double> summed(pb.n_params());
@@ -128,11 +135,7 @@ void cached(const char* dtype) {
     std::vector<T> X = hashed_rows<T>(n, d);
     std::vector<T> y(n, T(0.5));
     const LinearProblem pb = l2_problem(d, 1e-4);
-    LinearData<T> data;
-    data.X = X.data();
-    data.y = y.data();
-    data.n_used = n;
-    data.n_readable = n;
+    const LinearData<T> data = all_rows_in_order(X, y);
     std::vector<T> theta(pb.n_params(), T(0.01));
     std::vector<double> summed(pb.n_params());
     RowPass<T> one(pb, 1);
