@@ -352,13 +352,19 @@ public:
             chunks, static_cast<std::size_t>(threads_for(data.n_used * n_coef, n_threads_,
                                                          min_row_elements_per_thread))));
         const std::size_t t = static_cast<std::size_t>(threads);
-        if (partial_.size() < chunks * P || losses_.size() < chunks || blocks_.size() < t * n_coef) {
-            partial_.resize(chunks * P);
+        // Each thread's buffers, and each chunk's partial (whose intercept sum is written on
+        // every row), start at least two cache lines after the last one's end.
+        const std::size_t partial_stride = unshared_stride<double>(P);
+        const std::size_t block_stride = unshared_stride<T>(n_coef);
+        const std::size_t scratch_stride = unshared_stride<double>(2 * K);
+        if (partial_.size() < chunks * partial_stride || losses_.size() < chunks ||
+            blocks_.size() < t * block_stride || scratch_.size() < t * scratch_stride) {
+            partial_.resize(chunks * partial_stride);
             losses_.resize(chunks);
-            blocks_.resize(t * n_coef);
-            scratch_.resize(t * 2 * K);
+            blocks_.resize(t * block_stride);
+            scratch_.resize(t * scratch_stride);
         }
-        std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(chunks * P), 0.0);
+        std::fill(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(chunks * partial_stride), 0.0);
         std::atomic<std::size_t> next{0};
         std::atomic<bool> stop{false};
         const std::size_t n = data.n_used;
@@ -375,8 +381,10 @@ public:
                     }
                     return !stop.load(std::memory_order_relaxed);
                 };
-                losses_[c] = detail::accumulate_rows(pb_, data, theta, begin, end, partial_.data() + c * P,
-                                                     blocks_.data() + m * n_coef, scratch_.data() + m * 2 * K, go_on);
+                losses_[c] = detail::accumulate_rows(pb_, data, theta, begin, end,
+                                                     partial_.data() + c * partial_stride,
+                                                     blocks_.data() + m * block_stride,
+                                                     scratch_.data() + m * scratch_stride, go_on);
                 go_on(detail::rows_per_block * n_coef);
             }
         });
@@ -389,7 +397,7 @@ public:
         for (std::size_t c = 1; c < chunks; ++c) {
             loss_sum += losses_[c];
             for (std::size_t j = 0; j < P; ++j) {
-                summed[j] += partial_[c * P + j];
+                summed[j] += partial_[c * partial_stride + j];
             }
         }
         return loss_sum;

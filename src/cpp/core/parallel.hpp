@@ -50,6 +50,18 @@ inline int threads_for(std::size_t n, int requested, std::size_t min_per_thread)
     return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(available), useful));
 }
 
+// Elements of T from the start of one thread's buffer of `count` elements to the next's,
+// when buffers written by different threads sit side by side in one array: a cache line
+// holding the end of one and the start of the other would move between the cores on every
+// store of either thread (false sharing: RowPass's per-thread block gradients of 100 doubles
+// shared a line, written every four rows). The gap is two lines, since the adjacent-line
+// prefetcher fetches lines in pairs.
+template <class T>
+constexpr std::size_t unshared_stride(std::size_t count) {
+    constexpr std::size_t per_two_lines = 128 / sizeof(T);
+    return (count + per_two_lines - 1) / per_two_lines * per_two_lines + per_two_lines;
+}
+
 // Calls fn(chunk, begin, end) for `n_chunks` contiguous chunks of [0, n), chunk 0 on the
 // calling thread. Exceptions from workers are rethrown on the caller after all joined.
 template <class Fn>
