@@ -11,9 +11,12 @@
 //     /tmp/bench_rows floor      # plain SGD's 200,000 x 100 epoch / the one-core shuffled floor
 //     /tmp/bench_rows cached     # plain SGD's compute alone: ns per row on rows that stay in cache
 //     /tmp/bench_rows trainer    # 16 x 3, every rule, batch 1 and 16, float64 and float32, through
-//                                # the Trainer (undo, checks, loss record) as a fit runs it
+//                                # the Trainer (undo, checks, loss record) as a fit runs it; and
+//                                # alone, the shuffle and the Trainer's work around an empty epoch
 //     /tmp/bench_rows arithmetic # each rule's arithmetic floor of a batch-1 step on 3 features:
 //                                # ns per step of a bare loop of dot, derivative, coefficients, update
+//     /tmp/bench_rows bare       # the same with no pygdx code and the late steps' scalars hoisted:
+//                                # a lower bound of any step (benchmarks/small_floors.py)
 //
 // floor and cached train with the estimators' default penalty (l2, alpha 1e-4); floor
 // alternates the floor's pass and the epoch (7 rounds, best of each), so both see the same
@@ -26,6 +29,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -175,6 +179,48 @@ double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const st
     return cpu_seconds() - start;
 }
 
+// The per-epoch costs around the steps of a 16-row batch-1 epoch, each alone: the shuffle of
+// the 16 indices, and the Trainer's own work (undo save, checks, loss record, divergence and
+// tol rules, interrupt poll) around an epoch that does nothing. CPU ns per epoch, best of 5
+// fits of `epochs` epochs.
+template <class T>
+void epoch_fixed_costs(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
+                       std::size_t epochs, double* shuffle_ns, double* trainer_ns) {
+    double best_shuffle = 1e300, best_trainer = 1e300;
+    for (int round = 0; round < 5; ++round) {
+        FitStart<T> f(rc, X, y, d, Penalty{});
+        double start = cpu_seconds();
+        for (std::size_t e = 0; e < epochs; ++e) {
+            shuffle_rows(f.order.data(), f.order.size(), 0x9E3779B97F4A7C15ULL * (e + 1));
+        }
+        best_shuffle = std::min(best_shuffle, cpu_seconds() - start);
+        // the weights and state made non-zero, as after the first epoch: the undo copies them
+        for (std::size_t s = 0; s < f.states.size(); ++s) {
+            std::fill(f.states[s].begin(), f.states[s].end(), T(0.5));
+        }
+        std::fill(f.theta.begin(), f.theta.end(), T(0.25));
+        StoppingRule rule;
+        rule.n_coef = d;
+        Trainer<T> trainer(f.params, state_buffer_count(f.h), f.counters, rule, 0.0, 0.0, 0);
+        Interrupt interrupt(&never_stop, nullptr);
+        std::vector<std::uint64_t> seeds(1024, 1);
+        start = cpu_seconds();
+        for (std::size_t done = 0; done < epochs; done += seeds.size()) {
+            trainer.run(
+                [&](const std::uint64_t*, Interrupt*) {
+                    EpochResult r;
+                    r.loss = 1.0;
+                    r.steps = y.size();
+                    return r;
+                },
+                seeds.data(), std::min(seeds.size(), epochs - done), &interrupt, true);
+        }
+        best_trainer = std::min(best_trainer, cpu_seconds() - start);
+    }
+    *shuffle_ns = best_shuffle / static_cast<double>(epochs) * 1e9;
+    *trainer_ns = best_trainer / static_cast<double>(epochs) * 1e9;
+}
+
 template <class T>
 void make_data(std::size_t n, std::size_t d, std::vector<T>* X, std::vector<T>* y) {
     *X = hashed_rows<T>(n, d);
@@ -211,15 +257,17 @@ void through_trainer(const char* dtype) {
     const std::size_t epochs = 20000;
     std::printf("16 x 3 %s through the Trainer, ns per epoch (best of 5 fits of %zu epochs, CPU time)\n", dtype,
                 epochs);
-    std::printf("  %-13s %8s %8s\n", "rule", "batch 1", "batch 16");
+    std::printf("  %-13s %8s %8s %8s %8s\n", "rule", "batch 1", "batch 16", "shuffle", "trainer");
     for (const RuleCase& rc : rule_cases) {
         double best[2] = {1e300, 1e300};
         for (int round = 0; round < 5; ++round) {
             best[0] = std::min(best[0], trainer_fit_seconds(rc, X, y, 3, epochs, 1));
             best[1] = std::min(best[1], trainer_fit_seconds(rc, X, y, 3, epochs, 16));
         }
-        std::printf("  %-13s %8.1f %8.1f\n", rc.name, best[0] / static_cast<double>(epochs) * 1e9,
-                    best[1] / static_cast<double>(epochs) * 1e9);
+        double shuffle_ns = 0.0, trainer_ns = 0.0;
+        epoch_fixed_costs(rc, X, y, 3, epochs, &shuffle_ns, &trainer_ns);
+        std::printf("  %-13s %8.1f %8.1f %8.1f %8.1f\n", rc.name, best[0] / static_cast<double>(epochs) * 1e9,
+                    best[1] / static_cast<double>(epochs) * 1e9, shuffle_ns, trainer_ns);
     }
 }
 
@@ -289,6 +337,120 @@ void arithmetic() {
             return arithmetic_seconds_per_step<double, decltype(rule)::value>(rc, X, y, 3);
         });
         std::printf("  %-13s %6.1f\n", rc.name, seconds * 1e9);
+    }
+}
+
+// The bare floor of a batch-1 step of each rule on 3 features and an intercept (the 16 x 3
+// problem): a loop of REFERENCE.md's arithmetic written out here, no pygdx code: the row's
+// dot product, the squared error's derivative, the gradient and the rule's element update,
+// each step needing the last one's weights. The per-step scalars are those of a late step
+// (bias corrections 1, NAdam's momentum factors settled, RAdam rectified), hoisted out of the
+// loop: no powers, no divisions by a bias correction, no schedule, no shuffle, no loss
+// check. A lower bound of any implementation's step; benchmarks/small_floors.py puts it
+// beside scikit-learn's SGDRegressor step in the same run. CPU ns per step, best of 7.
+struct BareRows {
+    const double* X;
+    const double* y;
+    std::size_t n;
+};
+
+template <class Update>
+__attribute__((target_clones("avx2", "default"))) __attribute__((noinline)) double
+bare_steps_seconds(const BareRows& rows, std::size_t steps, Update update) {
+    alignas(32) double p[4] = {0.0, 0.0, 0.0, 0.0};
+    alignas(32) double s[3][4] = {};
+    alignas(32) double g[4];
+    const double start = cpu_seconds();
+    for (std::size_t t = 0; t < steps; ++t) {
+        const std::size_t r = t % rows.n;
+        const double* x = rows.X + 3 * r;
+        const double z = p[0] * x[0] + p[1] * x[1] + p[2] * x[2] + p[3];
+        const double dz = z - rows.y[r];
+        for (int j = 0; j < 3; ++j) {
+            g[j] = dz * x[j];
+        }
+        g[3] = dz;
+        for (int j = 0; j < 4; ++j) {
+            update(p[j], g[j], s[0][j], s[1][j], s[2][j]);
+        }
+    }
+    const double seconds = cpu_seconds() - start;
+    if (!std::isfinite(p[0] + p[1] + p[2] + p[3])) {
+        std::fprintf(stderr, "a bare loop diverged\n");
+    }
+    return seconds;
+}
+
+void bare() {
+    std::vector<double> X, y;
+    make_data(16, 3, &X, &y);
+    const BareRows rows{X.data(), y.data(), 16};
+    const std::size_t steps = 320000;
+    const double lr = 0.01, eps = 1e-8, b1 = 0.9, b2 = 0.999;
+    struct Named {
+        const char* name;
+        std::function<double()> run;
+    };
+    auto time_of = [&](auto update) { return [&rows, steps, update] { return bare_steps_seconds(rows, steps, update); }; };
+    const Named rules[] = {
+        {"sgd", time_of([lr](double& p, double g, double&, double&, double&) { p -= lr * g; })},
+        {"sgd-momentum", time_of([lr](double& p, double g, double& b, double&, double&) {
+             b = 0.9 * b + g;
+             p -= lr * b;
+         })},
+        {"adagrad", time_of([lr](double& p, double g, double& sum, double&, double&) {
+             sum += g * g;
+             p -= lr * (g / (std::sqrt(sum) + 1e-10));
+         })},
+        {"rmsprop", time_of([lr, eps](double& p, double g, double& v, double&, double&) {
+             v = 0.99 * v + 0.01 * g * g;
+             p -= lr * (g / (std::sqrt(v) + eps));
+         })},
+        {"adadelta", time_of([](double& p, double g, double& v, double& u, double&) {
+             v = 0.9 * v + 0.1 * g * g;
+             const double delta = std::sqrt(u + 1e-6) / std::sqrt(v + 1e-6) * g;
+             u = 0.9 * u + 0.1 * delta * delta;
+             p -= 1.0 * delta;
+         })},
+        {"adam", time_of([lr, eps, b1, b2](double& p, double g, double& m, double& v, double&) {
+             m = b1 * m + (1.0 - b1) * g;
+             v = b2 * v + (1.0 - b2) * g * g;
+             p -= lr * (m / (std::sqrt(v) + eps));
+         })},
+        {"adamw", time_of([lr, eps, b1, b2](double& p, double g, double& m, double& v, double&) {
+             p *= 1.0 - lr * 1e-2;
+             m = b1 * m + (1.0 - b1) * g;
+             v = b2 * v + (1.0 - b2) * g * g;
+             p -= lr * (m / (std::sqrt(v) + eps));
+         })},
+        {"adamax", time_of([lr, eps, b1, b2](double& p, double g, double& m, double& u, double&) {
+             m = b1 * m + (1.0 - b1) * g;
+             u = std::max(b2 * u, std::abs(g) + eps);
+             p -= lr * (m / u);
+         })},
+        {"nadam", time_of([lr, eps, b1, b2](double& p, double g, double& m, double& v, double&) {
+             const double mu = b1, grad_coef = lr * (1.0 - mu), avg_coef = lr * mu;  // settled: prod -> 0
+             m = b1 * m + (1.0 - b1) * g;
+             v = b2 * v + (1.0 - b2) * g * g;
+             const double d = std::sqrt(v) + eps;
+             p = p - grad_coef * (g / d) - avg_coef * (m / d);
+         })},
+        {"radam", time_of([lr, eps, b1, b2](double& p, double g, double& m, double& v, double&) {
+             const double rect_scale = lr * 0.99;  // rectified, settled
+             m = b1 * m + (1.0 - b1) * g;
+             v = b2 * v + (1.0 - b2) * g * g;
+             p = p - m * rect_scale / (std::sqrt(v) + eps);
+         })},
+    };
+    std::printf("bare floor of a batch-1 step, 16 x 3 float64 (no pygdx code), ns per step (best of 7 x %zu steps, "
+                "CPU time)\n",
+                steps);
+    for (const Named& rule : rules) {
+        double best = 1e300;
+        for (int round = 0; round < 7; ++round) {
+            best = std::min(best, rule.run());
+        }
+        std::printf("  %-13s %6.1f\n", rule.name, best / static_cast<double>(steps) * 1e9);
     }
 }
 
@@ -363,6 +525,9 @@ int main(int argc, char** argv) {
     }
     if (what == "arithmetic" || what == "all") {
         arithmetic();
+    }
+    if (what == "bare" || what == "all") {
+        bare();
     }
     if (what == "large" || what == "all") {
         large<double>("float64");

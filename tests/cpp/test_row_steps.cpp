@@ -5,11 +5,13 @@
 // loss sum and steps. Every rule and its options, float32 and float64, with and without sample
 // weights, a constant and a decaying schedule, no penalty, l2, elasticnet and an alpha that
 // rounds to 0 in float32, three losses (hinge has rows of derivative 0), with and without an
-// intercept, and feature counts on both sides of the dot product's sixteen sums.
+// intercept, and feature counts on both sides of the dot product's sixteen sums and of one
+// AVX2 vector's lanes; and a non-finite loss at several places of an epoch.
 //
 // Built and run by tests/test_core_cpp.py; prints one line per failed check.
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -142,6 +144,43 @@ struct Numbers {
     }
 };
 
+template <class T>
+bool same_model(const Model<T>& a, const Model<T>& b) {
+    bool same = same_bits(a.theta, b.theta) && same_bits(a.counters[0], b.counters[0]) &&
+                same_bits(a.counters[1], b.counters[1]);
+    for (std::size_t k = 0; k < a.states.size(); ++k) {
+        same = same && same_bits(a.states[k], b.states[k]);
+    }
+    return same;
+}
+
+// One epoch of both paths on the rows of X in `order`: `fast` by rule_row_steps, `general` by
+// the small-batch path at batch 1.
+template <class T>
+struct BothPaths {
+    detail::RowSteps fast;
+    EpochResult general;
+    std::size_t rows_seen = 0;
+
+    BothPaths(const RuleCase& rc, const LinearProblem& pb, const Schedule& schedule, const std::vector<T>& X,
+              const std::vector<T>& y, const T* sample_weight, const std::vector<std::int64_t>& order,
+              Model<T>* fast_model, Model<T>* general_model) {
+        LinearData<T> data;
+        data.X = X.data();
+        data.y = y.data();
+        data.sample_weight = sample_weight;
+        data.rows = order.data();
+        data.n_used = order.size();
+        data.n_readable = order.size();
+        std::vector<T> grad(pb.n_features + 1);
+        EpochScratch<T> work(pb, 1);
+        fast = detail::rule_row_steps(pb, data, rc.hyper, schedule, fast_model->counters, fast_model->buffers(),
+                                      grad.data(), nullptr);
+        general = detail::row_batches_epoch(pb, data, 1, rc.hyper, schedule, general_model->counters,
+                                            general_model->buffers(), work, 1, true, &rows_seen, nullptr);
+    }
+};
+
 struct Setting {
     LossKind loss;
     PenaltyKind penalty;
@@ -188,8 +227,6 @@ void compare(const RuleCase& rc, const Setting& s, const char* dtype) {
         schedule.power_t = 0.5;
     }
     Model<T> fast(rc.hyper, d + 1, start), general(rc.hyper, d + 1, start);
-    EpochScratch<T> work(pb, 1);
-    std::vector<T> grad(d + 1);
     std::vector<std::int64_t> order(n);
     bool same = true;
     for (std::size_t e = 0; e < epochs && same; ++e) {
@@ -197,24 +234,11 @@ void compare(const RuleCase& rc, const Setting& s, const char* dtype) {
             order[i] = static_cast<std::int64_t>(i);
         }
         shuffle_rows(order.data(), n, 11 + e);
-        LinearData<T> data;
-        data.X = X.data();
-        data.y = y.data();
-        data.sample_weight = s.weighted ? sw.data() : nullptr;
-        data.rows = order.data();
-        data.n_used = n;
-        data.n_readable = n;
-        const detail::RowSteps a =
-            detail::rule_row_steps(pb, data, rc.hyper, schedule, fast.counters, fast.buffers(), grad.data(), nullptr);
-        std::size_t rows_seen = 0;
-        const EpochResult b = detail::row_batches_epoch(pb, data, 1, rc.hyper, schedule, general.counters,
-                                                        general.buffers(), work, 1, true, &rows_seen, nullptr);
-        same = a.finite && b.finite && a.steps == n && b.steps == n && rows_seen == n &&
-               same_bits(a.loss_sum, b.loss) && same_bits(fast.theta, general.theta) &&
-               same_bits(fast.counters[0], general.counters[0]) && same_bits(fast.counters[1], general.counters[1]);
-        for (std::size_t k = 0; k < fast.states.size(); ++k) {
-            same = same && same_bits(fast.states[k], general.states[k]);
-        }
+        const BothPaths<T> run(rc, pb, schedule, X, y, s.weighted ? sw.data() : nullptr, order, &fast, &general);
+        const detail::RowSteps& a = run.fast;
+        const EpochResult& b = run.general;
+        same = a.finite && b.finite && a.steps == n && b.steps == n && run.rows_seen == n &&
+               same_bits(a.loss_sum, b.loss) && same_model(fast, general);
         if (!same) {
             std::printf("FAILED %s %s, loss %d, penalty %d (alpha %g), d %zu, weighted %d, decaying %d, "
                         "intercept %d: epoch %zu differs (loss %.17g vs %.17g, theta[0] %.17g vs %.17g)\n",
@@ -223,6 +247,44 @@ void compare(const RuleCase& rc, const Setting& s, const char* dtype) {
                         static_cast<double>(fast.theta[0]), static_cast<double>(general.theta[0]));
             ++failures;
         }
+    }
+    ++cases;
+}
+
+// A row whose loss is not finite stops both paths before its step: the weights, state and
+// step counters are those of the steps taken, at each place in a block of sixteen rows (the
+// interrupt's polling period), on 3 and 9 features.
+template <class T>
+void compare_stop(const RuleCase& rc, std::size_t d, std::size_t bad_row, const char* dtype) {
+    const std::size_t n = 40;
+    Numbers numbers{d * 31 + bad_row};
+    std::vector<T> X(n * d), y(n), start(d + 1, T(0));
+    for (T& v : X) {
+        v = static_cast<T>(numbers.next());
+    }
+    for (T& v : y) {
+        v = static_cast<T>(numbers.next());
+    }
+    y[bad_row] = std::numeric_limits<T>::infinity();
+    LinearProblem pb;
+    pb.n_features = d;
+    Schedule schedule;
+    schedule.lr = rc.lr;
+    Model<T> fast(rc.hyper, d + 1, start), general(rc.hyper, d + 1, start);
+    std::vector<std::int64_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        order[i] = static_cast<std::int64_t>(i);
+    }
+    const BothPaths<T> run(rc, pb, schedule, X, y, nullptr, order, &fast, &general);
+    const detail::RowSteps& a = run.fast;
+    const EpochResult& b = run.general;
+    const bool same = !a.finite && !b.finite && a.steps == bad_row && b.steps == bad_row && same_model(fast, general);
+    if (!same) {
+        std::printf("FAILED %s %s, d %zu, a non-finite loss at row %zu: stopped after %zu / %zu steps, counters "
+                    "%.17g %.17g vs %.17g %.17g\n",
+                    rc.name, dtype, d, bad_row, a.steps, b.steps, fast.counters[0], fast.counters[1],
+                    general.counters[0], general.counters[1]);
+        ++failures;
     }
     ++cases;
 }
@@ -262,11 +324,26 @@ int main() {
         {LossKind::hinge, PenaltyKind::l2, 1e-3, 21, true, false, false},
         {LossKind::squared_error, PenaltyKind::none, 0.0, 16, false, true, false},
         {LossKind::huber, PenaltyKind::elasticnet, 1e-3, 37, true, false, true},
+        // models of one AVX2 vector (d + 1 <= 4 doubles or 8 floats) and just past it
+        {LossKind::squared_error, PenaltyKind::l2, 1e-2, 1, true, true, true},
+        {LossKind::hinge, PenaltyKind::elasticnet, 1e-2, 2, false, false, false},
+        {LossKind::huber, PenaltyKind::l2, 1e-3, 3, false, true, false},
+        {LossKind::squared_error, PenaltyKind::none, 0.0, 4, true, false, true},
+        {LossKind::huber, PenaltyKind::l2, 1e-3, 6, false, true, true},
+        {LossKind::squared_error, PenaltyKind::elasticnet, 1e-3, 7, true, false, true},
+        {LossKind::hinge, PenaltyKind::l2, 1e-2, 7, false, true, false},
+        {LossKind::squared_error, PenaltyKind::l2, 1e-2, 8, false, true, false},
     };
     for (const RuleCase& rc : rule_cases()) {
         for (const Setting& s : settings) {
             compare<double>(rc, s, "float64");
             compare<float>(rc, s, "float32");
+        }
+        for (std::size_t bad_row : {0, 1, 15, 16, 21, 39}) {
+            for (std::size_t d : {3, 9}) {
+                compare_stop<double>(rc, d, bad_row, "float64");
+                compare_stop<float>(rc, d, bad_row, "float32");
+            }
         }
     }
     if (failures != 0) {
