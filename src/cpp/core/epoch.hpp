@@ -75,8 +75,13 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
             }, hyper.maximize, hyper.weight_decay != 0.0);
             return steps;
         };
-        const detail::RowSteps done =
-            detail::steps_on_rows_gathered_ahead(data, pb.n_features, n_threads, step_rows);
+        detail::RowSteps done;
+        const detail::GatherPlan plan = detail::gather_plan<T>(n, pb.n_features, n_threads, detail::gather_chunk_rows,
+                                                               detail::stochastic_gather_share);
+        detail::steps_on_rows_gathered_ahead(data, pb.n_features, plan, [&](const LinearData<T>& rows) {
+            done = step_rows(rows, done);
+            return done.finite && !done.interrupted;
+        });
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;
