@@ -9,6 +9,10 @@
 //     /tmp/bench_rows large      # 200,000 x 100, ms per epoch
 //     /tmp/bench_rows gathered   # 200,000 x 100, rows gathered ahead by a second thread
 //     /tmp/bench_rows floor      # plain SGD's 200,000 x 100 epoch / the one-core shuffled floor
+//     /tmp/bench_rows batches B [rounds [chunk rows [ring KiB]]]
+//                                # 200,000 x 100, batch B (1, 32, 256, ...): the one-core and
+//                                # all-core floors, one thread, the team, rows gathered by a
+//                                # helper, by both threads; wall time, ABAB in one process
 //     /tmp/bench_rows cached     # plain SGD's compute alone: ns per row on rows that stay in cache
 //     /tmp/bench_rows trainer    # 16 x 3, every rule, batch 1 and 16, float64 and float32, through
 //                                # the Trainer (undo, checks, loss record) as a fit runs it
@@ -343,15 +347,20 @@ std::size_t chunk_override = 0;
 std::size_t ring_kib_override = 0;
 
 // One epoch of `batch` rows (1, or a batch that takes the team_parts path) on f's rows as
-// `how` reads them, wall seconds (the epoch alone, as the floor's pass is timed alone): "team" (linear_epoch with n_threads, the
-// team for mini-batches, one stepping thread with the helper alone for batch 1), "helper" (rows
-// gathered ahead by a helper alone) or "both" (the stepping thread gathers too).
+// `how` reads them, wall seconds (the epoch alone, as the floor's pass is timed alone):
+// "team" (mini-batches: the team of split_batch_epoch, as main read them before session 9;
+// batch 1: linear_epoch as it is), "helper" (rows gathered ahead by a helper alone) or "both"
+// (the stepping thread gathers too: linear_epoch's choice for batch 1 and batches up to 128).
 template <class T>
 double epoch_seconds(FitStart<T>& f, std::size_t batch, const std::string& how, int n_threads, std::uint64_t seed) {
     shuffle_rows(f.order.data(), f.order.size(), seed);
     const double start = wall_seconds();
     EpochResult r;
-    if (how == "team") {
+    if (how == "team" && batch > 1) {
+        std::size_t rows_seen = 0;
+        r = split_batch_epoch(f.pb, f.data, batch, f.h, f.schedule, f.counters, f.params, n_threads, &rows_seen,
+                              nullptr);
+    } else if (how == "team") {
         r = linear_epoch(f.pb, f.data, batch, f.h, f.schedule, f.counters, f.params, f.work, n_threads);
     } else {
         const detail::GatherShare share = how == "both" ? detail::GatherShare::both : detail::GatherShare::helper_only;

@@ -15,6 +15,7 @@
 #include "core/column_halves_epoch.hpp"
 #include "core/epoch_result.hpp"
 #include "core/epoch_scratch.hpp"
+#include "core/gathered_batches_epoch.hpp"
 #include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
@@ -90,8 +91,8 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
         break;
     }
     case BatchPath::team_parts:
-        result = split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, &rows_seen,
-                                   interrupt);
+        result = medium_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, &rows_seen,
+                                    interrupt);
         data_loss_sum = result.loss;
         break;
     case BatchPath::column_halves:

@@ -27,9 +27,32 @@
 namespace pygdx {
 namespace detail {
 
-// Rows per chunk of the ring: whole batches, at least gather_chunk_rows rows.
+// Which medium batches are stepped from gathered rows rather than summed by the team, and
+// the ring they use. Measured on the 2-core development machine (bench_rows batches, 200,000
+// x 100, SGD, wall time, RESULTS_floor.md session 9): with both threads gathering into a ring
+// of 512 KiB, batches of 32, 64 and 128 rows took 0.7-1.1x the team's time (the team meets
+// once per batch, 1-2 us on that VM); at 256 rows the team's two cores summing won as often as
+// it lost (0.8-1.3x), so batches above 128 rows stay with the team. A ring of 256 KiB gained
+// less at batch 32 (0.85-1.1x): its few slots of whole batches left the helper waiting.
+inline constexpr std::size_t gathered_batch_max_rows = 128;
+inline constexpr std::size_t gathered_batch_ring_bytes = std::size_t{512} << 10;
+inline constexpr std::size_t gathered_batch_min_chunk_rows = 64;
+
+// Rows per chunk of the ring: whole batches, at least gathered_batch_min_chunk_rows rows.
 inline std::size_t gathered_batch_chunk_rows(std::size_t batch_size) {
-    return batch_size * std::max<std::size_t>(1, (gather_chunk_rows + batch_size - 1) / batch_size);
+    return batch_size *
+           std::max<std::size_t>(1, (gathered_batch_min_chunk_rows + batch_size - 1) / batch_size);
+}
+
+// How an epoch of batches of batch_size rows (of the team_parts path) over n_rows rows of d
+// features of T reads its rows: gathered ahead by both threads for batches of up to
+// gathered_batch_max_rows rows where gathers_rows_ahead says; else in place (the team).
+template <class T>
+GatherPlan gathered_batch_plan(std::size_t n_rows, std::size_t d, std::size_t batch_size, int n_threads) {
+    GatherPlan plan = gather_plan<T>(n_rows, d, n_threads, gathered_batch_chunk_rows(batch_size), GatherShare::both,
+                                     gathered_batch_ring_bytes);
+    plan.gathers = plan.gathers && batch_size <= gathered_batch_max_rows;
+    return plan;
 }
 
 // The epoch of split_batch_epoch on one stepping thread, its rows read as `plan` says
@@ -79,4 +102,21 @@ EpochResult gathered_batches_epoch(const LinearProblem& pb, const LinearData<T>&
 }
 
 }  // namespace detail
+
+// linear_epoch for BatchPath::team_parts: the batches stepped from rows gathered ahead where
+// gathered_batch_plan says so, else summed by the team (split_batch_epoch). The same bits
+// either way, with any thread count.
+template <class T>
+EpochResult medium_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, std::size_t batch_size,
+                               const Hyper& hyper, const Schedule& schedule, double* counters,
+                               const ParamBuffers<T>& params, int n_threads, std::size_t* rows_seen,
+                               Interrupt* interrupt) {
+    const detail::GatherPlan plan = detail::gathered_batch_plan<T>(data.n_used, pb.n_features, batch_size, n_threads);
+    if (plan.gathers) {
+        return detail::gathered_batches_epoch(pb, data, batch_size, hyper, schedule, counters, params, rows_seen,
+                                              interrupt, plan);
+    }
+    return split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, rows_seen, interrupt);
+}
+
 }  // namespace pygdx

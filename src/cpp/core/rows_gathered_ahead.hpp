@@ -191,14 +191,15 @@ struct GatherPlan {
 };
 
 // The plan of an epoch over n_rows rows of d features of T handed over in chunks of
-// chunk_rows rows: gathered where gathers_rows_ahead says, into a ring of about
-// gather_ring_bytes (at least two chunks).
+// chunk_rows rows: gathered where gathers_rows_ahead says, into a ring of about ring_bytes
+// (at least two chunks).
 template <class T>
-GatherPlan gather_plan(std::size_t n_rows, std::size_t d, int n_threads, std::size_t chunk_rows, GatherShare share) {
+GatherPlan gather_plan(std::size_t n_rows, std::size_t d, int n_threads, std::size_t chunk_rows, GatherShare share,
+                       std::size_t ring_bytes = gather_ring_bytes) {
     GatherPlan plan;
     plan.gathers = gathers_rows_ahead(n_rows, d, sizeof(T), n_threads);
     plan.chunk_rows = chunk_rows;
-    plan.slots = std::max<std::size_t>(2, gather_ring_bytes / (chunk_rows * d * sizeof(T)));
+    plan.slots = std::max<std::size_t>(2, ring_bytes / (chunk_rows * d * sizeof(T)));
     plan.share = share;
     return plan;
 }
