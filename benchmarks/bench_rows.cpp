@@ -367,7 +367,9 @@ double epoch_seconds(FitStart<T>& f, std::size_t batch, const std::string& how, 
         const std::size_t chunk_rows = chunk_override > 0 ? chunk_override
                                        : batch > 1     ? detail::gathered_batch_chunk_rows(batch)
                                                        : detail::gather_chunk_rows;
-        detail::GatherPlan plan = detail::gather_plan<T>(f.data.n_used, f.pb.n_features, n_threads, chunk_rows, share);
+        detail::GatherPlan plan = detail::gather_plan<T>(
+            f.data.n_used, f.pb.n_features, n_threads, chunk_rows, share,
+            batch > 1 ? detail::gathered_batch_ring_bytes : detail::gather_ring_bytes);
         if (ring_kib_override > 0) {
             plan.slots = std::max<std::size_t>(2, (ring_kib_override << 10) / (chunk_rows * f.pb.n_features * sizeof(T)));
         }
