@@ -8,8 +8,12 @@
 // shuffled floor, 1.5-1.6x that floor (float32 1.8-2.3x). Here a helper thread copies the
 // rows, in the epoch's order, into a ring of about 256 KiB that the stepping thread reads in
 // order: the gather's misses are the helper core's, and the steps read lines the other core
-// has just written (RESULTS_floor.md, session 8). The rows' values and the steps are the
-// same: a fit gives the same bits with any thread count.
+// has just written (RESULTS_floor.md, session 8). The helper's gather alone cost 1.07-1.2x
+// the one-core floor, which bounded that method: so whenever the chunk the stepping thread
+// needs is not there yet, it gathers the next unclaimed chunk itself instead of waiting, and
+// both cores' reads are in flight (GatherShare::both, session 9). The same ring serves medium
+// batches (gathered_batches_epoch.hpp). The rows' values and the steps are the same: a fit
+// gives the same bits with any thread count.
 #pragma once
 
 #include <algorithm>
@@ -60,7 +64,9 @@ inline bool gathers_rows_ahead(std::size_t n_rows, std::size_t d, std::size_t it
 // chunk itself, so both cores' reads are in flight; see GatherRing::chunk).
 enum class GatherShare { helper_only, both };
 
-// Batch-1 epochs: see RESULTS_floor.md, session 9 (gather4).
+// Batch-1 epochs: both threads gather. Measured (bench_rows batches 1, 200,000 x 100, wall
+// time, RESULTS_floor.md session 9) against the helper alone: SGD float64 0.94x and 0.66x
+// (two runs), float32 0.65x and 0.98x; Adam 0.99-1.10x (its steps, not the reads, bound it).
 inline constexpr GatherShare stochastic_gather_share = GatherShare::both;
 
 // The ring the helper fills: the epoch's rows in chunks of chunk_rows rows; chunk k sits in
