@@ -66,7 +66,7 @@ enum class GatherShare { helper_only, both };
 
 // Batch-1 epochs: both threads gather. Measured (bench_rows batches 1, 200,000 x 100, wall
 // time, RESULTS_floor.md session 9) against the helper alone: SGD float64 0.94x and 0.66x
-// (two runs), float32 0.65x and 0.98x; Adam 0.99-1.10x (its steps, not the reads, bound it).
+// (two runs), float32 0.65x and 0.98x; Adam 0.93-1.10x (its steps, not the reads, bound it).
 inline constexpr GatherShare stochastic_gather_share = GatherShare::both;
 
 // The ring the helper fills: the epoch's rows in chunks of chunk_rows rows; chunk k sits in
