@@ -9,6 +9,10 @@
 //     /tmp/bench_rows large      # 200,000 x 100, ms per epoch
 //     /tmp/bench_rows gathered   # 200,000 x 100, rows gathered ahead by a second thread
 //     /tmp/bench_rows floor      # plain SGD's 200,000 x 100 epoch / the one-core shuffled floor
+//     /tmp/bench_rows batches B [rounds [chunk rows [ring KiB]]]
+//                                # 200,000 x 100, batch B (1, 32, 256, ...): the one-core and
+//                                # all-core floors, one thread, the team, rows gathered by a
+//                                # helper, by both threads; wall time, ABAB in one process
 //     /tmp/bench_rows cached     # plain SGD's compute alone: ns per row on rows that stay in cache
 //     /tmp/bench_rows trainer    # 16 x 3, every rule, batch 1 and 16, float64 and float32, through
 //                                # the Trainer (undo, checks, loss record) as a fit runs it; and
@@ -36,6 +40,7 @@
 #include "../tests/cpp/epoch_inputs.hpp"
 #include "core/epoch.hpp"
 #include "core/floors.hpp"
+#include "core/gathered_batches_epoch.hpp"
 #include "core/trainer.hpp"
 
 using namespace pygdx;
@@ -499,6 +504,103 @@ void gathered(const char* dtype, const RuleCase& rc) {
                 dtype, rc.name, floor * 1e3, one * 1e3, one / floor, two * 1e3, two / floor);
 }
 
+// Rows per chunk and ring size of the gathered ways, when given (batches' optional arguments).
+std::size_t chunk_override = 0;
+std::size_t ring_kib_override = 0;
+
+// One epoch of `batch` rows (1, or a batch that takes the team_parts path) on f's rows as
+// `how` reads them, wall seconds (the epoch alone, as the floor's pass is timed alone):
+// "team" (mini-batches: the team of split_batch_epoch, as main read them before session 9;
+// batch 1: linear_epoch as it is), "helper" (rows gathered ahead by a helper alone) or "both"
+// (the stepping thread gathers too: linear_epoch's choice for batch 1 and batches up to 128).
+template <class T>
+double epoch_seconds(FitStart<T>& f, std::size_t batch, const std::string& how, int n_threads, std::uint64_t seed) {
+    shuffle_rows(f.order.data(), f.order.size(), seed);
+    const double start = wall_seconds();
+    EpochResult r;
+    if (how == "team" && batch > 1) {
+        std::size_t rows_seen = 0;
+        r = split_batch_epoch(f.pb, f.data, batch, f.h, f.schedule, f.counters, f.params, n_threads, &rows_seen,
+                              nullptr);
+    } else if (how == "team") {
+        r = linear_epoch(f.pb, f.data, batch, f.h, f.schedule, f.counters, f.params, f.work, n_threads);
+    } else {
+        const detail::GatherShare share = how == "both" ? detail::GatherShare::both : detail::GatherShare::helper_only;
+        const std::size_t chunk_rows = chunk_override > 0 ? chunk_override
+                                       : batch > 1     ? detail::gathered_batch_chunk_rows(batch)
+                                                       : detail::gather_chunk_rows;
+        detail::GatherPlan plan = detail::gather_plan<T>(
+            f.data.n_used, f.pb.n_features, n_threads, chunk_rows, share,
+            batch > 1 ? detail::gathered_batch_ring_bytes : detail::gather_ring_bytes);
+        if (ring_kib_override > 0) {
+            plan.slots = std::max<std::size_t>(2, (ring_kib_override << 10) / (chunk_rows * f.pb.n_features * sizeof(T)));
+        }
+        if (batch > 1) {
+            std::size_t rows_seen = 0;
+            r = detail::gathered_batches_epoch(f.pb, f.data, batch, f.h, f.schedule, f.counters, f.params, &rows_seen,
+                                               nullptr, plan);
+        } else {
+            detail::RowSteps done;
+            detail::steps_on_rows_gathered_ahead(f.data, f.pb.n_features, plan, [&](const LinearData<T>& rows) {
+                if (f.h.rule == Rule::sgd && f.h.momentum == 0.0) {
+                    done = detail::sgd_row_steps<T, false, false>(f.pb, rows, f.h, f.schedule, f.counters,
+                                                                  f.params.param, nullptr, done);
+                } else {
+                    done = detail::rule_row_steps(f.pb, rows, f.h, f.schedule, f.counters, f.params,
+                                                  f.work.grad.data(), nullptr, done);
+                }
+                return done.finite;
+            });
+            r.finite = done.finite;
+        }
+    }
+    const double seconds = wall_seconds() - start;
+    if (!r.finite) {
+        std::fprintf(stderr, "epoch diverged\n");
+    }
+    return seconds;
+}
+
+// Issue 15's shuffled epochs on 200,000 x 100 (batch 1, 32, 256) against the one-core and
+// all-core shuffled floors, each way of reading the rows (epoch_seconds) from the same
+// starting model, alternated round by round in one process (wall time, best of `rounds`):
+// run it on a quiet machine. "bits" says whether every way ended at the same weights.
+template <class T>
+void batches(const char* dtype, const RuleCase& rc, std::size_t batch, int rounds) {
+    const std::size_t n = 200000, d = 100;
+    std::vector<T> X, y;
+    make_data(n, d, &X, &y);
+    const std::vector<T> w(d, T(0.01));
+    const char* ways[] = {"one", "team", "helper", "both"};
+    double floor1 = 1e300, floor2 = 1e300, best[4] = {1e300, 1e300, 1e300, 1e300};
+    bool same = true;
+    for (int round = 0; round < rounds; ++round) {
+        for (int threads = 1; threads <= 2; ++threads) {
+            const double pass = shuffled_floor(X.data(), n, d, w.data(), threads, 1, static_cast<std::uint64_t>(7 + round),
+                                               default_prefetch_rows, [] { return false; })
+                                    .seconds;
+            (threads == 1 ? floor1 : floor2) = std::min(threads == 1 ? floor1 : floor2, pass);
+        }
+        std::vector<T> first;
+        for (int k = 0; k < 4; ++k) {
+            FitStart<T> f(rc, X, y, d, default_penalty());
+            const std::string how = k == 0 ? "team" : ways[k];
+            best[k] = std::min(best[k], epoch_seconds(f, batch, how, k == 0 ? 1 : 2, 11 + round));
+            if (k == 0) {
+                first = f.theta;
+            } else {
+                same = same && std::memcmp(first.data(), f.theta.data(), first.size() * sizeof(T)) == 0;
+            }
+        }
+    }
+    std::printf("%s %-5s batch %3zu: floor 1 core %6.2f ms, all cores %6.2f ms |", dtype, rc.name, batch, floor1 * 1e3,
+                floor2 * 1e3);
+    for (int k = 0; k < 4; ++k) {
+        std::printf(" %s %6.2f ms %.2fx/%.2fx |", ways[k], best[k] * 1e3, best[k] / floor1, best[k] / floor2);
+    }
+    std::printf(" bits %s\n", same ? "equal" : "DIFFER");
+}
+
 template <class T>
 void cached(const char* dtype, std::size_t n) {
     std::vector<T> X, y;
@@ -542,6 +644,20 @@ int main(int argc, char** argv) {
         gathered<float>("float32", rule_cases[0]);
         gathered<double>("float64", rule_cases[5]);
         gathered<float>("float32", rule_cases[5]);
+    }
+    if (what == "batches") {
+        // bench_rows batches [batch] [rounds]: the four ways of batches() per dtype (batch 1: SGD and Adam)
+        const std::size_t batch = argc > 2 ? std::stoul(argv[2]) : 32;
+        const int rounds = argc > 3 ? std::stoi(argv[3]) : 5;
+        // [chunk rows] [ring KiB]: the gathered ways' ring, else the core's choice
+        chunk_override = argc > 4 ? std::stoul(argv[4]) : 0;
+        ring_kib_override = argc > 5 ? std::stoul(argv[5]) : 0;
+        batches<double>("float64", rule_cases[0], batch, rounds);
+        batches<float>("float32", rule_cases[0], batch, rounds);
+        if (batch == 1) {
+            batches<double>("float64", rule_cases[5], batch, rounds);
+            batches<float>("float32", rule_cases[5], batch, rounds);
+        }
     }
     if (what == "cached" || what == "all") {
         cached<double>("float64", 300);

@@ -2,7 +2,8 @@
 compiler and run: each rule of the trainer (core/trainer.hpp) and the held-out scores
 (core/validation.hpp) on scripted epochs, and the optimizer step's scalars against their
 pow-every-step formulas (core/step_coefficients.hpp), and the adaptive rules' stochastic path
-against the general small-batch path, bit for bit (core/row_steps.hpp)."""
+against the general small-batch path, bit for bit (core/row_steps.hpp), and epochs with their
+rows gathered ahead against the same epochs read in place (core/rows_gathered_ahead.hpp)."""
 
 import os
 import shutil
@@ -17,7 +18,8 @@ HEADERS = ROOT / "src" / "cpp"
 PROGRAMS = {"test_trainer.cpp": "all trainer checks passed",
             "test_step_coefficients.cpp": "all step coefficient checks passed",
             "test_team_parts.cpp": "all team checks passed",
-            "test_row_steps.cpp": "all row step checks passed"}
+            "test_row_steps.cpp": "all row step checks passed",
+            "test_gather_ring.cpp": "all gather ring checks passed"}
 
 
 def compiler() -> str | None:

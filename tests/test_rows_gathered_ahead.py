@@ -1,7 +1,9 @@
-"""Stochastic (batch-1) epochs whose rows a second thread gathers ahead into a ring
-(core/rows_gathered_ahead.hpp): on data larger than the caches, with more than one thread.
-The steps read copies of the same rows in the same order, chunk by chunk, so a fit gives
-the same bits as on one thread: weights, optimizer state, step count and the loss sum."""
+"""Epochs whose rows are gathered ahead into a ring (core/rows_gathered_ahead.hpp) on data
+larger than the caches, with more than one thread: stochastic (batch-1) epochs, and batches
+of up to 128 rows of the team_parts path (core/gathered_batches_epoch.hpp; larger ones stay
+with the team). The steps read copies of the same rows in the same order, chunk by chunk, so
+a fit gives the same bits as on one thread: weights, optimizer state, step count and the
+loss sum. tests/cpp/test_gather_ring.cpp checks the ring itself on small data."""
 
 import os
 
@@ -99,3 +101,59 @@ def test_estimator_fits_with_rows_gathered_ahead_do_not_depend_on_n_jobs(big_dat
         assert two.loss_curve_ == one.loss_curve_
         assert one.coef_.dtype == dtype
 
+
+
+# Batches of the team_parts path: 32, 64 and 128 rows are stepped from the ring on 2 threads
+# (on 1, the team's one-member epoch reads them in place), 256 rows take the team on 2.
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size, optimizer, kwargs", [(32, "adam", {"lr": 1e-3}), (64, "sgd", {"lr": 1e-3}),
+                                                           (128, "adam", {"lr": 1e-3}), (256, "sgd", {"lr": 1e-3})])
+def test_a_mini_batch_epoch_gathered_ahead_equals_the_one_thread_epoch(big_data, dtype, batch_size, optimizer,
+                                                                        kwargs):
+    X, y, sw = big_data[dtype]
+    n = len(y)
+    pb = make_problem("huber", "l2", alpha=1e-4, n_features=D)
+    hyper = pygdx.optim.get(optimizer, [np.zeros(D + 1, dtype=dtype)], **kwargs).core_buffers()[0]
+    assert _core.linear_epoch_path(pb, batch_size, hyper) == "team_parts"
+    order = np.random.default_rng(4).permutation(n).astype(np.int64)
+    theta0 = np.zeros(D + 1, dtype=dtype)
+    one, two = (run_epoch(pb, X, y, sw, order, batch_size, optimizer, kwargs, theta0, threads) for threads in (1, 2))
+    np.testing.assert_array_equal(two[0], one[0])  # weights
+    for a, b in zip(two[1], one[1]):  # optimizer state
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(two[2], one[2])  # counters
+    assert two[3] == one[3] and two[4] == one[4] == -(-n // batch_size) and two[5] and one[5]  # loss, steps
+
+
+def test_a_nan_row_stops_the_gathered_mini_batch_epoch_where_the_one_thread_epoch_stops(big_data):
+    X, y, sw = big_data[np.float32]
+    X = X.copy()
+    n = len(y)
+    order = np.random.default_rng(5).permutation(n).astype(np.int64)
+    X[order[32 * 700 + 9], 3] = np.nan  # batch 700, well past the ring's first round
+    pb = make_problem("squared_error", "l2", alpha=1e-4, n_features=D)
+    runs = [run_epoch(pb, X, y, sw, order, 32, "adam", {"lr": 1e-3}, np.zeros(D + 1, dtype=np.float32), t)
+            for t in (1, 2)]
+    for theta, _, _, _, steps, finite in runs:
+        assert not finite and steps == 700
+        assert np.isfinite(theta).all()
+    np.testing.assert_array_equal(runs[1][0], runs[0][0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_estimator_mini_batch_fits_with_rows_gathered_ahead_do_not_depend_on_n_jobs(big_data, dtype):
+    X, y, sw = big_data[dtype]
+    labels = (y > np.median(y)).astype(int)
+    fits = {}
+    for n_jobs in (1, 2):
+        fits[n_jobs] = (
+            pygdx.GDRegressor(optimizer="adam", lr=1e-3, batch_size=32, max_iter=2, tol=None, penalty="l2",
+                              alpha=1e-4, random_state=0, n_jobs=n_jobs).fit(X, y, sample_weight=sw),
+            pygdx.GDClassifier(optimizer="sgd", lr=1e-3, batch_size=64, max_iter=2, tol=None, penalty="l2",
+                               random_state=0, n_jobs=n_jobs).fit(X, labels),
+        )
+    for one, two in zip(fits[1], fits[2]):
+        np.testing.assert_array_equal(two.coef_, one.coef_)
+        np.testing.assert_array_equal(two.intercept_, one.intercept_)
+        assert two.loss_curve_ == one.loss_curve_
+        assert one.coef_.dtype == dtype

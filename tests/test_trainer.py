@@ -161,7 +161,11 @@ INTERRUPTED_FIT = textwrap.dedent("""
     elif kind == "team":  # batches shared by a team of threads (and a partial epoch to undo)
         X = rng.normal(size=(100_000, 100))
         y = X @ rng.normal(size=100)
-        est = pygdx.GDRegressor(batch_size=128, n_jobs=2, max_iter=10**6, tol=None, lr=1e-4, random_state=0)
+        est = pygdx.GDRegressor(batch_size=256, n_jobs=2, max_iter=10**6, tol=None, lr=1e-4, random_state=0)
+    elif kind == "gathered_batches":  # batches of 32 stepped from rows both threads gather ahead (80 MB)
+        X = rng.normal(size=(100_000, 100))
+        y = X @ rng.normal(size=100)
+        est = pygdx.GDRegressor(batch_size=32, n_jobs=2, max_iter=10**6, tol=None, lr=1e-4, random_state=0)
     elif kind == "gathered_rows":  # batch-1 epochs whose rows a second thread gathers ahead (80 MB of rows)
         X = rng.normal(size=(100_000, 100))
         y = X @ rng.normal(size=100)
@@ -195,7 +199,7 @@ INTERRUPTED_FIT = textwrap.dedent("""
 
 @pytest.mark.parametrize("kind", ["long_epoch", "long_epoch_ema", "huge_batch", "huge_batch_l1", "huge_batch_clipped",
                                   "huge_batch_averaged", "team", "gathered_rows", "sparse_gathered_rows",
-                                  "many_epochs"])
+                                  "gathered_batches", "many_epochs"])
 def test_ctrl_c_stops_a_fit_within_half_a_second_and_leaves_it_usable(tmp_path, kind):
     out, sent = interrupt_fit(tmp_path, INTERRUPTED_FIT, kind)
     assert out["interrupted"]

@@ -15,6 +15,7 @@
 #include "core/column_halves_epoch.hpp"
 #include "core/epoch_result.hpp"
 #include "core/epoch_scratch.hpp"
+#include "core/gathered_batches_epoch.hpp"
 #include "core/interrupt.hpp"
 #include "core/linear.hpp"
 #include "core/optimizers.hpp"
@@ -75,8 +76,13 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
             }, hyper.maximize, hyper.weight_decay != 0.0);
             return steps;
         };
-        const detail::RowSteps done =
-            detail::steps_on_rows_gathered_ahead(data, pb.n_features, n_threads, step_rows);
+        detail::RowSteps done;
+        const detail::GatherPlan plan = detail::gather_plan<T>(n, pb.n_features, n_threads, detail::gather_chunk_rows,
+                                                               detail::stochastic_gather_share);
+        detail::steps_on_rows_gathered_ahead(data, pb.n_features, plan, [&](const LinearData<T>& rows) {
+            done = step_rows(rows, done);
+            return done.finite && !done.interrupted;
+        });
         data_loss_sum = done.loss_sum;
         rows_seen = done.steps;
         result.steps = done.steps;
@@ -85,8 +91,8 @@ EpochResult linear_epoch(const LinearProblem& pb, const LinearData<T>& data, std
         break;
     }
     case BatchPath::team_parts:
-        result = split_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, &rows_seen,
-                                   interrupt);
+        result = medium_batch_epoch(pb, data, batch_size, hyper, schedule, counters, params, n_threads, &rows_seen,
+                                    interrupt);
         data_loss_sum = result.loss;
         break;
     case BatchPath::column_halves:

@@ -8,8 +8,12 @@
 // shuffled floor, 1.5-1.6x that floor (float32 1.8-2.3x). Here a helper thread copies the
 // rows, in the epoch's order, into a ring of about 256 KiB that the stepping thread reads in
 // order: the gather's misses are the helper core's, and the steps read lines the other core
-// has just written (RESULTS_floor.md, session 8). The rows' values and the steps are the
-// same: a fit gives the same bits with any thread count.
+// has just written (RESULTS_floor.md, session 8). The helper's gather alone cost 1.07-1.2x
+// the one-core floor, which bounded that method: so whenever the chunk the stepping thread
+// needs is not there yet, it gathers the next unclaimed chunk itself instead of waiting, and
+// both cores' reads are in flight (GatherShare::both, session 9). The same ring serves medium
+// batches (gathered_batches_epoch.hpp). The rows' values and the steps are the same: a fit
+// gives the same bits with any thread count.
 #pragma once
 
 #include <algorithm>
@@ -55,100 +59,183 @@ inline bool gathers_rows_ahead(std::size_t n_rows, std::size_t d, std::size_t it
     return n_threads > 1 || (n_threads <= 0 && usable_cores() > 1);
 }
 
-// The ring the helper fills: row i of the epoch sits in slot i % capacity, with its target(s)
-// and sample weight, so the stepping thread reads a chunk as a LinearData of its own.
+// How the epoch's gathering is shared: by the helper alone, or also by the stepping thread
+// whenever the chunk it needs next is not there yet (it then gathers the next unclaimed
+// chunk itself, so both cores' reads are in flight; see GatherRing::chunk).
+enum class GatherShare { helper_only, both };
+
+// Batch-1 epochs: both threads gather. Measured (bench_rows batches 1, 200,000 x 100, wall
+// time, RESULTS_floor.md session 9) against the helper alone: SGD float64 0.94x and 0.66x
+// (two runs), float32 0.65x and 0.98x; Adam 0.93-1.10x (its steps, not the reads, bound it).
+inline constexpr GatherShare stochastic_gather_share = GatherShare::both;
+
+// The ring the helper fills: the epoch's rows in chunks of chunk_rows rows; chunk k sits in
+// slot k % slots, its rows with their target(s) and sample weights side by side, so that
+// the stepping thread reads a chunk as a LinearData of its own. Chunks are claimed in
+// order, each by the thread that gathers it (the helper, or the stepping thread when it
+// helps), and published per slot: they may be finished out of order, and are read in order.
 template <class T>
 class GatherRing {
 public:
-    GatherRing(const LinearData<T>& data, std::size_t d)
+    GatherRing(const LinearData<T>& data, std::size_t d, std::size_t chunk_rows, std::size_t slots)
         : data_(data),
           d_(d),
-          capacity_(std::max(2 * gather_chunk_rows,
-                             gather_ring_bytes / (d * sizeof(T)) / gather_chunk_rows * gather_chunk_rows)),
-          X_(capacity_ * d),
-          y_(capacity_ * data.y_width),
-          sample_weight_(data.sample_weight ? capacity_ : 0) {}
+          chunk_rows_(chunk_rows),
+          slots_(std::max<std::size_t>(2, slots)),
+          chunks_((data.n_used + chunk_rows - 1) / chunk_rows),
+          X_(slots_ * chunk_rows * d),
+          y_(slots_ * chunk_rows * data.y_width),
+          sample_weight_(data.sample_weight ? slots_ * chunk_rows : 0),
+          ready_(slots_) {}
 
-    // The helper's work: every row of the epoch, chunk by chunk, as the ring frees slots.
+    std::size_t chunks() const { return chunks_; }
+
+    // The helper's work: claims and gathers chunks in order, each once its slot is free,
+    // until none is left or stop() was called.
     void gather() {
-        const std::size_t n = data_.n_used;
-        const std::size_t width = data_.y_width;
-        for (std::size_t first = 0; first < n; first += gather_chunk_rows) {
-            const std::size_t last = std::min(n, first + gather_chunk_rows);
-            const bool room = wait_until([&] { return consumed_.load(std::memory_order_acquire) + capacity_ >= last; },
+        for (;;) {
+            const std::size_t k = next_.fetch_add(1, std::memory_order_relaxed);
+            if (k >= chunks_) {
+                return;
+            }
+            const bool room = wait_until([&] { return has_room(k); },
                                          [&] { return stop_.load(std::memory_order_relaxed); });
             if (!room) {
                 return;
             }
-            for (std::size_t i = first; i < last; ++i) {
-                prefetch_ahead(data_, i, d_);
-                const std::size_t r = data_.row(i);
-                const std::size_t slot = i % capacity_;
-                std::memcpy(X_.data() + slot * d_, data_.X + r * d_, d_ * sizeof(T));
-                std::memcpy(y_.data() + slot * width, data_.y + r * width, width * sizeof(T));
-                if (data_.sample_weight != nullptr) {
-                    sample_weight_[slot] = data_.sample_weight[r];
-                }
-            }
-            produced_.store(last, std::memory_order_release);
+            copy_chunk(k);
         }
     }
 
-    // Rows first .. first + gather_chunk_rows of the epoch (fewer at its end), once gathered.
-    LinearData<T> chunk(std::size_t first) const {
-        const std::size_t last = std::min(data_.n_used, first + gather_chunk_rows);
-        wait_until([&] { return produced_.load(std::memory_order_acquire) >= last; }, [] { return false; });
-        const std::size_t slot = first % capacity_;  // chunks never wrap: capacity_ is a multiple
+    // Chunk c of the epoch (chunks are read in order, 0, 1, 2, ...), once gathered. With
+    // GatherShare::both, while chunk c is not there the calling thread gathers the next
+    // unclaimed chunk whose slot is free instead of waiting.
+    LinearData<T> chunk(std::size_t c, GatherShare share) {
+        const std::size_t slot = c % slots_;
+        const auto gathered = [&] { return ready_[slot].chunk_end.load(std::memory_order_acquire) == c + 1; };
+        while (!gathered()) {
+            if (share == GatherShare::both) {
+                std::size_t k = next_.load(std::memory_order_relaxed);
+                if (k < chunks_ && has_room(k) &&
+                    next_.compare_exchange_strong(k, k + 1, std::memory_order_relaxed)) {
+                    copy_chunk(k);
+                    continue;
+                }
+            }
+            wait_until([&] { return gathered() || (share == GatherShare::both && claimable()); }, [] { return false; });
+        }
+        const std::size_t first = c * chunk_rows_;
         LinearData<T> part;
-        part.X = X_.data() + slot * d_;
-        part.y = y_.data() + slot * data_.y_width;
+        part.X = X_.data() + slot * chunk_rows_ * d_;
+        part.y = y_.data() + slot * chunk_rows_ * data_.y_width;
         part.y_width = data_.y_width;
-        part.sample_weight = data_.sample_weight != nullptr ? sample_weight_.data() + slot : nullptr;
-        part.n_used = last - first;
+        part.sample_weight = data_.sample_weight != nullptr ? sample_weight_.data() + slot * chunk_rows_ : nullptr;
+        part.n_used = std::min(data_.n_used, first + chunk_rows_) - first;
         part.n_readable = part.n_used;
         return part;
     }
 
-    // The stepping thread is done with the rows before `end`: their slots may be refilled.
+    // The stepping thread is done with the chunks before `end`: their slots may be refilled.
     void release(std::size_t end) { consumed_.store(end, std::memory_order_release); }
 
     // The helper stops at its next chunk (the epoch stopped early, or failed).
     void stop() { stop_.store(true, std::memory_order_relaxed); }
 
 private:
+    // Chunk k's slot held chunk k - slots_, which must have been read.
+    bool has_room(std::size_t k) const { return consumed_.load(std::memory_order_acquire) + slots_ > k; }
+
+    bool claimable() const {
+        const std::size_t k = next_.load(std::memory_order_relaxed);
+        return k < chunks_ && has_room(k);
+    }
+
+    // Copies chunk k's rows into its slot and publishes it.
+    void copy_chunk(std::size_t k) {
+        const std::size_t first = k * chunk_rows_;
+        const std::size_t last = std::min(data_.n_used, first + chunk_rows_);
+        const std::size_t width = data_.y_width;
+        const std::size_t slot = k % slots_;
+        T* X = X_.data() + slot * chunk_rows_ * d_;
+        T* y = y_.data() + slot * chunk_rows_ * width;
+        for (std::size_t i = first; i < last; ++i) {
+            prefetch_ahead(data_, i, d_);
+            const std::size_t r = data_.row(i);
+            std::memcpy(X + (i - first) * d_, data_.X + r * d_, d_ * sizeof(T));
+            std::memcpy(y + (i - first) * width, data_.y + r * width, width * sizeof(T));
+            if (data_.sample_weight != nullptr) {
+                sample_weight_[slot * chunk_rows_ + (i - first)] = data_.sample_weight[r];
+            }
+        }
+        ready_[slot].chunk_end.store(k + 1, std::memory_order_release);
+    }
+
+    // Which chunk a slot holds (its index + 1; 0: none yet), on a cache line of its own.
+    struct alignas(64) Ready {
+        std::atomic<std::size_t> chunk_end{0};
+    };
+
     const LinearData<T>& data_;
     const std::size_t d_;
-    const std::size_t capacity_;
+    const std::size_t chunk_rows_;
+    const std::size_t slots_;
+    const std::size_t chunks_;
     std::vector<T> X_, y_, sample_weight_;
-    alignas(64) std::atomic<std::size_t> produced_{0};
-    alignas(64) std::atomic<std::size_t> consumed_{0};
+    std::vector<Ready> ready_;
+    alignas(64) std::atomic<std::size_t> next_{0};      // the next chunk to claim
+    alignas(64) std::atomic<std::size_t> consumed_{0};  // chunks read by the stepping thread
     alignas(64) std::atomic<bool> stop_{false};
 };
 
-// step_rows(rows, so_far) runs the epoch's steps on `rows` (a LinearData) continuing the
-// totals `so_far` (RowSteps: the loss is summed row by row in one running sum, so chunks
-// give the same sum as one call), and returns the new totals. Called once on `data` when the
-// rows are not gathered ahead, else once per chunk of the ring.
-template <class T, class StepRows>
-RowSteps steps_on_rows_gathered_ahead(const LinearData<T>& data, std::size_t d, int n_threads,
-                                      StepRows&& step_rows) {
-    if (!gathers_rows_ahead(data.n_used, d, sizeof(T), n_threads)) {
-        return step_rows(data, RowSteps{});
+// How an epoch reads its rows: in place on the calling thread, or gathered ahead into a ring
+// of `slots` chunks of `chunk_rows` rows, the gathering shared as `share` says.
+struct GatherPlan {
+    bool gathers = false;
+    std::size_t chunk_rows = gather_chunk_rows;
+    std::size_t slots = 2;
+    GatherShare share = GatherShare::both;
+};
+
+// The plan of an epoch over n_rows rows of d features of T handed over in chunks of
+// chunk_rows rows: gathered where gathers_rows_ahead says, into a ring of about ring_bytes
+// (at least two chunks).
+template <class T>
+GatherPlan gather_plan(std::size_t n_rows, std::size_t d, int n_threads, std::size_t chunk_rows, GatherShare share,
+                       std::size_t ring_bytes = gather_ring_bytes) {
+    GatherPlan plan;
+    plan.gathers = gathers_rows_ahead(n_rows, d, sizeof(T), n_threads);
+    plan.chunk_rows = chunk_rows;
+    plan.slots = std::max<std::size_t>(2, ring_bytes / (chunk_rows * d * sizeof(T)));
+    plan.share = share;
+    return plan;
+}
+
+// step_chunk(rows) steps through `rows` (a LinearData, in order) continuing the epoch, and
+// returns false once the epoch stops (a non-finite loss, an interrupt). Called once on
+// `data` when the plan does not gather (or no second thread can be had), else once per chunk
+// of the ring, in order: a step_chunk that carries its totals across calls (one running loss
+// sum) gives the same bits either way.
+template <class T, class StepChunk>
+void steps_on_rows_gathered_ahead(const LinearData<T>& data, std::size_t d, const GatherPlan& plan,
+                                  StepChunk&& step_chunk) {
+    if (!plan.gathers) {
+        step_chunk(data);
+        return;
     }
-    GatherRing<T> ring(data, d);
+    GatherRing<T> ring(data, d, plan.chunk_rows, plan.slots);
     std::thread helper;
     try {
         helper = std::thread([&ring] { ring.gather(); });
     } catch (const std::system_error&) {  // no thread to be had: one thread does it all
-        return step_rows(data, RowSteps{});
+        step_chunk(data);
+        return;
     }
-    RowSteps done;
     try {
-        for (std::size_t first = 0; first < data.n_used; first += gather_chunk_rows) {
-            const LinearData<T> part = ring.chunk(first);
-            done = step_rows(part, done);
-            ring.release(first + part.n_used);
-            if (done.interrupted || !done.finite) {
+        for (std::size_t c = 0; c < ring.chunks(); ++c) {
+            const LinearData<T> part = ring.chunk(c, plan.share);
+            const bool go_on = step_chunk(part);
+            ring.release(c + 1);
+            if (!go_on) {
                 break;
             }
         }
@@ -159,7 +246,6 @@ RowSteps steps_on_rows_gathered_ahead(const LinearData<T>& data, std::size_t d, 
     }
     ring.stop();
     helper.join();
-    return done;
 }
 
 }  // namespace detail

@@ -62,6 +62,45 @@ inline std::size_t first_part(std::size_t parts, int member, int members) {
     return parts * static_cast<std::size_t>(member) / static_cast<std::size_t>(members);
 }
 
+// Sums parts [p_begin, p_end) of a batch of `rows` rows of `pb`'s problem, the batch's rows
+// read from `source` from `position` on: each part's per-row gradient sums (n_params
+// doubles) and, after them, its weighted loss, into `round` at p * part_stride. Single-output
+// parts are summed in column halves (see column_split_epoch), others row by row. Returns the
+// position after the parts read.
+template <class T>
+std::size_t sum_batch_parts(const LinearProblem& pb, const LinearData<T>& source, std::size_t position,
+                            std::size_t rows, std::size_t p_begin, std::size_t p_end, const T* theta,
+                            bool column_halves, double* round, std::size_t part_stride, T* block, double* scratch) {
+    const std::size_t P = pb.n_params();
+    const std::size_t parts = batch_parts(rows);
+    for (std::size_t p = p_begin; p < p_end; ++p) {
+        const std::size_t count = part_begin(rows, parts, p + 1) - part_begin(rows, parts, p);
+        double* out = round + p * part_stride;
+        std::fill(out, out + P, 0.0);
+        const LinearData<T> part = row_range(source, position, count, pb.n_features);
+        out[P] = column_halves ? column_half_sums(pb, part, theta, out, block, scratch)
+                               : accumulate_rows(pb, part, theta, 0, count, out, block, scratch);
+        position += count;
+    }
+    return position;
+}
+
+// The batch's gradient sums (P doubles, into `summed`) and its loss (returned): its `parts`
+// parts' sums in `round` added in part order, whoever summed them.
+inline double add_batch_parts(const double* round, std::size_t parts, std::size_t part_stride, std::size_t P,
+                              double* summed) {
+    double loss = round[P];
+    std::copy(round, round + P, summed);
+    for (std::size_t q = 1; q < parts; ++q) {
+        const double* part_sums = round + q * part_stride;
+        loss += part_sums[P];
+        for (std::size_t j = 0; j < P; ++j) {
+            summed[j] += part_sums[j];
+        }
+    }
+    return loss;
+}
+
 // A team that keeps waiting for a member that is off its core (the machine runs more
 // threads than it has cores) would be slower than one thread: measured at batch 32 under a
 // load of 5 on 2 cores, 126 ms an epoch against 68 ms for the same parts summed by one
@@ -211,16 +250,8 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
                     slow_meetings.store(0, std::memory_order_relaxed);
                 }
             }
-            for (std::size_t p = p_begin; p < p_end; ++p) {
-                const std::size_t count = part_begin(rows, parts, p + 1) - part_begin(rows, parts, p);
-                double* out = round + p * part_stride;
-                std::fill(out, out + P, 0.0);
-                const LinearData<T> part = row_range(source, position, count, pb.n_features);
-                out[P] = column_halves
-                             ? column_half_sums(pb, part, theta, out, me.block.data(), me.scratch.data())
-                             : accumulate_rows(pb, part, theta, 0, count, out, me.block.data(), me.scratch.data());
-                position += count;
-            }
+            position = sum_batch_parts(pb, source, position, rows, p_begin, p_end, theta, column_halves, round,
+                                       part_stride, me.block.data(), me.scratch.data());
             if (!alone) {
                 RoundBarrier::Clock::duration waited{};
                 if (!barrier.arrive_and_wait(m, b, &waited)) {
@@ -240,15 +271,7 @@ bool run_split_batch_epoch(const LinearProblem& pb, const LinearData<T>& data, s
                 me.interrupted = true;
                 break;
             }
-            double loss = round[P];
-            std::copy(round, round + P, me.summed.data());
-            for (std::size_t q = 1; q < parts; ++q) {
-                const double* part_sums = round + q * part_stride;
-                loss += part_sums[P];
-                for (std::size_t j = 0; j < P; ++j) {
-                    me.summed.data()[j] += part_sums[j];
-                }
-            }
+            const double loss = add_batch_parts(round, parts, part_stride, P, me.summed.data());
             // Every member sees the same loss, so all stop at the same batch.
             if (!std::isfinite(loss)) {
                 me.finite = false;
