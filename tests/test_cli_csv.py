@@ -307,3 +307,38 @@ def test_bad_command_lines_end_in_one_line_and_exit_2(data_folder, capsys, case)
 def test_the_plot_is_checked_before_the_model_is_saved(data_folder, capsys):
     code, out, err = run(capsys, *FIT, "--plot", "/proc/x.png")
     assert code == 2 and not (data_folder / "model.npz").exists()
+
+
+def test_comment_lines_above_the_header_are_skipped_and_said(tmp_path, capsys, monkeypatch):
+    """matplotlib's bundled Stocks.csv starts with '# Data source: ...' above its header: a
+    file as people download it. Such lines are skipped (and the summary says how many); a
+    header whose first name starts with '#' is still the header, and '#' in a data row is data."""
+    from pygdx.io import read_csv
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 2))
+    body = "a,b,tag,y\n" + "".join(f"{p:.5f},{q:.5f},#{i % 3},{p - q:.5f}\n" for i, (p, q) in enumerate(x))
+    (tmp_path / "commented.csv").write_text("# Data source: a lab, 2024\n#   units: \"mm\"\n" + body)
+    frame = read_csv("commented.csv")
+    assert list(frame.columns) == ["a", "b", "tag", "y"] and len(frame) == 60
+    assert frame.attrs["comment_lines"] == 2 and frame["tag"].iloc[4] == "#1"
+    np.testing.assert_array_equal(frame["a"].to_numpy(), np.round(x[:, 0], 5))
+    code, out, err = run(capsys, "fit", "commented.csv", "--target", "y", "--quiet", "--plot", "")
+    assert code == 0, err
+    assert "60 rows x 4 columns" in out and "2 comment line(s) starting with '#' above the header skipped" in out
+    code, out, err = run(capsys, "predict", "model.npz", "commented.csv")
+    assert code == 0, err and len(out.split()) == 61
+    # a header that starts with '#' has as many cells as the rows under it: kept as the header
+    (tmp_path / "hash_header.csv").write_text("#id,value\n" + "".join(f"{i},{i * 2}\n" for i in range(5)))
+    frame = read_csv("hash_header.csv")
+    assert list(frame.columns) == ["#id", "value"] and len(frame) == 5 and frame.attrs["comment_lines"] == 0
+
+    mpl_data = pytest.importorskip("matplotlib.cbook")._get_data_path("sample_data")
+    stocks = mpl_data / "Stocks.csv"
+    if not stocks.exists():
+        pytest.skip("this matplotlib has no sample_data/Stocks.csv")
+    frame = read_csv(stocks)
+    assert frame.columns[0] == "Date" and "IBM" in frame.columns and frame.attrs["comment_lines"] == 1
+    code, out, err = run(capsys, "fit", stocks, "--target", "IBM", "--quiet", "--plot", "", "--out", "stocks.npz")
+    assert code == 0, err and "1 comment line(s)" in out

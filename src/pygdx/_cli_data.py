@@ -131,7 +131,9 @@ def prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray,
                        f"are {columns}")
     if features is not None and args.target in features:
         raise CLIError(f"--features names the target {args.target!r}; a model cannot take its target as input")
-    print(f"{args.data}: {len(frame)} rows x {len(columns)} columns (read in {time.perf_counter() - start:.2f} s)")
+    skipped = frame.attrs.get("comment_lines", 0)
+    print(f"{args.data}: {len(frame)} rows x {len(columns)} columns (read in {time.perf_counter() - start:.2f} s)"
+          + (f"; {skipped} comment line(s) starting with '#' above the header skipped" if skipped else ""))
     if len(columns) == 1:
         raise CLIError(f"{args.data}: there are no feature columns besides the target {args.target!r}")
     y, keep, task = csv_target(frame, args)

@@ -225,6 +225,28 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
+def _cells(line: str, dialect: type[csv.Dialect] | csv.Dialect) -> list[str]:
+    if dialect.delimiter == " ":
+        return line.split()
+    return next(csv.reader([line], dialect), [])
+
+
+def _leading_comments(sample: str) -> int:
+    """How many lines at the top of a CSV sample are comments to skip: lines starting with
+    ``#`` (as in matplotlib's Stocks.csv, ``# Data source: ...``) before the header, each with
+    fewer cells than the line after them. A first line ``#id,name`` followed by rows of as
+    many cells is a header whose first column is named ``#id``, and is kept."""
+    lines = sample.splitlines()
+    k = 0
+    while k < len(lines) and lines[k].lstrip().startswith("#"):
+        k += 1
+    if k == 0 or k == len(lines):
+        return 0
+    dialect = _dialect("\n".join(lines[k:]))
+    width = len(_cells(lines[k], dialect))
+    return k if all(len(_cells(line, dialect)) < width for line in lines[:k]) else 0
+
+
 def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: list[str] | None = None):
     """A CSV file with a header row as a pandas DataFrame, read as it is.
 
@@ -233,7 +255,9 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
     encoding (default UTF-8, with or without a byte-order mark). ``columns``: read only
     these columns (each must exist). Column names are stripped of spaces; an empty
     header stays ``""``. A row with fewer cells than the header is filled with missing
-    cells; one with more is an error.
+    cells; one with more is an error. Comment lines starting with ``#`` above the header
+    (a data source, a licence) are skipped; how many is in
+    ``frame.attrs["comment_lines"]``. A ``#`` further down is data.
     """
     from ._optional import require
 
@@ -244,6 +268,9 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
     sample = _decoded_sample(path, encoding)
     if not sample.strip():
         raise DataError(f"{path}: the file is empty; it needs a header row and at least one data row")
+    comment_lines = _leading_comments(sample)
+    if comment_lines:
+        sample = "\n".join(sample.splitlines()[comment_lines:])
     dialect = _dialect(sample)
     if dialect.delimiter == " ":
         header = sample.lstrip().splitlines()[0].split()
@@ -263,7 +290,8 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
         sep = r"\s+" if dialect.delimiter == " " else dialect.delimiter
         frame = pd.read_csv(path, sep=sep, quotechar=dialect.quotechar or '"',
                             skipinitialspace=bool(dialect.skipinitialspace), header=0, names=header,
-                            usecols=columns, encoding=encoding, low_memory=False, skip_blank_lines=True)
+                            usecols=columns, encoding=encoding, low_memory=False, skip_blank_lines=True,
+                            skiprows=comment_lines)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not readable as {encoding} ({exc.reason} at byte {exc.start} of a block); "
                         + _ENCODING_HINT) from None
@@ -279,6 +307,7 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
         # pandas makes the extra leading cells of rows longer than the header an index
         raise DataError(f"{path}: the data rows have more cells than the header has names ({len(header)}); "
                         "every row needs one cell per column")
+    frame.attrs["comment_lines"] = comment_lines
     return frame
 
 
