@@ -1,7 +1,7 @@
 // What a C++ test or benchmark hands one linear epoch, from rows and weights held in vectors:
 // the rows as LinearData, an l2-penalised problem, and a model (weights, every optimizer
 // state slot, the step counters of a new optimizer) as ParamBuffers. Shared by
-// tests/cpp/test_team_parts.cpp and benchmarks/bench_rows.cpp, bench_team.cpp, which include
+// tests/cpp/test_team_parts.cpp, test_gather_ring.cpp and benchmarks/bench_rows.cpp, bench_team.cpp, which include
 // it by its path from their own folder.
 #pragma once
 

@@ -14,30 +14,13 @@
 
 #include "core/epoch.hpp"
 #include "epoch_inputs.hpp"
+#include "test_checks.hpp"
 
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
+using namespace pygdx_test_checks;
 
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const char* what) {
-    if (!ok) {
-        std::printf("FAILED: %s\n", what);
-        ++failures;
-    }
-}
-
-struct Poller {
-    int calls = 0;
-    int stop_at = 0;
-};
-
-bool poll_count(void* context) {
-    Poller* poller = static_cast<Poller*>(context);
-    return ++poller->calls >= poller->stop_at;
-}
 
 struct Case {
     std::size_t n = 700, d = 70, batch = 32;

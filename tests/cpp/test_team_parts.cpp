@@ -15,20 +15,13 @@
 
 #include "core/epoch.hpp"
 #include "epoch_inputs.hpp"
+#include "test_checks.hpp"
 
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
+using namespace pygdx_test_checks;
 
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const char* what) {
-    if (!ok) {
-        std::printf("FAILED: %s\n", what);
-        ++failures;
-    }
-}
 
 struct Fit {
     explicit Fit(std::size_t n_params) : model(n_params, 0.1) {}
@@ -46,16 +39,6 @@ struct Setup {
     int stop_at_poll = 0;
     std::size_t nan_row = 1000;
 };
-
-struct Poller {
-    int calls = 0;
-    int stop_at = 0;
-};
-
-bool poll_count(void* context) {
-    Poller* poller = static_cast<Poller*>(context);
-    return ++poller->calls >= poller->stop_at;
-}
 
 // n rows of d uniform features in [-0.5, 0.5), and targets, the same for the same n and d.
 void make_rows(std::size_t n, std::size_t d, std::vector<double>* X, std::vector<double>* y) {
