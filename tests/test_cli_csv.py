@@ -112,9 +112,11 @@ def test_targets_written_as_text_numbers_or_true_false(tmp_path, capsys, monkeyp
     (tmp_path / "t.csv").write_text("x,price,paid\n" + "".join(f"{a:.5f},{p},{q}\n" for a, p, q in zip(x, price,
                                                                                                    paid)))
     code, out, err = run(capsys, "fit", "t.csv", "--target", "price", "--drop", "paid", "--quiet", "--plot", "")
-    assert code == 0, err and "target 'price': numbers" in out and "-> regression" in out
+    assert code == 0, err
+    assert "target 'price': numbers" in out and "-> regression" in out, out
     code, out, err = run(capsys, "fit", "t.csv", "--target", "paid", "--quiet", "--plot", "", "--out", "p.npz")
-    assert code == 0, err and "target 'paid': labels, 2 distinct -> classification" in out
+    assert code == 0, err
+    assert "target 'paid': labels, 2 distinct -> classification" in out, out
     code, out, err = run(capsys, "predict", "p.npz", "t.csv")
     assert set(out.split()[1:]) == {"True", "False"}
     code, out, err = run(capsys, "fit", "t.csv", "--target", "paid", "--task", "regression", "--out", "q.npz")
@@ -164,11 +166,13 @@ def test_encodings_quotes_separators_and_bom(tmp_path, capsys, monkeypatch):
     assert "column 'town': text, 3 levels" in out and "column 'price': numbers written as text" in out
     assert "column 'note': ID-like" in out  # one text per row, commas and line breaks inside quotes
     code, out, err = run(capsys, "predict", "model.npz", "latin.csv", "--encoding", "latin-1")
-    assert code == 0, err and len(out.split()) == 91
+    assert code == 0, err
+    assert len(out.split()) == 91, out
     # UTF-8 with a byte-order mark, semicolons
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + body.replace(",", ";").encode("utf-8"))
     code, out, err = run(capsys, "fit", "bom.csv", "--target", "target", "--quiet", "--plot", "", "--out", "b.npz")
-    assert code == 0, err and "column 'town': text, 3 levels" in out
+    assert code == 0, err
+    assert "column 'town': text, 3 levels" in out, out
     code, out, err = run(capsys, "fit", "bom.csv", "--target", "target", "--encoding", "klingon", "--out", "c.npz")
     one_line_error(code, err, "unknown encoding 'klingon'")
 
@@ -328,7 +332,8 @@ def test_comment_lines_above_the_header_are_skipped_and_said(tmp_path, capsys, m
     assert code == 0, err
     assert "60 rows x 4 columns" in out and "2 comment line(s) starting with '#' above the header skipped" in out
     code, out, err = run(capsys, "predict", "model.npz", "commented.csv")
-    assert code == 0, err and len(out.split()) == 61
+    assert code == 0, err
+    assert len(out.split()) == 61, out
     # a header that starts with '#' has as many cells as the rows under it: kept as the header
     (tmp_path / "hash_header.csv").write_text("#id,value\n" + "".join(f"{i},{i * 2}\n" for i in range(5)))
     frame = read_csv("hash_header.csv")
@@ -341,4 +346,40 @@ def test_comment_lines_above_the_header_are_skipped_and_said(tmp_path, capsys, m
     frame = read_csv(stocks)
     assert frame.columns[0] == "Date" and "IBM" in frame.columns and frame.attrs["comment_lines"] == 1
     code, out, err = run(capsys, "fit", stocks, "--target", "IBM", "--quiet", "--plot", "", "--out", "stocks.npz")
-    assert code == 0, err and "1 comment line(s)" in out
+    assert code == 0, err
+    assert "1 comment line(s)" in out, out
+
+
+def test_a_file_without_a_header_row_and_aligned_columns(tmp_path, capsys, monkeypatch):
+    """matplotlib's bundled data_x_x2_x3.csv is what numpy.savetxt-style programs write: no
+    header row, columns aligned by runs of spaces of different lengths (the csv sniffer
+    gives up). Its columns are named by position, as a .npy file's are, and the summary says so."""
+    from pygdx.io import load_table, read_csv
+
+    monkeypatch.chdir(tmp_path)
+    x = np.arange(12.0)
+    (tmp_path / "aligned.csv").write_text("".join(f"{a:3.0f} {a * a:5.0f} {a ** 3:7.0f}\n" for a in x))
+    frame = read_csv("aligned.csv")
+    assert list(frame.columns) == ["0", "1", "2"] and len(frame) == 12 and frame.attrs["header"] is False
+    np.testing.assert_array_equal(frame["2"].to_numpy(), x ** 3)
+    table = load_table("aligned.csv", target="2")
+    np.testing.assert_array_equal(table.X, np.column_stack([x, x * x]))
+    assert table.feature_names == ["0", "1"]
+    code, out, err = run(capsys, "fit", "aligned.csv", "--target", "2", "--quiet", "--plot", "")
+    assert code == 0, err
+    assert "no header row" in out and "0 .. 2" in out, out
+    code, out, err = run(capsys, "predict", "model.npz", "aligned.csv")
+    assert code == 0, err
+    assert len(out.split()) == 13, out
+    # a comma-separated file without a header, and one with a header, side by side
+    (tmp_path / "bare.csv").write_text("".join(f"{a},{2 * a}\n" for a in range(5)))
+    assert list(read_csv("bare.csv").columns) == ["0", "1"] and len(read_csv("bare.csv")) == 5
+    (tmp_path / "named.csv").write_text("a,b\n" + "".join(f"{a},{2 * a}\n" for a in range(5)))
+    assert list(read_csv("named.csv").columns) == ["a", "b"] and read_csv("named.csv").attrs["header"] is True
+
+    mpl_data = pytest.importorskip("matplotlib.cbook")._get_data_path("sample_data")
+    bundled = mpl_data / "data_x_x2_x3.csv"
+    if bundled.exists():
+        frame = read_csv(bundled)
+        assert list(frame.columns) == ["0", "1", "2"]
+        np.testing.assert_array_equal(frame["2"].to_numpy(), frame["0"].to_numpy() ** 3)

@@ -134,6 +134,9 @@ def prepared_csv(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray,
     skipped = frame.attrs.get("comment_lines", 0)
     print(f"{args.data}: {len(frame)} rows x {len(columns)} columns (read in {time.perf_counter() - start:.2f} s)"
           + (f"; {skipped} comment line(s) starting with '#' above the header skipped" if skipped else ""))
+    if not frame.attrs.get("header", True):
+        print(f"no header row (the first line holds numbers only): the columns are named by position, "
+              f"0 .. {len(columns) - 1}")
     if len(columns) == 1:
         raise CLIError(f"{args.data}: there are no feature columns besides the target {args.target!r}")
     y, keep, task = csv_target(frame, args)

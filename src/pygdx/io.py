@@ -218,11 +218,31 @@ def is_csv_name(path: str) -> bool:
     return ext in (".csv", ".tsv", ".txt", "")
 
 
+class _AlignedColumns(csv.excel):
+    """Columns aligned with runs of spaces (as numpy.savetxt and Fortran programs write them),
+    which the sniffer cannot name because the runs differ in length."""
+
+    delimiter = " "
+    skipinitialspace = True
+
+
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t| ")
     except csv.Error:
+        lines = [line for line in sample.splitlines()[:-1] if line.strip()] or sample.splitlines()
+        widths = {len(line.split()) for line in lines}
+        if len(widths) == 1 and widths != {1} and not any(c in sample for c in ",;\t|"):
+            return _AlignedColumns
         return csv.excel
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _cells(line: str, dialect: type[csv.Dialect] | csv.Dialect) -> list[str]:
@@ -257,7 +277,9 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
     header stays ``""``. A row with fewer cells than the header is filled with missing
     cells; one with more is an error. Comment lines starting with ``#`` above the header
     (a data source, a licence) are skipped; how many is in
-    ``frame.attrs["comment_lines"]``. A ``#`` further down is data.
+    ``frame.attrs["comment_lines"]``. A ``#`` further down is data. A file whose first line
+    holds only numbers has no header row: its columns are named ``"0"``, ``"1"``, ... by
+    position, and ``frame.attrs["header"]`` is False.
     """
     from ._optional import require
 
@@ -276,6 +298,11 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
         header = sample.lstrip().splitlines()[0].split()
     else:
         header = [h.strip() for h in next(csv.reader(io.StringIO(sample), dialect), [])]
+    # a first line of numbers only is data: the file has no header row, and its columns are
+    # named by position, as the columns of a .npy file are
+    has_header = not all(_is_number(h) for h in header)
+    if not has_header:
+        header = [str(j) for j in range(len(header))]
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise DataError(f"{path}: the header repeats column name(s) {dup}; column names must be unique (a file "
@@ -289,7 +316,8 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
         # cells separated by spaces may be aligned with several
         sep = r"\s+" if dialect.delimiter == " " else dialect.delimiter
         frame = pd.read_csv(path, sep=sep, quotechar=dialect.quotechar or '"',
-                            skipinitialspace=bool(dialect.skipinitialspace), header=0, names=header,
+                            skipinitialspace=bool(dialect.skipinitialspace), header=0 if has_header else None,
+                            names=header,
                             usecols=columns, encoding=encoding, low_memory=False, skip_blank_lines=True,
                             skiprows=comment_lines)
     except UnicodeDecodeError as exc:
@@ -308,6 +336,7 @@ def read_csv(path: str | os.PathLike, *, encoding: str | None = None, columns: l
         raise DataError(f"{path}: the data rows have more cells than the header has names ({len(header)}); "
                         "every row needs one cell per column")
     frame.attrs["comment_lines"] = comment_lines
+    frame.attrs["header"] = has_header
     return frame
 
 
