@@ -79,6 +79,31 @@ def test_bench_table():
     assert "speed-up" in r.stdout and "machine:" in r.stdout
 
 
+def test_bench_times_a_slow_baseline_over_fewer_calls_and_a_fast_one_over_all(monkeypatch):
+    """best_time's calls are counted on a scripted clock: each call of `fn` takes `cost` seconds."""
+    from pygdx import bench
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock["now"])
+
+    def timed(cost):
+        calls = []
+
+        def fn():
+            calls.append(1)
+            clock["now"] += cost
+        return fn, calls
+
+    slow, slow_calls = timed(0.004)  # 4 ms a call: 8 calls fill the 20 ms minimum
+    assert bench.best_time(slow, repeat=3, number=10_000) == pytest.approx(0.004)
+    assert len(slow_calls) == 1 + (2 + 4 + 8) + 3 * 8  # the warm-up is the first try, of one call
+    fast, fast_calls = timed(1e-7)  # every one of `number` calls is needed to reach it
+    assert bench.best_time(fast, repeat=2, number=1000) == pytest.approx(1e-7)
+    assert len(fast_calls) == 1 + sum(min(1000, 2 ** k) for k in range(1, 11)) + 2 * 1000
+    once, once_calls = timed(1.0)
+    assert bench.best_time(once, repeat=2) == 1.0 and len(once_calls) == 3
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -143,9 +143,29 @@ def shuffled_csr_floor(A: object, w: np.ndarray | None = None, *, n_threads: int
     return Floor("shuffled CSR", seconds, total, threads)
 
 
+# A timing of several calls lasts at least this long, or ``number`` calls, whichever is first.
+_MIN_TIMING_SECONDS = 0.02
+
+
 def best_time(fn: Callable[[], object], repeat: int, number: int = 1) -> float:
-    """Best of ``repeat`` timings of ``number`` calls, per call, after one warm-up call."""
+    """Best of ``repeat`` timings of up to ``number`` calls, per call, after one warm-up call.
+
+    ``number`` is what a fast implementation needs for a timing well above the clock's
+    resolution; a slower one (a baseline at a tiny size, or a library whose threads spin
+    on a loaded machine: torch's fused Adagrad took 4 ms a step on 10 parameters) is timed
+    over as many calls as fill ``_MIN_TIMING_SECONDS`` (doubling from one), so that a
+    ``pygdx bench`` of small sizes does not take minutes."""
+    start = time.perf_counter()
     fn()
+    if number > 1:
+        calls, elapsed = 1, time.perf_counter() - start
+        while calls < number and elapsed < _MIN_TIMING_SECONDS:
+            calls = min(number, 2 * calls)
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            elapsed = time.perf_counter() - start
+        number = calls
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
