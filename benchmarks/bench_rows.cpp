@@ -153,7 +153,7 @@ double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vecto
 bool never_stop(void*) { return false; }
 
 // A fit as the bindings run it: `epochs` epochs of batch `batch` on (X, y), each shuffled by
-// its seed, through Trainer::run in calls of 1,024 epochs (_training.py's EPOCHS_PER_CALL),
+// its seed, through Trainer::run in calls of 16,384 epochs (_training.py's EPOCHS_PER_CALL),
 // with an Interrupt that polls (and never stops); CPU seconds.
 template <class T>
 double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
@@ -167,7 +167,7 @@ double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const st
         seeds[e] = 0x9E3779B97F4A7C15ULL * (e + 1);
     }
     Interrupt interrupt(&never_stop, nullptr);
-    const std::size_t per_call = 1024;
+    const std::size_t per_call = 16384;
     const double start = cpu_seconds();
     for (std::size_t done = 0; done < epochs; done += per_call) {
         const TrainOutcome o = trainer.run(

@@ -42,8 +42,9 @@ def calls(monkeypatch):
 
 
 @pytest.mark.parametrize("how", ["early_stopping", "plateau"])
-def test_the_fit_returns_to_python_once_per_1024_epochs(regression, calls, how):
+def test_the_fit_returns_to_python_once_per_1024_epochs(regression, calls, how, monkeypatch):
     X, y = regression
+    monkeypatch.setattr(_training, "EPOCHS_PER_CALL", 1024)  # the call size this test counts in
     params = dict(max_iter=3000, tol=None, batch_size=None, random_state=0)
     if how == "early_stopping":
         est = pygdx.GDRegressor(early_stopping=True, lr=1e-4, **params)

@@ -238,10 +238,16 @@ public:
     pygdx::Schedule schedule;  // read by the epochs; a plateau record is stepped by the trainer
 
 private:
+    // Filled in place: appending one cast float at a time was 25-30 ns per epoch of a 16 x 3 fit.
     static py::list from(const std::vector<double>& values, std::size_t start) {
-        py::list out;
-        for (std::size_t e = start; e < values.size(); ++e) {
-            out.append(values[e]);
+        const std::size_t count = values.size() > start ? values.size() - start : 0;
+        py::list out(count);
+        for (std::size_t e = 0; e < count; ++e) {
+            PyObject* value = PyFloat_FromDouble(values[start + e]);
+            if (value == nullptr) {
+                throw py::error_already_set();
+            }
+            PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(e), value);
         }
         return out;
     }
