@@ -27,25 +27,15 @@
 #include <vector>
 
 #include "../tests/cpp/epoch_inputs.hpp"
+#include "bench_clock.hpp"
 #include "core/linear.hpp"
 #include "core/floors.hpp"
 
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
+using namespace pygdx_bench_clock;
 
 namespace {
-
-double wall_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double process_cpu_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 // FNV-1a over bytes: equal hashes across builds mean the same sums, bit for bit.
 std::uint64_t hash_bytes(const void* p, std::size_t n, std::uint64_t h = 1469598103934665603ull) {
