@@ -11,7 +11,7 @@
 //     /tmp/bench_bare full [float64|float32] [rounds]   # 2,000,000 x 100 in order: the
 //         # gradient X^T (X w - y) in one read of X on 1 and 2 threads (each thread a
 //         # contiguous half), row by row and four rows at a time, / the streaming floors
-//     /tmp/bench_bare shuffled B [float64|float32] [rounds]   # 200,000 x 100 in a fresh random
+//     /tmp/bench_bare shuffled B [float64|float32] [rounds [prefetch rows]]   # 200,000 x 100 in a fresh random
 //         # order each round, batch B: the bare one-thread epoch (batch 1: the SGD chain dot,
 //         # derivative, axpy, next dot; B > 1: rows' dots and gradient sums, one step a batch),
 //         # the bare two-thread epoch (each thread half of every batch, one meeting a batch,
@@ -35,10 +35,12 @@
 
 #include "../tests/cpp/epoch_inputs.hpp"
 #include "bench_clock.hpp"
+#include "huge_pages.hpp"
 #include "core/floors.hpp"
 
 using namespace pygdx;
 using namespace pygdx_bench_clock;
+using pygdx_bench_pages::HugePageArray;
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
@@ -58,6 +60,7 @@ struct Lanes<double> {
     static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
     static V broadcast(double a) { return _mm256_set1_pd(a); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+    static V mul_add(V a, V b, V c) { return _mm256_add_pd(_mm256_mul_pd(a, b), c); }
     static V add(V a, V b) { return _mm256_add_pd(a, b); }
     static double total(V v) {
         alignas(32) double u[4];
@@ -75,6 +78,7 @@ struct Lanes<float> {
     static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
     static V broadcast(float a) { return _mm256_set1_ps(a); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static V mul_add(V a, V b, V c) { return _mm256_add_ps(_mm256_mul_ps(a, b), c); }
     static V add(V a, V b) { return _mm256_add_ps(a, b); }
     static float total(V v) {
         alignas(32) float u[8];
@@ -83,18 +87,25 @@ struct Lanes<float> {
     }
 };
 
-// x . w, two chains of fused multiply-adds.
-template <class T>
+// a b + c, fused (one rounding) or as pygdx computes it (a product, then a sum).
+template <class T, bool fused>
+inline __attribute__((always_inline)) typename Lanes<T>::V multiply_add(typename Lanes<T>::V a, typename Lanes<T>::V b,
+                                                                         typename Lanes<T>::V c) {
+    return fused ? Lanes<T>::fma(a, b, c) : Lanes<T>::mul_add(a, b, c);
+}
+
+// x . w, two chains of multiply-adds.
+template <class T, bool fused = true>
 inline __attribute__((always_inline)) T dot(const T* __restrict x, const T* __restrict w, std::size_t d) {
     using L = Lanes<T>;
     typename L::V a = L::zero(), b = L::zero();
     std::size_t j = 0;
     for (; j + 2 * L::width <= d; j += 2 * L::width) {
-        a = L::fma(L::load(x + j), L::load(w + j), a);
-        b = L::fma(L::load(x + j + L::width), L::load(w + j + L::width), b);
+        a = multiply_add<T, fused>(L::load(x + j), L::load(w + j), a);
+        b = multiply_add<T, fused>(L::load(x + j + L::width), L::load(w + j + L::width), b);
     }
     for (; j + L::width <= d; j += L::width) {
-        a = L::fma(L::load(x + j), L::load(w + j), a);
+        a = multiply_add<T, fused>(L::load(x + j), L::load(w + j), a);
     }
     T s = L::total(L::add(a, b));
     for (; j < d; ++j) {
@@ -104,13 +115,13 @@ inline __attribute__((always_inline)) T dot(const T* __restrict x, const T* __re
 }
 
 // g += a x.
-template <class T>
+template <class T, bool fused = true>
 inline __attribute__((always_inline)) void axpy(T* __restrict g, T a, const T* __restrict x, std::size_t d) {
     using L = Lanes<T>;
     const typename L::V av = L::broadcast(a);
     std::size_t j = 0;
     for (; j + L::width <= d; j += L::width) {
-        L::store(g + j, L::fma(av, L::load(x + j), L::load(g + j)));
+        L::store(g + j, multiply_add<T, fused>(av, L::load(x + j), L::load(g + j)));
     }
     for (; j < d; ++j) {
         g[j] += a * x[j];
@@ -173,8 +184,8 @@ inline __attribute__((always_inline)) void prefetch_row(const void* p, std::size
 // ---- full batch: rows [begin, end) of X in order into g (zeroed first) -----------------------
 
 // Row by row: r = x.w - y, then g += r x while the row is in L1. `ahead` rows prefetched
-// (0: the hardware prefetcher alone).
-template <class T>
+// (0: the hardware prefetcher alone). Not fused: the products rounded before each sum.
+template <class T, bool fused = true>
 void gradient_rows(const T* X, const T* y, const T* w, T* g, std::size_t d, std::size_t begin, std::size_t end,
                    std::size_t ahead) {
     std::fill(g, g + d, T(0));
@@ -183,7 +194,7 @@ void gradient_rows(const T* X, const T* y, const T* w, T* g, std::size_t d, std:
             prefetch_row(X + (i + ahead) * d, d * sizeof(T));
         }
         const T* x = X + i * d;
-        axpy(g, dot(x, w, d) - y[i], x, d);
+        axpy<T, fused>(g, dot<T, fused>(x, w, d) - y[i], x, d);
     }
 }
 
@@ -212,7 +223,7 @@ void gradient_quads(const T* X, const T* y, const T* w, T* g, std::size_t d, std
 }
 
 template <class T, class Kernel>
-double full_gradient(Kernel kernel, const std::vector<T>& X, const std::vector<T>& y, const std::vector<T>& w,
+double full_gradient(Kernel kernel, const HugePageArray<T>& X, const std::vector<T>& y, const std::vector<T>& w,
                      std::vector<T>& g, std::size_t d, int threads, std::size_t ahead) {
     const std::size_t stride = unshared_stride<T>(d);
     g.assign(static_cast<std::size_t>(threads) * stride, T(0));
@@ -246,7 +257,8 @@ struct Best {
 template <class T>
 void full(const char* dtype, int rounds) {
     const std::size_t n = 2000000, d = 100;
-    const std::vector<T> X = pygdx_epoch_inputs::hashed_rows<T>(n, d);
+    // In huge pages, as NumPy's arrays are (huge_pages.hpp).
+    const HugePageArray<T> X(pygdx_epoch_inputs::hashed_rows<T>(n, d));
     std::vector<T> y(n);
     for (std::size_t i = 0; i < n; ++i) {
         y[i] = static_cast<T>(X[i * d] - 0.25 * X[i * d + 7]);
@@ -255,7 +267,7 @@ void full(const char* dtype, int rounds) {
     std::vector<T> g;
     const auto never = [] { return false; };
     const std::size_t aheads[] = {0, 8, 16};
-    Best floor1, floor2, rows1[3], rows2[3], quads1[3], quads2[3];
+    Best floor1, floor2, rows1[3], rows2[3], quads1[3], quads2[3], plain1[3], plain2[3];
     for (int r = 0; r < rounds; ++r) {
         floor1.time([&] { return streaming_floor(X.data(), n, d, w.data(), 1, 1, never).dot_sum; });
         floor2.time([&] { return streaming_floor(X.data(), n, d, w.data(), 0, 1, never).dot_sum; });
@@ -264,6 +276,8 @@ void full(const char* dtype, int rounds) {
             rows2[a].time([&] { return full_gradient<T>(gradient_rows<T>, X, y, w, g, d, 2, aheads[a]); });
             quads1[a].time([&] { return full_gradient<T>(gradient_quads<T>, X, y, w, g, d, 1, aheads[a]); });
             quads2[a].time([&] { return full_gradient<T>(gradient_quads<T>, X, y, w, g, d, 2, aheads[a]); });
+            plain1[a].time([&] { return full_gradient<T>(gradient_rows<T, false>, X, y, w, g, d, 1, aheads[a]); });
+            plain2[a].time([&] { return full_gradient<T>(gradient_rows<T, false>, X, y, w, g, d, 2, aheads[a]); });
         }
     }
     std::printf("%s 2000000 x 100 in order, best of %d rounds: floor 1 core %.2f ms, all cores %.2f ms\n", dtype,
@@ -276,13 +290,16 @@ void full(const char* dtype, int rounds) {
         std::printf("                           quads 1 thread %7.2f (%.3fx)  2 threads %7.2f (%.3fx)\n",
                     quads1[a].seconds * 1e3, quads1[a].seconds / floor1.seconds, quads2[a].seconds * 1e3,
                     quads2[a].seconds / floor2.seconds);
+        std::printf("       rows, not fused     1 thread %7.2f (%.3fx)  2 threads %7.2f (%.3fx)\n",
+                    plain1[a].seconds * 1e3, plain1[a].seconds / floor1.seconds, plain2[a].seconds * 1e3,
+                    plain2[a].seconds / floor2.seconds);
     }
 }
 
 // ---- shuffled epochs: 200,000 x 100, batch B -------------------------------------------------
 
-// Prefetch distance of the shuffled kernels: floors.hpp's.
-constexpr std::size_t ahead_rows = default_prefetch_rows;
+// Prefetch distance of the shuffled kernels: floors.hpp's unless given on the command line.
+std::size_t ahead_rows = default_prefetch_rows;
 
 // Batch 1: the SGD chain. Each step's dot needs the previous step's weights.
 template <class T>
@@ -367,7 +384,7 @@ inline void meet(Count* counts, int t, std::size_t batches_done) {
     }
 }
 
-// Batch B on two threads: each sums its half of every batch into its own gradient (two
+// Batch B on two threads (w[t]: thread t's copy of the weights, padded as by padded()): each sums its half of every batch into its own gradient (two
 // buffers, alternating by batch, so one meeting a batch suffices), they meet, and both take
 // the same step on their own copy of w from both halves. `with_work` false: the meetings alone.
 template <class T>
@@ -378,7 +395,7 @@ double batches_two_threads(const T* X, const T* y, std::vector<T>* w, std::size_
     std::vector<T> g(4 * stride);  // [batch parity][thread]
     Count counts[2];
     auto run = [&](int t) {
-        T* wt = w[t].data();
+        T* wt = w[t].data() + unshared_stride<T>(0);
         std::size_t k = 0;
         for (std::size_t b = 0; b < n; b += batch, ++k) {
             const std::size_t size = std::min(batch, n - b);
@@ -399,13 +416,22 @@ double batches_two_threads(const T* X, const T* y, std::vector<T>* w, std::size_
     std::thread other(run, 1);
     run(0);
     other.join();
-    return static_cast<double>(w[0][0]) + static_cast<double>(w[1][0]);
+    return static_cast<double>(w[0][unshared_stride<T>(0)]) + static_cast<double>(w[1][unshared_stride<T>(0)]);
+}
+
+// w with two cache lines of room on each side: the two threads' copies share no line.
+template <class T>
+std::vector<T> padded(const std::vector<T>& w) {
+    std::vector<T> out(w.size() + 2 * unshared_stride<T>(0));
+    std::copy(w.begin(), w.end(), out.begin() + static_cast<std::ptrdiff_t>(unshared_stride<T>(0)));
+    return out;
 }
 
 template <class T>
 void shuffled(const char* dtype, std::size_t batch, int rounds) {
     const std::size_t n = 200000, d = 100;
-    const std::vector<T> X = pygdx_epoch_inputs::hashed_rows<T>(n, d);
+    // In huge pages, as NumPy's arrays are (huge_pages.hpp).
+    const HugePageArray<T> X(pygdx_epoch_inputs::hashed_rows<T>(n, d));
     std::vector<T> y(n);
     for (std::size_t i = 0; i < n; ++i) {
         y[i] = static_cast<T>(X[i * d] - 0.25 * X[i * d + 7]);
@@ -419,19 +445,19 @@ void shuffled(const char* dtype, std::size_t batch, int rounds) {
     Best floor1, floor2, one, two, meetings;
     for (int r = 0; r < rounds; ++r) {
         // The floors shuffle their own order (seed + r); the kernels read a fresh one too.
-        floor1.time([&] { return shuffled_floor(X.data(), n, d, w0.data(), 1, 1, 7 + r, ahead_rows, never).dot_sum; });
-        floor2.time([&] { return shuffled_floor(X.data(), n, d, w0.data(), 0, 1, 7 + r, ahead_rows, never).dot_sum; });
+        floor1.time([&] { return shuffled_floor(X.data(), n, d, w0.data(), 1, 1, 7 + r, default_prefetch_rows, never).dot_sum; });
+        floor2.time([&] { return shuffled_floor(X.data(), n, d, w0.data(), 0, 1, 7 + r, default_prefetch_rows, never).dot_sum; });
         floor_detail::shuffle_order(order, 1000, r);
         std::vector<T> w = w0;
         if (batch == 1) {
             one.time([&] { return sgd_chain(X.data(), y.data(), w.data(), d, order.data(), n, lr); });
         } else {
             one.time([&] { return batches_one_thread(X.data(), y.data(), w.data(), d, order.data(), n, batch, lr, plan1); });
-            std::vector<T> ws[2] = {w0, w0};
+            std::vector<T> ws[2] = {padded(w0), padded(w0)};
             two.time([&] {
                 return batches_two_threads(X.data(), y.data(), ws, d, order.data(), n, batch, lr, plans2, true);
             });
-            if (std::memcmp(ws[0].data(), ws[1].data(), d * sizeof(T)) != 0) {
+            if (std::memcmp(ws[0].data(), ws[1].data(), ws[0].size() * sizeof(T)) != 0) {
                 std::printf("  the two threads' weights differ\n");
             }
             meetings.time([&] {
@@ -439,8 +465,8 @@ void shuffled(const char* dtype, std::size_t batch, int rounds) {
             });
         }
     }
-    std::printf("%s 200000 x 100 shuffled, batch %zu, best of %d rounds: floor 1 core %.2f ms, all cores %.2f ms\n",
-                dtype, batch, rounds, floor1.seconds * 1e3, floor2.seconds * 1e3);
+    std::printf("%s 200000 x 100 shuffled, batch %zu, kernels prefetch %zu rows, best of %d rounds: floor 1 core %.2f ms, all cores %.2f ms\n",
+                dtype, batch, ahead_rows, rounds, floor1.seconds * 1e3, floor2.seconds * 1e3);
     std::printf("  bare 1 thread   %7.2f ms = %.3fx the 1-core floor, %.3fx the all-core floor\n", one.seconds * 1e3,
                 one.seconds / floor1.seconds, one.seconds / floor2.seconds);
     if (batch > 1) {
@@ -473,6 +499,9 @@ int main(int argc, char** argv) {
         const std::size_t batch = static_cast<std::size_t>(std::max(1, std::atoi(argv[2])));
         const std::string dtype = argc > 3 ? argv[3] : "float64";
         const int rounds = argc > 4 ? std::max(1, std::atoi(argv[4])) : 5;
+        if (argc > 5) {
+            ahead_rows = static_cast<std::size_t>(std::max(1, std::atoi(argv[5])));
+        }
         if (dtype == "float32") {
             shuffled<float>("float32", batch, rounds);
         } else {
@@ -481,6 +510,6 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::fprintf(stderr, "usage: bench_bare full [float64|float32] [rounds]\n"
-                         "       bench_bare shuffled B [float64|float32] [rounds]\n");
+                         "       bench_bare shuffled B [float64|float32] [rounds [prefetch rows]]\n");
     return 2;
 }
