@@ -13,7 +13,8 @@
 //         # contiguous half), row by row and four rows at a time, / the streaming floors
 //     /tmp/bench_bare shuffled B [float64|float32] [rounds [prefetch rows]]   # 200,000 x 100 in a fresh random
 //         # order each round, batch B: the bare one-thread epoch (batch 1: the SGD chain dot,
-//         # derivative, axpy, next dot; B > 1: rows' dots and gradient sums, one step a batch),
+//         # derivative, axpy, next dot, and the same chain over rows both threads gather into a
+//         # ring; B > 1: rows' dots and gradient sums, one step a batch),
 //         # the bare two-thread epoch (each thread half of every batch, one meeting a batch,
 //         # both take the same step), and the meetings alone; / the one- and all-core shuffled
 //         # floors
@@ -315,6 +316,74 @@ double sgd_chain(const T* X, const T* y, T* w, std::size_t d, const std::int64_t
     return static_cast<double>(w[0]);
 }
 
+// A counter on a line of its own: two threads' batches summed (meet), a ring slot's chunk.
+struct alignas(128) Count {
+    std::atomic<std::size_t> done{0};
+};
+
+// Batch 1 on two threads: the rows are copied in the epoch's order into a ring of chunks
+// (32 rows and their targets each, 256 KiB in all) by whichever thread claims the next chunk;
+// the stepping thread runs the SGD chain over the ring and, when its next chunk is not there
+// yet, gathers the next unclaimed one itself (as pygdx's GatherShare::both).
+template <class T>
+double sgd_chain_gathered(const T* X, const T* y, T* w, std::size_t d, const std::int64_t* order, std::size_t n,
+                          T lr) {
+    const std::size_t rows = 32;
+    const std::size_t slot_values = rows * (d + 1);
+    const std::size_t slots = std::max<std::size_t>(2, (std::size_t{256} << 10) / (slot_values * sizeof(T)));
+    const std::size_t chunks = (n + rows - 1) / rows;
+    std::vector<T> ring(slots * slot_values);
+    std::vector<Count> ready(slots);  // chunk c + 1 once chunk c is in its slot
+    std::atomic<std::size_t> claimed{0}, stepped{0};
+    auto gather = [&](std::size_t c) {
+        T* slot = ring.data() + (c % slots) * slot_values;
+        const std::size_t first = c * rows, last = std::min(n, first + rows);
+        for (std::size_t i = first; i < last; ++i) {
+            if (i + ahead_rows < last) {
+                prefetch_row(X + static_cast<std::size_t>(order[i + ahead_rows]) * d, d * sizeof(T));
+            }
+            const std::size_t row = static_cast<std::size_t>(order[i]);
+            std::memcpy(slot + (i - first) * (d + 1), X + row * d, d * sizeof(T));
+            slot[(i - first) * (d + 1) + d] = y[row];
+        }
+        ready[c % slots].done.store(c + 1, std::memory_order_release);
+    };
+    // Claims the next chunk if it fits in the ring while `consumed` chunks are stepped.
+    auto claim = [&](std::size_t consumed) {
+        std::size_t c = claimed.load(std::memory_order_relaxed);
+        while (c < chunks && c < consumed + slots) {
+            if (claimed.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) {
+                gather(c);
+                return true;
+            }
+        }
+        return false;
+    };
+    std::thread helper([&] {
+        while (claimed.load(std::memory_order_relaxed) < chunks) {
+            if (!claim(stepped.load(std::memory_order_acquire))) {
+                _mm_pause();
+            }
+        }
+    });
+    for (std::size_t c = 0; c < chunks; ++c) {
+        while (ready[c % slots].done.load(std::memory_order_acquire) != c + 1) {
+            if (!claim(c)) {
+                _mm_pause();
+            }
+        }
+        const T* slot = ring.data() + (c % slots) * slot_values;
+        const std::size_t count = std::min(rows, n - c * rows);
+        for (std::size_t i = 0; i < count; ++i) {
+            const T* x = slot + i * (d + 1);
+            axpy(w, -lr * (dot(x, w, d) - x[d]), x, d);
+        }
+        stepped.store(c + 1, std::memory_order_release);
+    }
+    helper.join();
+    return static_cast<double>(w[0]);
+}
+
 // Rows order[begin..end) (one thread's share of a batch) summed into g at weights w; the
 // prefetches run `ahead_rows` along `mine` (this thread's rows of the whole epoch, in order).
 template <class T>
@@ -372,10 +441,6 @@ double batches_one_thread(const T* X, const T* y, T* w, std::size_t d, const std
     return static_cast<double>(w[0]);
 }
 
-// Two threads meeting once a batch: thread t's count says how many batches it has summed.
-struct alignas(128) Count {
-    std::atomic<std::size_t> done{0};
-};
 
 inline void meet(Count* counts, int t, std::size_t batches_done) {
     counts[t].done.store(batches_done, std::memory_order_release);
@@ -451,6 +516,11 @@ void shuffled(const char* dtype, std::size_t batch, int rounds) {
         std::vector<T> w = w0;
         if (batch == 1) {
             one.time([&] { return sgd_chain(X.data(), y.data(), w.data(), d, order.data(), n, lr); });
+            std::vector<T> w2 = w0;
+            two.time([&] { return sgd_chain_gathered(X.data(), y.data(), w2.data(), d, order.data(), n, lr); });
+            if (std::memcmp(w.data(), w2.data(), d * sizeof(T)) != 0) {
+                std::printf("  the gathered chain's weights differ from the chain's\n");
+            }
         } else {
             one.time([&] { return batches_one_thread(X.data(), y.data(), w.data(), d, order.data(), n, batch, lr, plan1); });
             std::vector<T> ws[2] = {padded(w0), padded(w0)};
@@ -469,7 +539,10 @@ void shuffled(const char* dtype, std::size_t batch, int rounds) {
                 dtype, batch, ahead_rows, rounds, floor1.seconds * 1e3, floor2.seconds * 1e3);
     std::printf("  bare 1 thread   %7.2f ms = %.3fx the 1-core floor, %.3fx the all-core floor\n", one.seconds * 1e3,
                 one.seconds / floor1.seconds, one.seconds / floor2.seconds);
-    if (batch > 1) {
+    if (batch == 1) {
+        std::printf("  bare 2 threads gathering %7.2f ms = %.3fx the 1-core floor, %.3fx the all-core floor\n",
+                    two.seconds * 1e3, two.seconds / floor1.seconds, two.seconds / floor2.seconds);
+    } else {
         const std::size_t n_batches = (n + batch - 1) / batch;
         std::printf("  bare 2 threads  %7.2f ms = %.3fx the all-core floor\n", two.seconds * 1e3,
                     two.seconds / floor2.seconds);
