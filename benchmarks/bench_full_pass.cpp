@@ -27,25 +27,17 @@
 #include <vector>
 
 #include "../tests/cpp/epoch_inputs.hpp"
+#include "bench_clock.hpp"
+#include "huge_pages.hpp"
 #include "core/linear.hpp"
 #include "core/floors.hpp"
 
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
+using namespace pygdx_bench_clock;
+using pygdx_bench_pages::HugePageArray;
 
 namespace {
-
-double wall_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double process_cpu_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 // FNV-1a over bytes: equal hashes across builds mean the same sums, bit for bit.
 std::uint64_t hash_bytes(const void* p, std::size_t n, std::uint64_t h = 1469598103934665603ull) {
@@ -57,8 +49,8 @@ std::uint64_t hash_bytes(const void* p, std::size_t n, std::uint64_t h = 1469598
 }
 
 // Every row of X (targets y) in order, as a full-batch epoch reads them.
-template <class T>
-LinearData<T> all_rows_in_order(const std::vector<T>& X, const std::vector<T>& y) {
+template <class T, class Rows>
+LinearData<T> all_rows_in_order(const Rows& X, const std::vector<T>& y) {
     LinearData<T> data;
     data.X = X.data();
     data.y = y.data();
@@ -90,7 +82,7 @@ void time_into(Best& best, F&& f) {
 template <class T>
 void run(const char* dtype, int rounds) {
     const std::size_t n = 2000000, d = 100;
-    std::vector<T> X = hashed_rows<T>(n, d);
+    const HugePageArray<T> X(hashed_rows<T>(n, d));  // in huge pages, as NumPy's arrays (huge_pages.hpp)
     std::vector<T> y(n);
     for (std::size_t i = 0; i < n; ++i) {
         y[i] = static_cast<T>(X[i * d] - 0.25 * X[i * d + 7]);

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "../tests/cpp/epoch_inputs.hpp"
+#include "bench_clock.hpp"
 #include "core/epoch.hpp"
 #include "core/floors.hpp"
 #include "core/gathered_batches_epoch.hpp"
@@ -45,20 +46,9 @@
 
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
+using namespace pygdx_bench_clock;
 
 namespace {
-
-double wall_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double cpu_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 struct RuleCase {
     const char* name;
