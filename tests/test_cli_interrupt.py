@@ -45,9 +45,11 @@ def test_an_interrupted_fit_saves_its_last_completed_epoch_marked_partial(tmp_pa
     np.save(tmp_path / "data.npy", np.column_stack([X @ rng.normal(size=8) + 0.1 * rng.normal(size=4000), X]))
     np.save(tmp_path / "features.npy", X)
     # Full-batch gradient descent at a small rate lowers the loss at every epoch, so tol=0
-    # never stops it: only the SIGINT does, after its first reported epoch.
+    # never stops it: only the SIGINT does, after its first reported epoch. At 1e-6 the loss
+    # takes minutes to reach its last representable value (at 1e-4 it took 2 s, and a
+    # loaded machine once delivered the signal after that: the fit ended by itself).
     proc = start_fit(tmp_path, "data.npy", "--target", "0", "--batch-size", "full", "--optimizer", "sgd",
-                     "--lr", "1e-4", "--epochs", "100000000", "--tol", "0", "--plot", "", "--out", "model.npz")
+                     "--lr", "1e-6", "--epochs", "100000000", "--tol", "0", "--plot", "", "--out", "model.npz")
     status, _, err = interrupt_when(proc, "epoch")
     assert status == 130, err
     assert "Traceback" not in err
