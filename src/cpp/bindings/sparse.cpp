@@ -12,6 +12,7 @@
 #include "bindings/csr_inputs.hpp"
 #include "bindings/held_out.hpp"
 #include "bindings/linear_inputs.hpp"
+#include "core/ahead_thread.hpp"
 #include "core/csr.hpp"
 #include "core/sparse_decision.hpp"
 #include "core/sparse_epoch.hpp"
@@ -245,4 +246,15 @@ void register_sparse(py::module_& m) {
         "Whether a stochastic plain-SGD epoch over n_rows CSR rows of a matrix storing stored_bytes of values and "
         "indices, shuffled or in storage order, gathers its rows ahead with a second thread (n_threads <= 0: "
         "every usable core).");
+    m.def(
+        "refuse_helper_thread_starts",
+        [](bool refused) {
+            auto& starts = pygdx::detail::helper_thread_starts();
+            starts.refused.store(refused);
+            return starts.refusals.exchange(0);
+        },
+        py::arg("refused"),
+        "A test hook: while refused, every epoch that would gather its rows ahead with a helper thread (dense or "
+        "CSR rows) finds that thread's start failing, as when the system has no thread to give, and runs on the "
+        "calling thread alone. Returns how many starts were refused since the previous call.");
 }

@@ -53,6 +53,13 @@ inline constexpr const char* csr_changed_message =
     "the sparse matrix's indices or indptr changed while pygdx read them (another thread wrote them during the "
     "call) and now point outside the matrix; the call was undone. Do not modify X while a fit or prediction uses it";
 
+// How a pass reads a row's offsets and columns: checked where they are used (the caller's
+// arrays, which another thread may rewrite: see above), or as they are (a copy private to the
+// pass whose every offset and column was checked when it was made, such as the ring of
+// sparse_rows_gathered_ahead.hpp: checking them again costs a compare per entry on the chain
+// of a stochastic epoch's steps).
+enum class CsrReads { checked, trusted };
+
 // The entries [begin, end) of one row.
 struct CsrSpan {
     std::size_t begin = 0;
@@ -94,7 +101,11 @@ struct CsrData {
 
     // Row r's entries; empty (and `changed` set) when its offsets are no longer a range
     // inside the stored values.
+    template <CsrReads reads = CsrReads::checked>
     PYGDX_ALWAYS_INLINE CsrSpan span(std::size_t r) const {
+        if constexpr (reads == CsrReads::trusted) {
+            return {static_cast<std::size_t>(indptr[r]), static_cast<std::size_t>(indptr[r + 1])};
+        }
         const I b = detail::read_once(indptr[r]);
         const I e = detail::read_once(indptr[r + 1]);
         if (PYGDX_CSR_LIKELY(b >= 0 && b <= e && static_cast<std::uint64_t>(e) <= nnz)) {
@@ -105,7 +116,12 @@ struct CsrData {
     }
 
     // The column of entry k in `j`; false (and `changed` set) when it is out of range.
+    template <CsrReads reads = CsrReads::checked>
     PYGDX_ALWAYS_INLINE bool column(std::size_t k, std::size_t& j) const {
+        if constexpr (reads == CsrReads::trusted) {
+            j = static_cast<std::size_t>(indices[k]);
+            return true;
+        }
         const auto c = static_cast<std::make_unsigned_t<I>>(detail::read_once(indices[k]));
         if (PYGDX_CSR_LIKELY(c < n_columns)) {
             j = static_cast<std::size_t>(c);
@@ -126,15 +142,15 @@ private:
 namespace detail {
 
 // Σ w[column]·value over one row's entries, in double; entries whose column is out of
-// range (see CsrData::column) add nothing. Four partial sums in registers: with one, a
+// range (see CsrData::column, read as `reads` says) add nothing. Four partial sums in registers: with one, a
 // row's dot takes its length times an add's latency, and a stochastic step
 // (sparse_sgd_rows.hpp) waits on it.
-template <class T, class I>
+template <CsrReads reads = CsrReads::checked, class T, class I>
 PYGDX_ALWAYS_INLINE double sparse_dot(const T* __restrict w, const CsrData<T, I>& data, CsrSpan s) {
     const T* __restrict values = data.values;
     auto term = [&](std::size_t k) {
         std::size_t j;
-        return data.column(k, j) ? static_cast<double>(w[j]) * static_cast<double>(values[k]) : 0.0;
+        return data.template column<reads>(k, j) ? static_cast<double>(w[j]) * static_cast<double>(values[k]) : 0.0;
     };
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     std::size_t k = s.begin;

@@ -43,10 +43,9 @@ inline constexpr std::size_t sparse_prefetch_distance = 4;
 // Larger weight vectors (hashed features) are still prefetched: not measured here.
 inline constexpr std::size_t sparse_cached_weight_bytes = std::size_t{512} << 10;
 
-template <class T, class I>
+template <std::size_t D = sparse_prefetch_distance, class T, class I>
 PYGDX_ALWAYS_INLINE void prefetch_sparse_row(const CsrData<T, I>& data, const T* w, std::size_t i,
                                              bool weights_too = true) {
-    constexpr std::size_t D = sparse_prefetch_distance;
     if (data.rows == nullptr) {
         return;  // rows in storage order: the hardware prefetcher sees the stream
     }

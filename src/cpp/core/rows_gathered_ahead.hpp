@@ -20,11 +20,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
-#include <exception>
-#include <system_error>
-#include <thread>
 #include <vector>
 
+#include "core/ahead_thread.hpp"
 #include "core/linear.hpp"
 #include "core/parallel.hpp"
 #include "core/row_kernels.hpp"
@@ -223,29 +221,18 @@ void steps_on_rows_gathered_ahead(const LinearData<T>& data, std::size_t d, cons
         return;
     }
     GatherRing<T> ring(data, d, plan.chunk_rows, plan.slots);
-    std::thread helper;
-    try {
-        helper = std::thread([&ring] { ring.gather(); });
-    } catch (const std::system_error&) {  // no thread to be had: one thread does it all
-        step_chunk(data);
-        return;
-    }
-    try {
-        for (std::size_t c = 0; c < ring.chunks(); ++c) {
-            const LinearData<T> part = ring.chunk(c, plan.share);
-            const bool go_on = step_chunk(part);
-            ring.release(c + 1);
-            if (!go_on) {
-                break;
+    with_helper_thread(
+        ring, [&] { step_chunk(data); },
+        [&] {
+            for (std::size_t c = 0; c < ring.chunks(); ++c) {
+                const LinearData<T> part = ring.chunk(c, plan.share);
+                const bool go_on = step_chunk(part);
+                ring.release(c + 1);
+                if (!go_on) {
+                    break;
+                }
             }
-        }
-    } catch (...) {
-        ring.stop();
-        helper.join();
-        throw;
-    }
-    ring.stop();
-    helper.join();
+        });
 }
 
 }  // namespace detail

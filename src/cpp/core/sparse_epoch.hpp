@@ -214,8 +214,8 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
                            !loss_is_multinomial(pb.loss) && penalty_weights(pb.penalty).l1 == 0.0;
     if (row_steps) {
         const SparseRowSteps done = detail::sparse_steps_on_rows_gathered_ahead(
-            data, n_threads, [&](const CsrData<T, I>& rows, const SparseRowSteps& so_far) {
-                return sparse_sgd_row_steps(pb, rows, hyper, schedule, counters, scaled, theta,
+            data, n_threads, [&](const CsrData<T, I>& rows, auto reads, const SparseRowSteps& so_far) {
+                return sparse_sgd_row_steps<decltype(reads)::value>(pb, rows, hyper, schedule, counters, scaled, theta,
                                             settings.intercept_decay, detail::interrupt_work_per_row, interrupt,
                                             so_far);
             });

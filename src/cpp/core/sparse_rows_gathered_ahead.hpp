@@ -17,10 +17,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
-#include <system_error>
-#include <thread>
+#include <type_traits>
 #include <vector>
 
+#include "core/ahead_thread.hpp"
 #include "core/csr.hpp"
 #include "core/csr_prefetch.hpp"
 #include "core/parallel.hpp"
@@ -38,15 +38,19 @@ inline constexpr std::size_t sparse_gather_min_bytes = std::size_t{32} << 20;
 // as sparse_stepwise_epochs.hpp calls the epoch on one batch at a time).
 inline constexpr std::size_t sparse_gather_min_rows = 4096;
 // The ring of entries: small enough to stay in the cores' L2 caches beside the weights
-// (50,000 float64 weights are 400 KB), large enough for the helper to run hundreds of rows
+// (50,000 float64 weights are 400 KB), large enough for the threads to gather hundreds of rows
 // ahead.
 inline constexpr std::size_t sparse_gather_ring_bytes = std::size_t{256} << 10;
+// The ring's slots, one chunk each: the chunks gathered ahead of the one being stepped.
+inline constexpr std::size_t sparse_gather_slots = 8;
 // Rows handed over per meeting, at most: each hand-over copies the loop's state in and out
 // and waits on an atomic; a chunk of text rows is about a thousand entries of work.
 inline constexpr std::size_t sparse_gather_chunk_rows = 32;
-// Chunks the ring holds at most (their offsets, targets and weights): more than the entries'
-// space lets in flight at 32 text rows a chunk; a run of empty rows is held up by this only.
-inline constexpr std::size_t sparse_gather_chunks = 64;
+// How far ahead a gathering thread requests its rows (csr_prefetch.hpp's distance D: offsets
+// 3D rows ahead, entries 2D). A gather only copies, so its pace is the misses it keeps in
+// flight; the stepping loop's distance is set for a loop whose arithmetic holds up its
+// requests.
+inline constexpr std::size_t sparse_gather_prefetch_distance = 4;
 
 // Whether a stochastic epoch over n_rows rows, in a shuffled order (`shuffled`), of a matrix
 // storing stored_bytes of values and indices, gathers its rows ahead with a second thread;
@@ -60,123 +64,129 @@ inline bool sparse_gathers_rows_ahead(std::size_t n_rows, std::size_t stored_byt
     return n_threads > 1 || (n_threads <= 0 && usable_cores() > 1);
 }
 
-// The ring the helper fills. Chunk c (slot c % sparse_gather_chunks) holds up to
-// sparse_gather_chunk_rows rows of the epoch, their entries contiguous in the entry ring (a
-// chunk never wraps: it starts over at the ring's start when it might not fit), with local
-// offsets, targets and weights: the stepping thread reads it as a CsrData of its own. A row
-// longer than a chunk's room is not copied: its chunk points at the row in place.
+// The ring the threads fill. The epoch's rows are cut into chunks of chunk_rows rows; chunk k
+// goes to slot k % sparse_gather_slots: its entries (checked columns and values), local
+// offsets, targets and weights, so that the stepping thread reads it as a CsrData of its own.
+// A chunk whose entries do not fit its slot's room is not copied: it is read in place.
+//
+// As the dense ring (rows_gathered_ahead.hpp, GatherShare::both), chunks are claimed in order
+// by whichever thread gathers them: the helper, or the stepping thread when the chunk it needs
+// next is not there yet (measured: with the helper alone, the stepping thread waited on 92% of
+// the chunks of the text epoch, half its time; RESULTS_sparse.md, session 10). Each slot is
+// published on its own, so chunks may be finished out of order; they are read in order.
 template <class T, class I>
 class SparseGatherRing {
 public:
     explicit SparseGatherRing(const CsrData<T, I>& data)
         : data_(data),
-          entries_(std::max<std::size_t>(sparse_gather_ring_bytes / (sizeof(T) + sizeof(I)), 64)),
-          room_(entries_ / 8),
-          values_(entries_),
-          columns_(entries_),
-          offsets_(sparse_gather_chunks * (sparse_gather_chunk_rows + 1)),
-          y_(sparse_gather_chunks * sparse_gather_chunk_rows * data.y_width),
-          sample_weight_(data.sample_weight != nullptr ? sparse_gather_chunks * sparse_gather_chunk_rows : 0),
-          chunks_(sparse_gather_chunks) {}
+          room_(std::max<std::size_t>(sparse_gather_ring_bytes / (sizeof(T) + sizeof(I)) / sparse_gather_slots, 64)),
+          chunk_rows_(chunk_rows_for(data, room_)),
+          chunks_((data.n_used + chunk_rows_ - 1) / chunk_rows_),
+          values_(sparse_gather_slots * room_),
+          columns_(sparse_gather_slots * room_),
+          offsets_(sparse_gather_slots * (chunk_rows_ + 1)),
+          y_(sparse_gather_slots * chunk_rows_ * data.y_width),
+          sample_weight_(data.sample_weight != nullptr ? sparse_gather_slots * chunk_rows_ : 0),
+          slots_(sparse_gather_slots) {}
 
-    // The helper's work: every row of the epoch, chunk by chunk, as the ring frees room.
+    // The helper's work: claims and gathers chunks in order, each once its slot is free,
+    // until none is left or stop() was called.
     void gather() {
-        const std::size_t n = data_.n_used;
-        std::size_t next_entry = 0;  // where the next chunk's entries go, counted without wrapping
-        for (std::size_t c = 0, first = 0; first < n; ++c) {
-            std::size_t start = next_entry;
-            if (start % entries_ + room_ > entries_) {
-                start += entries_ - start % entries_;  // a chunk never wraps
-            }
-            const bool free = wait_until(
-                [&] {
-                    return consumed_chunks_.load(std::memory_order_acquire) + sparse_gather_chunks > c &&
-                           consumed_entries_.load(std::memory_order_acquire) + entries_ >= start + room_;
-                },
-                [&] { return stop_.load(std::memory_order_relaxed); });
-            if (!free) {
+        for (;;) {
+            const std::size_t k = next_.fetch_add(1, std::memory_order_relaxed);
+            if (k >= chunks_) {
                 return;
             }
-            Chunk& chunk = chunks_[c % sparse_gather_chunks];
-            chunk.first = first;
-            chunk.start = start;
-            chunk.rows = fill(c % sparse_gather_chunks, first, start, &chunk.entries);
-            chunk.in_place = chunk.rows == 0;
-            if (chunk.in_place) {
-                chunk.rows = 1;  // one row too long for the ring
-                chunk.entries = 0;
+            if (!wait_until([&] { return has_room(k); }, [&] { return stop_.load(std::memory_order_relaxed); })) {
+                return;
             }
-            first += chunk.rows;
-            next_entry = start + chunk.entries;
-            produced_.store(c + 1, std::memory_order_release);
+            copy_chunk(k);
         }
     }
 
-    // Chunk c's rows as CSR rows of their own, once gathered; `first` is set to the epoch's
-    // position of its first row.
-    CsrData<T, I> chunk(std::size_t c, std::size_t* first) const {
-        wait_until([&] { return produced_.load(std::memory_order_acquire) > c; }, [] { return false; });
-        const Chunk& chunk = chunks_[c % sparse_gather_chunks];
-        *first = chunk.first;
-        if (chunk.in_place) {
-            return data_.part(chunk.first, 1);
+    std::size_t chunk_rows() const { return chunk_rows_; }
+
+    // Chunk c, once gathered (chunks are read in order, 0, 1, 2, ...).
+    struct Gathered {
+        CsrData<T, I> rows;
+        bool copied = true;  // in the ring, every offset and column checked; else read in place
+    };
+    // While chunk c is not there, the calling thread gathers the next unclaimed chunk whose
+    // slot is free instead of waiting.
+    Gathered chunk(std::size_t c) {
+        const std::size_t slot = c % sparse_gather_slots;
+        const auto gathered = [&] { return slots_[slot].chunk_end.load(std::memory_order_acquire) == c + 1; };
+        while (!gathered()) {
+            std::size_t k = next_.load(std::memory_order_relaxed);
+            if (k < chunks_ && has_room(k) && next_.compare_exchange_strong(k, k + 1, std::memory_order_relaxed)) {
+                copy_chunk(k);
+                continue;
+            }
+            wait_until([&] { return gathered() || claimable(); }, [] { return false; });
         }
-        const std::size_t slot = c % sparse_gather_chunks;
-        const std::size_t at = chunk.start % entries_;
+        const std::size_t first = c * chunk_rows_;
+        const std::size_t rows = std::min(data_.n_used, first + chunk_rows_) - first;
+        if (slots_[slot].in_place) {
+            return {data_.part(first, rows), false};
+        }
         CsrData<T, I> part;
-        part.values = values_.data() + at;
-        part.indices = columns_.data() + at;
-        part.indptr = offsets_.data() + slot * (sparse_gather_chunk_rows + 1);
-        part.nnz = chunk.entries;
+        part.values = values_.data() + slot * room_;
+        part.indices = columns_.data() + slot * room_;
+        part.indptr = offsets_.data() + slot * (chunk_rows_ + 1);
+        part.nnz = static_cast<std::size_t>(part.indptr[rows]);
         part.n_columns = data_.n_columns;
         part.changed = data_.changed;
-        part.y = y_.data() + slot * sparse_gather_chunk_rows * data_.y_width;
+        part.y = y_.data() + slot * chunk_rows_ * data_.y_width;
         part.y_width = data_.y_width;
-        part.sample_weight =
-            data_.sample_weight != nullptr ? sample_weight_.data() + slot * sparse_gather_chunk_rows : nullptr;
-        part.n_used = chunk.rows;
-        part.n_readable = chunk.rows;
-        return part;
+        part.sample_weight = data_.sample_weight != nullptr ? sample_weight_.data() + slot * chunk_rows_ : nullptr;
+        part.n_used = rows;
+        part.n_readable = rows;
+        return {part, true};
     }
 
-    // The stepping thread is done with chunk c: its room may be refilled.
-    void release(std::size_t c) {
-        const Chunk& chunk = chunks_[c % sparse_gather_chunks];
-        consumed_entries_.store(chunk.start + chunk.entries, std::memory_order_release);
-        consumed_chunks_.store(c + 1, std::memory_order_release);
-    }
+    // The stepping thread is done with the chunks before `end`: their slots may be refilled.
+    void release(std::size_t end) { consumed_.store(end, std::memory_order_release); }
 
     // The helper stops at its next chunk (the epoch stopped early, or failed).
     void stop() { stop_.store(true, std::memory_order_relaxed); }
 
 private:
-    struct Chunk {
-        std::size_t first = 0;    // the epoch's position of its first row
-        std::size_t rows = 0;
-        std::size_t start = 0;    // its entries' place, counted without wrapping
-        std::size_t entries = 0;
-        bool in_place = false;    // one row read from the matrix itself
-    };
+    // Rows a chunk holds: sparse_gather_chunk_rows, fewer when rows of the mean length (with
+    // half again for the spread) would not fit a slot's room, at least one.
+    static std::size_t chunk_rows_for(const CsrData<T, I>& data, std::size_t room) {
+        const std::size_t mean_entries = data.n_used > 0 ? data.nnz / data.n_used : 0;
+        return std::clamp<std::size_t>(room / (mean_entries + mean_entries / 2 + 1), 1, sparse_gather_chunk_rows);
+    }
 
-    // Copies rows first, first + 1, ... of the epoch into chunk `slot`, its entries from
-    // `start` on, while they fit (sparse_gather_chunk_rows rows, room_ entries); returns the
-    // rows copied (0: row `first` alone is longer than room_) and their entries in *entries.
-    std::size_t fill(std::size_t slot, std::size_t first, std::size_t start, std::size_t* entries) {
-        const std::size_t n = data_.n_used;
+    // Chunk k's slot held chunk k - slots, which must have been read.
+    bool has_room(std::size_t k) const { return consumed_.load(std::memory_order_acquire) + sparse_gather_slots > k; }
+
+    bool claimable() const {
+        const std::size_t k = next_.load(std::memory_order_relaxed);
+        return k < chunks_ && has_room(k);
+    }
+
+    // Copies chunk k's rows into its slot while they fit its room (else marks the chunk to be
+    // read in place), and publishes it.
+    void copy_chunk(std::size_t k) {
+        const std::size_t first = k * chunk_rows_;
+        const std::size_t last = std::min(data_.n_used, first + chunk_rows_);
         const std::size_t width = data_.y_width;
-        T* values = values_.data() + start % entries_;
-        I* columns = columns_.data() + start % entries_;
-        I* offsets = offsets_.data() + slot * (sparse_gather_chunk_rows + 1);
-        T* y = y_.data() + slot * sparse_gather_chunk_rows * width;
-        T* sw = sample_weight_.data() + slot * sparse_gather_chunk_rows;
+        const std::size_t slot = k % sparse_gather_slots;
+        T* values = values_.data() + slot * room_;
+        I* columns = columns_.data() + slot * room_;
+        I* offsets = offsets_.data() + slot * (chunk_rows_ + 1);
+        T* y = y_.data() + slot * chunk_rows_ * width;
+        T* sw = sample_weight_.data() + slot * chunk_rows_;
         std::size_t used = 0;
-        std::size_t rows = 0;
+        bool fits = true;
         offsets[0] = 0;
-        for (std::size_t i = first; i < n && rows < sparse_gather_chunk_rows; ++i, ++rows) {
-            prefetch_sparse_row(data_, static_cast<const T*>(nullptr), i, false);
+        for (std::size_t i = first; i < last; ++i) {
+            prefetch_sparse_row<sparse_gather_prefetch_distance>(data_, static_cast<const T*>(nullptr), i, false);
             const std::size_t r = data_.row(i);
             const CsrSpan s = data_.span(r);
-            if (used + (s.end - s.begin) > room_) {
+            fits = used + (s.end - s.begin) <= room_;
+            if (!fits) {
                 break;
             }
             for (std::size_t e = s.begin; e < s.end; ++e, ++used) {
@@ -187,67 +197,66 @@ private:
                 columns[used] = static_cast<I>(j);
                 values[used] = in_range ? data_.values[e] : T(0);
             }
-            offsets[rows + 1] = static_cast<I>(used);
-            std::copy(data_.y + r * width, data_.y + (r + 1) * width, y + rows * width);
+            offsets[i - first + 1] = static_cast<I>(used);
+            std::copy(data_.y + r * width, data_.y + (r + 1) * width, y + (i - first) * width);
             if (data_.sample_weight != nullptr) {
-                sw[rows] = data_.sample_weight[r];
+                sw[i - first] = data_.sample_weight[r];
             }
         }
-        *entries = used;
-        return rows;
+        slots_[slot].in_place = !fits;
+        slots_[slot].chunk_end.store(k + 1, std::memory_order_release);
     }
 
+    // Which chunk a slot holds (its index + 1; 0: none yet) and whether it is read in place,
+    // on a cache line of its own.
+    struct alignas(64) Slot {
+        std::atomic<std::size_t> chunk_end{0};
+        bool in_place = false;
+    };
+
     const CsrData<T, I>& data_;
-    const std::size_t entries_;  // the entry ring's size
-    const std::size_t room_;     // entries a chunk may hold
+    const std::size_t room_;        // entries a slot holds
+    const std::size_t chunk_rows_;  // rows a chunk holds
+    const std::size_t chunks_;
     std::vector<T> values_;
     std::vector<I> columns_;
     std::vector<I> offsets_;
     std::vector<T> y_, sample_weight_;
-    std::vector<Chunk> chunks_;
-    alignas(64) std::atomic<std::size_t> produced_{0};
-    alignas(64) std::atomic<std::size_t> consumed_chunks_{0};
-    std::atomic<std::size_t> consumed_entries_{0};
+    std::vector<Slot> slots_;
+    alignas(64) std::atomic<std::size_t> next_{0};      // the next chunk to claim
+    alignas(64) std::atomic<std::size_t> consumed_{0};  // chunks read by the stepping thread
     alignas(64) std::atomic<bool> stop_{false};
 };
 
-// step_rows(rows, so_far) runs the epoch's row steps on `rows` (a CsrData) continuing the
-// totals `so_far` (the loss is one running sum across calls), and returns the new totals.
-// Called once on `data` when its rows are not gathered ahead, else once per chunk of the ring.
+// step_rows(rows, reads, so_far) runs the epoch's row steps on `rows` (a CsrData), reading
+// their offsets and columns as `reads` says (a std::integral_constant of CsrReads: trusted
+// for the ring's copies, checked for rows read in place), continuing the totals `so_far`
+// (the loss is one running sum across calls), and returns the new totals. Called once on
+// `data` when its rows are not gathered ahead, else once per chunk of the ring.
 template <class T, class I, class StepRows>
 SparseRowSteps sparse_steps_on_rows_gathered_ahead(const CsrData<T, I>& data, int n_threads, StepRows&& step_rows) {
     const bool gather = sparse_gathers_rows_ahead(data.n_used, data.nnz * (sizeof(T) + sizeof(I)),
                                                   data.rows != nullptr, n_threads);
+    constexpr std::integral_constant<CsrReads, CsrReads::checked> checked{};
+    constexpr std::integral_constant<CsrReads, CsrReads::trusted> trusted{};
     if (!gather) {
-        return step_rows(data, SparseRowSteps{});
+        return step_rows(data, checked, SparseRowSteps{});
     }
     SparseGatherRing<T, I> ring(data);
-    std::thread helper;
-    try {
-        helper = std::thread([&ring] { ring.gather(); });
-    } catch (const std::system_error&) {  // no thread to be had: one thread does it all
-        return step_rows(data, SparseRowSteps{});
-    }
-    SparseRowSteps done;
-    try {
-        std::size_t first = 0;
-        for (std::size_t c = 0; first < data.n_used; ++c) {
-            const CsrData<T, I> part = ring.chunk(c, &first);
-            done = step_rows(part, done);
-            ring.release(c);
-            first += part.n_used;
-            if (done.interrupted || !done.finite) {
-                break;
+    return with_helper_thread(
+        ring, [&] { return step_rows(data, checked, SparseRowSteps{}); },
+        [&] {
+            SparseRowSteps done;
+            for (std::size_t c = 0; c * ring.chunk_rows() < data.n_used; ++c) {
+                const auto chunk = ring.chunk(c);
+                done = chunk.copied ? step_rows(chunk.rows, trusted, done) : step_rows(chunk.rows, checked, done);
+                ring.release(c + 1);
+                if (done.interrupted || !done.finite) {
+                    break;
+                }
             }
-        }
-    } catch (...) {
-        ring.stop();
-        helper.join();
-        throw;
-    }
-    ring.stop();
-    helper.join();
-    return done;
+            return done;
+        });
 }
 
 }  // namespace detail

@@ -31,8 +31,9 @@ struct SparseRowSteps {
 // intercept's gradient times intercept_decay (SparseSettings). Plain SGD only
 // (sgd_fuses_with_gradient): the step's rate comes from begin_rule_step<Rule::sgd>, inlined.
 // Continues the totals `so_far` (the loss in one running sum), so that an epoch stepped in
-// chunks (sparse_rows_gathered_ahead.hpp) sums the same bits as in one call.
-template <class T, class I>
+// chunks (sparse_rows_gathered_ahead.hpp) sums the same bits as in one call; `reads` says
+// whether the rows' offsets and columns are checked as they are read (csr.hpp).
+template <CsrReads reads = CsrReads::checked, class T, class I>
 SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>& rows, const Hyper& hyper,
                                     const Schedule& schedule, double* counters, ScaledWeights<T>& weights,
                                     T* theta, double intercept_decay, std::size_t work_per_row,
@@ -67,8 +68,8 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
         }
         detail::prefetch_sparse_row(data, static_cast<const T*>(v), i, prefetch_weights);
         const std::size_t r = data.row(i);
-        const CsrSpan s = data.span(r);
-        const double z = w.scale() * detail::sparse_dot(static_cast<const T*>(v), data, s) +
+        const CsrSpan s = data.template span<reads>(r);
+        const double z = w.scale() * detail::sparse_dot<reads>(static_cast<const T*>(v), data, s) +
                          static_cast<double>(intercept);
         double derivative;
         const double sw = data.weight(r);
@@ -89,7 +90,7 @@ SparseRowSteps sparse_sgd_row_steps(const LinearProblem& pb, const CsrData<T, I>
         if (move != 0.0) {
             for (std::size_t e = s.begin; e < s.end; ++e) {
                 std::size_t j;
-                if (data.column(e, j)) {
+                if (data.template column<reads>(e, j)) {
                     v[j] = static_cast<T>(static_cast<double>(v[j]) + move * static_cast<double>(data.values[e]));
                 }
             }
