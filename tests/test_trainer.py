@@ -154,9 +154,10 @@ INTERRUPTED_FIT = textwrap.dedent("""
         X = rng.normal(size=(100_000, 100))
         y = rng.integers(0, 300, size=100_000)
         est = pygdx.GDClassifier(batch_size=1, max_iter=1, tol=None, random_state=0, **options)
-    elif kind.startswith("huge_batch"):  # one full batch of several seconds: 100,000 rows x 30,000 weights
+    elif kind.startswith("huge_batch"):  # one full batch of several seconds: 100,000 rows x 100,000 weights
+        # (300 classes made an epoch of about 1 s on a quiet machine: it ended before the signal)
         X = rng.normal(size=(100_000, 100))
-        y = rng.integers(0, 300, size=100_000)
+        y = rng.integers(0, 1000, size=100_000)
         est = pygdx.GDClassifier(batch_size=None, max_iter=1, tol=None, random_state=0, **options)
     elif kind == "team":  # batches shared by a team of threads (and a partial epoch to undo)
         X = rng.normal(size=(100_000, 100))
@@ -191,7 +192,7 @@ INTERRUPTED_FIT = textwrap.dedent("""
         out = {"interrupted": True, "stopped": stopped, "n_iter": est.n_iter_, "curve": len(est.loss_curve_),
                "finite": bool(np.isfinite(est.coef_).all()), "t": est.t_}
         est.predict(X[:5])
-        est.partial_fit(X[:200], y[:200], **({"classes": np.arange(300)} if isinstance(est, pygdx.GDClassifier) else {}))
+        est.partial_fit(X[:200], y[:200], **({"classes": est.classes_} if isinstance(est, pygdx.GDClassifier) else {}))
         out["after_partial_fit"] = est.n_iter_
         print(json.dumps(out), flush=True)
 """)
