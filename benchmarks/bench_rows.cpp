@@ -39,6 +39,7 @@
 
 #include "../tests/cpp/epoch_inputs.hpp"
 #include "bench_clock.hpp"
+#include "huge_pages.hpp"
 #include "core/epoch.hpp"
 #include "core/floors.hpp"
 #include "core/gathered_batches_epoch.hpp"
@@ -47,6 +48,11 @@
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
 using namespace pygdx_bench_clock;
+
+// The rows in huge pages, as NumPy holds them: a floor or an epoch read from 4 KiB pages
+// misses the TLB on nearly every shuffled row (huge_pages.hpp).
+template <class T>
+using Rows = pygdx_bench_pages::HugePageVector<T>;
 
 namespace {
 
@@ -86,7 +92,7 @@ Hyper hyper_of(const RuleCase& c) {
 // the counters and the epoch's scratch.
 template <class T>
 struct FitStart {
-    FitStart(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d, Penalty penalty)
+    FitStart(const RuleCase& rc, const Rows<T>& X, const Rows<T>& y, std::size_t d, Penalty penalty)
         : pb(problem(d, penalty)), order(y.size()), h(hyper_of(rc)), theta(d + 1, T(0)),
           states(max_state_buffers, std::vector<T>(d + 1, T(0))), work(pb, 1) {
         for (std::size_t i = 0; i < order.size(); ++i) {
@@ -123,7 +129,7 @@ struct FitStart {
 
 // Every epoch of a fit of `epochs` epochs on (X, y), each shuffled first; CPU seconds.
 template <class T>
-double fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
+double fit_seconds(const RuleCase& rc, const Rows<T>& X, const Rows<T>& y, std::size_t d,
                    std::size_t epochs, Penalty penalty = Penalty{}, int n_threads = 1,
                    double (*seconds)() = cpu_seconds) {
     FitStart<T> f(rc, X, y, d, penalty);
@@ -146,7 +152,7 @@ bool never_stop(void*) { return false; }
 // its seed, through Trainer::run in calls of 16,384 epochs (_training.py's EPOCHS_PER_CALL),
 // with an Interrupt that polls (and never stops); CPU seconds.
 template <class T>
-double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
+double trainer_fit_seconds(const RuleCase& rc, const Rows<T>& X, const Rows<T>& y, std::size_t d,
                            std::size_t epochs, std::size_t batch) {
     FitStart<T> f(rc, X, y, d, Penalty{});
     StoppingRule rule;
@@ -179,7 +185,7 @@ double trainer_fit_seconds(const RuleCase& rc, const std::vector<T>& X, const st
 // tol rules, interrupt poll) around an epoch that does nothing. CPU ns per epoch, best of 5
 // fits of `epochs` epochs.
 template <class T>
-void epoch_fixed_costs(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y, std::size_t d,
+void epoch_fixed_costs(const RuleCase& rc, const Rows<T>& X, const Rows<T>& y, std::size_t d,
                        std::size_t epochs, double* shuffle_ns, double* trainer_ns) {
     double best_shuffle = 1e300, best_trainer = 1e300;
     for (int round = 0; round < 5; ++round) {
@@ -217,8 +223,9 @@ void epoch_fixed_costs(const RuleCase& rc, const std::vector<T>& X, const std::v
 }
 
 template <class T>
-void make_data(std::size_t n, std::size_t d, std::vector<T>* X, std::vector<T>* y) {
-    *X = hashed_rows<T>(n, d);
+void make_data(std::size_t n, std::size_t d, Rows<T>* X, Rows<T>* y) {
+    const std::vector<T> rows = hashed_rows<T>(n, d);
+    X->assign(rows.begin(), rows.end());
     y->resize(n);
     for (std::size_t i = 0; i < n; ++i) {
         double s = 0.0;
@@ -230,7 +237,7 @@ void make_data(std::size_t n, std::size_t d, std::vector<T>* X, std::vector<T>* 
 }
 
 void small() {
-    std::vector<double> X, y;
+    Rows<double> X, y;
     make_data(16, 3, &X, &y);
     const std::size_t epochs = 20000;
     std::printf("16 x 3 float64, batch 1, ns per epoch (best of 5 fits of %zu epochs, CPU time)\n", epochs);
@@ -247,7 +254,7 @@ void small() {
 // float64 and float32: ns per epoch, best of 5 fits of 20,000 epochs.
 template <class T>
 void through_trainer(const char* dtype) {
-    std::vector<T> X, y;
+    Rows<T> X, y;
     make_data(16, 3, &X, &y);
     const std::size_t epochs = 20000;
     std::printf("16 x 3 %s through the Trainer, ns per epoch (best of 5 fits of %zu epochs, CPU time)\n", dtype,
@@ -268,7 +275,7 @@ void through_trainer(const char* dtype) {
 
 template <class T>
 void large(const char* dtype) {
-    std::vector<T> X, y;
+    Rows<T> X, y;
     make_data(200000, 100, &X, &y);
     for (const RuleCase& rc : rule_cases) {
         const std::string name = rc.name;
@@ -290,7 +297,7 @@ void large(const char* dtype) {
 // and the rule's element updates; no shuffle, no epoch, no trainer, no checks. Each step needs the last one's weights, so this is a chain of dependent steps:
 // the floor under a batch-1 step with torch's formulas. CPU seconds per step.
 template <class T, Rule R>
-double arithmetic_seconds_per_step(const RuleCase& rc, const std::vector<T>& X, const std::vector<T>& y,
+double arithmetic_seconds_per_step(const RuleCase& rc, const Rows<T>& X, const Rows<T>& y,
                                    std::size_t d) {
     const std::size_t n = y.size(), steps = 320000;
     double best = 1e300;
@@ -323,7 +330,7 @@ double arithmetic_seconds_per_step(const RuleCase& rc, const std::vector<T>& X, 
 }
 
 void arithmetic() {
-    std::vector<double> X, y;
+    Rows<double> X, y;
     make_data(16, 3, &X, &y);
     std::printf("arithmetic floor of a batch-1 step, 3 features float64, ns per step (best of 5 x 320,000 steps, "
                 "CPU time)\n");
@@ -377,7 +384,7 @@ bare_steps_seconds(const BareRows& rows, std::size_t steps, Update update) {
 }
 
 void bare() {
-    std::vector<double> X, y;
+    Rows<double> X, y;
     make_data(16, 3, &X, &y);
     const BareRows rows{X.data(), y.data(), 16};
     const std::size_t steps = 320000;
@@ -454,7 +461,7 @@ Penalty default_penalty() { return l2_problem(0, 1e-4).penalty; }
 template <class T>
 void against_floor(const char* dtype) {
     const std::size_t n = 200000, d = 100;
-    std::vector<T> X, y;
+    Rows<T> X, y;
     make_data(n, d, &X, &y);
     const std::vector<T> w(d, T(0.01));
     double floor = 1e300, epoch = 1e300;
@@ -477,7 +484,7 @@ void against_floor(const char* dtype) {
 template <class T>
 void gathered(const char* dtype, const RuleCase& rc) {
     const std::size_t n = 200000, d = 100;
-    std::vector<T> X, y;
+    Rows<T> X, y;
     make_data(n, d, &X, &y);
     const std::vector<T> w(d, T(0.01));
     double floor = 1e300, one = 1e300, two = 1e300;
@@ -558,7 +565,7 @@ double epoch_seconds(FitStart<T>& f, std::size_t batch, const std::string& how, 
 template <class T>
 void batches(const char* dtype, const RuleCase& rc, std::size_t batch, int rounds) {
     const std::size_t n = 200000, d = 100;
-    std::vector<T> X, y;
+    Rows<T> X, y;
     make_data(n, d, &X, &y);
     const std::vector<T> w(d, T(0.01));
     const char* ways[] = {"one", "team", "helper", "both"};
@@ -593,7 +600,7 @@ void batches(const char* dtype, const RuleCase& rc, std::size_t batch, int round
 
 template <class T>
 void cached(const char* dtype, std::size_t n) {
-    std::vector<T> X, y;
+    Rows<T> X, y;
     make_data(n, 100, &X, &y);
     const std::size_t epochs = 200000 / n;
     double best = 1e300;

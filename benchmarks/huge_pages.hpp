@@ -49,4 +49,44 @@ private:
     std::unique_ptr<void, FreeMemory> memory_;
 };
 
+// An allocator for std::vector that puts blocks of 4 MiB or more in 2 MiB-aligned memory
+// advised into huge pages (as HugePageArray), smaller ones where operator new does: rows
+// the harnesses fill in place keep their vector interface.
+template <class T>
+struct HugePageAllocator {
+    using value_type = T;
+    HugePageAllocator() = default;
+    template <class U>
+    HugePageAllocator(const HugePageAllocator<U>&) {}
+    static constexpr std::size_t huge = std::size_t{2} << 20;
+    T* allocate(std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < 2 * huge) {
+            return static_cast<T*>(::operator new(bytes));
+        }
+        const std::size_t rounded = (bytes + huge - 1) / huge * huge;
+        void* p = std::aligned_alloc(huge, rounded);
+        if (p == nullptr) {
+            throw std::bad_alloc();
+        }
+        madvise(p, rounded, MADV_HUGEPAGE);  // advice: without it the memory still works
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) {
+        if (n * sizeof(T) < 2 * huge) {
+            ::operator delete(p);
+        } else {
+            std::free(p);
+        }
+    }
+    template <class U>
+    bool operator==(const HugePageAllocator<U>&) const { return true; }
+    template <class U>
+    bool operator!=(const HugePageAllocator<U>&) const { return false; }
+};
+
+// Rows (and targets) of a harness, in huge pages when large.
+template <class T>
+using HugePageVector = std::vector<T, HugePageAllocator<T>>;
+
 }  // namespace pygdx_bench_pages

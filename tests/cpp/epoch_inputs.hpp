@@ -25,9 +25,10 @@ std::vector<T> hashed_rows(std::size_t n, std::size_t d) {
     return X;
 }
 
-// The rows `order` of X (row-major, d features) with targets y, read in that order.
-template <class T>
-pygdx::LinearData<T> rows_in_order(const std::vector<T>& X, const std::vector<T>& y,
+// The rows `order` of X (row-major, d features) with targets y, read in that order (any
+// allocator: the benchmarks hold rows in huge pages).
+template <class T, class Alloc>
+pygdx::LinearData<T> rows_in_order(const std::vector<T, Alloc>& X, const std::vector<T, Alloc>& y,
                                    const std::vector<std::int64_t>& order) {
     pygdx::LinearData<T> data;
     data.X = X.data();
