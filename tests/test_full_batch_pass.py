@@ -35,3 +35,34 @@ def test_full_batch_pass_has_the_same_bits_with_any_thread_count(n, d, multinomi
     rtol = 1e-11 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(first_value, ref_value, rtol=rtol)
     np.testing.assert_allclose(first_grad, ref_grad, rtol=rtol, atol=rtol * np.abs(ref_grad).max())
+
+
+# Full-batch fits through the estimators (every epoch one RowPass over rows in order, summed
+# row by row since session 11): the same bits with n_jobs 1, 2 and -1, with and without
+# sample weights and the intercept, with an l2 or an l1 penalty (the l1 epoch, which sums the
+# smooth part with the same pass), one output and two. 5,003 x 40 is above the pass's
+# threshold for threads and cuts into two chunks with a tail of rows.
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_full_batch_fits_do_not_depend_on_n_jobs(dtype, weighted, fit_intercept, penalty, n_outputs):
+    import pygdx
+
+    rng = np.random.default_rng(n_outputs + 2 * weighted)
+    n, d = 5_003, 40
+    X = rng.normal(size=(n, d)).astype(dtype)
+    Y = X[:, :n_outputs] * 2.0 - X[:, 5:5 + n_outputs] + 0.1 * rng.normal(size=(n, n_outputs))
+    y = Y[:, 0] if n_outputs == 1 else Y
+    sw = rng.uniform(0.5, 2.0, size=n) if weighted else None
+    assert n // 2048 >= 2  # RowPass's chunks of at least 2,048 rows (linear.hpp row_chunks)
+    fits = [pygdx.GDRegressor(optimizer="adam", lr=0.05, batch_size=None, max_iter=4, tol=None, penalty=penalty,
+                              alpha=1e-3, fit_intercept=fit_intercept, random_state=0, n_jobs=n_jobs)
+            .fit(X, y, sample_weight=sw) for n_jobs in (1, 2, -1)]
+    for fit in fits[1:]:
+        np.testing.assert_array_equal(fit.coef_, fits[0].coef_)
+        np.testing.assert_array_equal(fit.intercept_, fits[0].intercept_)
+        assert fit.loss_curve_ == fits[0].loss_curve_
+    assert fits[0].coef_.dtype == dtype
+    assert np.isfinite(fits[0].coef_).all() and fits[0].loss_curve_[-1] < fits[0].loss_curve_[0]

@@ -49,7 +49,7 @@ struct TypedSource {
 
 struct DenseSource {
     pygdx::LinearProblem problem;
-    py::array order;
+    py::object order;  // None: every row in order, never shuffled (a full-batch fit's)
     int n_threads = 1;
     std::unique_ptr<TypedSource<float>> f32;
     std::unique_ptr<TypedSource<double>> f64;
@@ -64,10 +64,12 @@ struct DenseSource {
     }
 };
 
-DenseSource make_source(const pygdx::LinearProblem& pb, py::array X, py::handle y, py::handle sw, py::array order,
+DenseSource make_source(const pygdx::LinearProblem& pb, py::array X, py::handle y, py::handle sw, py::object order,
                         py::object batch_size, int n_threads) {
     require_targets(y);
-    check_order(order);
+    if (!order.is_none()) {
+        check_order(py::reinterpret_borrow<py::array>(order));  // its first check: an int64 array
+    }
     DenseSource src;
     src.problem = pb;
     src.order = order;
@@ -275,6 +277,9 @@ private:
             throw py::value_error("the data source's dtype or problem does not match the trainer's weights");
         }
         const pygdx::LinearData<T>& data = src->inputs.data;
+        if (source.order.is_none() && !seeds.is_none()) {
+            throw py::value_error("a DenseSource without an order reads its rows in order: its epochs take no seeds");
+        }
         return run_core_typed(t, source.order, data.n_used, seeds, n_epochs, judge_by_loss,
                               [&](pygdx::Interrupt* stop) {
                                   return pygdx::linear_epoch(source.problem, data, src->batch_size, hyper_, schedule,
@@ -305,11 +310,14 @@ private:
     // Epochs of a source the core reads (`epoch(interrupt)` runs one over `order`, which is
     // shuffled first by each epoch's seed), with the GIL released.
     template <class T, class Epoch>
-    py::tuple run_core_typed(TypedTrainer<T>& t, py::array& order_array, std::size_t n_used, py::object seeds,
+    py::tuple run_core_typed(TypedTrainer<T>& t, const py::object& order_array, std::size_t n_used, py::object seeds,
                              std::size_t n_epochs, bool judge_by_loss, Epoch&& epoch) {
         py::array_t<std::int64_t> held;
         const std::uint64_t* seed_ptr = seed_data(seeds, held, n_epochs);
-        auto* order = static_cast<std::int64_t*>(order_array.mutable_data());
+        // Null for rows read in order, which the callers give no seeds.
+        auto* order = order_array.is_none()
+                          ? nullptr
+                          : static_cast<std::int64_t*>(py::reinterpret_borrow<py::array>(order_array).mutable_data());
         SignalPoll signals;
         pygdx::Interrupt interrupt(&SignalPoll::poll, &signals);
         const std::size_t before = t.trainer.losses().size();
@@ -400,7 +408,8 @@ void register_trainer(py::module_& m) {
         .def(py::init(&make_source), py::arg("problem"), py::arg("X"), py::arg("y"), py::arg("sample_weight"),
              py::arg("order"), py::arg("batch_size"), py::arg("n_threads") = 1,
              "In-memory rows for a LinearTrainer: X (its dtype picks the model's), targets, weights, and the "
-             "epoch's rows `order` (int64, shuffled in place), checked once.");
+             "epoch's rows `order` (int64, shuffled in place; None: every row in order, for epochs without "
+             "seeds), checked once.");
     py::class_<LinearTrainer>(m, "LinearTrainer")
         .def(py::init<const pygdx::LinearProblem&, const pygdx::Hyper&, const pygdx::Schedule&, py::array, py::array,
                       py::list, const pygdx::StoppingRule&, double, double, std::size_t>(),

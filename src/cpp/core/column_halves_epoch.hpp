@@ -70,7 +70,7 @@ PYGDX_SIMD_CLONES void column_dots(const LinearData<T>& batch, std::size_t d, co
 }
 
 // sums[j] = Σ_i g[i]·x_ij over the rows of `batch`, in T, for the columns [c0, c1): rows four
-// at a time as in sum_rows_into.
+// at a time (add_four_rows' fixed order).
 template <class T>
 PYGDX_SIMD_CLONES void column_gradient_sums(const LinearData<T>& batch, std::size_t d, const double* g,
                                             std::size_t c0, std::size_t c1, T* sums) {

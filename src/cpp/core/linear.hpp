@@ -188,8 +188,8 @@ PYGDX_ALWAYS_INLINE void add_four_rows(const double* g, const T* const* x, std::
 }
 
 // Adds rows [begin, end) of `data` to coef_grad (type T) and intercept_grad (double);
-// returns their weighted loss sum. `scratch` holds 2K doubles. Single-output problems take
-// rows four at a time (dot4, then one pass adding all four rows to the gradient).
+// returns their weighted loss sum. `scratch` holds 2K doubles. Rows are summed one by one,
+// in order.
 template <class T>
 PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData<T>& data, const T* theta,
                                        std::size_t begin, std::size_t end, T* coef_grad, double* intercept_grad,
@@ -200,26 +200,31 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
     double loss_sum = 0.0;
     std::size_t i = begin;
     if (pb.n_outputs == 1) {
+        // Row by row: the dot, the derivative, then the row added to the gradient while it
+        // is in L1 (add_row's arithmetic for one output, without its loops over outputs).
+        // Rows in order are left to the hardware prefetcher: prefetching them too made the
+        // full-batch pass 1.2-1.5x slower (bench_full_pass, session 11), as in bench_bare.
+        // The earlier shape (four rows' dots, then the four rows added in one sweep) made the
+        // full-batch pass of 2,000,000 x 100 float64 2.2x slower on a 2-core Zen 4 guest, and
+        // four rows' dots followed by the rows added one by one were as slow (RESULTS_floor.md,
+        // session 11).
         const double b = static_cast<double>(theta[d]);
-        for (; i + 4 <= end; i += 4) {
-            for (std::size_t q = 0; q < 4; ++q) {
-                prefetch_ahead(data, i + q, d);
+        const bool gathered = data.rows != nullptr;
+        for (; i < end; ++i) {
+            if (gathered) {
+                prefetch_ahead(data, i, d);
             }
-            const T* x[4];
-            double zq[4], g[4];
-            for (std::size_t q = 0; q < 4; ++q) {
-                x[q] = data.X + data.row(i + q) * d;
-            }
-            dot4(theta, x, d, zq);
-            for (std::size_t q = 0; q < 4; ++q) {
-                const std::size_t r = data.row(i + q);
-                const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
-                double derivative;
-                loss_sum += sw * loss_and_derivative(pb.loss, zq[q] + b, static_cast<double>(data.y[r]), &derivative);
-                g[q] = sw * derivative;
-                intercept_grad[0] += g[q];
-            }
-            add_four_rows(g, x, 0, d, coef_grad);
+            const std::size_t r = data.row(i);
+            const T* x = data.X + r * d;
+            const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
+            double derivative;
+            const double z = static_cast<double>(dot(theta, x, d)) + b;
+            loss_sum += sw * loss_and_derivative(pb.loss, z, static_cast<double>(data.y[r]), &derivative);
+            const double g = sw * derivative;
+            // Added even when g is 0 (add_row skips it): 0 times a non-finite entry of x
+            // makes the gradient NaN, and the epoch stops at the row as it always has.
+            axpy(static_cast<T>(g), x, coef_grad, d);
+            intercept_grad[0] += g;
         }
     }
     for (; i < end; ++i) {
