@@ -8,7 +8,7 @@ one output (four rows at a time) and three (row by row)."""
 import numpy as np
 import pytest
 
-from pygdx import _core, losses
+from pygdx import _core, _training, estimators, losses
 
 from test_linear_core import make_problem, reference_loss_grad
 
@@ -66,3 +66,67 @@ def test_full_batch_fits_do_not_depend_on_n_jobs(dtype, weighted, fit_intercept,
         assert fit.loss_curve_ == fits[0].loss_curve_
     assert fits[0].coef_.dtype == dtype
     assert np.isfinite(fits[0].coef_).all() and fits[0].loss_curve_[-1] < fits[0].loss_curve_[0]
+
+
+class _RowsGiven(_training.InMemory):
+    """In-memory rows with the index of every row given, as early stopping's split gives one:
+    the full batch is then read through that index instead of in order."""
+
+    def __init__(self, X, y, sample_weight, rows=None, held_out=None):
+        super().__init__(X, y, sample_weight, np.arange(X.shape[0], dtype=np.int64) if rows is None else rows,
+                         held_out)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_full_batch_read_in_order_equals_one_read_through_an_index(monkeypatch, dtype):
+    # Full-batch fits hand the core no row order (DenseSource(order=None)): the same rows in
+    # the same order as through an index of every row, so the same bits.
+    import pygdx
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(5_003, 40)).astype(dtype)
+    y = X[:, 0] - 2.0 * X[:, 7] + 0.1 * rng.normal(size=5_003)
+
+    def fit():
+        return pygdx.GDRegressor(optimizer="adam", lr=0.05, batch_size=None, max_iter=3, tol=None).fit(X, y)
+
+    in_order = fit()
+    monkeypatch.setattr(_training, "InMemory", _RowsGiven)
+    monkeypatch.setattr(estimators._training, "InMemory", _RowsGiven)
+    through_index = fit()
+    assert np.array_equal(in_order.coef_, through_index.coef_)
+    assert np.array_equal(in_order.intercept_, through_index.intercept_)
+
+
+def test_a_source_without_an_order_refuses_seeds(monkeypatch):
+    # Rows read in order cannot be shuffled: a seed given to such a source is a caller's
+    # mistake, refused before the epoch runs, with the weights untouched.
+    import pygdx
+
+    seen = {}
+    real_run = _core.LinearTrainer.run
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(_core, name)
+
+        def LinearTrainer(self, *args):  # noqa: N802 (the core's name)
+            trainer = _core.LinearTrainer(*args)
+            seen["trainer"] = trainer
+            return trainer
+
+        def DenseSource(self, *args):  # noqa: N802
+            source = _core.DenseSource(*args)
+            seen["order"] = args[4]
+            seen["source"] = source
+            return source
+
+    monkeypatch.setattr(_training, "_core", Spy())
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    est = pygdx.GDRegressor(batch_size=None, max_iter=2, tol=None).fit(X, X[:, 0])
+    assert seen["order"] is None
+    before = est.coef_.copy()
+    with pytest.raises(ValueError, match="takes no seeds|take no seeds"):
+        real_run(seen["trainer"], seen["source"], np.array([5], dtype=np.int64), 1, True)
+    assert np.array_equal(est.coef_, before)
