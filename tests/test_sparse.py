@@ -367,3 +367,35 @@ def test_the_check_names_the_first_bad_entry_of_a_large_matrix(index_dtype, dtyp
         broken[first] = bad_value
         with pytest.raises(ValueError, match=rf"NaN or infinity \(stored value {first} of"):
             clf.predict(matrix(broken, indices))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_value_check_tells_finite_from_non_finite_by_the_bits(dtype):
+    # The check reads a value's exponent bits (core/csr_check.hpp): the finite values at the
+    # edges of the exponent range pass, every NaN and infinity (either sign, any payload) is
+    # named, at any position of a block.
+    info = np.finfo(dtype)
+    edges = [info.max, -info.max, info.tiny, -info.tiny, info.smallest_subnormal, -info.smallest_subnormal, -0.0,
+             info.max * np.asarray(0.5, dtype)]
+    bits = np.uint64 if dtype == np.float64 else np.uint32
+    width = 64 if dtype == np.float64 else 32
+    quiet_nan_with_payload = np.asarray(np.nan, dtype).view(bits) | bits(1)
+    signed_nan = np.asarray(-np.nan, dtype).view(bits) | (bits(1) << bits(width - 1))
+    non_finite = [np.asarray(v, dtype) for v in (np.inf, -np.inf, np.nan)]
+    non_finite += [quiet_nan_with_payload.view(dtype), signed_nan.view(dtype)]
+    n = 3000
+    indptr = np.arange(n + 1)
+    clf = pygdx.GDRegressor(max_iter=1, tol=None).fit(sp.csr_matrix((np.ones(n, dtype), np.zeros(n, np.int32), indptr),
+                                                                     shape=(n, 2)), np.ones(n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for position in (0, 1023, 1024, 2999):
+            for value in edges:
+                data = np.ones(n, dtype)
+                data[position] = value
+                clf.predict(sp.csr_matrix((data, np.zeros(n, np.int32), indptr), shape=(n, 2)))
+            for value in non_finite:
+                data = np.ones(n, dtype)
+                data[position] = value
+                assert not np.isfinite(data[position])
+                with pytest.raises(ValueError, match=rf"NaN or infinity \(stored value {position} of"):
+                    clf.predict(sp.csr_matrix((data, np.zeros(n, np.int32), indptr), shape=(n, 2)))

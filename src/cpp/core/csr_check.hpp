@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -50,6 +51,17 @@ std::size_t first_bad(std::size_t n, BadCount&& bad_count, Bad&& bad) {
     return n;
 }
 
+// The bits of a float or double as an unsigned integer of its width.
+template <class T>
+using BitsOf = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+
+template <class T>
+inline BitsOf<T> bits_of(T x) {
+    BitsOf<T> bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
 }  // namespace detail
 
 // The first fault of a CSR matrix of n_rows x n_features with nnz stored values, in the
@@ -86,14 +98,21 @@ CsrCheck check_csr(const T* values, const I* indices, const I* indptr, std::size
     if (bad_index < nnz) {
         return {CsrFault::index_out_of_range, bad_index};
     }
-    // |x| <= the largest finite value is false for an infinity and for NaN.
-    const T largest = std::numeric_limits<T>::max();
+    // A value is non-finite when its exponent bits are all ones (inf_bits, the bits of
+    // +infinity, masks them): adding the exponent's lowest bit (the bits of the smallest
+    // normal) to the masked bits then carries into the sign bit. Integer operations only: GCC
+    // would not vectorise a float compare here (std::abs(x) <= largest stayed scalar, 6 ms of
+    // every call on the 250,000 x 50,000 text matrix, RESULTS_sparse.md session 11).
+    using Bits = detail::BitsOf<T>;
+    const Bits inf_bits = detail::bits_of(std::numeric_limits<T>::infinity());
+    const Bits low_bit = detail::bits_of(std::numeric_limits<T>::min());
+    constexpr int sign_shift = 8 * sizeof(T) - 1;
     const std::size_t bad_value = detail::first_bad(
         nnz,
         [&](std::size_t begin, std::size_t end) {
-            unsigned count = 0;  // a block's count fits; a narrow sum vectorises better
+            Bits count = 0;
             for (std::size_t k = begin; k < end; ++k) {
-                count += !(std::abs(values[k]) <= largest);
+                count += ((detail::bits_of(values[k]) & inf_bits) + low_bit) >> sign_shift;
             }
             return count;
         },

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/ahead_thread.hpp"
+#include "core/chunk_claims.hpp"
 #include "core/linear.hpp"
 #include "core/parallel.hpp"
 #include "core/row_kernels.hpp"
@@ -84,44 +85,21 @@ public:
           X_(slots_ * chunk_rows * d),
           y_(slots_ * chunk_rows * data.y_width),
           sample_weight_(data.sample_weight ? slots_ * chunk_rows : 0),
-          ready_(slots_) {}
+          claims_(chunks_, slots_) {}
 
     std::size_t chunks() const { return chunks_; }
 
-    // The helper's work: claims and gathers chunks in order, each once its slot is free,
-    // until none is left or stop() was called.
+    // The helper's work (ChunkClaims::gather).
     void gather() {
-        for (;;) {
-            const std::size_t k = next_.fetch_add(1, std::memory_order_relaxed);
-            if (k >= chunks_) {
-                return;
-            }
-            const bool room = wait_until([&] { return has_room(k); },
-                                         [&] { return stop_.load(std::memory_order_relaxed); });
-            if (!room) {
-                return;
-            }
-            copy_chunk(k);
-        }
+        claims_.gather([&](std::size_t k) { copy_chunk(k); });
     }
 
     // Chunk c of the epoch (chunks are read in order, 0, 1, 2, ...), once gathered. With
     // GatherShare::both, while chunk c is not there the calling thread gathers the next
     // unclaimed chunk whose slot is free instead of waiting.
     LinearData<T> chunk(std::size_t c, GatherShare share) {
+        claims_.await(c, share == GatherShare::both, [&](std::size_t k) { copy_chunk(k); });
         const std::size_t slot = c % slots_;
-        const auto gathered = [&] { return ready_[slot].chunk_end.load(std::memory_order_acquire) == c + 1; };
-        while (!gathered()) {
-            if (share == GatherShare::both) {
-                std::size_t k = next_.load(std::memory_order_relaxed);
-                if (k < chunks_ && has_room(k) &&
-                    next_.compare_exchange_strong(k, k + 1, std::memory_order_relaxed)) {
-                    copy_chunk(k);
-                    continue;
-                }
-            }
-            wait_until([&] { return gathered() || (share == GatherShare::both && claimable()); }, [] { return false; });
-        }
         const std::size_t first = c * chunk_rows_;
         LinearData<T> part;
         part.X = X_.data() + slot * chunk_rows_ * d_;
@@ -134,21 +112,13 @@ public:
     }
 
     // The stepping thread is done with the chunks before `end`: their slots may be refilled.
-    void release(std::size_t end) { consumed_.store(end, std::memory_order_release); }
+    void release(std::size_t end) { claims_.release(end); }
 
     // The helper stops at its next chunk (the epoch stopped early, or failed).
-    void stop() { stop_.store(true, std::memory_order_relaxed); }
+    void stop() { claims_.stop(); }
 
 private:
-    // Chunk k's slot held chunk k - slots_, which must have been read.
-    bool has_room(std::size_t k) const { return consumed_.load(std::memory_order_acquire) + slots_ > k; }
-
-    bool claimable() const {
-        const std::size_t k = next_.load(std::memory_order_relaxed);
-        return k < chunks_ && has_room(k);
-    }
-
-    // Copies chunk k's rows into its slot and publishes it.
+    // Copies chunk k's rows into its slot (ChunkClaims publishes it).
     void copy_chunk(std::size_t k) {
         const std::size_t first = k * chunk_rows_;
         const std::size_t last = std::min(data_.n_used, first + chunk_rows_);
@@ -165,13 +135,7 @@ private:
                 sample_weight_[slot * chunk_rows_ + (i - first)] = data_.sample_weight[r];
             }
         }
-        ready_[slot].chunk_end.store(k + 1, std::memory_order_release);
     }
-
-    // Which chunk a slot holds (its index + 1; 0: none yet), on a cache line of its own.
-    struct alignas(64) Ready {
-        std::atomic<std::size_t> chunk_end{0};
-    };
 
     const LinearData<T>& data_;
     const std::size_t d_;
@@ -179,10 +143,7 @@ private:
     const std::size_t slots_;
     const std::size_t chunks_;
     std::vector<T> X_, y_, sample_weight_;
-    std::vector<Ready> ready_;
-    alignas(64) std::atomic<std::size_t> next_{0};      // the next chunk to claim
-    alignas(64) std::atomic<std::size_t> consumed_{0};  // chunks read by the stepping thread
-    alignas(64) std::atomic<bool> stop_{false};
+    ChunkClaims claims_;
 };
 
 // How an epoch reads its rows: in place on the calling thread, or gathered ahead into a ring

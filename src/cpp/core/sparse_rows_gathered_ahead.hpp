@@ -15,17 +15,16 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstddef>
 #include <type_traits>
 #include <vector>
 
 #include "core/ahead_thread.hpp"
+#include "core/chunk_claims.hpp"
 #include "core/csr.hpp"
 #include "core/csr_prefetch.hpp"
 #include "core/parallel.hpp"
 #include "core/sparse_sgd_rows.hpp"
-#include "core/spin_wait.hpp"
 
 namespace pygdx {
 namespace detail {
@@ -70,10 +69,10 @@ inline bool sparse_gathers_rows_ahead(std::size_t n_rows, std::size_t stored_byt
 // A chunk whose entries do not fit its slot's room is not copied: it is read in place.
 //
 // As the dense ring (rows_gathered_ahead.hpp, GatherShare::both), chunks are claimed in order
-// by whichever thread gathers them: the helper, or the stepping thread when the chunk it needs
-// next is not there yet (measured: with the helper alone, the stepping thread waited on 92% of
-// the chunks of the text epoch, half its time; RESULTS_sparse.md, session 10). Each slot is
-// published on its own, so chunks may be finished out of order; they are read in order.
+// by whichever thread gathers them (chunk_claims.hpp): the helper, or the stepping thread when
+// the chunk it needs next is not there yet (measured: with the helper alone, the stepping
+// thread waited on 92% of the chunks of the text epoch, half its time; RESULTS_sparse.md,
+// session 10).
 template <class T, class I>
 class SparseGatherRing {
 public:
@@ -87,21 +86,12 @@ public:
           offsets_(sparse_gather_slots * (chunk_rows_ + 1)),
           y_(sparse_gather_slots * chunk_rows_ * data.y_width),
           sample_weight_(data.sample_weight != nullptr ? sparse_gather_slots * chunk_rows_ : 0),
-          slots_(sparse_gather_slots) {}
+          in_place_(sparse_gather_slots),
+          claims_(chunks_, sparse_gather_slots) {}
 
-    // The helper's work: claims and gathers chunks in order, each once its slot is free,
-    // until none is left or stop() was called.
+    // The helper's work (ChunkClaims::gather).
     void gather() {
-        for (;;) {
-            const std::size_t k = next_.fetch_add(1, std::memory_order_relaxed);
-            if (k >= chunks_) {
-                return;
-            }
-            if (!wait_until([&] { return has_room(k); }, [&] { return stop_.load(std::memory_order_relaxed); })) {
-                return;
-            }
-            copy_chunk(k);
-        }
+        claims_.gather([&](std::size_t k) { copy_chunk(k); });
     }
 
     std::size_t chunk_rows() const { return chunk_rows_; }
@@ -114,19 +104,11 @@ public:
     // While chunk c is not there, the calling thread gathers the next unclaimed chunk whose
     // slot is free instead of waiting.
     Gathered chunk(std::size_t c) {
+        claims_.await(c, true, [&](std::size_t k) { copy_chunk(k); });
         const std::size_t slot = c % sparse_gather_slots;
-        const auto gathered = [&] { return slots_[slot].chunk_end.load(std::memory_order_acquire) == c + 1; };
-        while (!gathered()) {
-            std::size_t k = next_.load(std::memory_order_relaxed);
-            if (k < chunks_ && has_room(k) && next_.compare_exchange_strong(k, k + 1, std::memory_order_relaxed)) {
-                copy_chunk(k);
-                continue;
-            }
-            wait_until([&] { return gathered() || claimable(); }, [] { return false; });
-        }
         const std::size_t first = c * chunk_rows_;
         const std::size_t rows = std::min(data_.n_used, first + chunk_rows_) - first;
-        if (slots_[slot].in_place) {
+        if (in_place_[slot].value) {
             return {data_.part(first, rows), false};
         }
         CsrData<T, I> part;
@@ -145,10 +127,10 @@ public:
     }
 
     // The stepping thread is done with the chunks before `end`: their slots may be refilled.
-    void release(std::size_t end) { consumed_.store(end, std::memory_order_release); }
+    void release(std::size_t end) { claims_.release(end); }
 
     // The helper stops at its next chunk (the epoch stopped early, or failed).
-    void stop() { stop_.store(true, std::memory_order_relaxed); }
+    void stop() { claims_.stop(); }
 
 private:
     // Rows a chunk holds: sparse_gather_chunk_rows, fewer when rows of the mean length (with
@@ -158,16 +140,8 @@ private:
         return std::clamp<std::size_t>(room / (mean_entries + mean_entries / 2 + 1), 1, sparse_gather_chunk_rows);
     }
 
-    // Chunk k's slot held chunk k - slots, which must have been read.
-    bool has_room(std::size_t k) const { return consumed_.load(std::memory_order_acquire) + sparse_gather_slots > k; }
-
-    bool claimable() const {
-        const std::size_t k = next_.load(std::memory_order_relaxed);
-        return k < chunks_ && has_room(k);
-    }
-
-    // Copies chunk k's rows into its slot while they fit its room (else marks the chunk to be
-    // read in place), and publishes it.
+    // Copies chunk k's rows into its slot while they fit its room, else marks the chunk to be
+    // read in place (ChunkClaims publishes it).
     void copy_chunk(std::size_t k) {
         const std::size_t first = k * chunk_rows_;
         const std::size_t last = std::min(data_.n_used, first + chunk_rows_);
@@ -203,15 +177,13 @@ private:
                 sw[i - first] = data_.sample_weight[r];
             }
         }
-        slots_[slot].in_place = !fits;
-        slots_[slot].chunk_end.store(k + 1, std::memory_order_release);
+        in_place_[slot].value = !fits;
     }
 
-    // Which chunk a slot holds (its index + 1; 0: none yet) and whether it is read in place,
-    // on a cache line of its own.
-    struct alignas(64) Slot {
-        std::atomic<std::size_t> chunk_end{0};
-        bool in_place = false;
+    // Whether a slot's chunk is read in place: written by the thread that gathers it before
+    // ChunkClaims publishes it, on a cache line of its own.
+    struct alignas(64) InPlace {
+        bool value = false;
     };
 
     const CsrData<T, I>& data_;
@@ -222,10 +194,8 @@ private:
     std::vector<I> columns_;
     std::vector<I> offsets_;
     std::vector<T> y_, sample_weight_;
-    std::vector<Slot> slots_;
-    alignas(64) std::atomic<std::size_t> next_{0};      // the next chunk to claim
-    alignas(64) std::atomic<std::size_t> consumed_{0};  // chunks read by the stepping thread
-    alignas(64) std::atomic<bool> stop_{false};
+    std::vector<InPlace> in_place_;
+    ChunkClaims claims_;
 };
 
 // step_rows(rows, reads, so_far) runs the epoch's row steps on `rows` (a CsrData), reading
