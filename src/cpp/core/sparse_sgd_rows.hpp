@@ -64,6 +64,11 @@ SparseRowSteps sparse_sgd_row_steps_as(const LinearProblem& pb, const CsrData<T,
     const double l2 = penalty_weights(pb.penalty).l2;
     const T wd = static_cast<T>(hyper.weight_decay);
     T* __restrict v = w.vector();
+    // The totals too: `done` is the caller's return slot, which GCC wrote and re-read every
+    // row (the loss sum's and the block's chains through memory).
+    double loss_sum = so_far.loss_sum;
+    double log1p_block = so_far.log1p_block;
+    std::size_t steps = so_far.steps;
     SparseRowSteps done = so_far;
     for (std::size_t i = 0; i < data.n_used; ++i) {
         // The arrays changed under this pass (csr.hpp): stop, and the epoch is undone.
@@ -88,7 +93,7 @@ SparseRowSteps sparse_sgd_row_steps_as(const LinearProblem& pb, const CsrData<T,
             const double inv = 1.0 / (1.0 + e);
             derivative = -y * (margin >= 0.0 ? e * inv : inv);
             loss = margin >= 0.0 ? 0.0 : -margin;
-            done.log1p_block = log1p_block_add(done.log1p_block, e);
+            log1p_block = log1p_block_add(log1p_block, e);
         } else {
             loss = data.weight(r) * loss_and_derivative(loss_fn, z, static_cast<double>(data.y[r]), &derivative);
         }
@@ -115,13 +120,16 @@ SparseRowSteps sparse_sgd_row_steps_as(const LinearProblem& pb, const CsrData<T,
         }
         const T gb = static_cast<T>(fit_intercept ? intercept_decay * g : 0.0);
         intercept -= static_cast<T>(lr) * (static_cast<T>(sigma) * gb + wd * intercept);
-        done.loss_sum += loss;
-        ++done.steps;
-        if (unweighted_log_loss && done.steps % log1p_block_terms == 0) {
-            done.loss_sum += log1p_block_sum(done.log1p_block);
-            done.log1p_block = 0.0;
+        loss_sum += loss;
+        ++steps;
+        if (unweighted_log_loss && steps % log1p_block_terms == 0) {
+            loss_sum += log1p_block_sum(log1p_block);
+            log1p_block = 0.0;
         }
     }
+    done.loss_sum = loss_sum;
+    done.log1p_block = log1p_block;
+    done.steps = steps;
     std::copy(step_counters, step_counters + n_counters, counters);
     weights = w;
     theta[pb.n_features] = intercept;
