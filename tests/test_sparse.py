@@ -50,6 +50,24 @@ def test_plain_sgd_on_sparse_rows_is_the_dense_fit(batch_size, penalty, estimato
     np.testing.assert_allclose(sparse_fit.loss_curve_, dense_fit.loss_curve_, rtol=1e-9)
 
 
+@pytest.mark.parametrize("n", [1500, 1024])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_unweighted_log_loss_summed_by_blocks_is_the_dense_fit(n, dtype):
+    # With no sample weights the stochastic row steps sum the log loss's log1p by blocks of
+    # 512 rows (core/log1p_blocks.hpp), the dense rows one log per row: the same model, and
+    # the same epoch losses to the blocks' error bound (about 1e-13), whether the epoch ends
+    # inside a block (1500 rows) or on its edge (1024). Large margins (lr 2) put tiny terms
+    # in the blocks, whose precision the sum must keep.
+    X, y = text_like(n=n, d=60, dtype=dtype)
+    kw = dict(loss="log_loss", optimizer="sgd", lr=2.0, batch_size=1, max_iter=3, tol=None, penalty="l2",
+              alpha=1e-4, random_state=0)
+    sparse_fit = pygdx.GDClassifier(**kw).fit(X, y)
+    dense_fit = pygdx.GDClassifier(**kw).fit(X.toarray(), y)
+    assert_same_model(sparse_fit, dense_fit, rtol=1e-9 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(sparse_fit.loss_curve_, dense_fit.loss_curve_,
+                               rtol=1e-12 if dtype == np.float64 else 1e-5)
+
+
 @pytest.mark.parametrize("lr, alpha", [(1.0, 0.5), (1.0, 1.5), (0.5, 2.0)])
 def test_the_scaled_weights_fold_when_the_scale_gets_tiny_or_flips_sign(lr, alpha):
     # (1 - lr*alpha) is 0.5 (the scale passes 1e-9 after 30 steps), -0.5 and 0: every case

@@ -106,8 +106,9 @@ def test_an_epoch_gathered_ahead_equals_the_one_thread_epoch(matrices, case, wit
     assert np.count_nonzero(one[0][:-1]) > D // 2  # the epochs moved the weights
 
 
+@pytest.mark.parametrize("with_weights", [True, False])
 @pytest.mark.parametrize("case", CASES[:2], ids=lambda c: f"{np.dtype(c[0]).name}-{np.dtype(c[1]).name}")
-def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case):
+def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case, with_weights):
     # The matrix's values are checked finite, the weights are not: a NaN weight in a column
     # that only one row deep in the epoch holds makes that row's loss NaN.
     X, y, sw = matrices[case]
@@ -119,8 +120,9 @@ def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case):
     X.indices[X.indptr[order[position]]] = D - 1
     theta0 = np.zeros(D + 1, dtype=X.dtype)
     theta0[D - 1] = np.nan
-    one = sgd_epoch(X, y, sw, order, 1, theta0)
-    two = sgd_epoch(X, y, sw, order, 2, theta0)
+    weights = sw if with_weights else None  # without: the log loss summed by blocks
+    one = sgd_epoch(X, y, weights, order, 1, theta0)
+    two = sgd_epoch(X, y, weights, order, 2, theta0)
     assert_same_bits(one, two)
     assert one[2][0][1] == position and not one[2][0][2]  # stopped before stepping on that row
 

@@ -219,7 +219,7 @@ EpochResult csr_epoch(const LinearProblem& pb, const CsrData<T, I>& data, std::s
                                             settings.intercept_decay, detail::interrupt_work_per_row, interrupt,
                                             so_far);
             });
-        data_loss_sum = done.loss_sum;
+        data_loss_sum = done.loss();
         rows_seen = done.steps;
         result.steps = done.steps;
         result.finite = done.finite;
