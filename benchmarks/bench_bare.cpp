@@ -243,11 +243,18 @@ double full_gradient(Kernel kernel, const HugePageArray<T>& X, const std::vector
 struct Best {
     double seconds = 1e300;
     double value = 0;
+    std::vector<double> all;  // every round's time, for the median (a loaded machine's best is luck)
+    double median() const {
+        std::vector<double> s = all;
+        std::sort(s.begin(), s.end());
+        return s.empty() ? 0.0 : (s.size() % 2 ? s[s.size() / 2] : 0.5 * (s[s.size() / 2 - 1] + s[s.size() / 2]));
+    }
     template <class F>
     void time(F&& f) {
         const double start = wall_seconds();
         const double v = f();
         const double took = wall_seconds() - start;
+        all.push_back(took);
         if (took < seconds) {
             seconds = took;
             value = v;
@@ -546,6 +553,10 @@ void shuffled(const char* dtype, std::size_t batch, int rounds) {
         const std::size_t n_batches = (n + batch - 1) / batch;
         std::printf("  bare 2 threads  %7.2f ms = %.3fx the all-core floor\n", two.seconds * 1e3,
                     two.seconds / floor2.seconds);
+        std::printf("  median of %d rounds: floor 1 core %.2f ms, all cores %.2f ms, bare 1 thread %.2f ms = %.3fx all-core, "
+                    "bare 2 threads %.2f ms = %.3fx all-core\n",
+                    rounds, floor1.median() * 1e3, floor2.median() * 1e3, one.median() * 1e3, one.median() / floor2.median(),
+                    two.median() * 1e3, two.median() / floor2.median());
         std::printf("  meetings alone  %7.3f ms for %zu batches = %.2f us each = %.3fx the all-core floor\n",
                     meetings.seconds * 1e3, n_batches, meetings.seconds / static_cast<double>(n_batches) * 1e6,
                     meetings.seconds / floor2.seconds);

@@ -21,10 +21,12 @@
 #include <vector>
 
 #include "../tests/cpp/epoch_inputs.hpp"
+#include "huge_pages.hpp"
 #include "core/epoch.hpp"
 
 using namespace pygdx;
 using namespace pygdx_epoch_inputs;
+using pygdx_bench_pages::HugePageVector;
 
 namespace {
 
@@ -50,7 +52,7 @@ Times timed(Fn&& fn) {
 
 // One plain SGD epoch (rate 1e-3, l2 alpha 1e-4, from zero weights) over the rows `order`.
 struct SgdEpoch {
-    SgdEpoch(const std::vector<double>& X, const std::vector<double>& y, const std::vector<std::int64_t>& order)
+    SgdEpoch(const HugePageVector<double>& X, const HugePageVector<double>& y, const std::vector<std::int64_t>& order)
         : pb(l2_problem(X.size() / y.size(), 1e-4)), data(rows_in_order(X, y, order)), model(pb.n_params(), 0.0) {
         schedule.lr = 1e-3;
     }
@@ -61,8 +63,8 @@ struct SgdEpoch {
     Model<double> model;
 };
 
-Times epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, const std::vector<double>& X,
-                const std::vector<double>& y, const std::vector<std::int64_t>& order) {
+Times epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, const HugePageVector<double>& X,
+                const HugePageVector<double>& y, const std::vector<std::int64_t>& order) {
     SgdEpoch e(X, y, order);
     EpochResult result;
     std::size_t rows_seen = 0;
@@ -74,7 +76,7 @@ Times epoch_ms(std::size_t batch, int members, detail::TeamPatience patience, co
 
 // The column-halves epoch on one thread for batches it can take (up to rows_per_block rows),
 // else the epoch through linear_epoch on one thread: the batch's own path (BatchPath).
-Times path_ms(std::size_t batch, const std::vector<double>& X, const std::vector<double>& y,
+Times path_ms(std::size_t batch, const HugePageVector<double>& X, const HugePageVector<double>& y,
                const std::vector<std::int64_t>& order) {
     SgdEpoch e(X, y, order);
     EpochScratch<double> work(e.pb, 1);
@@ -94,8 +96,11 @@ Times path_ms(std::size_t batch, const std::vector<double>& X, const std::vector
 int main(int argc, char** argv) {
     const std::size_t batch = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 256;
     const std::size_t n = 200000, d = 100;
-    const std::vector<double> X = hashed_rows<double>(n, d);
-    std::vector<double> y(n);
+    // In huge pages, as NumPy's arrays are (huge_pages.hpp): in 4 KiB pages nearly every
+    // shuffled row misses the TLB, which inflates every case alike and hides their differences.
+    const std::vector<double> rows = hashed_rows<double>(n, d);
+    const HugePageVector<double> X(rows.begin(), rows.end());
+    HugePageVector<double> y(n);
     for (std::size_t i = 0; i < n; ++i) {
         y[i] = static_cast<double>(i % 7);
     }
