@@ -208,23 +208,50 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
         // full-batch pass of 2,000,000 x 100 float64 2.2x slower on a 2-core Zen 4 guest, and
         // four rows' dots followed by the rows added one by one were as slow (RESULTS_floor.md,
         // session 11).
+        // Row i's axpy and row i + 1's dot product run in one sweep (axpy_then_dot): the
+        // dot ends in a chain of dependent adds (the trailing terms, the fixed tree) that the
+        // row's derivative and axpy wait on, and one row's instructions nearly fill the
+        // core's reorder window, so in program order the next row's dot could not start
+        // until this row's axpy had (the float32 pass was compute-bound: 22-25 ns a row in
+        // cache against 12-15 ns the streaming floor allows, session 12). The same
+        // operations on the same values, so the same bits.
         const double b = static_cast<double>(theta[d]);
         const bool gathered = data.rows != nullptr;
-        for (; i < end; ++i) {
+        const auto decision = [&](std::size_t k) PYGDX_LAMBDA_INLINE {
             if (gathered) {
-                prefetch_ahead(data, i, d);
+                prefetch_ahead(data, k, d);
             }
-            const std::size_t r = data.row(i);
+            return static_cast<double>(dot(theta, data.X + data.row(k) * d, d)) + b;
+        };
+        const auto add = [&](std::size_t k, double z_k) PYGDX_LAMBDA_INLINE {
+            const std::size_t r = data.row(k);
             const T* x = data.X + r * d;
             const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
             double derivative;
-            const double z = static_cast<double>(dot(theta, x, d)) + b;
-            loss_sum += sw * loss_and_derivative(pb.loss, z, static_cast<double>(data.y[r]), &derivative);
+            loss_sum += sw * loss_and_derivative(pb.loss, z_k, static_cast<double>(data.y[r]), &derivative);
             const double g = sw * derivative;
             // Added even when g is 0 (add_row skips it): 0 times a non-finite entry of x
             // makes the gradient NaN, and the epoch stops at the row as it always has.
             axpy(static_cast<T>(g), x, coef_grad, d);
             intercept_grad[0] += g;
+        };
+        if (i < end) {
+            double z_i = decision(i);
+            for (; i + 1 < end; ++i) {
+                const std::size_t r = data.row(i);
+                const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
+                double derivative;
+                loss_sum += sw * loss_and_derivative(pb.loss, z_i, static_cast<double>(data.y[r]), &derivative);
+                const double g = sw * derivative;
+                if (gathered) {
+                    prefetch_ahead(data, i + 1, d);
+                }
+                z_i = static_cast<double>(axpy_then_dot(static_cast<T>(g), data.X + r * d, coef_grad, theta,
+                                                        data.X + data.row(i + 1) * d, d)) + b;
+                intercept_grad[0] += g;
+            }
+            add(i, z_i);
+            ++i;
         }
     }
     for (; i < end; ++i) {

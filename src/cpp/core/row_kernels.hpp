@@ -150,6 +150,27 @@ struct Sums16 {
     typename Lanes<T>::type v[vectors_per_sums16<T>];
 };
 
+// Sixteen running sums at +0.0.
+template <class T>
+PYGDX_ALWAYS_INLINE void zero_sums16(Sums16<T>& sums) {
+    for (std::size_t k = 0; k < vectors_per_sums16<T>; ++k) {
+        sums.v[k] = typename Lanes<T>::type{};
+    }
+}
+
+// Calls each(at, k) for vector k (at element `at`) of every whole block of sixteen of n
+// elements, in order; returns where the n mod 16 trailing elements start.
+template <class T, class Each>
+PYGDX_ALWAYS_INLINE std::size_t each_vector16(std::size_t n, Each each) {
+    std::size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        for (std::size_t k = 0; k < vectors_per_sums16<T>; ++k) {
+            each(j + k * lanes_per_vector<T>, k);
+        }
+    }
+    return j;
+}
+
 // Lanes are passed by reference: vector values crossing a function boundary would change
 // the calling convention between clones (GCC's -Wpsabi).
 template <class T>
@@ -181,9 +202,7 @@ PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b
     constexpr std::size_t L = lanes_per_vector<T>;
     constexpr std::size_t NV = vectors_per_sums16<T>;
     for (std::size_t q = 0; q < Rows; ++q) {
-        for (std::size_t k = 0; k < NV; ++k) {
-            sums[q].v[k] = V{};
-        }
+        zero_sums16(sums[q]);
     }
     std::size_t j = 0;
     for (; j + 16 <= n; j += 16) {
@@ -209,11 +228,36 @@ PYGDX_ALWAYS_INLINE void running_sums16(const T* __restrict a, const T* const* b
 }
 
 // fixed_order_sum's final tree over the sixteen sums (sum 0 replaced by `first`, which
-// already holds it and the trailing terms).
+// already holds it and the trailing terms): s[u] + s[u + 8], then u and u + 4, then u and
+// u + 2, then the last two.
 template <class T>
 PYGDX_ALWAYS_INLINE T combine16(const Sums16<T>& sums, T first) {
-    // Read lane by lane: a memcpy of the vectors to a stack array was a store and sixteen
-    // reloads at the end of every dot product.
+#if defined(__GNUC__) || defined(__clang__)
+    // The same additions as the lane-by-lane tree below, as whole vectors: each level adds
+    // the upper half of the sums to the lower half, which is what pairs u with u + 8, u + 4,
+    // u + 2. GCC had turned the lane-by-lane reads into some thirty scalar shuffles and adds
+    // after every dot product, a long chain the full-batch pass waited on before each row's
+    // axpy (session 12).
+    using V = typename Lanes<T>::type;
+    typedef T V4 __attribute__((vector_size(4 * sizeof(T))));
+    typedef T V2 __attribute__((vector_size(2 * sizeof(T))));
+    constexpr std::size_t NV = vectors_per_sums16<T>;
+    V half[NV / 2];  // s[0..8): vector k holds s[kL .. kL + L)
+    for (std::size_t k = 0; k < NV / 2; ++k) {
+        half[k] = sums.v[k] + sums.v[k + NV / 2];
+    }
+    half[0][0] = first + sums.v[NV / 2][0];
+    V4 quarter;  // a[u] = s[u] + s[u + 4]
+    if constexpr (NV / 2 == 1) {
+        quarter = __builtin_shufflevector(half[0], half[0], 0, 1, 2, 3) +
+                  __builtin_shufflevector(half[0], half[0], 4, 5, 6, 7);
+    } else {
+        static_assert(NV / 2 == 2 && sizeof(V) == sizeof(V4), "four lanes a vector");
+        quarter = half[0] + half[1];
+    }
+    const V2 pair = __builtin_shufflevector(quarter, quarter, 0, 1) + __builtin_shufflevector(quarter, quarter, 2, 3);
+    return pair[0] + pair[1];
+#else
     constexpr std::size_t L = lanes_per_vector<T>;
     const auto flat = [&sums](std::size_t u) { return sums.v[u / L][u % L]; };
     T s[8];
@@ -223,6 +267,7 @@ PYGDX_ALWAYS_INLINE T combine16(const Sums16<T>& sums, T first) {
     const T s0 = first + flat(8);
     const T a0 = s0 + s[4], a1 = s[1] + s[5], a2 = s[2] + s[6], a3 = s[3] + s[7];
     return (a0 + a2) + (a1 + a3);
+#endif
 }
 
 template <class T>
@@ -265,6 +310,39 @@ PYGDX_ALWAYS_INLINE void axpy(T a, const T* __restrict x, T* __restrict y, std::
     for (; j < n; ++j) {
         y[j] += a * x[j];
     }
+}
+
+// Row i's axpy (y[j] += a·x[j]) and row i + 1's dot product (w·next) in one sweep: the same
+// element-wise rounding as axpy and the same sums and order as dot, so the same bits as
+// axpy(a, x, y, n) followed by dot(w, next, n). One loop instead of two: the next row's
+// independent chains of adds are issued beside the axpy's loads and stores instead of
+// waiting behind them, and one loop's bookkeeping and tails instead of two.
+template <class T>
+PYGDX_ALWAYS_INLINE T axpy_then_dot(T a, const T* __restrict x, T* __restrict y, const T* __restrict w,
+                                    const T* __restrict next, std::size_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+    Sums16<T> sums;
+    zero_sums16(sums);
+    std::size_t j = each_vector16<T>(n, [&](std::size_t at, std::size_t k) PYGDX_LAMBDA_INLINE {
+        typename Lanes<T>::type wv, nv, xv, yv;
+        load_lanes(wv, w + at);
+        load_lanes(nv, next + at);
+        load_lanes(xv, x + at);
+        load_lanes(yv, y + at);
+        sums.v[k] += wv * nv;
+        yv += a * xv;
+        store_lanes(y + at, yv);
+    });
+    T tail = sums.v[0][0];
+    for (; j < n; ++j) {
+        y[j] += a * x[j];
+        tail += w[j] * next[j];
+    }
+    return combine16<T>(sums, tail);
+#else
+    axpy(a, x, y, n);
+    return dot(w, next, n);
+#endif
 }
 
 }  // namespace detail

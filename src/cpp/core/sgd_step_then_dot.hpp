@@ -60,24 +60,17 @@ PYGDX_ALWAYS_INLINE T sgd_step_then_dot(const SgdRowStep<T>& s, T* __restrict p,
                                         const T* __restrict next, std::size_t d) {
 #if defined(__GNUC__) || defined(__clang__)
     using V = typename Lanes<T>::type;
-    constexpr std::size_t L = lanes_per_vector<T>;
-    constexpr std::size_t NV = vectors_per_sums16<T>;
     Sums16<T> sums;
-    for (std::size_t k = 0; k < NV; ++k) {
-        sums.v[k] = V{};
-    }
-    std::size_t j = 0;
-    for (; j + 16 <= d; j += 16) {
-        for (std::size_t k = 0; k < NV; ++k) {
-            V pv, xv, nv;
-            load_lanes(pv, p + j + k * L);
-            load_lanes(xv, x + j + k * L);
-            load_lanes(nv, next + j + k * L);
-            sgd_coefficient_step<Maximize, Decay, L2, T, V>(s, pv, xv);
-            store_lanes(p + j + k * L, pv);
-            sums.v[k] += pv * nv;
-        }
-    }
+    zero_sums16(sums);
+    std::size_t j = each_vector16<T>(d, [&](std::size_t at, std::size_t k) PYGDX_LAMBDA_INLINE {
+        V pv, xv, nv;
+        load_lanes(pv, p + at);
+        load_lanes(xv, x + at);
+        load_lanes(nv, next + at);
+        sgd_coefficient_step<Maximize, Decay, L2, T, V>(s, pv, xv);
+        store_lanes(p + at, pv);
+        sums.v[k] += pv * nv;
+    });
     T tail = sums.v[0][0];
     for (; j < d; ++j) {
         sgd_coefficient_step<Maximize, Decay, L2, T, T>(s, p[j], x[j]);
