@@ -217,32 +217,24 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
         // operations on the same values, so the same bits.
         const double b = static_cast<double>(theta[d]);
         const bool gathered = data.rows != nullptr;
-        const auto decision = [&](std::size_t k) PYGDX_LAMBDA_INLINE {
-            if (gathered) {
-                prefetch_ahead(data, k, d);
-            }
-            return static_cast<double>(dot(theta, data.X + data.row(k) * d, d)) + b;
-        };
-        const auto add = [&](std::size_t k, double z_k) PYGDX_LAMBDA_INLINE {
-            const std::size_t r = data.row(k);
-            const T* x = data.X + r * d;
+        // Row r's loss added to the sum; returns its weighted derivative at decision value z.
+        const auto weighted_derivative = [&](std::size_t r, double z) PYGDX_LAMBDA_INLINE {
             const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
             double derivative;
-            loss_sum += sw * loss_and_derivative(pb.loss, z_k, static_cast<double>(data.y[r]), &derivative);
-            const double g = sw * derivative;
-            // Added even when g is 0 (add_row skips it): 0 times a non-finite entry of x
-            // makes the gradient NaN, and the epoch stops at the row as it always has.
-            axpy(static_cast<T>(g), x, coef_grad, d);
-            intercept_grad[0] += g;
+            loss_sum += sw * loss_and_derivative(pb.loss, z, static_cast<double>(data.y[r]), &derivative);
+            return sw * derivative;
         };
         if (i < end) {
-            double z_i = decision(i);
+            if (gathered) {
+                prefetch_ahead(data, i, d);
+            }
+            double z_i = static_cast<double>(dot(theta, data.X + data.row(i) * d, d)) + b;
+            // The axpy's row is added even when g is 0 (add_row skips it): 0 times a
+            // non-finite entry of x makes the gradient NaN, and the epoch stops at the row as
+            // it always has.
             for (; i + 1 < end; ++i) {
                 const std::size_t r = data.row(i);
-                const double sw = data.sample_weight ? static_cast<double>(data.sample_weight[r]) : 1.0;
-                double derivative;
-                loss_sum += sw * loss_and_derivative(pb.loss, z_i, static_cast<double>(data.y[r]), &derivative);
-                const double g = sw * derivative;
+                const double g = weighted_derivative(r, z_i);
                 if (gathered) {
                     prefetch_ahead(data, i + 1, d);
                 }
@@ -250,7 +242,10 @@ PYGDX_SIMD_CLONES double sum_rows_into(const LinearProblem& pb, const LinearData
                                                         data.X + data.row(i + 1) * d, d)) + b;
                 intercept_grad[0] += g;
             }
-            add(i, z_i);
+            const std::size_t r = data.row(i);
+            const double g = weighted_derivative(r, z_i);
+            axpy(static_cast<T>(g), data.X + r * d, coef_grad, d);
+            intercept_grad[0] += g;
             ++i;
         }
     }
