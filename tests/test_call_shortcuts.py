@@ -116,3 +116,92 @@ def test_partial_fit_continued_equals_a_fresh_optimizer_loaded_from_the_state(dt
     np.testing.assert_array_equal(continued.params[0], twin.params[0])
     assert continued.t == twin.t == opt.t + 1
     assert opt._schedules[0] is not continued._schedules[0]
+
+
+@pytest.mark.parametrize("value", [
+    None, 1, 1.5, "adam", True, (), ("sgd", 0.1, None, -1), ("sgd", 0.1, {"momentum": 0.9}, None), [1, 2.0],
+    {"a": [1, 2]}, ("sgd", schedules.StepLR(0.1, step_size=2), None, 1), (optim.SGD, 0.1, None, None),
+    ("sgd", 0.1, {"betas": (0.9, 0.99)}, None), np.float64(0.1),
+])
+def test_plain_copy_equals_a_deep_copy_and_shares_nothing_mutable(value):
+    from pygdx._plain import plain_copy
+    copied = plain_copy(value)
+    assert repr(copied) == repr(copy.deepcopy(value)) and type(copied) is type(value)
+
+    def mutable_parts(v):
+        if isinstance(v, (list, dict)) or hasattr(v, "__dict__") and not isinstance(v, type):
+            yield v
+        for part in (v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple)) else ()):
+            yield from mutable_parts(part)
+
+    originals = {id(p) for p in mutable_parts(value)}
+    assert not originals & {id(p) for p in mutable_parts(copied)}
+
+
+def test_optimizer_params_changed_in_place_after_a_fit_start_a_new_optimizer():
+    # The settings kept at a fit are a copy: a dict changed in place after it differs from them.
+    X, y = _data()
+    params = {"momentum": 0.5}
+    est = pygdx.GDRegressor(optimizer="sgd", batch_size=1, random_state=0, optimizer_params=params)
+    est.partial_fit(X, y)
+    assert est._optimizer_config[2] == {"momentum": 0.5} and est._optimizer_config[2] is not params
+    params["momentum"] = 0.25
+    est.partial_fit(X, y)
+    assert est._optimizer.param_groups[0]["momentum"] == 0.25
+
+
+class _IndexGiven:
+    """InMemory as before session 13: every row through an index made in Python (np.arange)."""
+
+    def __new__(cls, X, y, sample_weight, rows=None, held_out=None):
+        return _IN_MEMORY(X, y, sample_weight, np.arange(X.shape[0], dtype=np.int64) if rows is None else rows,
+                          held_out)
+
+
+_IN_MEMORY = pygdx._training.InMemory  # the real class, kept while tests patch it
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 7, 32])
+def test_the_sources_own_order_gives_the_bits_of_an_index_made_in_python(monkeypatch, dtype, batch):
+    # Shuffled epochs over the core's own 0..n-1 (own_order=True): the same rows in the same
+    # order, epoch after epoch, as through np.arange's index, for fit and for partial_fit.
+    from pygdx import _training, estimators
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1_003, 9)).astype(dtype)
+    y = (X @ rng.normal(size=9) + 0.1 * rng.normal(size=1_003)).astype(dtype)
+
+    def fits():
+        fitted = pygdx.GDRegressor(optimizer="sgd", lr=0.01, batch_size=batch, max_iter=4, tol=None,
+                                   random_state=3).fit(X, y)
+        partial = pygdx.GDRegressor(optimizer="adam", lr=0.01, batch_size=batch, random_state=4)
+        for _ in range(3):
+            partial.partial_fit(X, y)
+        return [fitted.coef_, fitted.intercept_, fitted.loss_curve_, partial.coef_, partial.intercept_,
+                partial.loss_curve_]
+
+    own = fits()
+    monkeypatch.setattr(estimators._training, "InMemory", _IndexGiven)
+    given = fits()
+    for a, b in zip(own, given):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_the_sources_own_order_is_every_row_and_is_shuffled_by_the_seeds():
+    from pygdx import _core
+    X = np.arange(20.0).reshape(10, 2)
+    pb = pygdx.GDRegressor()._problem(2, 1)
+    source = _core.DenseSource(pb, X, X[:, 0], None, None, 1, 1, own_order=True)
+    np.testing.assert_array_equal(source.order, np.arange(10))
+    with pytest.raises(ValueError, match="not both"):
+        _core.DenseSource(pb, X, X[:, 0], None, np.arange(10, dtype=np.int64), 1, 1, own_order=True)
+    est = pygdx.GDRegressor(optimizer="sgd", batch_size=1)
+    est.partial_fit(X, X[:, 0])
+    opt = est._optimizer
+    hyper, schedule, counters, states = opt.core_buffers()
+    trainer = _core.LinearTrainer(pb, hyper, schedule, counters, est._theta, states, _core.StoppingRule(None))
+    trainer.run(source, np.array([12345], dtype=np.int64), 1, True)
+    expected = np.arange(10, dtype=np.int64)
+    _core.shuffle_rows(expected, 12345)
+    np.testing.assert_array_equal(source.order, expected)
+    assert not np.array_equal(expected, np.arange(10))

@@ -17,6 +17,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from ._plain import PLAIN_TYPES
 from .exceptions import DataConversionWarning, sklearn_exception
 from .penalties import PENALTIES
 
@@ -141,7 +142,6 @@ PARAMETER_CONSTRAINTS: dict[str, list[Constraint]] = {
 # as parameters). Cleared when full: a cache, not a record.
 _ACCEPTED_PARAMS: dict[tuple, None] = {}
 _ACCEPTED_PARAMS_MOST = 256
-_PLAIN_TYPES = frozenset({type(None), bool, int, float, str})
 
 
 def _plain_params_key(params: dict[str, Any]) -> tuple | None:
@@ -150,7 +150,7 @@ def _plain_params_key(params: dict[str, Any]) -> tuple | None:
     key = []
     for name, value in params.items():
         kind = type(value)
-        if kind not in _PLAIN_TYPES:
+        if kind not in PLAIN_TYPES:
             return None
         key.append((name, kind, value))
     return tuple(key)

@@ -11,11 +11,9 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 import numpy as np
 
 from .. import _core
+from .._plain import PLAIN_TYPES
 from ..schedules import LearningRate, Schedule, as_schedule
 from ._checks import Params, _as_param_list, _bindable, _checked_counters, _checked_state, _core_schedules, _fresh_counters, _writeable
-
-# Values a deep copy returns as they are (immutable, no parts to copy): see _copied_settings.
-_PLAIN_TYPES = frozenset({type(None), bool, int, float, str})
 
 
 class ParamGroup(MutableMapping):
@@ -447,15 +445,15 @@ class Optimizer:
         deepcopy's reconstruction does (__getstate__, then __setstate__ on a new object). That
         is 23 us of deepcopy's dispatch less on every partial_fit call (session 13)."""
         options = [{k: v for k, v in g.items() if k != "params"} for g in self._groups]
-        plain = type(self._default_lr) in _PLAIN_TYPES and all(
-            type(v) in _PLAIN_TYPES for group in options for v in group.values())
+        plain = type(self._default_lr) in PLAIN_TYPES and all(
+            type(v) in PLAIN_TYPES for group in options for v in group.values())
         copies: dict[int, Any] = {}
         for schedule in self._schedules if plain else ():
             kind = type(schedule)
             state = schedule.__getstate__()
             if (kind.__getstate__ is not Schedule.__getstate__ or kind.__setstate__ is not Schedule.__setstate__
                     or kind.__new__ is not object.__new__ or hasattr(kind, "__deepcopy__")
-                    or not all(type(v) in _PLAIN_TYPES for v in state.values())):
+                    or not all(type(v) in PLAIN_TYPES for v in state.values())):
                 plain = False
                 break
             if id(schedule) not in copies:
