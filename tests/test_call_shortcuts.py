@@ -177,8 +177,10 @@ def test_the_sources_own_order_gives_the_bits_of_an_index_made_in_python(monkeyp
         partial = pygdx.GDRegressor(optimizer="adam", lr=0.01, batch_size=batch, random_state=4)
         for _ in range(3):
             partial.partial_fit(X, y)
+        in_order = pygdx.GDRegressor(optimizer="sgd", lr=0.01, batch_size=batch, max_iter=2, tol=None,
+                                     shuffle=False).fit(X, y, sample_weight=np.linspace(0.5, 2.0, len(y)))
         return [fitted.coef_, fitted.intercept_, fitted.loss_curve_, partial.coef_, partial.intercept_,
-                partial.loss_curve_]
+                partial.loss_curve_, in_order.coef_, in_order.intercept_]
 
     own = fits()
     monkeypatch.setattr(estimators._training, "InMemory", _IndexGiven)
