@@ -325,10 +325,13 @@ class DenseSource:
         X: npt.NDArray[np.floating],
         y: npt.ArrayLike,
         sample_weight: npt.ArrayLike | None,
-        order: npt.NDArray[np.int64],
+        order: npt.NDArray[np.int64] | None,
         batch_size: int | None,
         n_threads: _Int = 1,
+        own_order: bool = False,
     ) -> None: ...
+    @property
+    def order(self) -> npt.NDArray[np.int64] | None: ...
 
 class ValidationCriterion(_PybindEnum):
     r2: ClassVar[ValidationCriterion]

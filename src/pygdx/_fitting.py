@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import _training, callbacks as _callbacks, optim as _optim
+from ._plain import plain_copy
 from ._stepwise import weight_average
 from ._swa import fold_epoch, swa_model_for
 from ._targets import Targets
@@ -194,7 +195,7 @@ class Fitting:
             intercept_decay=getattr(self, "intercept_decay", 1.0))
 
     def _optimizer_settings(self) -> tuple:
-        return copy.deepcopy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
+        return plain_copy((self.optimizer, self.lr, self.optimizer_params, self.n_jobs))
 
     def _optimizer_on(self, theta: np.ndarray, previous: Any) -> Any:
         """A new optimizer for theta with the current settings. Continuing from ``previous``

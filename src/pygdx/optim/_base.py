@@ -11,7 +11,8 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 import numpy as np
 
 from .. import _core
-from ..schedules import LearningRate, as_schedule
+from .._plain import PLAIN_TYPES
+from ..schedules import LearningRate, Schedule, as_schedule
 from ._checks import Params, _as_param_list, _bindable, _checked_counters, _checked_state, _core_schedules, _fresh_counters, _writeable
 
 
@@ -417,11 +418,7 @@ class Optimizer:
         try:
             new = object.__new__(type(self))
             new.__dict__.update(self.__getstate__())
-            # One deep copy of the options and schedules together keeps a group's rate and its
-            # schedule the same object when they are here (a stateful schedule's state is shared).
-            options, new._schedules, new._default_lr = copy.deepcopy(
-                ([{k: v for k, v in g.items() if k != "params"} for g in self._groups], self._schedules,
-                 self._default_lr))
+            options, new._schedules, new._default_lr = self._copied_settings()
             # The state and counters are checked as a load checks them (they are this one's
             # arrays, which a caller can reach and replace): fresh, C-contiguous, finite copies.
             new.state = []
@@ -437,6 +434,35 @@ class Optimizer:
         new._groups = [{**g, "params": new_params[sl]} for g, sl in zip(options, self._group_slices())]
         new._bind()
         return new
+
+    def _copied_settings(self) -> tuple[list[dict], list[Any], Any]:
+        """The groups' options (without their parameters), the schedules and the default rate,
+        as one deep copy of the three gives them: together, so that a group's rate and its
+        schedule stay one object where they are one here (a stateful schedule's state is
+        shared). When every option and the default rate are plain immutable values and each
+        schedule's state is too (a float lr's ConstantLR), the copy is made directly: each
+        schedule once (a schedule shared by groups stays shared), its state dict copied as
+        deepcopy's reconstruction does (__getstate__, then __setstate__ on a new object). That
+        is 23 us of deepcopy's dispatch less on every partial_fit call (session 13)."""
+        options = [{k: v for k, v in g.items() if k != "params"} for g in self._groups]
+        plain = type(self._default_lr) in PLAIN_TYPES and all(
+            type(v) in PLAIN_TYPES for group in options for v in group.values())
+        copies: dict[int, Any] = {}
+        for schedule in self._schedules if plain else ():
+            kind = type(schedule)
+            state = schedule.__getstate__()
+            if (kind.__getstate__ is not Schedule.__getstate__ or kind.__setstate__ is not Schedule.__setstate__
+                    or kind.__new__ is not object.__new__ or hasattr(kind, "__deepcopy__")
+                    or not all(type(v) in PLAIN_TYPES for v in state.values())):
+                plain = False
+                break
+            if id(schedule) not in copies:
+                twin = object.__new__(kind)
+                twin.__setstate__(dict(state))
+                copies[id(schedule)] = twin
+        if not plain:
+            return copy.deepcopy((options, self._schedules, self._default_lr))
+        return options, [copies[id(schedule)] for schedule in self._schedules], self._default_lr
 
     def _checked_groups(self, state_dict: Mapping, defaults: dict) -> tuple[list[dict], list[Any], list[np.ndarray]]:
         """The saved groups (options, schedules, counters), checked against this optimizer's groups."""
