@@ -120,6 +120,14 @@ public:
                     continue;
                 }
             }
+            // Chunk c unclaimed with no room: a late chunk holds its slot's turn back, so the
+            // helper is off its core; waiting for it would be waiting on the helper.
+            if (late_ != none) {
+                release(consumed_end_);  // unless the late chunk is published by now
+            }
+            if (!has_room(c) && claimed_in_place(c)) {
+                return ChunkRead::in_place;
+            }
             if (budget <= WaitClock::duration::zero()) {
                 break;
             }
@@ -130,13 +138,8 @@ public:
         }
         // Late: nobody can write chunk c's slot for chunk c + slots (the stepping thread has
         // not released c), so reading in place leaves the slot's state as it is.
-        std::size_t k = next_.load(std::memory_order_acquire);
-        while (k <= c) {  // k == c: nobody has claimed it; claim it in place, nothing to copy
-            if (next_.compare_exchange_weak(k, c + 1, std::memory_order_acq_rel)) {
-                helper_stalls().claimed_in_place.fetch_add(1, std::memory_order_relaxed);
-                read_in_place_.store(read_in_place_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-                return ChunkRead::in_place;
-            }
+        if (claimed_in_place(c)) {
+            return ChunkRead::in_place;
         }
         if (published()) {  // claimed by the helper, which has published it meanwhile
             return ChunkRead::copied;
@@ -175,6 +178,20 @@ private:
     bool claimable() const {
         const std::size_t k = next_.load(std::memory_order_relaxed);
         return k < chunks_ && has_room(k);
+    }
+
+    // Claims chunk c in place when nobody has claimed it (nothing is copied: its slot is
+    // left as it is); false when it is claimed already (by the helper).
+    bool claimed_in_place(std::size_t c) {
+        std::size_t k = next_.load(std::memory_order_acquire);
+        while (k <= c) {  // k < c cannot be: every chunk before c was read
+            if (next_.compare_exchange_weak(k, c + 1, std::memory_order_acq_rel)) {
+                helper_stalls().claimed_in_place.fetch_add(1, std::memory_order_relaxed);
+                read_in_place_.store(read_in_place_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+                return true;
+            }
+        }
+        return false;
     }
 
     // Whether the helper has published the chunk read in place while it held it (the
