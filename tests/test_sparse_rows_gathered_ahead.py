@@ -127,7 +127,7 @@ def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case, with_we
     theta0[D - 1] = np.nan
     weights = sw if with_weights else None  # without: the log loss summed by blocks
     one = sgd_epoch(X, y, weights, order, 1, theta0)
-    two, (late, _) = with_stalled_helper(*stall, lambda: sgd_epoch(X, y, weights, order, 2, theta0))
+    two, (late, _, _) = with_stalled_helper(*stall, lambda: sgd_epoch(X, y, weights, order, 2, theta0))
     assert_same_bits(one, two)
     assert late >= 1 or stall[0] is None
     assert one[2][0][1] == position and not one[2][0][2]  # stopped before stepping on that row
@@ -155,8 +155,9 @@ def test_a_late_helper_leaves_the_gathered_epoch_bits_unchanged(matrices, case, 
     order = np.random.default_rng(5).permutation(X.shape[0]).astype(np.int64)
     weights = sw if with_weights else None
     one = sgd_epoch(X, y, weights, order, 1, epochs=2)
-    two, (late, claimed) = with_stalled_helper(*stall, lambda: sgd_epoch(X, y, weights, order, 2, epochs=2))
+    two, (late, claimed, alone) = with_stalled_helper(*stall, lambda: sgd_epoch(X, y, weights, order, 2, epochs=2))
     assert_same_bits(one, two)
     assert late >= 2  # each epoch: the chunk the helper held when it stalled (more if it was off its core)
     assert claimed > 0 or stall[1] == 1  # to the end: past the ring's room, claimed in place
+    assert alone == 2 or stall[1] == 1  # to the end: each epoch sent the helper away
     assert one[2][-1][1] == X.shape[0] and one[2][-1][2]  # every row stepped, finite

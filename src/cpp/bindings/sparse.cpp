@@ -265,12 +265,13 @@ void register_sparse(py::module_& m) {
             stalls.stall_until.store(stall_until);
             stalls.stall_from.store(stall_from.is_none() ? pygdx::detail::HelperStalls::never
                                                              : stall_from.cast<std::size_t>());
-            return py::make_tuple(stalls.late.exchange(0), stalls.claimed_in_place.exchange(0));
+            return py::make_tuple(stalls.late.exchange(0), stalls.claimed_in_place.exchange(0),
+                                  stalls.went_alone.exchange(0));
         },
         py::arg("stall_from"), py::arg("stall_until") = 1,
         "A test hook: while stall_from is not None, the helper thread of every epoch whose rows are gathered ahead "
         "(dense or CSR rows), once it has claimed its first chunk at or past stall_from, stalls until the stepping "
         "thread has read stall_until chunks in place (or the epoch ends), as when a neighbour holds its core. "
-        "Returns (chunks read in place because the helper was late, chunks claimed in place) since the previous "
-        "call.");
+        "Returns (chunks read in place because the helper was late, chunks claimed in place, epochs whose stepping "
+        "thread sent its helper away) since the previous call.");
 }

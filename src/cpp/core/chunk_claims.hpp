@@ -20,6 +20,9 @@
 // its slot stays unreleased until the helper publishes it, because the helper may still be
 // writing it. A chunk nobody has claimed whose slot has no room (or that the stepping thread
 // does not gather itself) is claimed "in place" instead of waited for: nothing is copied.
+// Once most chunks are read in place, the helper is sent away for the rest of the epoch
+// (in_place_chunks_to_go_alone): on a core it shares with the stepping thread, it would only
+// take time slices from it.
 #pragma once
 
 #include <atomic>
@@ -37,6 +40,15 @@ namespace detail {
 // chunk in place: a chunk's copy takes a few microseconds (32 rows), a time slice lost to
 // a neighbour milliseconds. Spinning only: a yield could hand the core to a neighbour.
 inline constexpr std::chrono::microseconds late_chunk_budget{40};
+
+// When the stepping thread has read this many chunks in place in an epoch, and at least one
+// in late_share_to_go_alone of the chunks so far, the helper is mostly off the CPU (a
+// neighbour holds the other core) and still takes time slices from the stepping thread when
+// it runs on the same core: the stepping thread sends it away and reads the rest of the
+// epoch in place alone, as on one thread. A quiet epoch of the text matrix reads 2-3 chunks
+// in place (of 7,800); with a busy loop on the other core, three in four.
+inline constexpr std::size_t in_place_chunks_to_go_alone = 256;
+inline constexpr std::size_t late_share_to_go_alone = 4;
 
 // How the stepping thread reads the chunk that await() returned for.
 enum class ChunkRead {
@@ -56,6 +68,7 @@ struct HelperStalls {
     std::atomic<std::size_t> stall_until{1};
     std::atomic<std::size_t> late{0};
     std::atomic<std::size_t> claimed_in_place{0};
+    std::atomic<std::size_t> went_alone{0};  // epochs whose stepping thread sent the helper away
 };
 
 inline HelperStalls& helper_stalls() {
@@ -81,7 +94,7 @@ public:
             // acq_rel: a stepping thread that sees chunk k claimed sees the helper's previous
             // chunk published (so never two late chunks at once).
             const std::size_t k = next_.fetch_add(1, std::memory_order_acq_rel);
-            if (k >= chunks_) {
+            if (k >= chunks_ || stopped()) {  // stopped: chunk k is read in place
                 return;
             }
             if (k >= stall_from) {
@@ -90,7 +103,7 @@ public:
                                           helper_stalls().stall_until.load(std::memory_order_relaxed);
                 wait_until([&] { return read_in_place_.load(std::memory_order_relaxed) >= until; }, stopped);
             }
-            if (!wait_until([&] { return has_room(k); }, stopped)) {
+            if (!wait_until([&] { return has_room(k); }, stopped) || stopped()) {
                 return;
             }
             gather_chunk(k);
@@ -107,7 +120,10 @@ public:
     ChunkRead await(std::size_t c, bool help, GatherChunk&& gather_chunk) {
         const std::size_t slot = c % slots_;
         const auto published = [&] { return published_[slot].chunk_end.load(std::memory_order_acquire) == c + 1; };
-        WaitClock::duration budget = late_chunk_budget;
+        if (alone_) {  // no helper to wait for, nor to gather for
+            help = false;
+        }
+        WaitClock::duration budget = alone_ ? WaitClock::duration::zero() : late_chunk_budget;
         for (;;) {
             if (published()) {
                 return ChunkRead::copied;
@@ -125,8 +141,8 @@ public:
             if (late_ != none) {
                 release(consumed_end_);  // unless the late chunk is published by now
             }
-            if (!has_room(c) && claimed_in_place(c)) {
-                return ChunkRead::in_place;
+            if ((alone_ || !has_room(c)) && claimed_in_place(c)) {
+                return read_in_place(c);
             }
             if (budget <= WaitClock::duration::zero()) {
                 break;
@@ -139,7 +155,7 @@ public:
         // Late: nobody can write chunk c's slot for chunk c + slots (the stepping thread has
         // not released c), so reading in place leaves the slot's state as it is.
         if (claimed_in_place(c)) {
-            return ChunkRead::in_place;
+            return read_in_place(c);
         }
         if (published()) {  // claimed by the helper, which has published it meanwhile
             return ChunkRead::copied;
@@ -151,8 +167,7 @@ public:
         release(consumed_end_);
         late_ = c;
         helper_stalls().late.fetch_add(1, std::memory_order_relaxed);
-        read_in_place_.store(read_in_place_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        return ChunkRead::in_place;
+        return read_in_place(c);
     }
 
     // The stepping thread is done with the chunks before `end`: their slots may be refilled,
@@ -187,11 +202,24 @@ private:
         while (k <= c) {  // k < c cannot be: every chunk before c was read
             if (next_.compare_exchange_weak(k, c + 1, std::memory_order_acq_rel)) {
                 helper_stalls().claimed_in_place.fetch_add(1, std::memory_order_relaxed);
-                read_in_place_.store(read_in_place_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
                 return true;
             }
         }
         return false;
+    }
+
+    // Counts chunk c read in place, and sends the helper away when it is mostly off the CPU
+    // (in_place_chunks_to_go_alone): it leaves at its next claim, at most one chunk held,
+    // which the stepping thread will read in place as late (its slot is never reused).
+    ChunkRead read_in_place(std::size_t c) {
+        const std::size_t read = read_in_place_.load(std::memory_order_relaxed) + 1;
+        read_in_place_.store(read, std::memory_order_relaxed);
+        if (!alone_ && read >= in_place_chunks_to_go_alone && read * late_share_to_go_alone >= c + 1) {
+            alone_ = true;
+            stop();
+            helper_stalls().went_alone.fetch_add(1, std::memory_order_relaxed);
+        }
+        return ChunkRead::in_place;
     }
 
     // Whether the helper has published the chunk read in place while it held it (the
@@ -232,6 +260,7 @@ private:
     // chunks it read in place (atomic for the test hook's stalled helper only).
     std::size_t consumed_end_ = 0;
     std::size_t late_ = none;
+    bool alone_ = false;  // the helper was sent away (read_in_place)
     std::atomic<std::size_t> read_in_place_{0};
 };
 
