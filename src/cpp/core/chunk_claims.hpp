@@ -37,9 +37,11 @@ namespace pygdx {
 namespace detail {
 
 // How long the stepping thread spins for a chunk the helper holds before it reads that
-// chunk in place: a chunk's copy takes a few microseconds (32 rows), a time slice lost to
-// a neighbour milliseconds. Spinning only: a yield could hand the core to a neighbour.
-inline constexpr std::chrono::microseconds late_chunk_budget{40};
+// chunk in place: well above a chunk's copy (a few microseconds for 32 rows of batch 1 or of
+// text; 10-40 us for the 64-128 rows of 100 features of a medium batch's chunk,
+// gathered_batches_epoch.hpp), well below a time slice lost to a neighbour (milliseconds).
+// Spinning only: a yield could hand the core to a neighbour.
+inline constexpr std::chrono::microseconds late_chunk_budget{100};
 
 // When the stepping thread has read this many chunks in place in an epoch, and at least one
 // in late_share_to_go_alone of the chunks so far, the helper is mostly off the CPU (a
