@@ -157,3 +157,64 @@ def test_estimator_mini_batch_fits_with_rows_gathered_ahead_do_not_depend_on_n_j
         np.testing.assert_array_equal(two.intercept_, one.intercept_)
         assert two.loss_curve_ == one.loss_curve_
         assert one.coef_.dtype == dtype
+
+
+# A helper that is late with a chunk (off its core: a neighbour process holds the other one)
+# must not hold up the stepping thread: it reads that chunk in place, and the chunks it finds
+# unclaimed with no room in the ring (core/chunk_claims.hpp). Provoked with the test hook
+# _core.stall_gathering_helper: the helper stalls at its first chunk past `stall_from` until the
+# stepping thread has read `stall_until` chunks in place (1: late once; a million: to the end,
+# and past 256 chunks read in place the stepping thread sends the helper away and goes on alone).
+STALLS = [(40, 1), (40, 10**6)]
+
+
+def with_stalled_helper(stall_from, stall_until, run):
+    """run()'s result, and (chunks read late, chunks claimed in place, epochs gone alone) while the
+    helper stalled."""
+    _core.stall_gathering_helper(stall_from, stall_until)
+    try:
+        result = run()
+    finally:
+        counts = _core.stall_gathering_helper(None)
+    return result, counts
+
+
+@pytest.mark.parametrize("stall", STALLS, ids=["late-once", "late-to-the-end"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size, optimizer", [(1, "sgd"), (32, "adam")])
+def test_a_late_helper_leaves_the_gathered_epoch_bits_unchanged(big_data, dtype, batch_size, optimizer, stall):
+    X, y, sw = big_data[dtype]
+    n = len(y)
+    pb = make_problem("huber", "l2", alpha=1e-4, n_features=D)
+    order = np.random.default_rng(6).permutation(n).astype(np.int64)
+    theta0 = np.zeros(D + 1, dtype=dtype)
+    one = run_epoch(pb, X, y, sw, order, batch_size, optimizer, {"lr": 1e-3}, theta0, 1)
+    two, (late, claimed, alone) = with_stalled_helper(
+        *stall, lambda: run_epoch(pb, X, y, sw, order, batch_size, optimizer, {"lr": 1e-3}, theta0, 2))
+    assert late >= 1  # the chunk the helper held when it stalled (more if it was off its core)
+    assert claimed > 0 or stall[1] == 1  # to the end: past the ring's room, claimed in place
+    assert alone == 1 or stall[1] == 1  # to the end: the helper sent away
+    np.testing.assert_array_equal(two[0], one[0])  # weights
+    for a, b in zip(two[1], one[1]):  # optimizer state
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(two[2], one[2])  # counters
+    assert two[3] == one[3] and two[4] == one[4] == -(-n // batch_size) and two[5] and one[5]  # loss, steps
+
+
+@pytest.mark.parametrize("stall", STALLS, ids=["late-once", "late-to-the-end"])
+def test_a_nan_row_stops_the_epoch_of_a_late_helper_where_the_one_thread_epoch_stops(big_data, stall):
+    X, y, sw = big_data[np.float64]
+    X = X.copy()
+    n = len(y)
+    order = np.random.default_rng(7).permutation(n).astype(np.int64)
+    stop_at = 32 * 1000 + 5  # past the stall, inside a chunk
+    X[order[stop_at], 11] = np.nan
+    pb = make_problem("squared_error", "l2", alpha=1e-4, n_features=D)
+    one = run_epoch(pb, X, y, sw, order, 1, "sgd", {"lr": 1e-3}, np.zeros(D + 1), 1)
+    two, (late, _, _) = with_stalled_helper(*stall, lambda: run_epoch(pb, X, y, sw, order, 1, "sgd", {"lr": 1e-3},
+                                                                    np.zeros(D + 1), 2))
+    assert late >= 1
+    for theta, _, _, _, steps, finite in (one, two):
+        assert not finite and steps == stop_at
+    np.testing.assert_array_equal(two[0], one[0])
+    assert two[3] == one[3]

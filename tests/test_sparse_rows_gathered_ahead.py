@@ -13,6 +13,7 @@ import pygdx
 from pygdx import _core
 
 from test_linear_core import make_problem
+from test_rows_gathered_ahead import STALLS, with_stalled_helper
 
 sp = pytest.importorskip("scipy.sparse")
 
@@ -106,13 +107,17 @@ def test_an_epoch_gathered_ahead_equals_the_one_thread_epoch(matrices, case, wit
     assert np.count_nonzero(one[0][:-1]) > D // 2  # the epochs moved the weights
 
 
+@pytest.mark.parametrize("stall", [(None, 1)] + STALLS, ids=["on-time", "late-once", "late-to-the-end"])
 @pytest.mark.parametrize("with_weights", [True, False])
 @pytest.mark.parametrize("case", CASES[:2], ids=lambda c: f"{np.dtype(c[0]).name}-{np.dtype(c[1]).name}")
-def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case, with_weights):
+def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case, with_weights, stall):
     # The matrix's values are checked finite, the weights are not: a NaN weight in a column
-    # that only one row deep in the epoch holds makes that row's loss NaN.
+    # that only one row deep in the epoch holds makes that row's loss NaN. Also with the
+    # helper late (STALLS, at chunk 40: before the NaN's row).
     X, y, sw = matrices[case]
     X = X.copy()
+    X.indices, X.indptr = X.indices.astype(case[1]), X.indptr.astype(case[1])  # the copy narrows int64
+    assert _core.sparse_gathers_rows_ahead(X.shape[0], X.data.nbytes + X.indices.nbytes, True, 2)
     order = np.random.default_rng(4).permutation(X.shape[0]).astype(np.int64)
     position = 50_001  # past many turns of the ring, inside a chunk
     while X.indptr[order[position]] == X.indptr[order[position] + 1]:  # an empty row cannot hold it
@@ -122,8 +127,9 @@ def test_a_nan_stops_the_gathered_epoch_at_the_same_step(matrices, case, with_we
     theta0[D - 1] = np.nan
     weights = sw if with_weights else None  # without: the log loss summed by blocks
     one = sgd_epoch(X, y, weights, order, 1, theta0)
-    two = sgd_epoch(X, y, weights, order, 2, theta0)
+    two, (late, _, _) = with_stalled_helper(*stall, lambda: sgd_epoch(X, y, weights, order, 2, theta0))
     assert_same_bits(one, two)
+    assert late >= 1 or stall[0] is None
     assert one[2][0][1] == position and not one[2][0][2]  # stopped before stepping on that row
 
 
@@ -138,3 +144,20 @@ def test_a_gathered_fit_equals_the_one_thread_fit(matrices):
     assert fits[0].coef_.tobytes() == fits[1].coef_.tobytes()
     assert fits[0].intercept_.tobytes() == fits[1].intercept_.tobytes()
     assert fits[0].loss_curve_ == fits[1].loss_curve_
+
+
+# A helper late with a chunk (test_rows_gathered_ahead.py's STALLS): the same bits.
+@pytest.mark.parametrize("stall", STALLS, ids=["late-once", "late-to-the-end"])
+@pytest.mark.parametrize("with_weights", [True, False])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{np.dtype(c[0]).name}-{np.dtype(c[1]).name}")
+def test_a_late_helper_leaves_the_gathered_epoch_bits_unchanged(matrices, case, with_weights, stall):
+    X, y, sw = matrices[case]
+    order = np.random.default_rng(5).permutation(X.shape[0]).astype(np.int64)
+    weights = sw if with_weights else None
+    one = sgd_epoch(X, y, weights, order, 1, epochs=2)
+    two, (late, claimed, alone) = with_stalled_helper(*stall, lambda: sgd_epoch(X, y, weights, order, 2, epochs=2))
+    assert_same_bits(one, two)
+    assert late >= 2  # each epoch: the chunk the helper held when it stalled (more if it was off its core)
+    assert claimed > 0 or stall[1] == 1  # to the end: past the ring's room, claimed in place
+    assert alone == 2 or stall[1] == 1  # to the end: each epoch sent the helper away
+    assert one[2][-1][1] == X.shape[0] and one[2][-1][2]  # every row stepped, finite

@@ -3,8 +3,10 @@
 // (core/gathered_batches_epoch.hpp) and the team's one-member epoch, batch-1 SGD and Adam
 // steps; with the helper gathering alone and with both threads gathering; on rings of two
 // slots (the threads wait on each other at every chunk) and larger, chunks of 1 to 96 rows, a
-// last chunk of fewer rows, sample weights, a stop request and a NaN row mid-epoch. Small
-// data: the plan is forced, not chosen by the data's size.
+// last chunk of fewer rows, sample weights, a stop request and a NaN row mid-epoch; each also
+// with the helper stalled (as when a neighbour holds its core), so that the stepping thread
+// reads chunks in place (chunk_claims.hpp). Small data: the plan is forced, not chosen by the
+// data's size.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -100,17 +102,38 @@ void check_same(const Outcome& in_place, const Outcome& gathered, const char* wh
     check(ok, what);
 }
 
-// The case read in place, against every gathered plan: both shares, rings of 2 and 5 slots.
+// The helper's stalls (chunk_claims.hpp's test hook) each gathered plan is also run with:
+// none; stalled at its first chunk past the third until the stepping thread has read one chunk
+// in place (it is late once, then catches up); stalled until the epoch ends (every chunk past
+// the stall is gathered by the stepping thread or, with no room or no help, claimed in place).
+struct Stall {
+    std::size_t from, until;
+};
+constexpr Stall stalls[] = {{detail::HelperStalls::never, 1}, {3, 1}, {1, 1000000}};
+
+// Chunks read in place because the helper was late, and claimed in place, over every check.
+std::size_t late_chunks = 0, chunks_claimed_in_place = 0;
+
+// The case read in place, against every gathered plan: both shares, rings of 2 and 5 slots,
+// each with the helper's stalls above.
 void check_case(const Case& c, std::size_t chunk_rows, const char* what) {
     const Outcome in_place = run(c, detail::GatherPlan{});
     for (detail::GatherShare share : {detail::GatherShare::helper_only, detail::GatherShare::both}) {
         for (std::size_t slots : {std::size_t{2}, std::size_t{5}}) {
-            detail::GatherPlan plan;
-            plan.gathers = true;
-            plan.chunk_rows = chunk_rows;
-            plan.slots = slots;
-            plan.share = share;
-            check_same(in_place, run(c, plan), what);
+            for (const Stall& stall : stalls) {
+                detail::GatherPlan plan;
+                plan.gathers = true;
+                plan.chunk_rows = chunk_rows;
+                plan.slots = slots;
+                plan.share = share;
+                auto& hook = detail::helper_stalls();
+                hook.stall_until.store(stall.until);
+                hook.stall_from.store(stall.from);
+                check_same(in_place, run(c, plan), what);
+                hook.stall_from.store(detail::HelperStalls::never);
+                late_chunks += hook.late.exchange(0);
+                chunks_claimed_in_place += hook.claimed_in_place.exchange(0);
+            }
         }
     }
 }
@@ -151,6 +174,10 @@ int main() {
         check(run(single, detail::GatherPlan{}).result.steps == 333, "a NaN row stops batch 1 at its step");
         check_case(single, 32, "batch 1 with a NaN row");
     }
+    // The stalls took both in-place paths (each case's bits were checked above).
+    check(late_chunks > 0, "a stalled helper's chunk was read in place");
+    check(chunks_claimed_in_place > 0, "chunks were claimed in place past a stalled helper");
+    std::printf("late chunks %zu, chunks claimed in place %zu\n", late_chunks, chunks_claimed_in_place);
     if (failures != 0) {
         return EXIT_FAILURE;
     }

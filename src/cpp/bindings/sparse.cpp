@@ -13,6 +13,7 @@
 #include "bindings/held_out.hpp"
 #include "bindings/linear_inputs.hpp"
 #include "core/ahead_thread.hpp"
+#include "core/chunk_claims.hpp"
 #include "core/csr.hpp"
 #include "core/sparse_decision.hpp"
 #include "core/sparse_epoch.hpp"
@@ -257,4 +258,20 @@ void register_sparse(py::module_& m) {
         "A test hook: while refused, every epoch that would gather its rows ahead with a helper thread (dense or "
         "CSR rows) finds that thread's start failing, as when the system has no thread to give, and runs on the "
         "calling thread alone. Returns how many starts were refused since the previous call.");
+    m.def(
+        "stall_gathering_helper",
+        [](const py::object& stall_from, std::size_t stall_until) {
+            auto& stalls = pygdx::detail::helper_stalls();
+            stalls.stall_until.store(stall_until);
+            stalls.stall_from.store(stall_from.is_none() ? pygdx::detail::HelperStalls::never
+                                                             : stall_from.cast<std::size_t>());
+            return py::make_tuple(stalls.late.exchange(0), stalls.claimed_in_place.exchange(0),
+                                  stalls.went_alone.exchange(0));
+        },
+        py::arg("stall_from"), py::arg("stall_until") = 1,
+        "A test hook: while stall_from is not None, the helper thread of every epoch whose rows are gathered ahead "
+        "(dense or CSR rows), once it has claimed its first chunk at or past stall_from, stalls until the stepping "
+        "thread has read stall_until chunks in place (or the epoch ends), as when a neighbour holds its core. "
+        "Returns (chunks read in place because the helper was late, chunks claimed in place, epochs whose stepping "
+        "thread sent its helper away) since the previous call.");
 }

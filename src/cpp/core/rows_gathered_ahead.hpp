@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/ahead_thread.hpp"
+#include "core/batch_rows.hpp"
 #include "core/chunk_claims.hpp"
 #include "core/linear.hpp"
 #include "core/parallel.hpp"
@@ -94,20 +95,25 @@ public:
         claims_.gather([&](std::size_t k) { copy_chunk(k); });
     }
 
-    // Chunk c of the epoch (chunks are read in order, 0, 1, 2, ...), once gathered. With
+    // Chunk c of the epoch (chunks are read in order, 0, 1, 2, ...), once gathered, or its
+    // rows in place when the helper is late with it (ChunkClaims::await). With
     // GatherShare::both, while chunk c is not there the calling thread gathers the next
     // unclaimed chunk whose slot is free instead of waiting.
     LinearData<T> chunk(std::size_t c, GatherShare share) {
-        claims_.await(c, share == GatherShare::both, [&](std::size_t k) { copy_chunk(k); });
-        const std::size_t slot = c % slots_;
+        const ChunkRead read = claims_.await(c, share == GatherShare::both, [&](std::size_t k) { copy_chunk(k); });
         const std::size_t first = c * chunk_rows_;
+        const std::size_t rows = std::min(data_.n_used, first + chunk_rows_) - first;
+        if (read == ChunkRead::in_place) {
+            return row_range(data_, first, rows, d_);
+        }
+        const std::size_t slot = c % slots_;
         LinearData<T> part;
         part.X = X_.data() + slot * chunk_rows_ * d_;
         part.y = y_.data() + slot * chunk_rows_ * data_.y_width;
         part.y_width = data_.y_width;
         part.sample_weight = data_.sample_weight != nullptr ? sample_weight_.data() + slot * chunk_rows_ : nullptr;
-        part.n_used = std::min(data_.n_used, first + chunk_rows_) - first;
-        part.n_readable = part.n_used;
+        part.n_used = rows;
+        part.n_readable = rows;
         return part;
     }
 

@@ -102,13 +102,14 @@ public:
         bool copied = true;  // in the ring, every offset and column checked; else read in place
     };
     // While chunk c is not there, the calling thread gathers the next unclaimed chunk whose
-    // slot is free instead of waiting.
+    // slot is free instead of waiting; it reads chunk c in place when the helper is late
+    // with it (ChunkClaims::await).
     Gathered chunk(std::size_t c) {
-        claims_.await(c, true, [&](std::size_t k) { copy_chunk(k); });
+        const ChunkRead read = claims_.await(c, true, [&](std::size_t k) { copy_chunk(k); });
         const std::size_t slot = c % sparse_gather_slots;
         const std::size_t first = c * chunk_rows_;
         const std::size_t rows = std::min(data_.n_used, first + chunk_rows_) - first;
-        if (in_place_[slot].value) {
+        if (read == ChunkRead::in_place || in_place_[slot].value) {
             return {data_.part(first, rows), false};
         }
         CsrData<T, I> part;
