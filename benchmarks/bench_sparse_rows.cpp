@@ -9,6 +9,10 @@
 //         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows       # one command
 //     /tmp/bench_sparse_rows /tmp/text [rows [rounds]]  # rows: only the first `rows` (in cache)
 //
+// Warmed variants (sparse_rows_warmed_ahead.hpp, session 13) are extra arguments after
+// `rounds`, READS:LEAD_MIN:LEAD_MAX:STRIDE:WAIT[:DISTANCE], e.g. loads:64:1024:32:sleep:16;
+// PYGDX_BENCH_HUGE=1 madvises the arrays for huge pages as NumPy does.
+//
 // It trains two models from zero through the same `rounds` (7) shuffled orders (a new order
 // each round): one with the epoch on one thread, one with its rows gathered ahead by a second
 // thread (sparse_rows_gathered_ahead.hpp), taken alternately (ABAB, then BABA), between the
@@ -31,7 +35,7 @@
 
 #include "core/floors.hpp"
 #include "core/sparse_epoch.hpp"
-#include "core/sparse_rows_warmed_ahead.hpp"
+#include "sparse_rows_warmed_ahead.hpp"  // benchmarks/: the warmed prototype
 
 using namespace pygdx;
 

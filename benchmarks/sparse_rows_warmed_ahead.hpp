@@ -1,3 +1,7 @@
+// A PROTOTYPE, used only by bench_sparse_rows.cpp (RESULTS_sparse.md, session 13): not wired
+// into csr_epoch; written in the core's style so that moving it to src/cpp/core and switching
+// sparse_epoch.hpp's dispatch to sparse_steps_on_rows_warmed_ahead is the whole change.
+//
 // Stochastic epochs over shuffled CSR rows that do not fit in the caches, stepped in place by
 // one thread while a second thread only reads the rows of the epoch's order a little ahead of
 // it, so that the stepping thread finds them in the shared last-level cache (or the other
@@ -66,7 +70,7 @@ struct SparseWarming {
     std::size_t distance = 8;      // rows between a row's offsets' request and its entries'
     WarmReads reads = WarmReads::prefetch_t0;
     bool sleeps = true;            // waits ahead by sleeping (else spinning)
-    // PROTOTYPE: what the helper did (rows warmed, rows skipped behind, waits).
+    // When set, what the helper did: [0] rows warmed, [1] rows skipped behind, [2] waits.
     std::size_t* stats = nullptr;
 };
 
