@@ -9,6 +9,10 @@
 //         benchmarks/bench_sparse_rows.cpp -o /tmp/bench_sparse_rows       # one command
 //     /tmp/bench_sparse_rows /tmp/text [rows [rounds]]  # rows: only the first `rows` (in cache)
 //
+// Warmed variants (sparse_rows_warmed_ahead.hpp, session 13) are extra arguments after
+// `rounds`, READS:LEAD_MIN:LEAD_MAX:STRIDE:WAIT[:DISTANCE], e.g. loads:64:1024:32:sleep:16;
+// PYGDX_BENCH_HUGE=1 madvises the arrays for huge pages as NumPy does.
+//
 // It trains two models from zero through the same `rounds` (7) shuffled orders (a new order
 // each round): one with the epoch on one thread, one with its rows gathered ahead by a second
 // thread (sparse_rows_gathered_ahead.hpp), taken alternately (ABAB, then BABA), between the
@@ -25,18 +29,49 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <sys/mman.h>
 #include <time.h>
 #include <vector>
 
 #include "core/floors.hpp"
 #include "core/sparse_epoch.hpp"
+#include "sparse_rows_warmed_ahead.hpp"  // benchmarks/: the warmed prototype
 
 using namespace pygdx;
 
 namespace {
 
+// With PYGDX_BENCH_HUGE=1 in the environment, the arrays are 2 MiB-aligned and madvised for
+// transparent huge pages (THP is `madvise` here), as NumPy does for large arrays: then the
+// rows' reads do not miss the TLB once a page, as in a fit from Python.
 template <class V>
-std::vector<V> read_array(const std::string& path) {
+struct MaybeHuge {
+    using value_type = V;
+    MaybeHuge() = default;
+    template <class U>
+    MaybeHuge(const MaybeHuge<U>&) {}
+    V* allocate(std::size_t count) {
+        const std::size_t huge = std::size_t{2} << 20;
+        const std::size_t bytes = (count * sizeof(V) + huge - 1) / huge * huge;
+        void* p = std::aligned_alloc(huge, bytes);
+        if (p == nullptr) {
+            throw std::bad_alloc();
+        }
+        const char* env = std::getenv("PYGDX_BENCH_HUGE");
+        if (env != nullptr && env[0] == '1') {
+            madvise(p, bytes, MADV_HUGEPAGE);
+        }
+        return static_cast<V*>(p);
+    }
+    void deallocate(V* p, std::size_t) { std::free(p); }
+    bool operator==(const MaybeHuge&) const { return true; }
+    bool operator!=(const MaybeHuge&) const { return false; }
+};
+template <class V>
+using Array = std::vector<V, MaybeHuge<V>>;
+
+template <class V>
+Array<V> read_array(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) {
         std::fprintf(stderr, "cannot open %s (write it with benchmarks/write_sparse_text.py)\n", path.c_str());
@@ -45,7 +80,7 @@ std::vector<V> read_array(const std::string& path) {
     std::fseek(f, 0, SEEK_END);
     const long bytes = std::ftell(f);
     std::fseek(f, 0, SEEK_SET);
-    std::vector<V> out(static_cast<std::size_t>(bytes) / sizeof(V));
+    Array<V> out(static_cast<std::size_t>(bytes) / sizeof(V));
     if (std::fread(out.data(), sizeof(V), out.size(), f) != out.size()) {
         std::exit(2);
     }
@@ -54,7 +89,7 @@ std::vector<V> read_array(const std::string& path) {
 }
 
 // FNV-1a over the bytes of `values`: equal hashes, equal bits (up to a collision).
-std::uint64_t bits_hash(const std::vector<double>& values) {
+std::uint64_t bits_hash(const Array<double>& values) {
     std::uint64_t h = 14695981039346656037ull;
     for (double v : values) {
         unsigned char bytes[sizeof v];
@@ -80,6 +115,36 @@ double wall_seconds() {
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
+// A warmed variant from the command line: READS:LEAD_MIN:LEAD_MAX:STRIDE:WAIT, READS one of
+// loads t0 t1 t2 nta w, WAIT sleep or spin (e.g. t0:64:2048:64:sleep).
+struct Variant {
+    std::string name;
+    detail::SparseWarming how;
+};
+
+Variant parse_variant(const std::string& spec) {
+    Variant v{spec, {}};
+    char reads[16] = {}, wait[16] = {};
+    unsigned long lo = 0, hi = 0, stride = 0, distance = 8;
+    if (std::sscanf(spec.c_str(), "%15[a-z0-9]:%lu:%lu:%lu:%15[a-z]:%lu", reads, &lo, &hi, &stride, wait, &distance) < 5) {
+        std::fprintf(stderr, "bad variant %s\n", spec.c_str());
+        std::exit(2);
+    }
+    const std::string r = reads;
+    v.how.reads = r == "loads" ? detail::WarmReads::loads
+                  : r == "t0"  ? detail::WarmReads::prefetch_t0
+                  : r == "t1"  ? detail::WarmReads::prefetch_t1
+                  : r == "t2"  ? detail::WarmReads::prefetch_t2
+                  : r == "nta" ? detail::WarmReads::prefetch_nta
+                               : detail::WarmReads::prefetch_w;
+    v.how.lead_min = lo;
+    v.how.lead_max = hi;
+    v.how.stride = stride;
+    v.how.distance = distance;
+    v.how.sleeps = std::string(wait) == "sleep";
+    return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,6 +164,11 @@ int main(int argc, char** argv) {
         n = std::min(n, static_cast<std::size_t>(std::atol(argv[2])));
     }
     const int rounds = argc > 3 ? std::atoi(argv[3]) : 7;
+    std::vector<Variant> variants = {{"one thread", {}}, {"gathered ahead", {}}};
+    for (int a = 4; a < argc; ++a) {
+        variants.push_back(parse_variant(argv[a]));
+    }
+    const std::size_t n_runs = variants.size();
     const std::size_t nnz = static_cast<std::size_t>(indptr[n]);
 
     LinearProblem pb;
@@ -115,12 +185,13 @@ int main(int argc, char** argv) {
     // The epoch on one thread (A) and with its rows gathered ahead by a second (B), each on
     // its own weights from zero through the same shuffled orders: equal hashes, equal bits.
     struct Run {
-        std::vector<double> theta;
+        Array<double> theta;
         ParamBuffers<double> params;
         double counters[n_counters] = {0.0, 1.0};
         double best_cpu = 1e300, best_wall = 1e300, loss = 0.0;
+        std::size_t stats[3] = {};
     };
-    Run runs[2];
+    std::vector<Run> runs(n_runs);
     for (Run& run : runs) {
         run.theta.assign(d + 1, 0.0);
         run.params.param = run.theta.data();
@@ -128,7 +199,7 @@ int main(int argc, char** argv) {
     }
     SparseScratch<double> work(pb);
     std::atomic<bool> changed{false};
-    std::vector<std::int64_t> order(n);
+    Array<std::int64_t> order(n);
 
     CsrData<double, std::int32_t> data;
     data.values = values.data();
@@ -148,15 +219,33 @@ int main(int argc, char** argv) {
         std::iota(order.begin(), order.end(), std::int64_t{0});
         std::mt19937_64 engine(static_cast<std::uint64_t>(round));
         std::shuffle(order.begin(), order.end(), engine);
-        for (int k = 0; k < 2; ++k) {
-            Run& run = runs[(round + k) % 2];  // ABAB, then BABA: neither always runs first
-            const int threads = &run == &runs[0] ? 1 : 2;
+        for (std::size_t k = 0; k < n_runs; ++k) {
+            const std::size_t which = (static_cast<std::size_t>(round) + k) % n_runs;  // rotated
+            Run& run = runs[which];
             const double cpu = process_seconds(), wall = wall_seconds();
-            const EpochResult r =
-                csr_epoch(pb, data, 1, settings, hyper, schedule, run.counters, run.params, work, threads);
+            if (which < 2) {
+                const EpochResult r = csr_epoch(pb, data, 1, settings, hyper, schedule, run.counters, run.params, work,
+                                                which == 0 ? 1 : 2);
+                run.loss = r.loss;
+            } else {
+                // csr_epoch's row steps (sparse_epoch.hpp) with the rows warmed ahead.
+                double* theta = run.theta.data();
+                std::fill(run.stats, run.stats + 3, 0);
+                variants[which].how.stats = run.stats;
+                ScaledWeights<double> scaled(theta, d);
+                const SparseRowSteps done = detail::sparse_steps_on_rows_warmed_ahead(
+                    data, 2,
+                    [&](const CsrData<double, std::int32_t>& rows, auto reads, const SparseRowSteps& so_far) {
+                        return sparse_sgd_row_steps<decltype(reads)::value>(
+                            pb, rows, hyper, schedule, run.counters, scaled, theta, settings.intercept_decay,
+                            detail::interrupt_work_per_row, nullptr, so_far);
+                    },
+                    variants[which].how);
+                scaled.fold();
+                run.loss = done.loss() / static_cast<double>(done.steps);
+            }
             run.best_cpu = std::min(run.best_cpu, process_seconds() - cpu);
             run.best_wall = std::min(run.best_wall, wall_seconds() - wall);
-            run.loss = r.loss;
         }
         const FloorTiming f = shuffled_csr_floor(values.data(), indices.data(), indptr.data(), n, w.data(), 1, 1,
                                                  static_cast<std::uint64_t>(round), default_prefetch_rows,
@@ -168,14 +257,18 @@ int main(int argc, char** argv) {
     std::printf("%zu x %zu, %zu stored, gathered ahead: %s; floor %.2f ms (%.2f ns/nnz)\n", n, d, nnz,
                 detail::sparse_gathers_rows_ahead(n, stored_bytes, true, 2) ? "yes" : "no (too small)",
                 best_floor * 1e3, per_floor);
-    for (int k = 0; k < 2; ++k) {
+    for (std::size_t k = 0; k < n_runs; ++k) {
         const Run& run = runs[k];
         const double per_wall = run.best_wall / static_cast<double>(nnz) * 1e9;
-        std::printf("  %s: wall %.2f ms (%.2f ns/nnz, %.2fx the floor), CPU %.2f ms, last loss %.17g, "
+        std::printf("  %-26s wall %.2f ms (%.2f ns/nnz, %.2fx the floor), CPU %.2f ms, last loss %.17g, "
                     "weights' bits %016llx\n",
-                    k == 0 ? "one thread    " : "gathered ahead", run.best_wall * 1e3, per_wall,
+                    variants[k].name.c_str(), run.best_wall * 1e3, per_wall,
                     per_wall / per_floor, run.best_cpu * 1e3, run.loss,
                     static_cast<unsigned long long>(bits_hash(run.theta)));
+        if (k >= 2) {
+            std::printf("      last epoch's helper: %zu rows warmed, %zu skipped, %zu waits\n", run.stats[0], run.stats[1],
+                        run.stats[2]);
+        }
     }
     return 0;
 }
