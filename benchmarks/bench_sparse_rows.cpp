@@ -29,43 +29,47 @@
 #include <numeric>
 #include <random>
 #include <string>
-#include <sys/mman.h>
 #include <time.h>
 #include <vector>
 
 #include "core/floors.hpp"
 #include "core/sparse_epoch.hpp"
+#include "huge_pages.hpp"
 #include "sparse_rows_warmed_ahead.hpp"  // benchmarks/: the warmed prototype
 
 using namespace pygdx;
 
 namespace {
 
-// With PYGDX_BENCH_HUGE=1 in the environment, the arrays are 2 MiB-aligned and madvised for
-// transparent huge pages (THP is `madvise` here), as NumPy does for large arrays: then the
-// rows' reads do not miss the TLB once a page, as in a fit from Python.
+// With PYGDX_BENCH_HUGE=1 in the environment, the arrays go where huge_pages.hpp puts a
+// harness's rows (2 MiB-aligned, madvised for transparent huge pages, as NumPy does for large
+// arrays): then the rows' reads do not miss the TLB once a page, as in a fit from Python.
+// Without it, where operator new puts them (4 KiB pages), as earlier sessions measured.
+inline bool huge_pages_asked() {
+    static const bool asked = [] {
+        const char* env = std::getenv("PYGDX_BENCH_HUGE");
+        return env != nullptr && env[0] == '1';
+    }();
+    return asked;
+}
+
 template <class V>
-struct MaybeHuge {
+struct MaybeHuge : pygdx_bench_pages::HugePageAllocator<V> {
     using value_type = V;
     MaybeHuge() = default;
     template <class U>
     MaybeHuge(const MaybeHuge<U>&) {}
     V* allocate(std::size_t count) {
-        const std::size_t huge = std::size_t{2} << 20;
-        const std::size_t bytes = (count * sizeof(V) + huge - 1) / huge * huge;
-        void* p = std::aligned_alloc(huge, bytes);
-        if (p == nullptr) {
-            throw std::bad_alloc();
-        }
-        const char* env = std::getenv("PYGDX_BENCH_HUGE");
-        if (env != nullptr && env[0] == '1') {
-            madvise(p, bytes, MADV_HUGEPAGE);
-        }
-        return static_cast<V*>(p);
+        return huge_pages_asked() ? pygdx_bench_pages::HugePageAllocator<V>::allocate(count)
+                                  : static_cast<V*>(::operator new(count * sizeof(V)));
     }
-    void deallocate(V* p, std::size_t) { std::free(p); }
-    bool operator==(const MaybeHuge&) const { return true; }
-    bool operator!=(const MaybeHuge&) const { return false; }
+    void deallocate(V* p, std::size_t count) {
+        if (huge_pages_asked()) {
+            pygdx_bench_pages::HugePageAllocator<V>::deallocate(p, count);
+        } else {
+            ::operator delete(p);
+        }
+    }
 };
 template <class V>
 using Array = std::vector<V, MaybeHuge<V>>;
